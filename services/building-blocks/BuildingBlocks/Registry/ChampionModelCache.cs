@@ -1,0 +1,105 @@
+using Microsoft.Extensions.Logging;
+using Platform.BuildingBlocks.Messaging;
+
+namespace Platform.BuildingBlocks.Registry;
+
+/// <summary>A model in memory together with the registry version it was loaded from.</summary>
+public sealed record LoadedModel<TModel>(ModelVersion Version, TModel Model, DateTimeOffset LoadedAt);
+
+/// <summary>Published when an alias moves; services holding that model reload at once.</summary>
+public sealed record ModelDeployed(string ModelName, int Version, string Alias);
+
+/// <summary>
+/// Serves the champion of one model: cached with a TTL, reloaded at once on <see cref="ModelDeployed"/>. A reload builds the
+/// new model completely before one reference swap, so a request never sees a half-loaded model; a corrupt or unloadable
+/// artifact leaves the previous model serving and is reported in <see cref="LastError"/>.
+/// </summary>
+public sealed class ChampionModelCache<TModel>(
+    ModelRegistry registry,
+    string modelName,
+    Func<byte[], TModel> load,
+    TimeSpan timeToLive,
+    TimeProvider time,
+    ILogger logger)
+    where TModel : class
+{
+    private readonly SemaphoreSlim _reloadGate = new(1, 1);
+    private volatile LoadedModel<TModel>? _current;
+    private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
+
+    public string ModelName => modelName;
+
+    /// <summary>The model serving now, without touching the registry (hot path).</summary>
+    public LoadedModel<TModel>? Current => _current;
+
+    public string? LastError { get; private set; }
+
+    /// <summary>The serving model, refreshed from the registry first when the TTL has run out.</summary>
+    public async ValueTask<LoadedModel<TModel>?> GetAsync(CancellationToken cancellationToken = default)
+    {
+        if (time.GetUtcNow() - _checkedAt >= timeToLive)
+        {
+            await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return _current;
+    }
+
+    /// <summary>Loads the registry's champion if it differs from the one serving. Returns the model serving afterwards.</summary>
+    public async Task<LoadedModel<TModel>?> ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        await _reloadGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _checkedAt = time.GetUtcNow();
+            var champion = await registry.ResolveAsync(modelName, ModelRegistry.Champion, cancellationToken).ConfigureAwait(false);
+            if (champion is null || champion.Version == _current?.Version.Version)
+            {
+                return _current;
+            }
+
+            try
+            {
+                var bytes = await registry.ReadModelFileAsync(champion, cancellationToken).ConfigureAwait(false);
+                _current = new LoadedModel<TModel>(champion, load(bytes), time.GetUtcNow());
+                LastError = null;
+                logger.LogInformation("Serving {Model} v{Version}", modelName, champion.Version);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LastError = $"{modelName} v{champion.Version} could not be loaded: {exception.Message}";
+                logger.LogError(exception, "Keeping {Model} v{Serving} serving: v{Version} could not be loaded",
+                    modelName, _current?.Version.Version, champion.Version);
+            }
+
+            return _current;
+        }
+        finally
+        {
+            _reloadGate.Release();
+        }
+    }
+}
+
+/// <summary>Reloads a <see cref="ChampionModelCache{TModel}"/> when its model is deployed.</summary>
+public sealed class ModelDeployedHandler<TModel>(ChampionModelCache<TModel> cache) : IEventHandler
+    where TModel : class
+{
+    public string Topic => Topics.ModelDeployed;
+
+    public async Task<DeliveryResult> HandleAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
+    {
+        var deployed = cloudEvent.DataAs<ModelDeployed>();
+        if (deployed is null)
+        {
+            return DeliveryResult.Drop;
+        }
+
+        if (deployed.ModelName == cache.ModelName && deployed.Alias == ModelRegistry.Champion)
+        {
+            await cache.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return DeliveryResult.Success;
+    }
+}
