@@ -1,11 +1,22 @@
+using Platform.BuildingBlocks.Hosting;
+using Platform.BuildingBlocks.ServiceDefaults;
+
 namespace Platform.Valuation.Api;
 
-public static class Program
+/// <summary>The valuation service on its own; the all-in-one platform host composes the same two module calls.</summary>
+public class Program
 {
     public static void Main(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults();
+        builder.AddPlatformBuildingBlocks();
+        builder.AddValuation();
+
         var app = builder.Build();
+        app.UseServiceDefaults();
+        app.MapDefaultEndpoints();
+        app.MapValuationApi();
         app.Run();
     }
 }

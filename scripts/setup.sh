@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian/Ubuntu machine with the .NET 10 SDK lacks to build, run and test the platform:
+# PostgreSQL server binaries (the platform starts its own throwaway or project-local cluster from them).
+set -euo pipefail
+
+have_postgres() {
+    command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+
+if ! command -v dotnet >/dev/null 2>&1; then
+    echo "error: the .NET 10 SDK is required (https://dot.net); 'dotnet' is not on PATH." >&2
+    exit 1
+fi
+
+if ! have_postgres; then
+    echo "setup: installing PostgreSQL server binaries (apt-get install postgresql)..."
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq postgresql >/dev/null
+fi

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.Valuation.Api.Estimation;
+
+namespace Platform.Valuation.Api.Endpoints;
+
+public static class EstimateEndpoints
+{
+    public static RouteGroupBuilder MapEstimateEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("").WithTags("Estimates").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        group.MapPost("/estimate", EstimateAsync)
+            .WithName("Estimate")
+            .WithSummary("Estimates prices for a batch of properties.")
+            .WithDescription("Each row gets an estimate with an interval, the model version and its top feature contributions, or a problem "
+                + "naming the offending field. 200 when at least one row was estimated, 422 when none was, 413 over the batch limit, "
+                + "503 with Retry-After before any model is deployed. ?comparables=k adds k comparable sales per row.")
+            .Accepts<EstimateRequest>("application/json")
+            .Produces<EstimateResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return group;
+    }
+
+    private static async Task<IResult> EstimateAsync(HttpContext context, EstimationService estimation, [FromQuery] int? comparables, CancellationToken cancellationToken)
+    {
+        var settings = estimation.Options;
+        var k = comparables ?? 0;
+        if (k < 0 || k > settings.MaxComparables)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid comparables count.",
+                $"comparables must be between 0 and {settings.MaxComparables}.", "comparables");
+        }
+
+        var model = await estimation.GetModelAsync(cancellationToken).ConfigureAwait(false);
+        if (model is null)
+        {
+            context.Response.Headers.RetryAfter = settings.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return Problem(StatusCodes.Status503ServiceUnavailable, "No model is deployed.",
+                $"No champion of '{settings.ModelName}' is loaded yet; retry after {settings.RetryAfterSeconds} s.", null);
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(context.Request.Body, default, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException exception)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "The request body is not valid JSON.",
+                $"Line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}: {exception.Message}", "body");
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("properties", out var properties)
+                || properties.ValueKind != JsonValueKind.Array)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "The request needs a 'properties' array.",
+                    "Send { \"properties\": [ { \"property_id\": \"...\", <features> }, ... ] }.", "properties");
+            }
+
+            var count = properties.GetArrayLength();
+            if (count > settings.BatchLimit)
+            {
+                return Problem(StatusCodes.Status413PayloadTooLarge, "Too many properties in one request.",
+                    $"{count} properties sent; at most {settings.BatchLimit} per request.", "properties");
+            }
+
+            if (count == 0)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "No properties to estimate.", "'properties' is empty.", "properties");
+            }
+
+            var response = estimation.Estimate(model, properties, k, EstimationService.HttpSource);
+            if (response.Accepted == 0)
+            {
+                // Serialised with the API's snake_case options so the rows look the same as in a 200.
+                var rows = JsonSerializer.SerializeToElement(response.Results, ValuationJson.Options);
+                return TypedResults.Problem(
+                    title: "No property could be estimated.",
+                    detail: $"All {count} rows were rejected; see 'results' for each row's problem.",
+                    statusCode: StatusCodes.Status422UnprocessableEntity,
+                    type: "https://platform.local/problems/valuation/no-valid-rows",
+                    extensions: new Dictionary<string, object?> { ["field"] = "properties", ["results"] = rows });
+            }
+
+            return TypedResults.Json(response, ValuationJson.Options);
+        }
+    }
+
+    internal static ProblemHttpResult Problem(int status, string title, string detail, string? field) => TypedResults.Problem(
+        title: title,
+        detail: detail,
+        statusCode: status,
+        extensions: field is null ? null : new Dictionary<string, object?> { ["field"] = field });
+}

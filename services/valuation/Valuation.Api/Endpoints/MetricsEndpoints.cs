@@ -1,0 +1,71 @@
+using System.Text;
+using Platform.BuildingBlocks.Artifacts;
+using Platform.BuildingBlocks.Registry;
+using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.Valuation.Api.Estimation;
+
+namespace Platform.Valuation.Api.Endpoints;
+
+/// <summary>
+/// The champion's quality: <c>GET /metrics</c> (raw metrics recorded in the registry) and <c>GET /metrics/summary</c> (the
+/// human-readable report registered with it). Operational metrics are at /metrics/prometheus (service defaults).
+/// </summary>
+public static class MetricsEndpoints
+{
+    public sealed record ModelMetrics(string Model, int Version, IReadOnlyDictionary<string, double> Metrics);
+
+    public static IEndpointRouteBuilder MapMetricsEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("").WithTags("Metrics").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        group.MapGet("/metrics", async (ModelRegistry registry, EstimationService estimation, CancellationToken cancellationToken) =>
+            {
+                var champion = await ChampionAsync(registry, estimation, cancellationToken).ConfigureAwait(false);
+                return champion is null
+                    ? NoChampion(estimation)
+                    : TypedResults.Json(new ModelMetrics(champion.ModelName, champion.Version, champion.Metrics), ValuationJson.Options);
+            })
+            .WithName("GetModelMetrics")
+            .WithSummary("The champion's raw evaluation metrics as recorded in the model registry.")
+            .Produces<ModelMetrics>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/metrics/summary", async (ModelRegistry registry, IArtifactStore artifacts, EstimationService estimation, CancellationToken cancellationToken) =>
+            {
+                var champion = await ChampionAsync(registry, estimation, cancellationToken).ConfigureAwait(false);
+                if (champion is null)
+                {
+                    return NoChampion(estimation);
+                }
+
+                if (champion.ReportArtifactId is not { } reportId || !await artifacts.ExistsAsync(reportId, cancellationToken).ConfigureAwait(false))
+                {
+                    return EstimateEndpoints.Problem(StatusCodes.Status404NotFound, "No quality report.",
+                        $"{champion.ModelName} v{champion.Version} was registered without a report.", null);
+                }
+
+                await using var stream = await artifacts.OpenReadAsync(reportId, cancellationToken).ConfigureAwait(false);
+                using var reader = new StreamReader(stream, Encoding.UTF8);
+                var text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                return TypedResults.Text(text, ContentTypeOf(reportId), Encoding.UTF8);
+            })
+            .WithName("GetModelQualitySummary")
+            .WithSummary("The champion's quality report: overall and per segment, best and worst segment, risk flags, thresholds.")
+            .Produces<string>(contentType: "text/markdown")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return routes;
+    }
+
+    private static Task<ModelVersion?> ChampionAsync(ModelRegistry registry, EstimationService estimation, CancellationToken cancellationToken) =>
+        registry.ResolveAsync(estimation.Options.ModelName, ModelRegistry.Champion, cancellationToken);
+
+    private static IResult NoChampion(EstimationService estimation) => EstimateEndpoints.Problem(
+        StatusCodes.Status404NotFound, "No champion.", $"'{estimation.Options.ModelName}' has no champion in the registry.", null);
+
+    private static string ContentTypeOf(string artifactId) => Path.GetExtension(artifactId).ToLowerInvariant() switch
+    {
+        ".md" => "text/markdown",
+        ".json" => "application/json",
+        ".html" => "text/html",
+        _ => "text/plain",
+    };
+}

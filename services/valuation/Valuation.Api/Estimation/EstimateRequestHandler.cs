@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Platform.BuildingBlocks.Messaging;
+
+namespace Platform.Valuation.Api.Estimation;
+
+/// <summary>
+/// Streaming estimates: takes <c>{ "request_id", "properties": [...] }</c> from <see cref="Topics.EstimateRequests"/> and
+/// publishes the same per-row results as <c>POST /estimate</c> to <see cref="Topics.Estimates"/>. The result's event id is
+/// derived from the request's, so a redelivered request yields a duplicate consumers can drop.
+/// </summary>
+public sealed class EstimateRequestHandler(
+    EstimationService estimation,
+    IEventPublisher publisher,
+    ILogger<EstimateRequestHandler> logger) : IEventHandler
+{
+    public string Topic => Topics.EstimateRequests;
+
+    public async Task<DeliveryResult> HandleAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
+    {
+        var data = cloudEvent.Data;
+        if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Array)
+        {
+            logger.LogWarning("Dropping estimate request {EventId}: data needs a 'properties' array", cloudEvent.Id);
+            return DeliveryResult.Drop;
+        }
+
+        var limit = estimation.Options.BatchLimit;
+        if (properties.GetArrayLength() > limit)
+        {
+            logger.LogWarning("Dropping estimate request {EventId}: {Count} rows exceed the batch limit of {Limit}", cloudEvent.Id, properties.GetArrayLength(), limit);
+            return DeliveryResult.Drop;
+        }
+
+        var model = await estimation.GetModelAsync(cancellationToken).ConfigureAwait(false);
+        if (model is null)
+        {
+            // No model yet: let the bus retry with back-off rather than lose the request.
+            return DeliveryResult.Retry;
+        }
+
+        var requestId = data.TryGetProperty("request_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : cloudEvent.Id;
+        var response = estimation.Estimate(model, properties, comparables: 0, EstimationService.PubSubSource);
+        var result = JsonSerializer.SerializeToElement(new StreamedEstimates(requestId, cloudEvent.Id, response), ValuationJson.Options);
+        await publisher.PublishAsync(Topics.Estimates, result, eventId: $"{cloudEvent.Id}-estimates", cancellationToken).ConfigureAwait(false);
+        return DeliveryResult.Success;
+    }
+}
+
+/// <summary>Payload published on <see cref="Topics.Estimates"/>.</summary>
+public sealed record StreamedEstimates(string? RequestId, string RequestEventId, EstimateResponse Response);

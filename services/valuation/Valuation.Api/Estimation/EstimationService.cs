@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Platform.BuildingBlocks.Registry;
+using Platform.Valuation.Api.Monitoring;
+
+namespace Platform.Valuation.Api.Estimation;
+
+/// <summary>
+/// Validates a batch of request rows, estimates the valid ones with the serving champion and reports the others with
+/// per-row problems. Shared by <c>POST /estimate</c> and the estimate-requests subscription.
+/// </summary>
+public sealed class EstimationService(
+    ChampionModelCache<ValuationModel> cache,
+    IOptionsMonitor<ValuationOptions> options,
+    ValuationMetrics metrics,
+    DriftMonitor drift)
+{
+    public const string HttpSource = "http";
+    public const string PubSubSource = "pubsub";
+
+    public ValuationOptions Options => options.CurrentValue;
+
+    /// <summary>The serving model; reads the registry only when none is loaded yet (the refresher keeps it current).</summary>
+    public async ValueTask<LoadedModel<ValuationModel>?> GetModelAsync(CancellationToken cancellationToken) =>
+        cache.Current ?? await cache.GetAsync(cancellationToken).ConfigureAwait(false);
+
+    public EstimateResponse Estimate(LoadedModel<ValuationModel> model, JsonElement properties, int comparables, string source)
+    {
+        var settings = options.CurrentValue;
+        var count = properties.GetArrayLength();
+        var results = new EstimateResult?[count];
+        var valid = new List<FeatureRow>(count);
+        var validIndexes = new List<int>(count);
+
+        var index = 0;
+        foreach (var row in properties.EnumerateArray())
+        {
+            if (EstimateRowValidator.TryRead(row, index, model.Model, settings.RangeMargin, settings.StrictCategories, out var featureRow, out var propertyId, out var errors))
+            {
+                valid.Add(featureRow);
+                validIndexes.Add(index);
+            }
+            else
+            {
+                metrics.RowRejected(errors![0].Reason);
+                results[index] = new EstimateResult(index, propertyId, EstimateResult.Rejected) { Problem = RowProblem.From(errors) };
+            }
+
+            index++;
+        }
+
+        if (valid.Count > 0)
+        {
+            var estimates = model.Model.Estimator.Predict(valid);
+            for (var i = 0; i < valid.Count; i++)
+            {
+                var estimate = estimates[i];
+                results[validIndexes[i]] = new EstimateResult(validIndexes[i], valid[i].PropertyId, EstimateResult.Ok)
+                {
+                    Estimate = estimate.Estimate,
+                    Low = estimate.Low,
+                    High = estimate.High,
+                    ModelVersion = model.Version.Version,
+                    Contributions = estimate.Contributions,
+                    Comparables = comparables > 0 ? FindComparables(model.Model, valid[i], comparables) : null,
+                };
+            }
+
+            metrics.EstimatesServed(valid.Count, source);
+            drift.Record(model, valid);
+        }
+
+        metrics.RequestRows(count, source);
+        return new EstimateResponse(model.Version.ModelName, model.Version.Version, count, valid.Count, count - valid.Count, results!);
+    }
+
+    private static List<ComparableResult> FindComparables(ValuationModel model, FeatureRow row, int k) =>
+        [.. model.Estimator.FindComparables(row, k).Select(c => new ComparableResult(c.PropertyId, c.Price, c.Distance, c.Features))];
+}

@@ -1,0 +1,50 @@
+namespace Platform.Valuation.Api.Estimation;
+
+public enum FeatureKind
+{
+    Numeric,
+    Categorical,
+}
+
+/// <summary>An input the model reads, with what training saw of it (range or categories) so requests can be checked against it.</summary>
+public sealed record FeatureSpec(
+    string Name,
+    FeatureKind Kind,
+    bool Required,
+    double? Min = null,
+    double? Max = null,
+    IReadOnlyList<string>? Categories = null);
+
+/// <summary>One validated request row: every numeric value finite, every category known (in strict mode).</summary>
+public sealed class FeatureRow(string? propertyId)
+{
+    public string? PropertyId { get; } = propertyId;
+
+    public Dictionary<string, double> Numeric { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, string> Categorical { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>How much one feature moved this estimate, in price units.</summary>
+public sealed record FeatureContribution(string Feature, double Amount);
+
+public sealed record PriceEstimate(double Estimate, double Low, double High, IReadOnlyList<FeatureContribution> Contributions);
+
+public sealed record ComparableSale(string? PropertyId, double Price, double Distance, IReadOnlyDictionary<string, string> Features);
+
+/// <summary>
+/// What the API needs from a loaded price model. Kept narrow so the web layer does not depend on how the model library
+/// builds feature vectors; <see cref="PriceModelEstimator"/> adapts the library's model to it.
+/// </summary>
+public interface IPriceEstimator
+{
+    IReadOnlyList<FeatureSpec> Features { get; }
+
+    /// <summary>Training values per numeric feature (sorted ascending), the baseline drift is measured against.</summary>
+    IReadOnlyDictionary<string, double[]> TrainingDistribution { get; }
+
+    /// <summary>Estimates for a batch, in the order of <paramref name="rows"/>.</summary>
+    IReadOnlyList<PriceEstimate> Predict(IReadOnlyList<FeatureRow> rows);
+
+    IReadOnlyList<ComparableSale> FindComparables(FeatureRow row, int k);
+}

@@ -1,0 +1,240 @@
+using Microsoft.Extensions.Options;
+using Platform.BuildingBlocks.Messaging;
+using Platform.BuildingBlocks.Registry;
+using Platform.Valuation.Api.Estimation;
+
+namespace Platform.Valuation.Api.Monitoring;
+
+public static class DriftLevels
+{
+    public const string InsufficientData = "insufficient_data";
+    public const string None = "none";
+    public const string Warning = "warning";
+    public const string Alert = "alert";
+
+    public static int Rank(string level) => level switch
+    {
+        Warning => 1,
+        Alert => 2,
+        _ => 0,
+    };
+}
+
+public sealed record FeatureDrift(string Feature, int Samples, double Psi, double Ks, double KsPValue, string Level);
+
+public sealed record DriftReport(
+    string Model,
+    int? ModelVersion,
+    DateTimeOffset EvaluatedAt,
+    int WindowRows,
+    int MinSamples,
+    double WarningPsi,
+    double AlertPsi,
+    string Level,
+    IReadOnlyList<FeatureDrift> Features);
+
+/// <summary>Published on <see cref="Topics.DriftAlerts"/> when drift rises to a warning or an alert.</summary>
+public sealed record DriftAlert(string Model, int ModelVersion, string Level, DateTimeOffset EvaluatedAt, IReadOnlyList<FeatureDrift> Features);
+
+/// <summary>
+/// Compares a rolling window of accepted request rows with the training distribution stored in the model, per numeric
+/// feature: PSI over training deciles and the two-sample KS test. Re-evaluated every <c>DriftCheckEveryRows</c> rows off the
+/// request path; a rise to warning (PSI ≥ 0.1) or alert (PSI ≥ 0.25) is published once until drift falls back.
+/// Categorical features are not monitored here.
+/// </summary>
+public sealed class DriftMonitor(
+    IOptionsMonitor<ValuationOptions> options,
+    IEventPublisher publisher,
+    TimeProvider time,
+    ILogger<DriftMonitor> logger)
+{
+    private readonly Lock _gate = new();
+    private Baseline? _baseline;
+    private int _rowsSinceCheck;
+    private int _evaluating;
+    private string _publishedLevel = DriftLevels.None;
+
+    public DriftReport? LastReport { get; private set; }
+
+    /// <summary>Adds accepted rows to the window; starts a background evaluation when enough new rows arrived.</summary>
+    public void Record(LoadedModel<ValuationModel> model, IReadOnlyList<FeatureRow> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var settings = options.CurrentValue;
+        bool due;
+        lock (_gate)
+        {
+            var baseline = _baseline;
+            if (baseline is null || baseline.Version != model.Version.Version || baseline.WindowSize != settings.DriftWindowSize)
+            {
+                // A new model has a new training distribution: start the window afresh.
+                baseline = _baseline = Baseline.Create(model, settings.DriftWindowSize);
+                _publishedLevel = DriftLevels.None;
+                _rowsSinceCheck = 0;
+            }
+
+            foreach (var row in rows)
+            {
+                foreach (var window in baseline.Windows)
+                {
+                    if (row.Numeric.TryGetValue(window.Feature, out var value))
+                    {
+                        window.Add(value);
+                    }
+                }
+            }
+
+            _rowsSinceCheck += rows.Count;
+            due = _rowsSinceCheck >= settings.DriftCheckEveryRows;
+            if (due)
+            {
+                _rowsSinceCheck = 0;
+            }
+        }
+
+        if (due && Interlocked.CompareExchange(ref _evaluating, 1, 0) == 0)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await EvaluateAndAlertAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    logger.LogWarning(exception, "Drift evaluation failed");
+                }
+                finally
+                {
+                    Volatile.Write(ref _evaluating, 0);
+                }
+            });
+        }
+    }
+
+    /// <summary>The drift of the current window against the serving model's training data.</summary>
+    public DriftReport Evaluate()
+    {
+        var settings = options.CurrentValue;
+        Baseline? baseline;
+        List<(FeatureBaseline Feature, double[] Window)> snapshot;
+        lock (_gate)
+        {
+            baseline = _baseline;
+            snapshot = baseline?.Windows.Select(w => (w, w.Snapshot())).ToList() ?? [];
+        }
+
+        var features = new List<FeatureDrift>(snapshot.Count);
+        foreach (var (feature, window) in snapshot)
+        {
+            Array.Sort(window);
+            var psi = DriftStatistics.PopulationStabilityIndex(feature.ExpectedShares, DriftStatistics.BinShares(window, feature.Edges));
+            var ks = DriftStatistics.KolmogorovSmirnov(feature.SortedTraining, window);
+            var pValue = DriftStatistics.KolmogorovSmirnovPValue(ks, feature.SortedTraining.Length, window.Length);
+            var level = window.Length < settings.DriftMinSamples ? DriftLevels.InsufficientData
+                : psi >= settings.DriftAlertPsi ? DriftLevels.Alert
+                : psi >= settings.DriftWarningPsi ? DriftLevels.Warning
+                : DriftLevels.None;
+            features.Add(new FeatureDrift(feature.Feature, window.Length, Math.Round(psi, 6), Math.Round(ks, 6), pValue, level));
+        }
+
+        var windowRows = features.Count == 0 ? 0 : features.Max(f => f.Samples);
+        var overall = windowRows < settings.DriftMinSamples || features.Count == 0
+            ? DriftLevels.InsufficientData
+            : features.MaxBy(f => DriftLevels.Rank(f.Level))!.Level;
+        var report = new DriftReport(
+            settings.ModelName, baseline?.Version, time.GetUtcNow(), windowRows, settings.DriftMinSamples,
+            settings.DriftWarningPsi, settings.DriftAlertPsi, overall, features);
+        LastReport = report;
+        return report;
+    }
+
+    /// <summary>Evaluates and publishes a <see cref="DriftAlert"/> when the level rose since the last one published.</summary>
+    public async Task<DriftReport> EvaluateAndAlertAsync(CancellationToken cancellationToken)
+    {
+        var report = Evaluate();
+        if (report.ModelVersion is not { } version || report.Level == DriftLevels.InsufficientData)
+        {
+            return report;
+        }
+
+        string? raise = null;
+        lock (_gate)
+        {
+            if (DriftLevels.Rank(report.Level) > DriftLevels.Rank(_publishedLevel))
+            {
+                raise = report.Level;
+            }
+
+            if (report.Level != _publishedLevel && (raise is not null || report.Level == DriftLevels.None))
+            {
+                _publishedLevel = report.Level;
+            }
+        }
+
+        if (raise is not null)
+        {
+            var drifting = report.Features.Where(f => DriftLevels.Rank(f.Level) > 0).ToList();
+            logger.LogWarning("Drift {Level} on {Model} v{Version}: {Features}", raise, report.Model, version, string.Join(", ", drifting.Select(f => f.Feature)));
+            await publisher.PublishAsync(Topics.DriftAlerts, new DriftAlert(report.Model, version, raise, report.EvaluatedAt, drifting), cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        return report;
+    }
+
+    private sealed class Baseline(int version, int windowSize, IReadOnlyList<FeatureBaseline> windows)
+    {
+        public int Version { get; } = version;
+
+        public int WindowSize { get; } = windowSize;
+
+        public IReadOnlyList<FeatureBaseline> Windows { get; } = windows;
+
+        public static Baseline Create(LoadedModel<ValuationModel> model, int windowSize) => new(
+            model.Version.Version,
+            windowSize,
+            [.. model.Model.Estimator.TrainingDistribution
+                .Where(pair => pair.Value.Length > 0)
+                .OrderBy(pair => pair.Key, StringComparer.Ordinal)
+                .Select(pair => new FeatureBaseline(pair.Key, pair.Value, windowSize))]);
+    }
+
+    /// <summary>One feature's training sample, its decile bins and a ring buffer of recent request values.</summary>
+    private sealed class FeatureBaseline
+    {
+        private readonly double[] _ring;
+        private int _count;
+        private int _next;
+
+        public FeatureBaseline(string feature, double[] sortedTraining, int windowSize)
+        {
+            Feature = feature;
+            SortedTraining = sortedTraining;
+            Edges = DriftStatistics.DecileEdges(sortedTraining);
+            ExpectedShares = DriftStatistics.BinShares(sortedTraining, Edges);
+            _ring = new double[windowSize];
+        }
+
+        public string Feature { get; }
+
+        public double[] SortedTraining { get; }
+
+        public double[] Edges { get; }
+
+        public double[] ExpectedShares { get; }
+
+        public void Add(double value)
+        {
+            _ring[_next] = value;
+            _next = (_next + 1) % _ring.Length;
+            _count = Math.Min(_count + 1, _ring.Length);
+        }
+
+        public double[] Snapshot() => _ring.AsSpan(0, _count).ToArray();
+    }
+}

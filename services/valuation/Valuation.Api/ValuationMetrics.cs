@@ -1,0 +1,49 @@
+using System.Diagnostics.Metrics;
+using Platform.BuildingBlocks.Registry;
+using Platform.Valuation.Api.Estimation;
+using Platform.Valuation.Api.Monitoring;
+
+namespace Platform.Valuation.Api;
+
+/// <summary>
+/// The service's own instruments (meter <c>Platform.Valuation</c>, exported at /metrics/prometheus with the ASP.NET Core
+/// request-duration histograms by route and status): estimates served, rows rejected by reason, rows per request, the
+/// serving model version and the last drift evaluation.
+/// </summary>
+public sealed class ValuationMetrics
+{
+    public const string MeterName = "Platform.Valuation";
+
+    private readonly Counter<long> _estimates;
+    private readonly Counter<long> _rejected;
+    private readonly Histogram<int> _rows;
+
+    public ValuationMetrics(IMeterFactory meterFactory, ChampionModelCache<ValuationModel> cache, DriftMonitor drift)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _estimates = meter.CreateCounter<long>("platform.valuation.estimates", "{estimate}", "Estimates served.");
+        _rejected = meter.CreateCounter<long>("platform.valuation.rows.rejected", "{row}", "Request rows refused an estimate, by reason.");
+        _rows = meter.CreateHistogram<int>("platform.valuation.request.rows", "{row}", "Rows per estimate request.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 10, 100, 500, 1_000, 10_000] });
+
+        meter.CreateObservableGauge("platform.valuation.model.version", () => cache.Current is { } loaded
+            ? [new Measurement<int>(loaded.Version.Version, new KeyValuePair<string, object?>("model", cache.ModelName))]
+            : Array.Empty<Measurement<int>>(), description: "Registry version of the model serving estimates.");
+        meter.CreateObservableGauge("platform.valuation.drift.psi", () => DriftMeasurements(drift, f => f.Psi),
+            description: "Population stability index per feature at the last drift evaluation.");
+        meter.CreateObservableGauge("platform.valuation.drift.ks", () => DriftMeasurements(drift, f => f.Ks),
+            description: "Kolmogorov-Smirnov statistic per feature at the last drift evaluation.");
+    }
+
+    public void EstimatesServed(int count, string source) =>
+        _estimates.Add(count, new KeyValuePair<string, object?>("source", source));
+
+    public void RowRejected(RejectionReason reason) =>
+        _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason.Code()));
+
+    public void RequestRows(int count, string source) =>
+        _rows.Record(count, new KeyValuePair<string, object?>("source", source));
+
+    private static IEnumerable<Measurement<double>> DriftMeasurements(DriftMonitor drift, Func<FeatureDrift, double> value) =>
+        drift.LastReport?.Features.Select(f => new Measurement<double>(value(f), new KeyValuePair<string, object?>("feature", f.Feature))) ?? [];
+}

@@ -1,0 +1,73 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Platform.Valuation.Api;
+
+/// <summary>Settings of the valuation service (configuration section <c>Valuation</c>), validated when the host starts.</summary>
+public sealed class ValuationOptions : IValidatableObject
+{
+    public const string SectionName = "Valuation";
+
+    /// <summary>Registry name of the price model whose champion is served.</summary>
+    [Required, RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$")]
+    public string ModelName { get; set; } = "price";
+
+    /// <summary>Most rows one estimate request may carry; more is answered 413.</summary>
+    [Range(1, 100_000)]
+    public int BatchLimit { get; set; } = 1_000;
+
+    /// <summary>How far outside the training range a numeric value may lie, as a fraction of that range's width.</summary>
+    [Range(0.0, 10.0)]
+    public double RangeMargin { get; set; } = 0.1;
+
+    /// <summary>Reject categories the model never saw in training (true), or let the model treat them as unknown.</summary>
+    public bool StrictCategories { get; set; } = true;
+
+    /// <summary>How often the champion alias is re-read from the registry when no model-deployed event arrives.</summary>
+    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Retry-After sent with 503 while no model is deployed.</summary>
+    [Range(1, 3_600)]
+    public int RetryAfterSeconds { get; set; } = 10;
+
+    /// <summary>Upper bound of <c>?comparables=k</c>.</summary>
+    [Range(1, 100)]
+    public int MaxComparables { get; set; } = 20;
+
+    /// <summary>Accepted request rows kept per feature for drift monitoring.</summary>
+    [Range(10, 1_000_000)]
+    public int DriftWindowSize { get; set; } = 2_000;
+
+    /// <summary>Rows the window needs before drift is judged at all.</summary>
+    [Range(10, 1_000_000)]
+    public int DriftMinSamples { get; set; } = 200;
+
+    /// <summary>Drift is re-evaluated (and alerts published) after this many new rows.</summary>
+    [Range(1, 1_000_000)]
+    public int DriftCheckEveryRows { get; set; } = 500;
+
+    /// <summary>PSI from which a feature counts as drifting (warning).</summary>
+    [Range(0.0, 10.0)]
+    public double DriftWarningPsi { get; set; } = 0.1;
+
+    /// <summary>PSI from which a feature counts as significantly drifted (alert).</summary>
+    [Range(0.0, 10.0)]
+    public double DriftAlertPsi { get; set; } = 0.25;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (CacheTtl <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Valuation:CacheTtl must be positive.", [nameof(CacheTtl)]);
+        }
+
+        if (DriftAlertPsi <= DriftWarningPsi)
+        {
+            yield return new ValidationResult("Valuation:DriftAlertPsi must be greater than DriftWarningPsi.", [nameof(DriftAlertPsi)]);
+        }
+
+        if (DriftMinSamples > DriftWindowSize)
+        {
+            yield return new ValidationResult("Valuation:DriftMinSamples cannot exceed DriftWindowSize.", [nameof(DriftMinSamples)]);
+        }
+    }
+}

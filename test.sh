@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test of the platform: ./test.sh [extra dotnet test arguments]
+set -euo pipefail
+cd "$(dirname "$0")"
+bash scripts/setup.sh
+rm -rf TestResults
+status=0
+dotnet test Platform.sln --logger "trx" --logger "console;verbosity=minimal" --results-directory TestResults "$@" || status=$?
+# One closing line over all test projects, the form CI reads.
+passed=0; failed=0; skipped=0
+for trx in TestResults/*.trx; do
+    [ -e "$trx" ] || continue
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
+done
+echo "Tests: $passed passed, $failed failed, $skipped skipped"
+exit $status

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Platform.Valuation.Api.Estimation;
+
+namespace Platform.Valuation.Api.Tests;
+
+public sealed class EstimateRowValidatorTests
+{
+    private static readonly ValuationModel Model = new(new SchemaOnly(
+    [
+        new FeatureSpec("sqft", FeatureKind.Numeric, Required: true, Min: 500, Max: 4_500),
+        new FeatureSpec("beds", FeatureKind.Numeric, Required: false, Min: 1, Max: 6),
+        new FeatureSpec("type", FeatureKind.Categorical, Required: true, Categories: ["Condo", "Residential"]),
+    ]));
+
+    private static (bool Ok, FeatureRow Row, List<FieldError>? Errors) Read(string json, double margin = 0.1, bool strict = true)
+    {
+        using var document = JsonDocument.Parse(json);
+        var ok = EstimateRowValidator.TryRead(document.RootElement.Clone(), 0, Model, margin, strict, out var row, out _, out var errors);
+        return (ok, row, errors);
+    }
+
+    [Fact]
+    public void A_complete_row_in_range_is_read_with_its_id()
+    {
+        var (ok, row, errors) = Read("""{ "property_id": 17, "sqft": 1200, "type": "Condo" }""");
+
+        Assert.True(ok);
+        Assert.Null(errors);
+        Assert.Equal("17", row.PropertyId);
+        Assert.Equal(1200, row.Numeric["sqft"]);
+        Assert.Equal("Condo", row.Categorical["type"]);
+        Assert.False(row.Numeric.ContainsKey("beds"));
+    }
+
+    [Theory]
+    [InlineData("""{ "type": "Condo" }""", "sqft", RejectionReason.MissingFeature)]
+    [InlineData("""{ "sqft": null, "type": "Condo" }""", "sqft", RejectionReason.MissingFeature)]
+    [InlineData("""{ "sqft": "NaN", "type": "Condo" }""", "sqft", RejectionReason.NotFinite)]
+    [InlineData("""{ "sqft": "-Infinity", "type": "Condo" }""", "sqft", RejectionReason.NotFinite)]
+    [InlineData("""{ "sqft": 1e400, "type": "Condo" }""", "sqft", RejectionReason.NotFinite)]
+    [InlineData("""{ "sqft": "big", "type": "Condo" }""", "sqft", RejectionReason.InvalidType)]
+    [InlineData("""{ "sqft": 4901, "type": "Condo" }""", "sqft", RejectionReason.OutOfRange)]
+    [InlineData("""{ "sqft": 99, "type": "Condo" }""", "sqft", RejectionReason.OutOfRange)]
+    [InlineData("""{ "sqft": 1000, "type": "Castle" }""", "type", RejectionReason.UnknownCategory)]
+    [InlineData("""{ "sqft": 1000, "type": true }""", "type", RejectionReason.InvalidType)]
+    public void Each_bad_input_class_names_its_field_and_reason(string json, string field, RejectionReason reason)
+    {
+        var (ok, _, errors) = Read(json);
+
+        Assert.False(ok);
+        var error = Assert.Single(errors!);
+        Assert.Equal(field, error.Field);
+        Assert.Equal(reason, error.Reason);
+        Assert.Contains(field, error.Detail);
+    }
+
+    [Fact]
+    public void The_range_margin_is_a_fraction_of_the_training_range()
+    {
+        // Range 500..4500 is 4000 wide: a 10 % margin accepts up to 4900.
+        Assert.True(Read("""{ "sqft": 4900, "type": "Condo" }""").Ok);
+        Assert.False(Read("""{ "sqft": 4900, "type": "Condo" }""", margin: 0).Ok);
+    }
+
+    [Fact]
+    public void Unknown_categories_pass_when_not_strict()
+    {
+        var (ok, row, _) = Read("""{ "sqft": 1000, "type": "Castle" }""", strict: false);
+
+        Assert.True(ok);
+        Assert.Equal("Castle", row.Categorical["type"]);
+    }
+
+    [Fact]
+    public void All_problems_of_a_row_are_listed_and_the_first_names_the_field()
+    {
+        var (ok, _, errors) = Read("""{ "sqft": "NaN", "beds": 40, "type": "Castle" }""");
+
+        Assert.False(ok);
+        Assert.Equal(["sqft", "beds", "type"], errors!.Select(e => e.Field));
+        var problem = RowProblem.From(errors!);
+        Assert.Equal("sqft", problem.Field);
+        Assert.Equal("not_finite", problem.Reason);
+        Assert.Equal(422, problem.Status);
+    }
+
+    /// <summary>Only the schema is needed to validate; estimating is not part of these tests.</summary>
+    private sealed class SchemaOnly(IReadOnlyList<FeatureSpec> features) : IPriceEstimator
+    {
+        public IReadOnlyList<FeatureSpec> Features => features;
+
+        public IReadOnlyDictionary<string, double[]> TrainingDistribution => new Dictionary<string, double[]>();
+
+        public IReadOnlyList<PriceEstimate> Predict(IReadOnlyList<FeatureRow> rows) => throw new NotSupportedException();
+
+        public IReadOnlyList<ComparableSale> FindComparables(FeatureRow row, int k) => throw new NotSupportedException();
+    }
+}
