@@ -1,3 +1,4 @@
+using Platform.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -5,7 +6,7 @@ using System.Text.Json;
 namespace Platform.Valuation.Api.Tests;
 
 /// <summary>A fresh host with an empty registry: nothing to serve yet, and it says so.</summary>
-public sealed class NoModelTests(TestDatabase database) : IClassFixture<TestDatabase>, IDisposable
+public sealed class NoModelTests(PostgresDatabaseFixture database) : IClassFixture<PostgresDatabaseFixture>, IDisposable
 {
     private readonly ValuationApiFactory _factory = new(database.ConnectionString);
 

@@ -15,6 +15,7 @@ public class Program
 
         var app = builder.Build();
         app.UseServiceDefaults();
+        app.UsePlatformBuildingBlocks();
         app.MapDefaultEndpoints();
         app.MapValuationApi();
         app.Run();

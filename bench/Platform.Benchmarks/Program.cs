@@ -1,0 +1,12 @@
+using BenchmarkDotNet.Running;
+using Platform.Benchmarks;
+
+// `latency` prints p50/p95/p99 of single calls (BenchmarkDotNet reports means and percentiles of batched iterations);
+// anything else goes to BenchmarkDotNet, e.g. `--filter *VectorIndex*`.
+if (args is ["latency", ..])
+{
+    return await VectorIndexLatency.RunAsync(args[1..]);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

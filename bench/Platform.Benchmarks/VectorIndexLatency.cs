@@ -1,0 +1,36 @@
+using System.Diagnostics;
+
+namespace Platform.Benchmarks;
+
+/// <summary>
+/// Per-call latency of filtered /recommend queries on the embedded index: p50, p95, p99 and max over many single
+/// calls after a warm-up, which is what the spec's targets (p50 &lt; 5 ms, p99 &lt; 20 ms) are about.
+/// Usage: <c>latency [points=100000] [calls=5000]</c>.
+/// </summary>
+public static class VectorIndexLatency
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var points = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
+        var calls = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5_000;
+        var fixture = VectorIndexFixture.Create(points);
+        for (var i = 0; i < 500; i++)
+        {
+            await fixture.RecommendAsync(i);
+        }
+
+        var milliseconds = new double[calls];
+        for (var i = 0; i < calls; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await fixture.RecommendAsync(i);
+            milliseconds[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        Array.Sort(milliseconds);
+        double Percentile(double p) => milliseconds[Math.Min(calls - 1, (int)Math.Ceiling(p / 100 * calls) - 1)];
+        Console.WriteLine($"recommend top-10, filtered, {points} points, {calls} calls: " +
+            $"p50 {Percentile(50):F3} ms, p95 {Percentile(95):F3} ms, p99 {Percentile(99):F3} ms, max {milliseconds[^1]:F3} ms");
+        return 0;
+    }
+}

@@ -1,0 +1,117 @@
+using Npgsql;
+using NpgsqlTypes;
+using Platform.MarketData.Domain;
+
+namespace Platform.MarketData.Postgres;
+
+/// <summary>
+/// Loads large row streams with binary COPY on the owner connection. COPY FROM is refused for roles subject to
+/// row-level security, so instead every row's tenant id is checked against the tenant being loaded.
+/// Rows are streamed: memory stays flat for millions of rows.
+/// </summary>
+public sealed class BulkLoader(NpgsqlDataSource ownerDataSource)
+{
+    public Task<long> LoadPropertiesAsync(string tenantId, IEnumerable<Property> properties, CancellationToken cancellationToken = default) =>
+        CopyAsync(tenantId, "properties", PostgresReaders.PropertyColumns, properties, p => p.TenantId, p => p.PropertyId, static async (w, p, ct) =>
+        {
+            await w.WriteAsync(p.TenantId, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(p.PropertyId, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(p.PropertyType, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(p.Municipality, NpgsqlDbType.Text, ct);
+            await WriteNullableAsync(w, p.ZipCode, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(p.Latitude, NpgsqlDbType.Double, ct);
+            await w.WriteAsync(p.Longitude, NpgsqlDbType.Double, ct);
+            await w.WriteAsync(p.UsableArea, NpgsqlDbType.Double, ct);
+            await WriteNullableAsync(w, p.TotalArea, NpgsqlDbType.Double, ct);
+            await WriteNullableAsync(w, p.LotSize, NpgsqlDbType.Double, ct);
+            await w.WriteAsync(p.Rooms, NpgsqlDbType.Integer, ct);
+            await w.WriteAsync(p.Bedrooms, NpgsqlDbType.Integer, ct);
+            await w.WriteAsync(p.Bathrooms, NpgsqlDbType.Integer, ct);
+            await WriteNullableAsync(w, p.Floor, NpgsqlDbType.Integer, ct);
+            await w.WriteAsync(p.YearBuilt, NpgsqlDbType.Integer, ct);
+            await w.WriteAsync(p.Condition, NpgsqlDbType.Integer, ct);
+            await WriteNullableAsync(w, p.ListingPrice, NpgsqlDbType.Double, ct);
+            await w.WriteAsync(p.Status, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(p.DaysOnMarket, NpgsqlDbType.Integer, ct);
+            await w.WriteAsync(p.ListedAt, NpgsqlDbType.Date, ct);
+            await WriteNullableAsync(w, p.MonthlyRent, NpgsqlDbType.Double, ct);
+        }, cancellationToken);
+
+    public Task<long> LoadSalesAsync(string tenantId, IEnumerable<Sale> sales, CancellationToken cancellationToken = default) =>
+        CopyAsync(tenantId, "transactions", PostgresReaders.SaleColumns, sales, s => s.TenantId, s => s.TransactionId, static async (w, s, ct) =>
+        {
+            await w.WriteAsync(s.TenantId, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(s.TransactionId, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(s.PropertyId, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(s.SoldPrice, NpgsqlDbType.Double, ct);
+            await w.WriteAsync(s.SoldAt, NpgsqlDbType.Date, ct);
+        }, cancellationToken);
+
+    public Task<long> LoadUsersAsync(string tenantId, IEnumerable<User> users, CancellationToken cancellationToken = default) =>
+        CopyAsync(tenantId, "users", PostgresReaders.UserColumns, users, u => u.TenantId, u => u.UserId, static async (w, u, ct) =>
+        {
+            await w.WriteAsync(u.TenantId, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(u.UserId, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(u.Name, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(u.Segment, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(u.CreatedAt.UtcDateTime, NpgsqlDbType.TimestampTz, ct);
+        }, cancellationToken);
+
+    public Task<long> LoadInteractionsAsync(string tenantId, IEnumerable<Interaction> interactions, CancellationToken cancellationToken = default) =>
+        CopyAsync(tenantId, "interactions", PostgresReaders.InteractionColumns, interactions, i => i.TenantId, i => i.EventId, static async (w, i, ct) =>
+        {
+            await w.WriteAsync(i.TenantId, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(i.EventId, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(i.UserId, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(i.PropertyId, NpgsqlDbType.Text, ct);
+            await w.WriteAsync(i.Kind.ToWireName(), NpgsqlDbType.Text, ct);
+            await w.WriteAsync(i.OccurredAt.UtcDateTime, NpgsqlDbType.TimestampTz, ct);
+        }, cancellationToken);
+
+    /// <summary>Deletes every row of <paramref name="tenantId"/> (children first); the tenant row itself stays.</summary>
+    public async Task DeleteTenantDataAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        TenantId.Validate(tenantId, nameof(tenantId));
+        await using var connection = await ownerDataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var table in new[] { "interactions", "transactions", "users", "properties" })
+        {
+            await using var command = new NpgsqlCommand($"DELETE FROM {table} WHERE tenant_id = @tenant", connection, transaction);
+            command.Parameters.AddWithValue("tenant", tenantId);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private async Task<long> CopyAsync<T>(string tenantId, string table, string columns, IEnumerable<T> rows,
+        Func<T, string> tenantOf, Func<T, string> idOf, Func<NpgsqlBinaryImporter, T, CancellationToken, Task> writeRow,
+        CancellationToken cancellationToken)
+    {
+        TenantId.Validate(tenantId, nameof(tenantId));
+        await using var connection = await ownerDataSource.OpenConnectionAsync(cancellationToken);
+        await using var importer = await connection.BeginBinaryImportAsync($"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        long count = 0;
+        foreach (var row in rows)
+        {
+            if (tenantOf(row) != tenantId)
+            {
+                throw new ArgumentException($"{table} row '{idOf(row)}' has tenant_id '{tenantOf(row)}' but this load is for tenant '{tenantId}'.", nameof(rows));
+            }
+
+            await importer.StartRowAsync(cancellationToken);
+            await writeRow(importer, row, cancellationToken);
+            count++;
+        }
+
+        await importer.CompleteAsync(cancellationToken);
+        return count;
+    }
+
+    private static Task WriteNullableAsync<TValue>(NpgsqlBinaryImporter writer, TValue? value, NpgsqlDbType type, CancellationToken cancellationToken)
+        where TValue : struct =>
+        value.HasValue ? writer.WriteAsync(value.Value, type, cancellationToken) : writer.WriteNullAsync(cancellationToken);
+
+    private static Task WriteNullableAsync(NpgsqlBinaryImporter writer, string? value, NpgsqlDbType type, CancellationToken cancellationToken) =>
+        value is not null ? writer.WriteAsync(value, type, cancellationToken) : writer.WriteNullAsync(cancellationToken);
+}

@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Platform.MarketData.Postgres;
+
+/// <summary>Where and how to run a local cluster.</summary>
+public sealed record LocalPostgresClusterOptions
+{
+    /// <summary>Root folder; the cluster keeps data/, postgres.log and port inside it (e.g. <c>.platform/postgres</c>).</summary>
+    public required string RootDirectory { get; init; }
+
+    /// <summary>TCP port on 127.0.0.1; 0 picks a free one on first start and keeps it for later starts.</summary>
+    public int Port { get; init; }
+
+    /// <summary>Throwaway clusters (tests) trade durability for speed: fsync, full-page writes and synchronous commit off.</summary>
+    public bool Ephemeral { get; init; }
+
+    public int MaxConnections { get; init; } = 200;
+
+    /// <summary>Server shared buffers; the default keeps a 1M-row interactions table and its indexes in memory while loading.</summary>
+    public string SharedBuffers { get; init; } = "256MB";
+}
+
+/// <summary>
+/// A PostgreSQL cluster started from the server binaries on this machine, listening on 127.0.0.1 with trust
+/// authentication for the <c>postgres</c> superuser. Initialises the data folder on first use and reuses a
+/// cluster that is already initialised or already running. Used by the platform host (data under .platform/)
+/// and by the test fixture (a temp folder), so both start PostgreSQL the same way.
+/// </summary>
+public sealed class LocalPostgresCluster
+{
+    public const string SuperUser = "postgres";
+
+    private readonly PostgresBinaries _binaries;
+    private readonly bool _runAsPostgresUser;
+
+    private LocalPostgresCluster(LocalPostgresClusterOptions options, PostgresBinaries binaries, int port)
+    {
+        Options = options;
+        _binaries = binaries;
+        Port = port;
+        // initdb and postgres refuse to run as root; in containers we are often root, so drop to the postgres account.
+        _runAsPostgresUser = Environment.IsPrivilegedProcess;
+    }
+
+    public LocalPostgresClusterOptions Options { get; }
+    public int Port { get; }
+    public string DataDirectory => Path.Combine(Options.RootDirectory, "data");
+    public string LogFile => Path.Combine(Options.RootDirectory, "postgres.log");
+
+    /// <summary>Connection string for <paramref name="database"/> as the superuser.</summary>
+    public string ConnectionString(string database = "postgres") => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = SuperUser,
+        Database = database,
+    }.ConnectionString;
+
+    /// <summary>Initialises (first time) and starts the cluster unless it is already running; returns when it accepts connections.</summary>
+    public static async Task<LocalPostgresCluster> StartAsync(LocalPostgresClusterOptions options, CancellationToken cancellationToken = default)
+    {
+        var binaries = PostgresBinaries.Locate();
+        var root = Path.GetFullPath(options.RootDirectory);
+        Directory.CreateDirectory(root);
+        options = options with { RootDirectory = root };
+
+        var portFile = Path.Combine(root, "port");
+        var port = options.Port != 0 ? options.Port
+            : File.Exists(portFile) ? int.Parse(File.ReadAllText(portFile).Trim(), CultureInfo.InvariantCulture)
+            : FreeTcpPort();
+        var cluster = new LocalPostgresCluster(options, binaries, port);
+
+        if (!File.Exists(Path.Combine(cluster.DataDirectory, "PG_VERSION")))
+        {
+            await cluster.InitialiseAsync(cancellationToken);
+        }
+
+        await File.WriteAllTextAsync(portFile, port.ToString(CultureInfo.InvariantCulture), cancellationToken);
+        if (!await cluster.IsAcceptingConnectionsAsync(cancellationToken))
+        {
+            await cluster.RunPgCtlAsync(
+                ["start", "-w", "-t", "60", "-D", cluster.DataDirectory, "-l", cluster.LogFile, "-o", cluster.ServerArguments()],
+                cancellationToken);
+        }
+
+        return cluster;
+    }
+
+    /// <summary>Stops the server (fast shutdown, or immediate for throwaway clusters).</summary>
+    public Task StopAsync(bool immediate = false, CancellationToken cancellationToken = default) =>
+        RunPgCtlAsync(["stop", "-w", "-D", DataDirectory, "-m", immediate ? "immediate" : "fast"], cancellationToken);
+
+    /// <summary>
+    /// Stops the server immediately and deletes <see cref="LocalPostgresClusterOptions.RootDirectory"/> from a detached
+    /// shell, so the clean-up completes even when this process is killed moments later (test hosts at exit).
+    /// </summary>
+    public void StopAndDeleteInBackground()
+    {
+        var stop = $"{(_runAsPostgresUser ? "runuser -u postgres -- " : "")}{ShellQuote(_binaries.PgCtl)} stop -w -m immediate -D {ShellQuote(DataDirectory)}";
+        var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var argument in new[] { "sh", "-c", $"exec >/dev/null 2>&1 </dev/null; {stop}; rm -rf {ShellQuote(Options.RootDirectory)}" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start);
+    }
+
+    private static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <summary>Creates <paramref name="database"/> if it does not exist.</summary>
+    public async Task EnsureDatabaseAsync(string database, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString());
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+        exists.Parameters.AddWithValue("name", database);
+        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {QuoteIdentifier(database)}", connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    public static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private async Task InitialiseAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(DataDirectory);
+        if (_runAsPostgresUser)
+        {
+            await RunAsync("chown", ["-R", "postgres:", Options.RootDirectory], asPostgres: false, cancellationToken);
+        }
+
+        await RunAsync(_binaries.InitDb,
+            ["-D", DataDirectory, "-U", SuperUser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-instructions"],
+            _runAsPostgresUser, cancellationToken);
+    }
+
+    private string ServerArguments()
+    {
+        // No unix socket: paths under deep project folders exceed the 107-byte socket path limit; TCP on loopback only.
+        var settings = new List<string>
+        {
+            "-p " + Port.ToString(CultureInfo.InvariantCulture),
+            "-c listen_addresses=127.0.0.1",
+            "-c unix_socket_directories=''",
+            "-c max_connections=" + Options.MaxConnections.ToString(CultureInfo.InvariantCulture),
+            "-c shared_buffers=" + Options.SharedBuffers,
+        };
+        if (Options.Ephemeral)
+        {
+            settings.AddRange(["-c fsync=off", "-c full_page_writes=off", "-c synchronous_commit=off"]);
+        }
+
+        return string.Join(' ', settings);
+    }
+
+    private async Task<bool> IsAcceptingConnectionsAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
+        {
+            return false;
+        }
+
+        try
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString() + ";Timeout=3;Pooling=false");
+            await connection.OpenAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SocketException)
+        {
+            return false;
+        }
+    }
+
+    private Task RunPgCtlAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        RunAsync(_binaries.PgCtl, arguments, _runAsPostgresUser, cancellationToken);
+
+    private static async Task RunAsync(string program, IReadOnlyList<string> arguments, bool asPostgres, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = asPostgres ? "runuser" : program,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (asPostgres)
+        {
+            foreach (var argument in new[] { "-u", "postgres", "--", program })
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        // pg_ctl start sends the server's output to the log file (-l), so these pipes close when pg_ctl exits.
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        await Task.WhenAll(stdout, stderr);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"{Path.GetFileName(program)} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}: {stderr.Result}{stdout.Result}");
+        }
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

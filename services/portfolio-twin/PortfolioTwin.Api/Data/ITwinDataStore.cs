@@ -1,0 +1,34 @@
+using Platform.MarketData.Domain;
+
+namespace Platform.PortfolioTwin.Api.Data;
+
+/// <summary>
+/// The domain data the twin service reads and writes, every call scoped to one tenant. Kept narrow so the endpoints do not
+/// depend on how the market-data stores are split.
+/// </summary>
+public interface ITwinDataStore
+{
+    Task<bool> UserExistsAsync(string tenantId, string userId, CancellationToken cancellationToken);
+
+    /// <summary>The user's interactions, oldest first.</summary>
+    Task<IReadOnlyList<Interaction>> InteractionsOfUserAsync(string tenantId, string userId, CancellationToken cancellationToken);
+
+    /// <summary>Stores new interactions; an event id already stored is skipped. Returns how many rows were new.</summary>
+    Task<int> AddInteractionsAsync(string tenantId, IReadOnlyList<Interaction> interactions, CancellationToken cancellationToken);
+
+    Task<Property?> GetPropertyAsync(string tenantId, string propertyId, CancellationToken cancellationToken);
+
+    IAsyncEnumerable<Property> PropertiesAsync(string tenantId, CancellationToken cancellationToken);
+
+    /// <summary>The most interacted-with properties of the tenant (deals and likes weigh more), for users with no history.</summary>
+    Task<IReadOnlyList<string>> PopularPropertyIdsAsync(string tenantId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Every tenant (owner connection: the tenants table is itself row-level secured).</summary>
+    Task<IReadOnlyList<string>> TenantsAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The tenant named by a write does not exist.</summary>
+public sealed class UnknownTenantException(string tenantId) : Exception($"Tenant '{tenantId}' does not exist.")
+{
+    public string TenantId { get; } = tenantId;
+}

@@ -1,0 +1,85 @@
+using Npgsql;
+using Platform.MarketData.Domain;
+using Platform.MarketData.Postgres;
+
+namespace Platform.PortfolioTwin.Api.Data;
+
+/// <summary>
+/// <see cref="ITwinDataStore"/> on the market-data stores. Every tenant query runs on a <see cref="TenantConnectionFactory"/>
+/// connection, so row-level security admits only that tenant's rows.
+/// </summary>
+public sealed class PostgresTwinDataStore(
+    NpgsqlDataSource ownerDataSource,
+    TenantConnectionFactory connections,
+    PropertyStore properties,
+    InteractionStore interactions,
+    UserStore users) : ITwinDataStore
+{
+    public async Task<bool> UserExistsAsync(string tenantId, string userId, CancellationToken cancellationToken) =>
+        await users.GetAsync(tenantId, userId, cancellationToken).ConfigureAwait(false) is not null;
+
+    public async Task<IReadOnlyList<Interaction>> InteractionsOfUserAsync(string tenantId, string userId, CancellationToken cancellationToken)
+    {
+        var list = new List<Interaction>();
+        await foreach (var interaction in interactions.ListByUserAsync(tenantId, userId, cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(interaction);
+        }
+
+        return list;
+    }
+
+    public async Task<int> AddInteractionsAsync(string tenantId, IReadOnlyList<Interaction> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await interactions.InsertBatchAsync(tenantId, batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw new UnknownTenantException(tenantId);
+        }
+    }
+
+    public Task<Property?> GetPropertyAsync(string tenantId, string propertyId, CancellationToken cancellationToken) =>
+        properties.GetAsync(tenantId, propertyId, cancellationToken);
+
+    public IAsyncEnumerable<Property> PropertiesAsync(string tenantId, CancellationToken cancellationToken) =>
+        properties.StreamAsync(tenantId, status: null, cancellationToken);
+
+    public async Task<IReadOnlyList<string>> PopularPropertyIdsAsync(string tenantId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        // Strength like the training weights: deal > outreach > like > view, dislike counts against.
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT property_id FROM interactions WHERE tenant_id = @tenant
+            GROUP BY property_id
+            ORDER BY sum(CASE kind WHEN 'deal' THEN 4 WHEN 'outreach' THEN 3 WHEN 'like' THEN 2 WHEN 'view' THEN 1 ELSE -2 END) DESC, property_id
+            LIMIT @limit
+            """, connection);
+        command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("limit", limit);
+        var ids = new List<string>(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public async Task<IReadOnlyList<string>> TenantsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = ownerDataSource.CreateCommand("SELECT tenant_id FROM tenants ORDER BY tenant_id");
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.PortfolioTwin.Api.Contracts;
+using Platform.PortfolioTwin.Api.Serving;
+using Platform.PortfolioTwin.Api.Tenancy;
+
+namespace Platform.PortfolioTwin.Api.Endpoints;
+
+/// <summary>What every twin route group shares: tenant resolution, problem details for request errors, rate limiting, JSON.</summary>
+internal static class TwinEndpointConventions
+{
+    public static RouteGroupBuilder MapTwinGroup(this IEndpointRouteBuilder routes, string tag) => routes.MapGroup("")
+        .WithTags(tag)
+        .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy)
+        .AddEndpointFilter<TwinProblemFilter>()
+        .AddEndpointFilter<TenantEndpointFilter>()
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status403Forbidden);
+
+    /// <summary>Reads a snake_case JSON body; malformed JSON is a 400 naming the line and byte.</summary>
+    public static async Task<T> ReadBodyAsync<T>(this HttpContext context, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<T>(context.Request.Body, TwinJson.Options, cancellationToken).ConfigureAwait(false)
+                ?? throw new TwinRequestException(StatusCodes.Status400BadRequest, "The request body is empty.", "Send a JSON object.", "body");
+        }
+        catch (JsonException exception)
+        {
+            var where = exception.Path is { Length: > 1 } path ? $" at {path}" : string.Empty;
+            throw new TwinRequestException(StatusCodes.Status400BadRequest, "The request body is not valid JSON for this endpoint.",
+                $"Line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}{where}: {exception.Message}", "body");
+        }
+    }
+
+    public static IResult Json<T>(T value) => TypedResults.Json(value, TwinJson.Options);
+}

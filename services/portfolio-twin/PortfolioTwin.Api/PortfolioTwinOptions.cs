@@ -1,0 +1,60 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Platform.PortfolioTwin.Api;
+
+/// <summary>Settings of the portfolio-twin service (configuration section <c>PortfolioTwin</c>), validated when the host starts.</summary>
+public sealed class PortfolioTwinOptions : IValidatableObject
+{
+    public const string SectionName = "PortfolioTwin";
+
+    /// <summary>Registry name of the twin model whose champion is served.</summary>
+    [Required, RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$")]
+    public string ModelName { get; set; } = "twin";
+
+    /// <summary>How often the champion alias is re-read from the registry when no model-deployed event arrives.</summary>
+    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Upper bound of <c>top_k</c> in /recommend and /similar.</summary>
+    [Range(1, 1_000)]
+    public int MaxTopK { get; set; } = 100;
+
+    /// <summary>Default <c>top_k</c> when a request names none.</summary>
+    [Range(1, 1_000)]
+    public int DefaultTopK { get; set; } = 10;
+
+    /// <summary>Most properties in one /batch_predict, or interactions in one /interactions request; more is answered 413.</summary>
+    [Range(1, 100_000)]
+    public int BatchLimit { get; set; } = 1_000;
+
+    /// <summary>Most candidate ids one /recommend may name.</summary>
+    [Range(1, 100_000)]
+    public int MaxCandidates { get; set; } = 10_000;
+
+    /// <summary>Properties encoded per model call (and upserted per index call) while reindexing a tenant.</summary>
+    [Range(1, 100_000)]
+    public int IndexBatchSize { get; set; } = 2_048;
+
+    /// <summary>Folded-in user vectors kept in memory (cold-start and recently active users).</summary>
+    [Range(1, 10_000_000)]
+    public int UserVectorCacheSize { get; set; } = 100_000;
+
+    /// <summary>Retry-After sent with 503 while no model is deployed.</summary>
+    [Range(1, 3_600)]
+    public int RetryAfterSeconds { get; set; } = 10;
+
+    /// <summary>Reindex every tenant whose index was built by another model version once a new champion loads.</summary>
+    public bool ReindexOnModelChange { get; set; } = true;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (CacheTtl <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("PortfolioTwin:CacheTtl must be positive.", [nameof(CacheTtl)]);
+        }
+
+        if (DefaultTopK > MaxTopK)
+        {
+            yield return new ValidationResult("PortfolioTwin:DefaultTopK cannot exceed MaxTopK.", [nameof(DefaultTopK)]);
+        }
+    }
+}

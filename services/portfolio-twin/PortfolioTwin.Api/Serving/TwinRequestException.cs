@@ -1,0 +1,71 @@
+using Platform.PortfolioTwin.Api.Contracts;
+
+namespace Platform.PortfolioTwin.Api.Serving;
+
+/// <summary>
+/// A request the service cannot answer, with the HTTP status and the field to blame; <see cref="TwinProblemFilter"/> turns it into
+/// problem details, so services stay free of HTTP result types and handlers free of error plumbing.
+/// </summary>
+public sealed class TwinRequestException(int status, string title, string detail, string? field = null, IReadOnlyList<FieldError>? errors = null)
+    : Exception(detail)
+{
+    public int Status { get; } = status;
+    public string Title { get; } = title;
+    public string? Field { get; } = field;
+    public IReadOnlyList<FieldError>? Errors { get; } = errors;
+
+    /// <summary>Seconds for a Retry-After header (503 before any model is deployed).</summary>
+    public int? RetryAfterSeconds { get; init; }
+
+    public static TwinRequestException NoModel(string modelName, int retryAfterSeconds) => new(StatusCodes.Status503ServiceUnavailable,
+        "No model is deployed.", $"No champion of '{modelName}' is loaded yet; retry after {retryAfterSeconds} s.")
+    {
+        RetryAfterSeconds = retryAfterSeconds,
+    };
+
+    public static TwinRequestException UnknownUser(string userId) => new(StatusCodes.Status404NotFound, "Unknown user.",
+        $"User '{userId}' is not known in this tenant: the model has no embedding, and there is no user row or interaction.", "user_id");
+
+    public static TwinRequestException UnknownProperty(string propertyId, string field) => new(StatusCodes.Status404NotFound, "Unknown property.",
+        $"Property '{propertyId}' does not exist in this tenant.", field);
+
+    public static TwinRequestException Invalid(IReadOnlyList<FieldError> errors) => new(StatusCodes.Status422UnprocessableEntity,
+        "The request has invalid fields.", string.Join("; ", errors.Take(5).Select(e => $"{e.Field}: {e.Detail}")), errors[0].Field, errors);
+
+    public static TwinRequestException Invalid(string field, string detail) => Invalid([new FieldError(field, detail)]);
+
+    public static TwinRequestException TooMany(string field, int count, int limit) => new(StatusCodes.Status413PayloadTooLarge,
+        "Too many items in one request.", $"{count} items in '{field}'; at most {limit} per request.", field);
+}
+
+/// <summary>Maps <see cref="TwinRequestException"/> to problem details (with <c>field</c> and, for 422, every <c>errors</c> entry).</summary>
+public sealed class TwinProblemFilter : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (TwinRequestException exception)
+        {
+            var extensions = new Dictionary<string, object?>();
+            if (exception.Field is not null)
+            {
+                extensions["field"] = exception.Field;
+            }
+
+            if (exception.Errors is not null)
+            {
+                extensions["errors"] = exception.Errors.Select(e => new Dictionary<string, string> { ["field"] = e.Field, ["detail"] = e.Detail }).ToList();
+            }
+
+            if (exception.RetryAfterSeconds is { } seconds)
+            {
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return TypedResults.Problem(title: exception.Title, detail: exception.Message, statusCode: exception.Status, extensions: extensions);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+using Microsoft.Extensions.Options;
+using Platform.BuildingBlocks.Registry;
+using Platform.BuildingBlocks.VectorSearch;
+using Platform.MarketData.Domain;
+using Platform.PortfolioTwin.Api.Contracts;
+using Platform.PortfolioTwin.Api.Data;
+using Platform.PortfolioTwin.Api.Valuation;
+
+namespace Platform.PortfolioTwin.Api.Serving;
+
+/// <summary>
+/// The twin's answers: affinity of a user to properties, recommendations and look-alikes from the vector index (filters applied
+/// inside the index), embeddings and explanations. Throws <see cref="TwinRequestException"/> for what the caller got wrong.
+/// </summary>
+public sealed class TwinScoringService(
+    ChampionModelCache<IServedTwin> models,
+    UserVectorResolver users,
+    IVectorIndex index,
+    ITwinDataStore store,
+    IEstimatedValueProvider estimatedValues,
+    PortfolioTwinMetrics metrics,
+    IOptionsMonitor<PortfolioTwinOptions> options,
+    TimeProvider time)
+{
+    private const int ExplainedFeatures = 10;
+
+    public PortfolioTwinOptions Options => options.CurrentValue;
+
+    public async ValueTask<LoadedModel<IServedTwin>> ModelAsync(CancellationToken cancellationToken) =>
+        models.Current ?? await models.GetAsync(cancellationToken).ConfigureAwait(false)
+        ?? throw TwinRequestException.NoModel(models.ModelName, Options.RetryAfterSeconds);
+
+    public async Task<PredictResponse> PredictAsync(string tenantId, PredictRequest request, CancellationToken cancellationToken)
+    {
+        var userId = RequireUserId(request.UserId);
+        var errors = new List<FieldError>();
+        var property = PropertyFeaturesValidator.Validate(request.PropertyFeatures, tenantId, "property_features", errors, time);
+        ThrowIfAny(errors);
+
+        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
+        var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
+        var vector = (await EncodeAsync(model.Model, [property!], [request.PropertyFeatures!.EstimatedValue], cancellationToken).ConfigureAwait(false))[0];
+        var affinity = Affinity(user.Vector, vector);
+        metrics.Predicted(1, user.Source);
+        return new PredictResponse(userId, affinity, model.Model.Confidence(user.InteractionCount, affinity), user.Source.WireName(), model.Version.Version);
+    }
+
+    public async Task<BatchPredictResponse> BatchPredictAsync(string tenantId, BatchPredictRequest request, CancellationToken cancellationToken)
+    {
+        var userId = RequireUserId(request.UserId);
+        var inputs = request.Properties ?? throw TwinRequestException.Invalid("properties", "Required: an array of property features.");
+        if (inputs.Count == 0)
+        {
+            throw TwinRequestException.Invalid("properties", "At least one property is required.");
+        }
+
+        if (inputs.Count > Options.BatchLimit)
+        {
+            throw TwinRequestException.TooMany("properties", inputs.Count, Options.BatchLimit);
+        }
+
+        var errors = new List<FieldError>();
+        var properties = inputs.Select((input, i) => PropertyFeaturesValidator.Validate(input, tenantId, $"properties[{i}]", errors, time)).ToList();
+        ThrowIfAny(errors);
+
+        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
+        var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
+        var vectors = await EncodeAsync(model.Model, properties!, [.. inputs.Select(i => i!.EstimatedValue)], cancellationToken).ConfigureAwait(false);
+        var predictions = vectors.Select((vector, i) =>
+        {
+            var affinity = Affinity(user.Vector, vector);
+            return new PropertyPrediction(i, inputs[i]!.PropertyId, affinity, model.Model.Confidence(user.InteractionCount, affinity));
+        }).ToList();
+        metrics.Predicted(predictions.Count, user.Source);
+        return new BatchPredictResponse(userId, user.Source.WireName(), model.Version.Version, predictions);
+    }
+
+    public async Task<RecommendResponse> RecommendAsync(string tenantId, RecommendRequest request, CancellationToken cancellationToken)
+    {
+        var userId = RequireUserId(request.UserId);
+        var errors = new List<FieldError>();
+        var topK = TopK(request.TopK, errors);
+        var filter = SearchFilterMapper.ToVectorFilter(request.Filters, tenantId, errors);
+        if (request.CandidatePropertyIds is { } candidates)
+        {
+            if (candidates.Count == 0 || candidates.Count > Options.MaxCandidates || candidates.Any(string.IsNullOrWhiteSpace))
+            {
+                errors.Add(new FieldError("candidate_property_ids", $"When given: 1 to {Options.MaxCandidates} non-empty property ids."));
+            }
+            else
+            {
+                filter = filter with { OnlyIds = candidates.ToHashSet(StringComparer.Ordinal) };
+            }
+        }
+
+        ThrowIfAny(errors);
+        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
+        var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
+        if (user.DealtOrDisliked.Count > 0)
+        {
+            filter = filter with { ExcludeIds = user.DealtOrDisliked };
+        }
+
+        var hits = await index.SearchAsync(user.Vector, topK, filter, cancellationToken).ConfigureAwait(false);
+        metrics.Recommended(hits.Count, user.Source);
+        return new RecommendResponse(userId, user.Source.WireName(), model.Version.Version, user.DealtOrDisliked.Count, [.. hits.Select(ToScored)]);
+    }
+
+    public async Task<SimilarResponse> SimilarAsync(string tenantId, SimilarRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        var topK = TopK(request.TopK, errors);
+        var filter = SearchFilterMapper.ToVectorFilter(request.Filters, tenantId, errors);
+        var given = (request.PropertyId is not null ? 1 : 0) + (request.PropertyFeatures is not null ? 1 : 0) + (request.Vector is not null ? 1 : 0);
+        if (given != 1)
+        {
+            errors.Add(new FieldError("property_id", "Send exactly one of property_id, property_features or vector."));
+        }
+
+        Property? described = null;
+        if (request.PropertyFeatures is not null)
+        {
+            described = PropertyFeaturesValidator.Validate(request.PropertyFeatures, tenantId, "property_features", errors, time);
+        }
+
+        ThrowIfAny(errors);
+        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
+        float[] query;
+        if (request.PropertyId is { } propertyId)
+        {
+            var point = await index.GetAsync(tenantId, propertyId, cancellationToken).ConfigureAwait(false)
+                ?? throw TwinRequestException.UnknownProperty(propertyId, "property_id");
+            query = point.Vector;
+            filter = filter with { ExcludeIds = [propertyId] };
+        }
+        else if (described is not null)
+        {
+            query = (await EncodeAsync(model.Model, [described], [request.PropertyFeatures!.EstimatedValue], cancellationToken).ConfigureAwait(false))[0];
+        }
+        else
+        {
+            query = UnitVector(request.Vector!, model.Model.Dimension);
+        }
+
+        var hits = await index.SearchAsync(query, topK, filter, cancellationToken).ConfigureAwait(false);
+        return new SimilarResponse(request.PropertyId, model.Version.Version, [.. hits.Select(ToScored)]);
+    }
+
+    public async Task<EmbeddingResponse> EmbedAsync(string tenantId, EmbeddingRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        var property = PropertyFeaturesValidator.Validate(request.PropertyFeatures, tenantId, "property_features", errors, time);
+        ThrowIfAny(errors);
+        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
+        var vector = (await EncodeAsync(model.Model, [property!], [request.PropertyFeatures!.EstimatedValue], cancellationToken).ConfigureAwait(false))[0];
+        return new EmbeddingResponse(vector, vector.Length, model.Version.Version);
+    }
+
+    public async Task<ExplainResponse> ExplainAsync(string tenantId, string userId, string propertyId, CancellationToken cancellationToken)
+    {
+        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
+        var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
+        var property = await store.GetPropertyAsync(tenantId, propertyId, cancellationToken).ConfigureAwait(false)
+            ?? throw TwinRequestException.UnknownProperty(propertyId, "property_id");
+        var estimate = (await estimatedValues.EstimateAsync([property], cancellationToken).ConfigureAwait(false))[0];
+        var vector = model.Model.Encode([property], [estimate])[0];
+        var contributions = model.Model.Explain(user.Vector, property, estimate, ExplainedFeatures);
+        return new ExplainResponse(userId, propertyId, Affinity(user.Vector, vector), user.Source.WireName(), model.Version.Version,
+            [.. contributions.Select(c => new FeatureContributionResponse(c.Feature, c.Value, c.Contribution))]);
+    }
+
+    /// <summary>Cosine similarity of unit vectors mapped from [-1, 1] to [0, 1].</summary>
+    public static double Affinity(float[] user, float[] property) =>
+        Math.Clamp((System.Numerics.Tensors.TensorPrimitives.Dot(user, property) + 1.0) / 2.0, 0.0, 1.0);
+
+    private async Task<float[][]> EncodeAsync(IServedTwin model, IReadOnlyList<Property> properties, IReadOnlyList<double?> given, CancellationToken cancellationToken)
+    {
+        var missing = Enumerable.Range(0, properties.Count).Where(i => given[i] is null).ToList();
+        var values = given.ToArray();
+        if (missing.Count > 0)
+        {
+            var estimated = await estimatedValues.EstimateAsync([.. missing.Select(i => properties[i])], cancellationToken).ConfigureAwait(false);
+            for (var j = 0; j < missing.Count; j++)
+            {
+                values[missing[j]] = estimated[j];
+            }
+        }
+
+        return model.Encode(properties, values);
+    }
+
+    private async Task<ResolvedUser> ResolveUserAsync(string tenantId, string userId, LoadedModel<IServedTwin> model, CancellationToken cancellationToken) =>
+        await users.ResolveAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false) ?? throw TwinRequestException.UnknownUser(userId);
+
+    private int TopK(int? requested, List<FieldError> errors)
+    {
+        var topK = requested ?? Options.DefaultTopK;
+        if (topK < 1 || topK > Options.MaxTopK)
+        {
+            errors.Add(new FieldError("top_k", $"{topK} is outside [1, {Options.MaxTopK}]."));
+        }
+
+        return topK;
+    }
+
+    private static float[] UnitVector(float[] vector, int dimension)
+    {
+        if (vector.Length != dimension)
+        {
+            throw TwinRequestException.Invalid("vector", $"Has {vector.Length} components; the model's embeddings have {dimension}.");
+        }
+
+        if (vector.Any(v => !float.IsFinite(v)))
+        {
+            throw TwinRequestException.Invalid("vector", "Every component must be a finite number.");
+        }
+
+        var norm = System.Numerics.Tensors.TensorPrimitives.Norm(vector);
+        if (norm < 1e-6f)
+        {
+            throw TwinRequestException.Invalid("vector", "The zero vector has no direction to search along.");
+        }
+
+        var unit = new float[vector.Length];
+        System.Numerics.Tensors.TensorPrimitives.Divide(vector, norm, unit);
+        return unit;
+    }
+
+    private static string RequireUserId(string? userId) =>
+        string.IsNullOrWhiteSpace(userId) ? throw TwinRequestException.Invalid("user_id", "Required.") : userId;
+
+    private static void ThrowIfAny(List<FieldError> errors)
+    {
+        if (errors.Count > 0)
+        {
+            throw TwinRequestException.Invalid(errors);
+        }
+    }
+
+    private static ScoredProperty ToScored(VectorHit hit) => new(
+        hit.Id, hit.Score, Math.Clamp((hit.Score + 1.0) / 2.0, 0.0, 1.0), hit.Payload.PropertyType, hit.Payload.Price, hit.Payload.Bedrooms,
+        hit.Payload.Latitude, hit.Payload.Longitude, hit.Payload.Status);
+}

@@ -1,0 +1,97 @@
+using Platform.BuildingBlocks.Registry;
+using Platform.BuildingBlocks.VectorSearch;
+using Platform.MarketData.Domain;
+using Platform.PortfolioTwin.Api.Data;
+
+namespace Platform.PortfolioTwin.Api.Serving;
+
+/// <summary>A user as the scorer sees them: a unit vector, where it came from, and the properties never to recommend again.</summary>
+public sealed record ResolvedUser(string UserId, float[] Vector, UserSource Source, int InteractionCount, IReadOnlyCollection<string> DealtOrDisliked);
+
+/// <summary>
+/// Finds a user's vector in order: a vector folded in since the serving model was trained (fresh interactions win), the trained
+/// embedding, a fold-in of the user's interactions (cold start), the tenant's popular properties for a known user with no
+/// history. A user none of these knows is unknown (404).
+/// </summary>
+public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index, UserVectorCache cache)
+{
+    /// <summary>Interactions folded in: the most recent ones, so a long history stays cheap.</summary>
+    public const int MaxFoldedInteractions = 500;
+
+    private const int PopularProperties = 50;
+
+    public async Task<ResolvedUser?> ResolveAsync(string tenantId, string userId, LoadedModel<IServedTwin> model, CancellationToken cancellationToken)
+    {
+        var interactions = await store.InteractionsOfUserAsync(tenantId, userId, cancellationToken).ConfigureAwait(false);
+        var excluded = interactions.Where(i => i.Kind is InteractionKind.Deal or InteractionKind.Dislike).Select(i => i.PropertyId).ToHashSet(StringComparer.Ordinal);
+
+        if (cache.Get(tenantId, userId, model.Version.Version) is { } folded)
+        {
+            return new ResolvedUser(userId, folded.Vector, folded.Source, interactions.Count, excluded);
+        }
+
+        if (model.Model.TrainedUserEmbedding(tenantId, userId) is { } trained)
+        {
+            return new ResolvedUser(userId, trained, UserSource.Trained, interactions.Count, excluded);
+        }
+
+        var computed = await FoldInAsync(tenantId, userId, interactions, model, cancellationToken).ConfigureAwait(false);
+        return computed is null ? null : new ResolvedUser(userId, computed.Vector, computed.Source, interactions.Count, excluded);
+    }
+
+    /// <summary>Recomputes a user's vector after new interactions, so it serves until the next training. Null for an unknown user.</summary>
+    public async Task<FoldedUserVector?> RefreshAsync(string tenantId, string userId, LoadedModel<IServedTwin> model, CancellationToken cancellationToken)
+    {
+        var interactions = await store.InteractionsOfUserAsync(tenantId, userId, cancellationToken).ConfigureAwait(false);
+        cache.Remove(tenantId, userId);
+        return await FoldInAsync(tenantId, userId, interactions, model, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<FoldedUserVector?> FoldInAsync(
+        string tenantId, string userId, IReadOnlyList<Interaction> interactions, LoadedModel<IServedTwin> model, CancellationToken cancellationToken)
+    {
+        var recent = interactions.Skip(Math.Max(0, interactions.Count - MaxFoldedInteractions)).ToList();
+        if (recent.Count > 0)
+        {
+            var touched = await VectorsOfAsync(tenantId, recent.Select(i => (i.PropertyId, i.Kind)), cancellationToken).ConfigureAwait(false);
+            if (model.Model.FoldIn(touched) is { } vector)
+            {
+                return Remember(tenantId, userId, new FoldedUserVector(vector, model.Version.Version, UserSource.FoldedIn));
+            }
+        }
+
+        if (recent.Count == 0 && !await store.UserExistsAsync(tenantId, userId, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        // Known, but nothing to learn from: the tenant's popular properties stand in, flagged as such.
+        var popular = await store.PopularPropertyIdsAsync(tenantId, PopularProperties, cancellationToken).ConfigureAwait(false);
+        var liked = await VectorsOfAsync(tenantId, popular.Select(id => (id, InteractionKind.Like)), cancellationToken).ConfigureAwait(false);
+        return model.Model.FoldIn(liked) is { } fallback
+            ? Remember(tenantId, userId, new FoldedUserVector(fallback, model.Version.Version, UserSource.Popularity))
+            : null;
+    }
+
+    private FoldedUserVector Remember(string tenantId, string userId, FoldedUserVector vector)
+    {
+        cache.Set(tenantId, userId, vector);
+        return vector;
+    }
+
+    private async Task<List<(float[] PropertyVector, InteractionKind Kind)>> VectorsOfAsync(
+        string tenantId, IEnumerable<(string PropertyId, InteractionKind Kind)> touched, CancellationToken cancellationToken)
+    {
+        var vectors = new List<(float[], InteractionKind)>();
+        foreach (var (propertyId, kind) in touched)
+        {
+            // Properties missing from the index (removed listings) carry no signal any more.
+            if (await index.GetAsync(tenantId, propertyId, cancellationToken).ConfigureAwait(false) is { } point)
+            {
+                vectors.Add((point.Vector, kind));
+            }
+        }
+
+        return vectors;
+    }
+}

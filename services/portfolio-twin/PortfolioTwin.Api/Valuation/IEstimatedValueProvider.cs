@@ -1,0 +1,21 @@
+using Platform.MarketData.Domain;
+
+namespace Platform.PortfolioTwin.Api.Valuation;
+
+/// <summary>
+/// The valuation model's estimate of a property, an input feature of the twin. The twin works without it (the feature is then
+/// "unknown"), so the embedded default provides none; the platform host wires the valuation module in process, a Dapr
+/// deployment calls the valuation service.
+/// </summary>
+public interface IEstimatedValueProvider
+{
+    /// <summary>Estimated values in NOK, one per property in order; null where no estimate could be made.</summary>
+    Task<IReadOnlyList<double?>> EstimateAsync(IReadOnlyList<Property> properties, CancellationToken cancellationToken);
+}
+
+/// <summary>No valuation available: every property's estimated value is unknown.</summary>
+public sealed class NoEstimatedValueProvider : IEstimatedValueProvider
+{
+    public Task<IReadOnlyList<double?>> EstimateAsync(IReadOnlyList<Property> properties, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<double?>>(new double?[properties.Count]);
+}

@@ -1,0 +1,124 @@
+using Microsoft.ML.Trainers.FastTree;
+
+namespace Platform.Valuation.Model.Prediction;
+
+/// <summary>
+/// A trained regression tree ensemble in flat arrays, evaluated without ML.NET's per-call machinery:
+/// one row is a few hundred array walks and no allocation. Node values (leaf values averaged over the
+/// training rows below each node) give per-feature contributions along the decision path (Saabas).
+/// </summary>
+public sealed class TreeEnsemble
+{
+    public double Bias { get; init; }
+    public required FlatTree[] Trees { get; init; }
+
+    public sealed record FlatTree
+    {
+        public required double Weight { get; init; }
+        public required int[] Left { get; init; }
+        public required int[] Right { get; init; }
+        public required int[] Feature { get; init; }
+        public required float[] Threshold { get; init; }
+        public required double[] Leaf { get; init; }
+        /// <summary>Mean training output under each internal node; filled by <see cref="ComputeNodeValues"/>.</summary>
+        public double[] NodeValue { get; set; } = [];
+
+        /// <summary>Leaf index the row reaches (ML.NET's convention: go left when value ≤ threshold).</summary>
+        public int LeafOf(ReadOnlySpan<float> x)
+        {
+            if (Leaf.Length == 1) return 0;
+            int node = 0;
+            while (node >= 0) node = x[Feature[node]] <= Threshold[node] ? Left[node] : Right[node];
+            return ~node;
+        }
+    }
+
+    public static TreeEnsemble From(RegressionTreeEnsemble ensemble)
+    {
+        var trees = new FlatTree[ensemble.Trees.Count];
+        for (int t = 0; t < trees.Length; t++)
+        {
+            var tree = ensemble.Trees[t];
+            if (tree.CategoricalSplitFlags.Any(f => f))
+                throw new NotSupportedException("categorical tree splits are not used by this model");
+            trees[t] = new FlatTree
+            {
+                Weight = ensemble.TreeWeights[t],
+                Left = [.. tree.LeftChild],
+                Right = [.. tree.RightChild],
+                Feature = [.. tree.NumericalSplitFeatureIndexes],
+                Threshold = [.. tree.NumericalSplitThresholds],
+                Leaf = [.. tree.LeafValues],
+            };
+        }
+        return new TreeEnsemble { Bias = ensemble.Bias, Trees = trees };
+    }
+
+    public double Predict(ReadOnlySpan<float> x)
+    {
+        double sum = Bias;
+        foreach (var tree in Trees) sum += tree.Weight * tree.Leaf[tree.LeafOf(x)];
+        return sum;
+    }
+
+    /// <summary>The ensemble's mean output over the training rows: the baseline contributions start from.</summary>
+    public double ExpectedValue => Bias + Trees.Sum(t => t.Weight * (t.NodeValue.Length > 0 ? t.NodeValue[0] : t.Leaf[0]));
+
+    /// <summary>Routes the training rows through every tree to get each internal node's mean output.</summary>
+    public void ComputeNodeValues(IReadOnlyList<float[]> rows)
+    {
+        Parallel.ForEach(Trees, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, tree =>
+        {
+            int nodes = tree.Left.Length;
+            if (nodes == 0) { tree.NodeValue = []; return; }
+            var leafCount = new long[tree.Leaf.Length];
+            foreach (var row in rows) leafCount[tree.LeafOf(row)]++;
+            var sum = new double[nodes];
+            var count = new long[nodes];
+            Accumulate(tree, 0, leafCount, sum, count);
+            var value = new double[nodes];
+            for (int n = 0; n < nodes; n++) value[n] = count[n] > 0 ? sum[n] / count[n] : 0;
+            tree.NodeValue = value;
+        });
+    }
+
+    private static (double Sum, long Count) Accumulate(FlatTree tree, int node, long[] leafCount, double[] sum, long[] count)
+    {
+        if (node < 0)
+        {
+            int leaf = ~node;
+            return (tree.Leaf[leaf] * leafCount[leaf], leafCount[leaf]);
+        }
+        var (ls, lc) = Accumulate(tree, tree.Left[node], leafCount, sum, count);
+        var (rs, rc) = Accumulate(tree, tree.Right[node], leafCount, sum, count);
+        sum[node] = ls + rs;
+        count[node] = lc + rc;
+        return (sum[node], count[node]);
+    }
+
+    /// <summary>
+    /// Adds each feature's contribution (in model output units) into <paramref name="contributions"/> and returns the
+    /// prediction; contributions sum to prediction − <see cref="ExpectedValue"/>.
+    /// </summary>
+    public double PredictWithContributions(ReadOnlySpan<float> x, Span<double> contributions)
+    {
+        double sum = Bias;
+        foreach (var tree in Trees)
+        {
+            if (tree.Leaf.Length == 1) { sum += tree.Weight * tree.Leaf[0]; continue; }
+            int node = 0;
+            double current = tree.NodeValue[0];
+            while (node >= 0)
+            {
+                int feature = tree.Feature[node];
+                int next = x[feature] <= tree.Threshold[node] ? tree.Left[node] : tree.Right[node];
+                double nextValue = next < 0 ? tree.Leaf[~next] : tree.NodeValue[next];
+                contributions[feature] += tree.Weight * (nextValue - current);
+                current = nextValue;
+                node = next;
+            }
+            sum += tree.Weight * current;
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,158 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Platform.Valuation.Model.Data;
+using Platform.Valuation.Model.Features;
+using Platform.Valuation.Model.Prediction;
+
+namespace Platform.Valuation.Model;
+
+/// <summary>
+/// A trained price model: feature encoder, boosted trees on log1p(price), split-conformal interval half-width,
+/// comparable-sales index and training distribution summary. Thread-safe for prediction.
+/// Saved as one zip: <c>price-model.json</c> (everything needed to predict) and <c>model.mlnet</c> (the ML.NET model it came from).
+/// </summary>
+public sealed class PriceModel
+{
+    private readonly PriceModelState _s;
+    private readonly FeatureEncoder _encoder;
+    private readonly InputValidator _validator;
+    private readonly int[] _slotGroup;
+    private readonly double _expected;
+    [ThreadStatic] private static float[]? t_features;
+
+    internal PriceModel(PriceModelState state, byte[] mlNetModel)
+    {
+        _s = state;
+        MlNetModel = mlNetModel;
+        _encoder = new FeatureEncoder(state.Encoder);
+        _validator = new InputValidator(state.Encoder.Schema, state.Ranges, state.Encoder.Levels);
+        var groups = _encoder.GroupNames.ToList();
+        _slotGroup = [.. _encoder.SlotGroups.Select(g => groups.IndexOf(g))];
+        _expected = state.Ensemble.ExpectedValue;
+    }
+
+    public DatasetSchema Schema => _s.Encoder.Schema;
+    public string Trainer => _s.Trainer;
+    public double IntervalLevel => _s.IntervalLevel;
+    /// <summary>Half-width of the interval in log space: the conformal quantile of |log1p(price) − prediction|.</summary>
+    public double IntervalLogHalfWidth => _s.IntervalLogHalfWidth;
+    public int TrainingRows => _s.TrainingRows;
+    public IReadOnlyList<FeatureRange> FeatureRanges => _s.Ranges;
+    /// <summary>Deciles of training prices, for drift monitoring.</summary>
+    public IReadOnlyList<double> PriceDeciles => _s.PriceDeciles;
+    /// <summary>Share of training sales per category level, per categorical column, for drift monitoring.</summary>
+    public IReadOnlyList<Dictionary<string, double>> CategoryShares => _s.CategoryShares;
+    /// <summary>Mean absolute contribution (log-price units) of each feature group over training sales.</summary>
+    public IReadOnlyDictionary<string, double> FeatureImportance => _s.FeatureImportance;
+    public IReadOnlyList<string> FeatureNames => _encoder.SlotNames;
+    public byte[] MlNetModel { get; }
+    internal TreeEnsemble Ensemble => _s.Ensemble;
+    internal FeatureEncoder Encoder => _encoder;
+
+    /// <summary>Fast path: the estimate and interval for one row, no explanation. Allocation-free.</summary>
+    public (double Estimate, double Low, double High) PredictPrice(SaleRecord row)
+    {
+        var x = t_features ??= new float[_encoder.Width];
+        if (x.Length != _encoder.Width) x = t_features = new float[_encoder.Width];
+        _encoder.Encode(row, x);
+        double f = _s.Ensemble.Predict(x);
+        return (double.ExpM1(f), double.ExpM1(f - _s.IntervalLogHalfWidth), double.ExpM1(f + _s.IntervalLogHalfWidth));
+    }
+
+    /// <summary>Prices one row; with <paramref name="topContributions"/> &gt; 0 also explains it in price units.</summary>
+    public PriceEstimate Predict(SaleRecord row, int topContributions = 0)
+    {
+        if (topContributions <= 0)
+        {
+            var (e, lo, hi) = PredictPrice(row);
+            return new PriceEstimate(e, lo, hi, double.ExpM1(_expected), []);
+        }
+        var x = new float[_encoder.Width];
+        _encoder.Encode(row, x);
+        var slots = new double[_encoder.Width];
+        double f = _s.Ensemble.PredictWithContributions(x, slots);
+        var groups = new double[_encoder.GroupNames.Count];
+        for (int i = 0; i < slots.Length; i++) groups[_slotGroup[i]] += slots[i];
+        // Log-mean (Divisia) weighting turns log-space contributions into price amounts that add up exactly
+        // to estimate − baseline, without blowing up when contributions cancel.
+        double p = Math.Exp(f), p0 = Math.Exp(_expected);
+        double logMean = Math.Abs(f - _expected) < 1e-12 ? p : (p - p0) / (f - _expected);
+        var contributions = groups
+            .Select((c, g) => new FeatureContribution(_encoder.GroupNames[g], c * logMean))
+            .OrderByDescending(c => Math.Abs(c.Amount)).ThenBy(c => c.Feature, StringComparer.Ordinal)
+            .Take(topContributions).ToArray();
+        return new PriceEstimate(double.ExpM1(f), double.ExpM1(f - _s.IntervalLogHalfWidth), double.ExpM1(f + _s.IntervalLogHalfWidth),
+            double.ExpM1(_expected), contributions);
+    }
+
+    public PriceEstimate[] Predict(IReadOnlyList<SaleRecord> rows, int topContributions = 0)
+    {
+        var result = new PriceEstimate[rows.Count];
+        for (int i = 0; i < rows.Count; i++) result[i] = Predict(rows[i], topContributions);
+        return result;
+    }
+
+    /// <summary>Batch fast path: estimates only, written into <paramref name="estimates"/>.</summary>
+    public void PredictPrices(IReadOnlyList<SaleRecord> rows, Span<double> estimates)
+    {
+        for (int i = 0; i < rows.Count; i++) estimates[i] = PredictPrice(rows[i]).Estimate;
+    }
+
+    /// <summary>The k training sales most similar to the row (features and geography), closest first.</summary>
+    public IReadOnlyList<ComparableSale> FindComparables(SaleRecord row, int k = 5) => _s.Comparables.Find(row, k);
+
+    /// <summary>Checks a row against what the model saw in training; see <see cref="InputValidator"/>.</summary>
+    public IReadOnlyList<InputIssue> Validate(SaleRecord row, bool strict = false) => _validator.Validate(row, strict);
+
+    public void Save(Stream stream)
+    {
+        using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+        using (var json = zip.CreateEntry(StateEntry, CompressionLevel.Fastest).Open())
+            JsonSerializer.Serialize(json, _s, StateJson);
+        using var ml = zip.CreateEntry(MlNetEntry, CompressionLevel.Fastest).Open();
+        ml.Write(MlNetModel);
+    }
+
+    public static PriceModel Load(Stream stream)
+    {
+        using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        var stateEntry = zip.GetEntry(StateEntry) ?? throw new InvalidDataException($"model file has no {StateEntry}");
+        PriceModelState state;
+        using (var json = stateEntry.Open())
+            state = JsonSerializer.Deserialize<PriceModelState>(json, StateJson) ?? throw new InvalidDataException("empty model state");
+        if (state.FormatVersion != PriceModelState.CurrentFormat)
+            throw new InvalidDataException($"model format {state.FormatVersion} is not supported (expected {PriceModelState.CurrentFormat})");
+        var buffer = new MemoryStream();
+        using (var ml = (zip.GetEntry(MlNetEntry) ?? throw new InvalidDataException($"model file has no {MlNetEntry}")).Open())
+            ml.CopyTo(buffer);
+        return new PriceModel(state, buffer.ToArray());
+    }
+
+    private const string StateEntry = "price-model.json";
+    private const string MlNetEntry = "model.mlnet";
+
+    private static readonly JsonSerializerOptions StateJson = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        IncludeFields = false,
+    };
+}
+
+/// <summary>The serialised form of a <see cref="PriceModel"/>.</summary>
+internal sealed record PriceModelState
+{
+    public const int CurrentFormat = 1;
+    public int FormatVersion { get; init; } = CurrentFormat;
+    public required string Trainer { get; init; }
+    public required double IntervalLevel { get; init; }
+    public required double IntervalLogHalfWidth { get; init; }
+    public required int TrainingRows { get; init; }
+    public required FeatureEncoderState Encoder { get; init; }
+    public required TreeEnsemble Ensemble { get; init; }
+    public required ComparablesIndex Comparables { get; init; }
+    public required FeatureRange[] Ranges { get; init; }
+    public required double[] PriceDeciles { get; init; }
+    public required Dictionary<string, double>[] CategoryShares { get; init; }
+    public required Dictionary<string, double> FeatureImportance { get; init; }
+}

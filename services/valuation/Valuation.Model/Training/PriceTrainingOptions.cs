@@ -1,0 +1,29 @@
+using Platform.Valuation.Model.Features;
+
+namespace Platform.Valuation.Model.Training;
+
+public enum PriceTrainerKind { LightGbm, FastTree }
+
+/// <summary>How to train the price model. Defaults were chosen by 5-fold CV on the real data sets (see the report).</summary>
+public sealed record PriceTrainingOptions
+{
+    public PriceTrainerKind Trainer { get; init; } = PriceTrainerKind.LightGbm;
+    public int Seed { get; init; } = 42;
+    /// <summary>Coverage the prediction intervals aim for, e.g. 0.8.</summary>
+    public double IntervalLevel { get; init; } = 0.8;
+    /// <summary>Share of training rows held back to calibrate the conformal intervals.</summary>
+    public double CalibrationFraction { get; init; } = 0.2;
+    public int Iterations { get; init; } = 500;
+    public int Leaves { get; init; } = 15;
+    public int MinRowsPerLeaf { get; init; } = 5;
+    public double LearningRate { get; init; } = 0.04;
+    public double FeatureFraction { get; init; } = 0.8;
+    public double SubsampleFraction { get; init; } = 0.8;
+    public double L2 { get; init; } = 1.0;
+    /// <summary>Threads for tree learning; 0 = all cores.</summary>
+    public int Threads { get; init; }
+    public FeatureEncoderOptions Encoder { get; init; } = new();
+}
+
+/// <summary>A training phase for progress displays.</summary>
+public sealed record TrainingProgress(string Phase, int Rows, TimeSpan Elapsed);

@@ -1,0 +1,10 @@
+using Platform.BuildingBlocks.VectorSearch;
+using Platform.BuildingBlocks.VectorSearch.Embedded;
+
+namespace Platform.VectorSearch.Tests;
+
+public sealed class EmbeddedVectorIndexContractTests : VectorIndexContractTests
+{
+    protected override Task<IVectorIndex> CreateIndexAsync() =>
+        Task.FromResult<IVectorIndex>(new EmbeddedVectorIndex(new EmbeddedVectorIndexOptions { Dimension = TestPoints.Dimension, DataDirectory = null }));
+}
