@@ -71,10 +71,11 @@ public sealed class VectorIndexFixture
         Status = "active",
     };
 
-    public static VectorIndexFixture Create(int count)
+    /// <param name="dataDirectory">Where the index keeps its snapshot; null for memory only.</param>
+    public static VectorIndexFixture Create(int count, string? dataDirectory = null)
     {
         var random = new Random(42);
-        var index = new EmbeddedVectorIndex(new EmbeddedVectorIndexOptions { Dimension = Dimension, DataDirectory = null });
+        var index = new EmbeddedVectorIndex(new EmbeddedVectorIndexOptions { Dimension = Dimension, DataDirectory = dataDirectory });
         var points = new VectorPoint[count];
         for (var i = 0; i < count; i++)
         {

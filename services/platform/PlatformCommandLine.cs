@@ -13,4 +13,14 @@ public static class PlatformCommandLine
         };
         return root;
     }
+
+    /// <summary>Verbs that work on the platform's PostgreSQL (the rest read and write files only).</summary>
+    public static bool NeedsDatabase(IReadOnlyList<string> args) =>
+        args.Count > 0 && args[0] switch
+        {
+            "serve" or "import" => true,
+            "generate" => !args.Contains("--no-db") && !args.Contains("--connection-string"),
+            "train" => args.Count > 1 && args[1] == "twin",
+            _ => false,
+        };
 }

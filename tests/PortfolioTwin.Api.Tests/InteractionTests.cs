@@ -19,8 +19,8 @@ public sealed class InteractionTests(TwinApiFixture fixture)
         {
             interactions = new[]
             {
-                new { event_id = "rep-1", user_id = "u01", property_id = property, kind = "view" },
-                new { event_id = "rep-2", user_id = "u01", property_id = property, kind = "like" },
+                new { event_id = "rep-1", user_id = "idem-user-1", property_id = property, kind = "view" },
+                new { event_id = "rep-2", user_id = "idem-user-1", property_id = property, kind = "like" },
             },
         };
 
@@ -39,7 +39,7 @@ public sealed class InteractionTests(TwinApiFixture fixture)
         var data = new Dictionary<string, object>
         {
             ["tenant_id"] = TwinApiFixture.Alpha,
-            ["user_id"] = "u02",
+            ["user_id"] = "idem-user-2",
             ["property_id"] = fixture.AlphaMarket.Properties[1].PropertyId,
             ["kind"] = "outreach",
         };
@@ -73,12 +73,12 @@ public sealed class InteractionTests(TwinApiFixture fixture)
     public async Task New_interactions_refresh_a_trained_user_until_the_next_training()
     {
         using var client = fixture.Client(TwinApiFixture.Alpha);
-        const string user = "u03";
+        var user = fixture.SpareUser;
         var before = await (await client.PostJsonAsync("/predict", new { user_id = user, property_features = PredictionTests.Flat })).ReadAsync<PredictResponse>();
         var flat = fixture.AlphaMarket.Properties.First(p => p.PropertyType == PropertyTypes.Leilighet
             && !fixture.AlphaMarket.Interactions.Any(i => i.UserId == user && i.PropertyId == p.PropertyId));
 
-        await (await client.PostJsonAsync("/interactions", new { interactions = new[] { new { event_id = "u03-fresh", user_id = user, property_id = flat.PropertyId, kind = "dislike" } } }))
+        await (await client.PostJsonAsync("/interactions", new { interactions = new[] { new { event_id = "spare-fresh", user_id = user, property_id = flat.PropertyId, kind = "dislike" } } }))
             .ReadAsync<InteractionBatchResponse>();
         var after = await (await client.PostJsonAsync("/recommend", new { user_id = user })).ReadAsync<RecommendResponse>();
 

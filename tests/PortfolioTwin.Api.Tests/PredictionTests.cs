@@ -1,4 +1,5 @@
 using System.Net;
+using Platform.MarketData.Domain;
 using Platform.PortfolioTwin.Api.Contracts;
 
 namespace Platform.PortfolioTwin.Api.Tests;
@@ -22,34 +23,60 @@ public sealed class PredictionTests(TwinApiFixture fixture)
 
     internal static object House => Features("enebolig", 200, 5, 11_000_000, 60.05, 10.95);
 
+    /// <summary>The wire form of a market property, as a client would send it.</summary>
+    internal static object FeaturesOf(Property p) => new
+    {
+        property_id = p.PropertyId,
+        property_type = p.PropertyType,
+        municipality = p.Municipality,
+        latitude = p.Latitude,
+        longitude = p.Longitude,
+        usable_area = p.UsableArea,
+        lot_size = p.LotSize,
+        rooms = p.Rooms,
+        bedrooms = p.Bedrooms,
+        bathrooms = p.Bathrooms,
+        floor = p.Floor,
+        year_built = p.YearBuilt,
+        condition = p.Condition,
+        listing_price = p.ListingPrice,
+        status = p.Status,
+        days_on_market = p.DaysOnMarket,
+    };
+
     [Fact]
-    public async Task Predict_scores_a_city_user_higher_on_a_flat_than_on_a_house()
+    public async Task Predict_answers_a_trained_user_with_score_confidence_and_model_version()
     {
         using var client = fixture.Client(TwinApiFixture.Alpha);
 
-        var flat = await (await client.PostJsonAsync("/predict", new { user_id = TwinTestMarket.CityUser, property_features = Flat })).ReadAsync<PredictResponse>();
-        var house = await (await client.PostJsonAsync("/predict", new { user_id = TwinTestMarket.CityUser, property_features = House })).ReadAsync<PredictResponse>();
+        var flat = await (await client.PostJsonAsync("/predict", new { user_id = fixture.CityUser, property_features = Flat })).ReadAsync<PredictResponse>();
 
-        Assert.Equal(TwinTestMarket.CityUser, flat.UserId);
+        Assert.Equal(fixture.CityUser, flat.UserId);
         Assert.Equal("trained", flat.UserSource);
         Assert.Equal(fixture.Champion.Version, flat.ModelVersion);
         Assert.InRange(flat.AffinityScore, 0, 1);
         Assert.InRange(flat.Confidence, 0, 1);
-        Assert.True(flat.AffinityScore > house.AffinityScore, $"flat {flat.AffinityScore} <= house {house.AffinityScore}");
     }
 
     [Fact]
     public async Task Batch_predict_answers_each_property_in_order_and_matches_single_predictions()
     {
         using var client = fixture.Client(TwinApiFixture.Alpha);
+        var properties = fixture.AlphaMarket.Properties.Take(12).ToList();
 
-        var batch = await (await client.PostJsonAsync("/batch_predict", new { user_id = TwinTestMarket.FamilyUser, properties = new[] { Flat, House } }))
+        var batch = await (await client.PostJsonAsync("/batch_predict", new { user_id = fixture.FamilyUser, properties = properties.Select(FeaturesOf) }))
             .ReadAsync<BatchPredictResponse>();
-        var single = await (await client.PostJsonAsync("/predict", new { user_id = TwinTestMarket.FamilyUser, property_features = House })).ReadAsync<PredictResponse>();
 
-        Assert.Equal([0, 1], batch.Predictions.Select(p => p.Index));
-        Assert.Equal(single.AffinityScore, batch.Predictions[1].AffinityScore, 6);
-        Assert.True(batch.Predictions[1].AffinityScore > batch.Predictions[0].AffinityScore);
+        Assert.Equal(Enumerable.Range(0, properties.Count), batch.Predictions.Select(p => p.Index));
+        Assert.Equal(properties.Select(p => p.PropertyId), batch.Predictions.Select(p => p.PropertyId));
+        Assert.All(batch.Predictions, p => Assert.InRange(p.AffinityScore, 0, 1));
+        Assert.True(batch.Predictions.Select(p => p.AffinityScore).Distinct().Count() > 1, "every property scored the same");
+        foreach (var i in new[] { 0, 7 })
+        {
+            var single = await (await client.PostJsonAsync("/predict", new { user_id = fixture.FamilyUser, property_features = FeaturesOf(properties[i]) })).ReadAsync<PredictResponse>();
+            Assert.Equal(single.AffinityScore, batch.Predictions[i].AffinityScore, 5);
+            Assert.Equal(single.Confidence, batch.Predictions[i].Confidence, 5);
+        }
     }
 
     [Fact]
@@ -58,13 +85,13 @@ public sealed class PredictionTests(TwinApiFixture fixture)
         using var client = fixture.Client(TwinApiFixture.Alpha);
 
         var negativeArea = Features("leilighet", -5, 1, 4_000_000, 59.91, 10.75);
-        var response = await client.PostJsonAsync("/batch_predict", new { user_id = TwinTestMarket.CityUser, properties = new[] { Flat, negativeArea } });
+        var response = await client.PostJsonAsync("/batch_predict", new { user_id = fixture.CityUser, properties = new[] { Flat, negativeArea } });
         await response.AssertProblemAsync(HttpStatusCode.UnprocessableEntity, "properties[1].usable_area");
 
-        var unknownType = await client.PostJsonAsync("/predict", new { user_id = TwinTestMarket.CityUser, property_features = Features("castle", 55, 1, 1, 59.9, 10.7) });
+        var unknownType = await client.PostJsonAsync("/predict", new { user_id = fixture.CityUser, property_features = Features("castle", 55, 1, 1, 59.9, 10.7) });
         await unknownType.AssertProblemAsync(HttpStatusCode.UnprocessableEntity, "property_features.property_type");
 
-        var missing = await client.PostJsonAsync("/predict", new { user_id = TwinTestMarket.CityUser, property_features = new { property_type = "leilighet" } });
+        var missing = await client.PostJsonAsync("/predict", new { user_id = fixture.CityUser, property_features = new { property_type = "leilighet" } });
         var problem = await missing.AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
         var fields = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()).ToList();
         Assert.Contains("property_features.latitude", fields);

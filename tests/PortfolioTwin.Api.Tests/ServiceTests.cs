@@ -18,7 +18,7 @@ public sealed class ServiceTests(TwinApiFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ready")).StatusCode);
         using (var tenant = fixture.Client(TwinApiFixture.Alpha))
         {
-            await (await tenant.PostJsonAsync("/recommend", new { user_id = TwinTestMarket.CityUser })).ReadAsync<RecommendResponse>();
+            await (await tenant.PostJsonAsync("/recommend", new { user_id = fixture.CityUser })).ReadAsync<RecommendResponse>();
         }
 
         var metrics = await client.GetStringAsync("/metrics/prometheus");

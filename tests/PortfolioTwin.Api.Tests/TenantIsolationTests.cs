@@ -12,7 +12,7 @@ public sealed class TenantIsolationTests(TwinApiFixture fixture)
         foreach (var (tenant, prefix) in new[] { (TwinApiFixture.Alpha, "alpha-"), (TwinApiFixture.Beta, "beta-") })
         {
             using var client = fixture.Client(tenant);
-            var recommended = await (await client.PostJsonAsync("/recommend", new { user_id = TwinTestMarket.CityUser, top_k = 100, filters = new { status = "any" } }))
+            var recommended = await (await client.PostJsonAsync("/recommend", new { user_id = fixture.CityUser, top_k = 100, filters = new { status = "any" } }))
                 .ReadAsync<RecommendResponse>();
             var similar = await (await client.PostJsonAsync("/similar", new { property_features = PredictionTests.Flat, top_k = 100, filters = new { status = "any" } }))
                 .ReadAsync<SimilarResponse>();
@@ -28,7 +28,7 @@ public sealed class TenantIsolationTests(TwinApiFixture fixture)
         using var beta = fixture.Client(TwinApiFixture.Beta);
 
         // The champion was trained on alpha only: beta's u00 must not get alpha's u00 embedding.
-        var response = await (await beta.PostJsonAsync("/predict", new { user_id = TwinTestMarket.CityUser, property_features = PredictionTests.Flat })).ReadAsync<PredictResponse>();
+        var response = await (await beta.PostJsonAsync("/predict", new { user_id = fixture.CityUser, property_features = PredictionTests.Flat })).ReadAsync<PredictResponse>();
 
         Assert.Equal("folded_in", response.UserSource);
     }
@@ -40,8 +40,8 @@ public sealed class TenantIsolationTests(TwinApiFixture fixture)
         var alphaProperty = fixture.AlphaMarket.Properties[0].PropertyId;
 
         await (await beta.PostJsonAsync("/similar", new { property_id = alphaProperty })).AssertProblemAsync(HttpStatusCode.NotFound, "property_id");
-        await (await beta.GetAsync($"/recommend/{TwinTestMarket.CityUser}/explain/{alphaProperty}")).AssertProblemAsync(HttpStatusCode.NotFound, "property_id");
-        var candidates = await (await beta.PostJsonAsync("/recommend", new { user_id = TwinTestMarket.CityUser, candidate_property_ids = new[] { alphaProperty }, filters = new { status = "any" } }))
+        await (await beta.GetAsync($"/recommend/{fixture.CityUser}/explain/{alphaProperty}")).AssertProblemAsync(HttpStatusCode.NotFound, "property_id");
+        var candidates = await (await beta.PostJsonAsync("/recommend", new { user_id = fixture.CityUser, candidate_property_ids = new[] { alphaProperty }, filters = new { status = "any" } }))
             .ReadAsync<RecommendResponse>();
         Assert.Empty(candidates.Results);
     }
@@ -50,10 +50,10 @@ public sealed class TenantIsolationTests(TwinApiFixture fixture)
     public async Task A_request_without_a_valid_tenant_is_400_naming_the_header()
     {
         using var anonymous = fixture.Factory.CreateClient();
-        await (await anonymous.PostJsonAsync("/recommend", new { user_id = TwinTestMarket.CityUser })).AssertProblemAsync(HttpStatusCode.BadRequest, "X-Tenant-Id");
+        await (await anonymous.PostJsonAsync("/recommend", new { user_id = fixture.CityUser })).AssertProblemAsync(HttpStatusCode.BadRequest, "X-Tenant-Id");
 
         using var malformed = fixture.Client("not a tenant!");
-        await (await malformed.PostJsonAsync("/recommend", new { user_id = TwinTestMarket.CityUser })).AssertProblemAsync(HttpStatusCode.BadRequest, "X-Tenant-Id");
+        await (await malformed.PostJsonAsync("/recommend", new { user_id = fixture.CityUser })).AssertProblemAsync(HttpStatusCode.BadRequest, "X-Tenant-Id");
     }
 
     [Fact]

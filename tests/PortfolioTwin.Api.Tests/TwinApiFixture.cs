@@ -4,19 +4,23 @@ using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
 using Platform.MarketData.Postgres;
 using Platform.PortfolioTwin.Api.Indexing;
-using Platform.PortfolioTwin.Api.Serving;
+using Platform.PortfolioTwin.Model.Data;
+using Platform.PortfolioTwin.Model.Training;
 using Platform.Testing;
 
 namespace Platform.PortfolioTwin.Api.Tests;
 
 /// <summary>
-/// One host for the whole collection: a migrated database with two tenants' markets, a twin trained on tenant alpha registered
-/// as champion, and both tenants' properties indexed — the expensive part done once.
+/// One host for the whole collection: a migrated database with two tenants' markets, a small twin trained in-test on tenant
+/// alpha (a few epochs, fixed seed) registered as champion, and both tenants' properties indexed — the expensive part done once.
 /// </summary>
 public sealed class TwinApiFixture : IAsyncLifetime
 {
     public const string Alpha = "alpha";
     public const string Beta = "beta";
+
+    /// <summary>A real but short training run (a few seconds): the tests check the service, not the model's quality.</summary>
+    private const int Epochs = 20;
 
     private readonly PostgresDatabaseFixture _database = new();
 
@@ -30,6 +34,15 @@ public sealed class TwinApiFixture : IAsyncLifetime
 
     public PostgresDatabaseFixture Database => _database;
 
+    /// <summary>A city-taste user of alpha the model learned an embedding for (validation holds some users out).</summary>
+    public string CityUser { get; private set; } = null!;
+
+    /// <summary>A family-taste user of alpha the model learned an embedding for.</summary>
+    public string FamilyUser { get; private set; } = null!;
+
+    /// <summary>Another trained user, for tests that change a user's history.</summary>
+    public string SpareUser { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         await _database.InitializeAsync();
@@ -41,13 +54,21 @@ public sealed class TwinApiFixture : IAsyncLifetime
             await new InteractionStore(_database.Tenants).InsertBatchAsync(market.TenantId, market.Interactions);
         }
 
-        Factory = new TwinApiFactory(_database.ConnectionString, services => services.AddSingleton<ITwinModelLoader, ProjectionTwinLoader>());
-        Factory.CreateClient().Dispose();
+        var trained = new TwinTrainer().Train(
+            new TwinDataset(AlphaMarket.Properties, AlphaMarket.Users, AlphaMarket.Interactions),
+            new TwinTrainingOptions { TenantId = Alpha, Epochs = Epochs, BatchSize = 32, Seed = 7, Threads = 1, Patience = Epochs });
+        using var model = trained.Model;
+        CityUser = TwinTestMarket.CityUsers.First(u => model.FindUser(u) is not null);
+        FamilyUser = TwinTestMarket.FamilyUsers.First(u => model.FindUser(u) is not null);
+        SpareUser = TwinTestMarket.CityUsers.Concat(TwinTestMarket.FamilyUsers).Last(u => model.FindUser(u) is not null && u != CityUser && u != FamilyUser);
+        using var file = new MemoryStream();
+        model.Save(file);
+        file.Position = 0;
 
-        var twin = ProjectionTwin.Train(AlphaMarket, seed: 5);
+        Factory = new TwinApiFactory(_database.ConnectionString);
         var registry = Factory.Services.GetRequiredService<ModelRegistry>();
-        Champion = await registry.RegisterAsync("twin", new MemoryStream(twin.Save()), new Dictionary<string, double> { ["f1"] = 1 },
-            new ModelLineage("test", new Dictionary<string, string>(), "test"));
+        Champion = await registry.RegisterAsync("twin", file, new Dictionary<string, double> { ["f1"] = trained.Validation.F1 },
+            new ModelLineage("test-market", new Dictionary<string, string> { ["epochs"] = Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture) }, "test"));
         await registry.SetAliasAsync("twin", ModelRegistry.Champion, Champion.Version);
         await Factory.Services.GetRequiredService<IndexMaintenance>().EnsureIndexedAsync(CancellationToken.None);
     }

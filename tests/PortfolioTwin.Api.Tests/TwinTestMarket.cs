@@ -76,9 +76,9 @@ public sealed class TwinTestMarket
 
     public IReadOnlyList<Interaction> Interactions { get; }
 
-    public static string CityUser => "u00";
+    public static IEnumerable<string> CityUsers => Enumerable.Range(0, UsersPerTaste).Select(u => $"u{u:D2}");
 
-    public static string FamilyUser => $"u{UsersPerTaste:D2}";
+    public static IEnumerable<string> FamilyUsers => Enumerable.Range(UsersPerTaste, UsersPerTaste).Select(u => $"u{u:D2}");
 
     private Interaction Interaction(string userId, string propertyId, InteractionKind kind, DateTimeOffset at) => new()
     {

@@ -91,7 +91,9 @@ public sealed class EstimateRowValidatorTests
 
         public IReadOnlyDictionary<string, double[]> TrainingDistribution => new Dictionary<string, double[]>();
 
-        public IReadOnlyList<PriceEstimate> Predict(IReadOnlyList<FeatureRow> rows) => throw new NotSupportedException();
+        public IReadOnlyList<PriceEstimate> Predict(IReadOnlyList<FeatureRow> rows, int topContributions) => throw new NotSupportedException();
+
+        public IReadOnlyList<FieldError> Check(FeatureRow row, bool strictCategories) => throw new NotSupportedException();
 
         public IReadOnlyList<ComparableSale> FindComparables(FeatureRow row, int k) => throw new NotSupportedException();
     }

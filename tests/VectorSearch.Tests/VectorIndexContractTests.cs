@@ -271,6 +271,26 @@ public abstract class VectorIndexContractTests
     }
 
     [Fact]
+    public async Task Points_with_an_invalid_payload_are_rejected_with_the_field_named()
+    {
+        var index = await CreateIndexAsync();
+        var tenant = NewTenant();
+        var point = TestPoints.Random(tenant, 1, seed: 13)[0];
+
+        var price = await Assert.ThrowsAnyAsync<ArgumentException>(() =>
+            index.UpsertAsync([point with { Payload = point.Payload with { Price = double.NaN } }]));
+        var position = await Assert.ThrowsAnyAsync<ArgumentException>(() =>
+            index.UpsertAsync([point with { Payload = point.Payload with { Latitude = 91 } }]));
+        var noTenant = await Assert.ThrowsAnyAsync<ArgumentException>(() =>
+            index.UpsertAsync([point with { Payload = point.Payload with { TenantId = "" } }]));
+
+        Assert.Contains("Price", price.Message);
+        Assert.Contains("Latitude", position.Message);
+        Assert.Contains("tenant", noTenant.Message);
+        Assert.Equal(0, await index.CountAsync(tenant));
+    }
+
+    [Fact]
     public async Task Requests_without_a_tenant_or_with_a_bad_limit_are_rejected()
     {
         var index = await CreateIndexAsync();

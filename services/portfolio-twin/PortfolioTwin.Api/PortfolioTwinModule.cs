@@ -32,6 +32,7 @@ public static class PortfolioTwinModule
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ITwinModelLoader, TwinModelLoader>();
         services.AddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<PortfolioTwinOptions>>().Value;

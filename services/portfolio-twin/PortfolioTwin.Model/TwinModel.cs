@@ -62,7 +62,14 @@ public sealed class TwinModel : IDisposable
 
     public FeatureScaler Scaler { get; }
     public IReadOnlyList<string> UserIds { get; }
-    public TwinModelMetadata Metadata { get; }
+    public TwinModelMetadata Metadata { get; private set; }
+
+    /// <summary>Replaces the metadata (training stamps thresholds and metrics on the model it returns).</summary>
+    internal TwinModel WithMetadata(TwinModelMetadata metadata)
+    {
+        Metadata = metadata;
+        return this;
+    }
     public int EmbeddingSize => PropertyEncoder.EmbeddingSize;
 
     /// <summary>Scaled feature vector of a property, as the encoder sees it.</summary>

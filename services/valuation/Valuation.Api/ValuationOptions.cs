@@ -29,6 +29,10 @@ public sealed class ValuationOptions : IValidatableObject
     [Range(1, 3_600)]
     public int RetryAfterSeconds { get; set; } = 10;
 
+    /// <summary>Feature contributions returned with each estimate, largest first.</summary>
+    [Range(1, 50)]
+    public int TopContributions { get; set; } = 5;
+
     /// <summary>Upper bound of <c>?comparables=k</c>.</summary>
     [Range(1, 100)]
     public int MaxComparables { get; set; } = 20;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Npgsql;
+using Platform.MarketData.Postgres;
 using Platform.BuildingBlocks.Dapr;
 using Platform.BuildingBlocks.Registry;
 
@@ -30,6 +31,8 @@ public static class PlatformBuildingBlocksExtensions
             ?? throw new InvalidOperationException(
                 $"No PostgreSQL connection string: set ConnectionStrings:{ConnectionStringName} or {ConnectionStringEnvironmentVariable}.");
         builder.Services.TryAddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        builder.Services.TryAddSingleton<PlatformDatabase>();
+        builder.Services.AddHostedService<DatabaseMigrationService>();
 
         switch (RuntimeOf(builder.Configuration))
         {

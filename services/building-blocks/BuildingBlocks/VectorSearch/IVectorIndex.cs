@@ -39,13 +39,21 @@ public sealed record VectorHit(string Id, float Score, VectorPayload Payload);
 /// <summary>Similarity search over property embeddings: Qdrant in production, an embedded exact index by default.</summary>
 public interface IVectorIndex
 {
+    /// <summary>
+    /// Inserts or replaces points (vectors are stored normalised). The whole batch is validated first: a wrong dimension,
+    /// NaN/Infinity, a zero vector or a bad payload throws <see cref="ArgumentException"/> naming the point, and nothing is written.
+    /// </summary>
     Task UpsertAsync(IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default);
 
     Task DeleteAsync(string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<VectorHit>> SearchAsync(float[] vector, int limit, VectorFilter filter, CancellationToken cancellationToken = default);
 
-    /// <summary>Points like the positive examples and unlike the negative ones (Qdrant's average-vector strategy).</summary>
+    /// <summary>
+    /// Points like the positive examples and unlike the negative ones (Qdrant's average-vector strategy:
+    /// 2·avg(positive) − avg(negative)). The examples themselves are never returned; an example id the tenant does not
+    /// have throws <see cref="KeyNotFoundException"/>.
+    /// </summary>
     Task<IReadOnlyList<VectorHit>> RecommendAsync(
         IReadOnlyList<string> positiveIds, IReadOnlyList<string> negativeIds, int limit, VectorFilter filter,
         CancellationToken cancellationToken = default);

@@ -39,10 +39,31 @@ internal static class VectorIndexGuards
                 throw new ArgumentException($"Point {i} has no id.", nameof(points));
             }
 
-            ArgumentNullException.ThrowIfNull(point.Payload);
-            EnsureTenant(point.Payload.TenantId, nameof(points));
-            ArgumentNullException.ThrowIfNull(point.Vector);
-            VectorMath.EnsureValid(point.Vector, dimension, $"Point '{point.Id}' (tenant '{point.Payload.TenantId}')");
+            var payload = point.Payload ?? throw new ArgumentException($"Point '{point.Id}' has no payload.", nameof(points));
+            EnsureTenant(payload.TenantId, nameof(points));
+            var what = $"Point '{point.Id}' (tenant '{payload.TenantId}')";
+            if (payload.PropertyType is null || payload.Status is null)
+            {
+                throw new ArgumentException($"{what}: PropertyType and Status are required.", nameof(points));
+            }
+
+            if (!double.IsFinite(payload.Price))
+            {
+                throw new ArgumentException($"{what}: Price is {payload.Price}; it must be a finite number.", nameof(points));
+            }
+
+            if (!(Math.Abs(payload.Latitude) <= 90 && Math.Abs(payload.Longitude) <= 180))
+            {
+                throw new ArgumentException(
+                    $"{what}: Latitude {payload.Latitude} / Longitude {payload.Longitude} is not a position on earth.", nameof(points));
+            }
+
+            if (point.Vector is null)
+            {
+                throw new ArgumentException($"{what}: Vector is required.", nameof(points));
+            }
+
+            VectorMath.EnsureValid(point.Vector, dimension, what);
         }
     }
 

@@ -12,14 +12,17 @@ public sealed record PostgresBinaries(string BinDirectory)
     public string PgCtl => Path.Combine(BinDirectory, "pg_ctl");
 
     /// <summary>The first directory holding both initdb and pg_ctl; throws <see cref="PostgresNotInstalledException"/> when none does.</summary>
-    public static PostgresBinaries Locate()
+    public static PostgresBinaries Locate() =>
+        Locate(Environment.GetEnvironmentVariable("PATH") ?? "", "/usr/lib/postgresql");
+
+    /// <summary>Searches <paramref name="searchPath"/> (PATH syntax), then <paramref name="versionedRoot"/>/*/bin newest first.</summary>
+    public static PostgresBinaries Locate(string searchPath, string versionedRoot)
     {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        var candidates = path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).AsEnumerable();
+        var candidates = searchPath.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).AsEnumerable();
         // Debian keeps the server programs off PATH; prefer the newest major version there.
-        if (Directory.Exists("/usr/lib/postgresql"))
+        if (Directory.Exists(versionedRoot))
         {
-            candidates = candidates.Concat(Directory.GetDirectories("/usr/lib/postgresql")
+            candidates = candidates.Concat(Directory.GetDirectories(versionedRoot)
                 .OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var major) ? major : 0)
                 .Select(d => Path.Combine(d, "bin")));
         }

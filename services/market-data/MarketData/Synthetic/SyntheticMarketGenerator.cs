@@ -123,8 +123,8 @@ public sealed class SyntheticMarketGenerator
 
             var property = _properties[best];
             var viewedAt = new DateTimeOffset(property.ListedAt.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
-                .AddDays(random.NextDouble() * Math.Max(1, property.DaysOnMarket))
-                .AddSeconds(random.Next(8 * 3600, 23 * 3600));
+                .AddDays(random.Next(Math.Max(1, property.DaysOnMarket)))
+                .AddSeconds(random.Next(7 * 3600, 23 * 3600)); // whole seconds: survives a database round trip unchanged
             Add(InteractionKind.View, viewedAt);
 
             var reaction = random.NextDouble();

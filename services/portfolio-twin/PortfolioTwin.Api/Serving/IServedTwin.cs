@@ -25,8 +25,11 @@ public interface IServedTwin
     /// </summary>
     float[]? FoldIn(IReadOnlyList<(float[] PropertyVector, InteractionKind Kind)> touched);
 
-    /// <summary>How far to trust a score: grows with the user's interactions and the distance of the score from neutral.</summary>
-    double Confidence(int interactionCount, double affinity);
+    /// <summary>
+    /// Affinity in [0, 1] (cosine similarity mapped) and how far to trust it: confidence grows with the user's interactions and
+    /// the distance of the affinity from the model's decision threshold.
+    /// </summary>
+    (double Affinity, double Confidence) Score(float[] userVector, int interactionCount, float[] propertyVector);
 
     /// <summary>The input features that move this user's score for this property most, strongest first.</summary>
     IReadOnlyList<FeatureContribution> Explain(float[] userVector, Property property, double? estimatedValue, int top);

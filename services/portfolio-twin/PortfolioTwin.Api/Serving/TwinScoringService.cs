@@ -40,9 +40,9 @@ public sealed class TwinScoringService(
         var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
         var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
         var vector = (await EncodeAsync(model.Model, [property!], [request.PropertyFeatures!.EstimatedValue], cancellationToken).ConfigureAwait(false))[0];
-        var affinity = Affinity(user.Vector, vector);
+        var (affinity, confidence) = model.Model.Score(user.Vector, user.InteractionCount, vector);
         metrics.Predicted(1, user.Source);
-        return new PredictResponse(userId, affinity, model.Model.Confidence(user.InteractionCount, affinity), user.Source.WireName(), model.Version.Version);
+        return new PredictResponse(userId, affinity, confidence, user.Source.WireName(), model.Version.Version);
     }
 
     public async Task<BatchPredictResponse> BatchPredictAsync(string tenantId, BatchPredictRequest request, CancellationToken cancellationToken)
@@ -68,8 +68,8 @@ public sealed class TwinScoringService(
         var vectors = await EncodeAsync(model.Model, properties!, [.. inputs.Select(i => i!.EstimatedValue)], cancellationToken).ConfigureAwait(false);
         var predictions = vectors.Select((vector, i) =>
         {
-            var affinity = Affinity(user.Vector, vector);
-            return new PropertyPrediction(i, inputs[i]!.PropertyId, affinity, model.Model.Confidence(user.InteractionCount, affinity));
+            var (affinity, confidence) = model.Model.Score(user.Vector, user.InteractionCount, vector);
+            return new PropertyPrediction(i, inputs[i]!.PropertyId, affinity, confidence);
         }).ToList();
         metrics.Predicted(predictions.Count, user.Source);
         return new BatchPredictResponse(userId, user.Source.WireName(), model.Version.Version, predictions);
@@ -165,13 +165,9 @@ public sealed class TwinScoringService(
         var estimate = (await estimatedValues.EstimateAsync([property], cancellationToken).ConfigureAwait(false))[0];
         var vector = model.Model.Encode([property], [estimate])[0];
         var contributions = model.Model.Explain(user.Vector, property, estimate, ExplainedFeatures);
-        return new ExplainResponse(userId, propertyId, Affinity(user.Vector, vector), user.Source.WireName(), model.Version.Version,
+        return new ExplainResponse(userId, propertyId, model.Model.Score(user.Vector, user.InteractionCount, vector).Affinity, user.Source.WireName(), model.Version.Version,
             [.. contributions.Select(c => new FeatureContributionResponse(c.Feature, c.Value, c.Contribution))]);
     }
-
-    /// <summary>Cosine similarity of unit vectors mapped from [-1, 1] to [0, 1].</summary>
-    public static double Affinity(float[] user, float[] property) =>
-        Math.Clamp((System.Numerics.Tensors.TensorPrimitives.Dot(user, property) + 1.0) / 2.0, 0.0, 1.0);
 
     private async Task<float[][]> EncodeAsync(IServedTwin model, IReadOnlyList<Property> properties, IReadOnlyList<double?> given, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 namespace Platform.TrainingWorkflow.Engine;
 
 /// <summary>Lifecycle of a workflow instance; names and order match Dapr Workflow's <c>WorkflowRuntimeStatus</c>.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<WorkflowRuntimeStatus>))]
 public enum WorkflowRuntimeStatus
 {
     Pending,

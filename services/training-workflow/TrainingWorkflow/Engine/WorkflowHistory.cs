@@ -105,8 +105,9 @@ internal static class WorkflowJson
         return options;
     }
 
+    /// <summary>Null for null and for an absent JSON body (an undefined <see cref="JsonElement"/>).</summary>
     public static string? Serialize(object? value, Type type) =>
-        value is null ? null : JsonSerializer.Serialize(value, type, Options);
+        value is null or JsonElement { ValueKind: JsonValueKind.Undefined } ? null : JsonSerializer.Serialize(value, type, Options);
 
     public static object? Deserialize(string? json, Type type) =>
         json is null ? (type.IsValueType ? Activator.CreateInstance(type) : null) : JsonSerializer.Deserialize(json, type, Options);

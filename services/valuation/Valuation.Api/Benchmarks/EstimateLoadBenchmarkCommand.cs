@@ -7,10 +7,10 @@ public static class EstimateLoadBenchmarkCommand
 {
     public static Command Create()
     {
-        var url = new Option<Uri>("--url")
+        var url = new Option<string>("--url")
         {
             Description = "Base address of the valuation host.",
-            DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080/"),
+            DefaultValueFactory = _ => "http://127.0.0.1:5080/",
         };
         var duration = new Option<double>("--duration")
         {
@@ -58,13 +58,19 @@ public static class EstimateLoadBenchmarkCommand
                 result.GetValue(rate),
                 result.GetValue(seed),
                 TimeSpan.FromSeconds(result.GetValue(warmup)));
+            if (!Uri.TryCreate(result.GetValue(url), UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
+            {
+                await Console.Error.WriteLineAsync($"--url: '{result.GetValue(url)}' is not an absolute http(s) address.").ConfigureAwait(false);
+                return 2;
+            }
+
             if (settings.Duration <= TimeSpan.Zero || settings.Concurrency < 1 || settings.RowsPerRequest < 1 || settings.RequestsPerSecond < 0)
             {
                 await Console.Error.WriteLineAsync("--duration, --concurrency and --rows-per-request must be positive; --rate must not be negative.").ConfigureAwait(false);
                 return 2;
             }
 
-            using var client = CreateClient(result.GetValue(url)!, settings.Concurrency);
+            using var client = CreateClient(baseAddress, settings.Concurrency);
             var outcome = await EstimateLoadBenchmark.RunAsync(client, settings, cancellationToken).ConfigureAwait(false);
             Console.WriteLine(outcome.Describe());
             if (outcome.FirstError is not null)

@@ -78,7 +78,7 @@ public sealed record RowProblem(string Type, string Title, int Status, string De
     }
 }
 
-public sealed record ComparableResult(string? PropertyId, double Price, double Distance, IReadOnlyDictionary<string, string> Features);
+public sealed record ComparableResult(string? PropertyId, int Line, double Price, double Distance, double? DistanceKm, string? Segment);
 
 public sealed record EstimateResult(int Index, string? PropertyId, string Status)
 {

@@ -59,9 +59,12 @@ public static class EstimateRowValidator
                 continue;
             }
 
-            var error = feature.Kind == FeatureKind.Numeric
-                ? ReadNumeric(feature, value, rangeMargin, result)
-                : ReadCategorical(feature, value, model, strictCategories, result);
+            var error = feature.Kind switch
+            {
+                FeatureKind.Numeric => ReadNumeric(feature, value, rangeMargin, result),
+                FeatureKind.Date => ReadDate(feature, value, result),
+                _ => ReadCategorical(feature, value, model, strictCategories, result),
+            };
             if (error is not null)
             {
                 (errors ??= []).Add(error);
@@ -125,6 +128,18 @@ public static class EstimateRowValidator
         }
 
         row.Categorical[feature.Name] = category;
+        return null;
+    }
+
+    private static FieldError? ReadDate(FeatureSpec feature, JsonElement value, FeatureRow row)
+    {
+        if (value.ValueKind != JsonValueKind.String
+            || !DateTime.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date))
+        {
+            return new FieldError(feature.Name, RejectionReason.InvalidType, $"'{feature.Name}' must be an ISO 8601 date string.");
+        }
+
+        row.Categorical[feature.Name] = date.ToString("O", CultureInfo.InvariantCulture);
         return null;
     }
 

@@ -35,7 +35,15 @@ public sealed class EstimationService(
         var index = 0;
         foreach (var row in properties.EnumerateArray())
         {
-            if (EstimateRowValidator.TryRead(row, index, model.Model, settings.RangeMargin, settings.StrictCategories, out var featureRow, out var propertyId, out var errors))
+            var ok = EstimateRowValidator.TryRead(row, index, model.Model, settings.RangeMargin, settings.StrictCategories, out var featureRow, out var propertyId, out var errors);
+            if (ok && model.Model.Estimator.Check(featureRow, settings.StrictCategories) is { Count: > 0 } modelErrors)
+            {
+                // The API's checks passed, but the model knows more (e.g. coordinates off the globe).
+                ok = false;
+                errors = [.. modelErrors];
+            }
+
+            if (ok)
             {
                 valid.Add(featureRow);
                 validIndexes.Add(index);
@@ -51,7 +59,7 @@ public sealed class EstimationService(
 
         if (valid.Count > 0)
         {
-            var estimates = model.Model.Estimator.Predict(valid);
+            var estimates = model.Model.Estimator.Predict(valid, settings.TopContributions);
             for (var i = 0; i < valid.Count; i++)
             {
                 var estimate = estimates[i];
@@ -75,5 +83,5 @@ public sealed class EstimationService(
     }
 
     private static List<ComparableResult> FindComparables(ValuationModel model, FeatureRow row, int k) =>
-        [.. model.Estimator.FindComparables(row, k).Select(c => new ComparableResult(c.PropertyId, c.Price, c.Distance, c.Features))];
+        [.. model.Estimator.FindComparables(row, k).Select(c => new ComparableResult(c.PropertyId, c.Line, c.Price, c.Distance, c.DistanceKm, c.Segment))];
 }

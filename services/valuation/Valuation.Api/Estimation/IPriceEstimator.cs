@@ -4,6 +4,9 @@ public enum FeatureKind
 {
     Numeric,
     Categorical,
+
+    /// <summary>A date as an ISO 8601 string (kept with the categorical values of a <see cref="FeatureRow"/>).</summary>
+    Date,
 }
 
 /// <summary>An input the model reads, with what training saw of it (range or categories) so requests can be checked against it.</summary>
@@ -22,6 +25,7 @@ public sealed class FeatureRow(string? propertyId)
 
     public Dictionary<string, double> Numeric { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Categorical values, and dates as validated ISO 8601 strings.</summary>
     public Dictionary<string, string> Categorical { get; } = new(StringComparer.Ordinal);
 }
 
@@ -30,7 +34,8 @@ public sealed record FeatureContribution(string Feature, double Amount);
 
 public sealed record PriceEstimate(double Estimate, double Low, double High, IReadOnlyList<FeatureContribution> Contributions);
 
-public sealed record ComparableSale(string? PropertyId, double Price, double Distance, IReadOnlyDictionary<string, string> Features);
+/// <summary>A sold property like the one estimated; <see cref="Line"/> is its line in the training file when it has no id.</summary>
+public sealed record ComparableSale(string? PropertyId, int Line, double Price, double Distance, double? DistanceKm, string? Segment);
 
 /// <summary>
 /// What the API needs from a loaded price model. Kept narrow so the web layer does not depend on how the model library
@@ -43,8 +48,11 @@ public interface IPriceEstimator
     /// <summary>Training values per numeric feature (sorted ascending), the baseline drift is measured against.</summary>
     IReadOnlyDictionary<string, double[]> TrainingDistribution { get; }
 
-    /// <summary>Estimates for a batch, in the order of <paramref name="rows"/>.</summary>
-    IReadOnlyList<PriceEstimate> Predict(IReadOnlyList<FeatureRow> rows);
+    /// <summary>Estimates for a batch, in the order of <paramref name="rows"/>, each with its largest contributions.</summary>
+    IReadOnlyList<PriceEstimate> Predict(IReadOnlyList<FeatureRow> rows, int topContributions);
+
+    /// <summary>Problems the model itself finds in a row the API's checks passed (e.g. coordinates off the globe).</summary>
+    IReadOnlyList<FieldError> Check(FeatureRow row, bool strictCategories);
 
     IReadOnlyList<ComparableSale> FindComparables(FeatureRow row, int k);
 }

@@ -13,14 +13,14 @@ public sealed record PriceTrainingOptions
     public double IntervalLevel { get; init; } = 0.8;
     /// <summary>Share of training rows held back to calibrate the conformal intervals.</summary>
     public double CalibrationFraction { get; init; } = 0.2;
-    public int Iterations { get; init; } = 500;
-    public int Leaves { get; init; } = 15;
-    public int MinRowsPerLeaf { get; init; } = 5;
-    public double LearningRate { get; init; } = 0.04;
+    public int Iterations { get; init; } = 800;
+    public int Leaves { get; init; } = 7;
+    public int MinRowsPerLeaf { get; init; } = 10;
+    public double LearningRate { get; init; } = 0.02;
     public double FeatureFraction { get; init; } = 0.8;
     public double SubsampleFraction { get; init; } = 0.8;
     public double L2 { get; init; } = 1.0;
-    /// <summary>Threads for tree learning; 0 = all cores.</summary>
+    /// <summary>Threads for tree learning; 0 = one below 20,000 rows (threading overhead dominates there), else all cores.</summary>
     public int Threads { get; init; }
     public FeatureEncoderOptions Encoder { get; init; } = new();
 }

@@ -26,7 +26,7 @@ internal static class TreeModelFitter
         var examples = Enumerable.Range(0, features.Count)
             .Select(i => new Example { Label = (float)double.LogP1(prices[i]), Features = features[i] });
         var data = ml.Data.LoadFromEnumerable(examples, definition);
-        int threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
+        int threads = o.Threads > 0 ? o.Threads : features.Count < 20_000 ? 1 : Environment.ProcessorCount;
         // Small data sets need leaves that can still hold a few sales each.
         int minLeaf = Math.Max(o.MinRowsPerLeaf, features.Count / 2000);
 

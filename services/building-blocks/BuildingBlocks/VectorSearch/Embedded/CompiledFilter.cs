@@ -1,8 +1,18 @@
 namespace Platform.BuildingBlocks.VectorSearch.Embedded;
 
-/// <summary>A <see cref="VectorFilter"/> resolved against one shard (label codes, row sets), checked per row during the scan.</summary>
+/// <summary>
+/// A <see cref="VectorFilter"/> resolved against one shard (label codes, row sets), checked per row during the scan.
+/// It holds the shard's column arrays directly: they are only replaced under the write lock, and the scan runs under the
+/// read lock, so the hot loop reads its own fields instead of going through the shard.
+/// </summary>
 internal sealed class CompiledFilter
 {
+    private readonly int[] _typeCodes;
+    private readonly int[] _statusCodes;
+    private readonly double[] _prices;
+    private readonly int[] _bedroomCounts;
+    private readonly double[] _latitudes;
+    private readonly double[] _longitudes;
     private readonly bool[]? _allowedTypes;
     private readonly int _statusCode;
     private readonly double _minPrice;
@@ -15,8 +25,10 @@ internal sealed class CompiledFilter
     private readonly HashSet<int>? _excludedRows;
     private readonly HashSet<int>? _onlyRows;
 
-    public CompiledFilter(VectorFilter filter, bool[]? allowedTypes, int statusCode, HashSet<int>? excludedRows, HashSet<int>? onlyRows)
+    public CompiledFilter(
+        VectorFilter filter, ShardColumns columns, bool[]? allowedTypes, int statusCode, HashSet<int>? excludedRows, HashSet<int>? onlyRows)
     {
+        (_typeCodes, _statusCodes, _prices, _bedroomCounts, _latitudes, _longitudes) = columns;
         _allowedTypes = allowedTypes;
         _statusCode = statusCode;
         _minPrice = filter.MinPrice ?? double.NegativeInfinity;
@@ -35,29 +47,29 @@ internal sealed class CompiledFilter
     public bool MatchesNothing =>
         _statusCode == int.MinValue || (_allowedTypes is not null && !_allowedTypes.Contains(true)) || _onlyRows is { Count: 0 };
 
-    public bool Admits(TenantShard shard, int row)
+    public bool Admits(int row)
     {
         if (_allowedTypes is not null)
         {
-            var type = shard.TypeCodeAt(row);
+            var type = _typeCodes[row];
             if (type >= _allowedTypes.Length || !_allowedTypes[type])
             {
                 return false;
             }
         }
 
-        if (_statusCode >= 0 && shard.StatusCodeAt(row) != _statusCode)
+        if (_statusCode >= 0 && _statusCodes[row] != _statusCode)
         {
             return false;
         }
 
-        var price = shard.PriceAt(row);
+        var price = _prices[row];
         if (price < _minPrice || price > _maxPrice)
         {
             return false;
         }
 
-        var bedrooms = shard.BedroomsAt(row);
+        var bedrooms = _bedroomCounts[row];
         if (bedrooms < _minBedrooms || bedrooms > _maxBedrooms)
         {
             return false;
@@ -65,9 +77,9 @@ internal sealed class CompiledFilter
 
         if (_radius is not null)
         {
-            var latitude = shard.LatitudeAt(row);
+            var latitude = _latitudes[row];
             if (Math.Abs(latitude - _radius.Latitude) > _maxLatitudeDelta
-                || VectorMath.HaversineMeters(_radius.Latitude, _radius.Longitude, latitude, shard.LongitudeAt(row)) > _radiusMeters)
+                || VectorMath.HaversineMeters(_radius.Latitude, _radius.Longitude, latitude, _longitudes[row]) > _radiusMeters)
             {
                 return false;
             }
@@ -81,3 +93,7 @@ internal sealed class CompiledFilter
         return _excludedRows is null || !_excludedRows.Contains(row);
     }
 }
+
+/// <summary>The payload columns of a shard, as the filter reads them.</summary>
+internal readonly record struct ShardColumns(
+    int[] TypeCodes, int[] StatusCodes, double[] Prices, int[] Bedrooms, double[] Latitudes, double[] Longitudes);

@@ -47,6 +47,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
     public Task UpsertAsync(IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
         // Validate the whole batch first: a bad point rejects the batch and leaves the index untouched.
         VectorIndexGuards.EnsurePoints(points, Dimension);
         foreach (var group in points.GroupBy(p => p.Payload.TenantId, StringComparer.Ordinal))
@@ -73,6 +74,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
     public Task DeleteAsync(string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
         VectorIndexGuards.EnsureTenant(tenantId);
         ArgumentNullException.ThrowIfNull(ids);
         if (_shards.TryGetValue(tenantId, out var shard))
@@ -93,6 +95,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
     public Task<IReadOnlyList<VectorHit>> SearchAsync(float[] vector, int limit, VectorFilter filter, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(vector);
         VectorIndexGuards.EnsureQuery(limit, filter);
         VectorMath.EnsureValid(vector, Dimension, "Search query");
@@ -110,6 +113,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
         CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
         VectorIndexGuards.EnsureExamples(positiveIds, negativeIds);
         VectorIndexGuards.EnsureQuery(limit, filter);
         if (!_shards.TryGetValue(filter.TenantId, out var shard))
@@ -132,6 +136,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
     public Task<VectorPoint?> GetAsync(string tenantId, string id, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
         VectorIndexGuards.EnsureTenant(tenantId);
         ArgumentNullException.ThrowIfNull(id);
         if (!_shards.TryGetValue(tenantId, out var shard))
@@ -146,6 +151,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
     public Task<long> CountAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
         VectorIndexGuards.EnsureTenant(tenantId);
         return Task.FromResult(_shards.TryGetValue(tenantId, out var shard) ? WithReadLock(shard, () => (long)shard.Count) : 0L);
     }

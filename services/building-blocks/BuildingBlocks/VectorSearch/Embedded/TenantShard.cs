@@ -109,16 +109,15 @@ internal sealed class TenantShard(string tenantId, int dimension)
     public List<(int Row, float Score)> Search(ReadOnlySpan<float> unitQuery, int limit, CompiledFilter filter)
     {
         var top = new TopK(limit, this);
-        var vectors = _vectors.AsSpan(0, Count * Dimension);
-        for (var row = 0; row < Count; row++)
+        var dimension = Dimension;
+        var count = Count;
+        var vectors = _vectors.AsSpan(0, count * dimension);
+        for (var row = 0; row < count; row++)
         {
-            if (!filter.Admits(this, row))
+            if (filter.Admits(row))
             {
-                continue;
+                top.Offer(row, TensorPrimitives.Dot(vectors.Slice(row * dimension, dimension), unitQuery));
             }
-
-            var score = TensorPrimitives.Dot(vectors.Slice(row * Dimension, Dimension), unitQuery);
-            top.Offer(row, score);
         }
 
         return top.ToSortedList();
@@ -157,20 +156,9 @@ internal sealed class TenantShard(string tenantId, int dimension)
             onlyRows = [.. only.Where(_rowById.ContainsKey).Select(id => _rowById[id])];
         }
 
-        return new CompiledFilter(filter, allowedTypes, statusCode, excludedRows, onlyRows);
+        var columns = new ShardColumns(_typeCodes, _statusCodes, _prices, _bedrooms, _latitudes, _longitudes);
+        return new CompiledFilter(filter, columns, allowedTypes, statusCode, excludedRows, onlyRows);
     }
-
-    public int TypeCodeAt(int row) => _typeCodes[row];
-
-    public int StatusCodeAt(int row) => _statusCodes[row];
-
-    public double PriceAt(int row) => _prices[row];
-
-    public int BedroomsAt(int row) => _bedrooms[row];
-
-    public double LatitudeAt(int row) => _latitudes[row];
-
-    public double LongitudeAt(int row) => _longitudes[row];
 
     private int CodeOf(string label)
     {

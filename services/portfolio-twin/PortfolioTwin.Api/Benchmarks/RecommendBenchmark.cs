@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Npgsql;
+using Platform.BuildingBlocks.Hosting;
+using Platform.BuildingBlocks.Registry;
+using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.VectorSearch;
+using Platform.MarketData.Postgres;
+using Platform.MarketData.Synthetic;
+using Platform.PortfolioTwin.Api.Contracts;
+using Platform.PortfolioTwin.Api.Indexing;
+using Platform.PortfolioTwin.Model.Data;
+using Platform.PortfolioTwin.Model.Training;
+
+namespace Platform.PortfolioTwin.Api.Benchmarks;
+
+public sealed record RecommendBenchmarkSettings(
+    string ConnectionString,
+    int Properties = 100_000,
+    int Users = 200,
+    int InteractionsPerUser = 40,
+    int Requests = 2_000,
+    int Warmup = 200,
+    int TopK = 10,
+    int Seed = 42,
+    string TenantId = "bench-recommend",
+    string ModelName = "twin-bench");
+
+public sealed record RecommendBenchmarkResult(
+    int Properties,
+    long Indexed,
+    double LoadSeconds,
+    double TrainSeconds,
+    double IndexSeconds,
+    int Requests,
+    double MeanResults,
+    double P50Milliseconds,
+    double P90Milliseconds,
+    double P99Milliseconds,
+    double MaxMilliseconds)
+{
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"properties={Properties} indexed={Indexed} load={LoadSeconds:F1}s train={TrainSeconds:F1}s index={IndexSeconds:F1}s | "
+        + $"POST /recommend top-k with filter: requests={Requests} mean_results={MeanResults:F1} "
+        + $"p50={P50Milliseconds:F2}ms p90={P90Milliseconds:F2}ms p99={P99Milliseconds:F2}ms max={MaxMilliseconds:F2}ms");
+}
+
+/// <summary>
+/// Measures <c>POST /recommend</c> end to end in process: a synthetic market (seeded) is loaded into PostgreSQL, a short twin
+/// training run is registered under its own model name, the real host (Kestrel on loopback, embedded vector index in memory)
+/// indexes every property, then sequential requests for random users with a type + price filter are timed from send to fully
+/// read response. Each request includes the tenant-scoped PostgreSQL read of the user's interactions.
+/// </summary>
+public static class RecommendBenchmark
+{
+    public static async Task<RecommendBenchmarkResult> RunAsync(RecommendBenchmarkSettings settings, TextWriter log, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        await using (var owner = NpgsqlDataSource.Create(settings.ConnectionString))
+        {
+            await new PlatformDatabase(owner).MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var market = new SyntheticMarketGenerator(new SyntheticMarketOptions
+        {
+            Properties = settings.Properties,
+            Users = settings.Users,
+            InteractionsPerUser = settings.InteractionsPerUser,
+            Seed = settings.Seed,
+            TenantId = settings.TenantId,
+        });
+        await using (var owner = NpgsqlDataSource.Create(settings.ConnectionString))
+        {
+            await new PostgresMarketWriter(owner).WriteAsync(market, replace: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        var loadSeconds = clock.Elapsed.TotalSeconds;
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loaded {settings.Properties:N0} properties, {settings.Users} users in {loadSeconds:F1} s"));
+
+        clock.Restart();
+        var users = market.Users.Select(u => u.User).ToList();
+        var trained = new TwinTrainer().Train(
+            new TwinDataset(market.Properties, users, [.. market.Interactions()]),
+            new TwinTrainingOptions { TenantId = settings.TenantId, Epochs = 2, BatchSize = 256, MaxStepsPerEpoch = 50, Seed = settings.Seed },
+            cancellationToken: cancellationToken);
+        var trainSeconds = clock.Elapsed.TotalSeconds;
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained a short twin in {trainSeconds:F1} s"));
+
+        var artifacts = Directory.CreateTempSubdirectory("recommend-bench-");
+        try
+        {
+            await using var app = BuildHost(settings, artifacts.FullName);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+
+            using (var model = trained.Model)
+            using (var file = new MemoryStream())
+            {
+                model.Save(file);
+                file.Position = 0;
+                var registry = app.Services.GetRequiredService<ModelRegistry>();
+                var version = await registry.RegisterAsync(settings.ModelName, file, new Dictionary<string, double>(),
+                    new ModelLineage($"synthetic-seed-{settings.Seed}", new Dictionary<string, string>(), "bench"), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await registry.SetAliasAsync(settings.ModelName, ModelRegistry.Champion, version.Version, cancellationToken).ConfigureAwait(false);
+            }
+
+            clock.Restart();
+            var indexed = await app.Services.GetRequiredService<PropertyIndexer>().ReindexAsync(settings.TenantId, cancellationToken).ConfigureAwait(false);
+            var indexSeconds = clock.Elapsed.TotalSeconds;
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"encoded and indexed {indexed:N0} properties in {indexSeconds:F1} s"));
+
+            var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            client.DefaultRequestHeaders.Add("X-Tenant-Id", settings.TenantId);
+            var random = new Random(settings.Seed);
+            var latencies = new double[settings.Requests];
+            long results = 0;
+            for (var i = -settings.Warmup; i < settings.Requests; i++)
+            {
+                var request = new RecommendRequest(users[random.Next(users.Count)].UserId, settings.TopK, null, new SearchFilters
+                {
+                    PropertyTypes = ["leilighet", "rekkehus"],
+                    MaxPrice = 6_000_000,
+                });
+                var started = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsJsonAsync("/recommend", request, TwinJson.Options, cancellationToken).ConfigureAwait(false);
+                var body = await response.Content.ReadFromJsonAsync<RecommendResponse>(TwinJson.Options, cancellationToken).ConfigureAwait(false);
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (!response.IsSuccessStatusCode || body is null)
+                {
+                    throw new InvalidOperationException($"/recommend answered {(int)response.StatusCode}.");
+                }
+
+                if (i >= 0)
+                {
+                    latencies[i] = elapsed;
+                    results += body.Results.Count;
+                }
+            }
+
+            await app.StopAsync(cancellationToken).ConfigureAwait(false);
+            Array.Sort(latencies);
+            return new RecommendBenchmarkResult(settings.Properties, indexed, loadSeconds, trainSeconds, indexSeconds, settings.Requests,
+                (double)results / settings.Requests, Percentile(latencies, 0.50), Percentile(latencies, 0.90), Percentile(latencies, 0.99), latencies[^1]);
+        }
+        finally
+        {
+            artifacts.Delete(recursive: true);
+        }
+    }
+
+    private static WebApplication BuildHost(RecommendBenchmarkSettings settings, string artifactsPath)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = settings.ConnectionString,
+            ["Platform:Embedded:ArtifactsPath"] = artifactsPath,
+            ["VectorIndex:Embedded:DataDirectory"] = string.Empty,
+            ["PortfolioTwin:ModelName"] = settings.ModelName,
+            // The benchmark drives indexing itself; no background reindex of other tenants while it measures.
+            ["PortfolioTwin:ReindexOnModelChange"] = "false",
+            ["Platform:RateLimit:PermitLimit"] = "1000000",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        builder.AddServiceDefaults();
+        builder.AddPlatformBuildingBlocks();
+        builder.Services.AddVectorIndex(builder.Configuration);
+        builder.AddPortfolioTwin();
+        var app = builder.Build();
+        app.UseServiceDefaults();
+        app.MapDefaultEndpoints();
+        app.MapPortfolioTwinApi();
+        return app;
+    }
+
+    private static double Percentile(double[] sorted, double quantile) =>
+        sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
+}

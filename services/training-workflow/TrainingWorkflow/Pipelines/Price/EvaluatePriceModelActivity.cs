@@ -1,0 +1,107 @@
+using System.Globalization;
+using Platform.BuildingBlocks.Artifacts;
+using Platform.BuildingBlocks.Registry;
+using Platform.TrainingWorkflow.Engine;
+using Platform.TrainingWorkflow.Pipelines.Shared;
+using Platform.Valuation.Model;
+using Platform.Valuation.Model.Data;
+using Platform.Valuation.Model.Evaluation;
+
+namespace Platform.TrainingWorkflow.Pipelines.Price;
+
+public sealed record EvaluatePriceModelInput(string ModelName, PriceDatasetSnapshot Snapshot, string ModelArtifactId, double HoldoutShare, string? KeySegment);
+
+/// <summary>
+/// Scores the candidate and the current champion on the snapshot's holdout. The champion is scored only when it reads the
+/// same schema (a model imported with another schema cannot price these rows); its recorded metrics are returned as well.
+/// </summary>
+public sealed class EvaluatePriceModelActivity(ModelRegistry registry, IArtifactStore artifacts)
+    : WorkflowActivity<EvaluatePriceModelInput, PriceEvaluation>
+{
+    public override async Task<PriceEvaluation> RunAsync(WorkflowActivityContext context, EvaluatePriceModelInput input)
+    {
+        var cancellationToken = context.CancellationToken;
+        var bytes = await ArtifactJson.ReadBytesAsync(artifacts, input.Snapshot.CsvArtifactId, cancellationToken).ConfigureAwait(false);
+        var dataset = PriceDatasetFormat.Read(bytes, input.Snapshot.CsvArtifactId);
+        var holdout = dataset.Rows.Where(r => PriceDatasetFormat.IsHoldout(r, input.HoldoutShare)).ToList();
+        if (holdout.Count == 0)
+        {
+            throw new InvalidOperationException($"The holdout of snapshot {input.Snapshot.CsvArtifactId} is empty; raise HoldoutShare or add data.");
+        }
+
+        var keySegment = input.KeySegment
+            ?? holdout.GroupBy(r => r.Segment ?? "(missing)").OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
+
+        var candidate = PriceModel.Load(new MemoryStream(await ArtifactJson.ReadBytesAsync(artifacts, input.ModelArtifactId, cancellationToken).ConfigureAwait(false)));
+        var candidateScore = Score(candidate, holdout);
+
+        var champion = await registry.ResolveAsync(input.ModelName, ModelRegistry.Champion, cancellationToken).ConfigureAwait(false);
+        PriceScore? championOnHoldout = null;
+        if (champion is not null)
+        {
+            var championModel = PriceModel.Load(new MemoryStream(await registry.ReadModelFileAsync(champion, cancellationToken).ConfigureAwait(false)));
+            if (championModel.Schema.ToJson() == dataset.Schema.ToJson())
+            {
+                championOnHoldout = Score(championModel, holdout);
+            }
+        }
+
+        return new PriceEvaluation(candidateScore, holdout.Count, keySegment, champion?.Version, championOnHoldout, champion is null ? null : PriceMetricKeys.Read(champion.Metrics));
+    }
+
+    public static PriceScore Score(PriceModel model, IReadOnlyList<SaleRecord> rows)
+    {
+        var predicted = new double[rows.Count];
+        model.PredictPrices(rows, predicted);
+        var summary = MetricsCalculator.Summarise([.. rows.Select(r => r.Price)], predicted, [.. rows.Select(r => r.Segment)]);
+        return new PriceScore(
+            summary.Overall.MdAPE,
+            summary.Overall.WAPE,
+            summary.Overall.MAPE,
+            summary.Overall.PPE10,
+            summary.Segments.ToDictionary(s => s.Segment, s => s.Metrics.MdAPE, StringComparer.Ordinal));
+    }
+}
+
+/// <summary>How price metrics are named in the model registry.</summary>
+public static class PriceMetricKeys
+{
+    public const string MdApe = "mdape";
+    public const string Wape = "wape";
+    public const string Mape = "mape";
+    public const string Ppe10 = "ppe10";
+    public const string SegmentMdApePrefix = "mdape.";
+
+    public static Dictionary<string, double> Write(PriceScore score, int trainingRows, int holdoutRows)
+    {
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            [MdApe] = score.MdApe,
+            [Wape] = score.Wape,
+            [Mape] = score.Mape,
+            [Ppe10] = score.Ppe10,
+            ["training_rows"] = trainingRows,
+            ["holdout_rows"] = holdoutRows,
+        };
+        foreach (var (segment, mdape) in score.SegmentMdApe)
+        {
+            metrics[SegmentMdApePrefix + segment] = mdape;
+        }
+
+        return metrics;
+    }
+
+    /// <summary>The recorded score of a registered version, or null when it was registered without these metrics.</summary>
+    public static PriceScore? Read(IReadOnlyDictionary<string, double> metrics) =>
+        metrics.TryGetValue(MdApe, out var mdape) && metrics.TryGetValue(Wape, out var wape)
+            ? new PriceScore(
+                mdape,
+                wape,
+                metrics.GetValueOrDefault(Mape, double.NaN),
+                metrics.GetValueOrDefault(Ppe10, double.NaN),
+                metrics.Where(m => m.Key.StartsWith(SegmentMdApePrefix, StringComparison.Ordinal))
+                    .ToDictionary(m => m.Key[SegmentMdApePrefix.Length..], m => m.Value, StringComparer.Ordinal))
+            : null;
+
+    internal static string F(double value) => value.ToString("F2", CultureInfo.InvariantCulture);
+}

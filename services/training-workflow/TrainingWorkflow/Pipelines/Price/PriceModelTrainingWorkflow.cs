@@ -1,0 +1,110 @@
+using Platform.BuildingBlocks.Registry;
+using Platform.TrainingWorkflow.Engine;
+using Platform.TrainingWorkflow.Pipelines.Shared;
+
+namespace Platform.TrainingWorkflow.Pipelines.Price;
+
+/// <summary>
+/// check data → snapshot → train → evaluate → gate → (approval) → deploy or reject. Datasets and models travel as
+/// artifact ids; history holds only small records. A rejected candidate is registered and aliased <c>challenger</c> for
+/// inspection; the champion never moves on rejection.
+/// </summary>
+public sealed class PriceModelTrainingWorkflow : Workflow<PriceTrainingInput, TrainingOutcome>
+{
+    public const string Name = "PriceModelTraining";
+    public const string DefaultModelName = "price";
+    public const string ApprovalEvent = "approval";
+
+    private static readonly string[] Steps = ["check-data", "snapshot", "train", "evaluate", "gate", "approval", "deploy"];
+
+    /// <summary>Activities that only read and write stores are retried; training is deterministic and is not.</summary>
+    private static readonly WorkflowTaskOptions IoRetry = new(new WorkflowRetryPolicy(3, TimeSpan.FromSeconds(2), 2));
+
+    public override async Task<TrainingOutcome> RunAsync(WorkflowContext context, PriceTrainingInput input)
+    {
+        var modelName = input.ModelName;
+        var progress = new PipelineProgress(context, Steps);
+
+        progress.Enter("check-data", $"tenant {input.TenantId}");
+        var check = await context.CallActivityAsync<PriceDataCheckResult>(
+            nameof(CheckPriceDataActivity), new CheckPriceDataRequest(input.TenantId, modelName, input.DataChecks), IoRetry);
+        if (!check.Passed)
+        {
+            return Rejected(progress, modelName, "data check failed: " + string.Join("; ", check.Failures), [], null);
+        }
+
+        progress.Enter("snapshot", $"{check.RowsKept} of {check.RowsRead} sales");
+        var snapshot = await context.CallActivityAsync<PriceDatasetSnapshot>(
+            nameof(SnapshotPriceDatasetActivity), new SnapshotPriceDatasetRequest(input.TenantId, check.StagedCsvArtifactId), IoRetry);
+
+        progress.Enter("train", $"{snapshot.Rows} sales, {input.Training.Iterations} iterations");
+        var trained = await context.CallActivityAsync<TrainedPriceModel>(
+            nameof(TrainPriceModelActivity), new TrainPriceModelRequest(snapshot, input.Seed, input.Gates.HoldoutShare, input.Training));
+
+        progress.Enter("evaluate", $"{trained.HoldoutRows} holdout sales");
+        var evaluation = await context.CallActivityAsync<PriceEvaluation>(
+            nameof(EvaluatePriceModelActivity),
+            new EvaluatePriceModelInput(modelName, snapshot, trained.ModelArtifactId, input.Gates.HoldoutShare, input.Gates.KeySegment),
+            IoRetry);
+        var metrics = PriceMetricKeys.Write(evaluation.Candidate, trained.TrainingRows, trained.HoldoutRows);
+
+        progress.Enter("gate", evaluation.ChampionVersion is { } v ? $"against champion v{v}" : "no champion yet");
+        var decision = PriceGate.Decide(input.Gates, evaluation, trained.TrainingRows);
+        var request = new DeployModelRequest
+        {
+            ModelName = modelName,
+            StagedArtifactId = trained.ModelArtifactId,
+            Alias = ModelRegistry.Champion,
+            Metrics = metrics,
+            DataHash = snapshot.DataHash,
+            Parameters = input.Training.Describe(input.Seed),
+            ManifestArtifactId = snapshot.ManifestArtifactId,
+        };
+        if (!decision.Passed)
+        {
+            return await RejectAsync(context, progress, request, "gate: " + string.Join("; ", decision.Reasons));
+        }
+
+        if (input.ApprovalRequired)
+        {
+            progress.Enter("approval", $"waiting for event '{ApprovalEvent}' (timeout {input.ApprovalTimeout})");
+            ApprovalDecision approval;
+            try
+            {
+                approval = await context.WaitForExternalEventAsync<ApprovalDecision>(ApprovalEvent, input.ApprovalTimeout);
+            }
+            catch (TaskCanceledException)
+            {
+                return await RejectAsync(context, progress, request, $"approval timed out after {input.ApprovalTimeout}");
+            }
+
+            if (!approval.Approved)
+            {
+                return await RejectAsync(context, progress, request, $"approval denied by {approval.By ?? "(unnamed)"}: {approval.Comment}");
+            }
+        }
+
+        progress.Enter("deploy", "registering and promoting to champion");
+        var deployed = await context.CallActivityAsync<DeployedModel>(nameof(DeployModelActivity), request, IoRetry);
+        progress.Enter("deploy", $"{modelName} v{deployed.Version} is champion");
+        return new TrainingOutcome(modelName, true, deployed.Version, deployed.Alias, null, metrics, snapshot.DataHash);
+    }
+
+    private static async Task<TrainingOutcome> RejectAsync(WorkflowContext context, PipelineProgress progress, DeployModelRequest request, string reason)
+    {
+        var challenger = request with
+        {
+            Alias = ModelRegistry.Challenger,
+            Parameters = new Dictionary<string, string>(request.Parameters) { ["rejected"] = reason },
+        };
+        var registered = await context.CallActivityAsync<DeployedModel>(nameof(DeployModelActivity), challenger, IoRetry);
+        return Rejected(progress, request.ModelName, reason, request.Metrics, request.DataHash, registered.Version);
+    }
+
+    private static TrainingOutcome Rejected(
+        PipelineProgress progress, string modelName, string reason, Dictionary<string, double> metrics, string? dataHash, int? challengerVersion = null)
+    {
+        progress.Enter("deploy", "rejected: " + reason);
+        return new TrainingOutcome(modelName, false, challengerVersion, challengerVersion is null ? null : ModelRegistry.Challenger, reason, metrics, dataHash);
+    }
+}
