@@ -56,4 +56,26 @@ public sealed class MarketLoadTests(PostgresDatabaseFixture database) : IClassFi
         Assert.Equal(["ev-1", "ev-2", "ev-3"], since.Select(i => i.EventId));
         Assert.Empty(await store.ListSinceAsync(tenant, first[0].OccurredAt.AddSeconds(1)).ToListAsync());
     }
+
+    [Fact]
+    public async Task The_generate_verb_migrates_and_loads_and_refuses_to_load_a_tenant_twice_without_replace()
+    {
+        string[] args = ["--properties", "120", "--users", "3", "--interactions-per-user", "15", "--tenant", "verb", "--connection-string", database.ConnectionString];
+
+        Assert.Equal(0, await GenerateCommand.Create().Parse(args).InvokeAsync());
+        Assert.Equal(1, await GenerateCommand.Create().Parse(args).InvokeAsync());
+        Assert.Equal(0, await GenerateCommand.Create().Parse([.. args, "--replace"]).InvokeAsync());
+        Assert.Equal(120, await new PropertyStore(database.Tenants).CountAsync("verb"));
+    }
+
+    [Fact]
+    public async Task The_load_benchmark_loads_every_generated_row_and_cleans_up_its_tenant()
+    {
+        var measurement = await LoadBenchmarkCommand.RunAsync(database.ConnectionString, users: 3, seed: 1);
+
+        Assert.True(measurement.Rows > 0);
+        Assert.True(measurement.LoadRowsPerSecond > 0);
+        await using var leftovers = database.DataSource.CreateCommand("SELECT count(*) FROM interactions WHERE tenant_id LIKE 'bench-%'");
+        Assert.Equal(0L, await leftovers.ExecuteScalarAsync());
+    }
 }

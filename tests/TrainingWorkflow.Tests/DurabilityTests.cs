@@ -34,6 +34,30 @@ public sealed class DurabilityTests
     }
 
     [Fact]
+    public async Task A_host_killed_between_two_activities_loses_nothing_and_repeats_nothing()
+    {
+        var store = new InMemoryStateStore();
+        var log = new ActivityLog();
+        // Host A dies right before it would record that step 2 is scheduled: step 1's result is stored, step 2 never began.
+        var dying = new CrashingStateStore(store, "\"name\":\"BlockingActivity\"");
+        var hostA = await TestEngine.StartAsync(dying, log, hostId: "host-a", leaseDuration: TimeSpan.FromMilliseconds(600), pollInterval: TimeSpan.FromMilliseconds(50));
+        var id = await hostA.Client.ScheduleNewWorkflowAsync(nameof(ThreeStepWorkflow), "crash-2", "x");
+        await dying.Frozen.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        hostA.Crash();
+        Assert.Equal(1, log.Executions($"{id}/0"));
+        Assert.Equal(0, log.Executions($"blocking/{id}"));
+
+        await using var hostB = await TestEngine.StartAsync(store, log, hostId: "host-b", leaseDuration: TimeSpan.FromMilliseconds(600), pollInterval: TimeSpan.FromMilliseconds(50));
+        var state = await hostB.WaitForCompletionAsync(id);
+
+        Assert.Equal("ONE-unblocked-THREE", state.ReadOutputAs<string>());
+        Assert.Equal(1, log.Executions($"{id}/0"));
+        Assert.Equal(1, log.Executions($"blocking/{id}"));
+        Assert.Equal(1, log.Executions($"{id}/2"));
+        await hostA.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Two_hosts_on_one_store_never_run_an_activity_twice()
     {
         var store = new InMemoryStateStore();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Platform.BuildingBlocks.VectorSearch;
 using Platform.BuildingBlocks.VectorSearch.Qdrant;
 
@@ -75,6 +76,41 @@ public sealed class QdrantVectorIndexTests(FakeQdrantFixture fixture) : IClassFi
 
         Assert.Contains("32-dimensional", error.Message);
         Assert.Contains(name, error.Message);
+    }
+
+    [Fact]
+    public void Filters_are_sent_as_qdrant_conditions()
+    {
+        var filter = new VectorFilter("t1")
+        {
+            PropertyTypes = ["house", "cabin"],
+            MinPrice = 1_000_000,
+            MaxPrice = 2_000_000,
+            MinBedrooms = 2,
+            Radius = new GeoRadius(59.9, 10.75, 2.5),
+            Status = "active",
+            OnlyIds = ["a"],
+            ExcludeIds = ["b"],
+        };
+        // Written from Qdrant's filtering documentation: must/must_not, match value/any, range, geo_radius in metres, has_id.
+        var expected = JsonNode.Parse($$"""
+            {
+              "must": [
+                { "key": "tenant_id", "match": { "value": "t1" } },
+                { "key": "property_type", "match": { "any": ["house", "cabin"] } },
+                { "key": "price", "range": { "gte": 1000000, "lte": 2000000 } },
+                { "key": "bedrooms", "range": { "gte": 2 } },
+                { "key": "location", "geo_radius": { "center": { "lat": 59.9, "lon": 10.75 }, "radius": 2500 } },
+                { "key": "status", "match": { "value": "active" } },
+                { "has_id": ["{{QdrantPointIds.For("t1", "a")}}"] }
+              ],
+              "must_not": [ { "has_id": ["{{QdrantPointIds.For("t1", "b")}}"] } ]
+            }
+            """);
+
+        var actual = QdrantVectorIndex.ToFilterJson(filter);
+
+        Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(actual.ToJsonString())), actual.ToJsonString());
     }
 
     [Fact]

@@ -7,26 +7,27 @@ using Platform.MarketData.Synthetic;
 namespace Platform.MarketData;
 
 /// <summary>
-/// <c>load</c>: measures bulk-load throughput. Generates N synthetic interactions and COPYs them (binary) into a
-/// throwaway tenant, reporting generation-only and generate→COPY rows per second; the tenant's rows are removed after.
+/// <c>load</c>: measures bulk-load throughput the way <c>generate</c> loads interactions (binary COPY over parallel
+/// connections, generated while streaming) into a throwaway tenant that is removed afterwards. Reports
+/// generation-only and generate+COPY rows per second.
 /// </summary>
 public static class LoadBenchmarkCommand
 {
     public static Command Create(Func<CancellationToken, Task<string>>? resolveConnectionString = null)
     {
-        var rows = new Option<int>("--rows") { Description = "Interaction rows to load.", DefaultValueFactory = _ => 1_000_000 };
+        var users = new Option<int>("--users") { Description = "Users whose interactions are loaded (about 500 rows each).", DefaultValueFactory = _ => 2_000 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 7 };
         var connection = GenerateCommand.ConnectionStringOption();
-        var command = new Command("load", "Benchmark: generate and bulk-load (binary COPY) N interaction rows into PostgreSQL; prints rows/s.");
-        command.Options.Add(rows);
+        var command = new Command("load", "Benchmark: generate and bulk-load (binary COPY) the interactions of N users into PostgreSQL; prints rows/s.");
+        command.Options.Add(users);
         command.Options.Add(seed);
         command.Options.Add(connection);
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
-            var count = result.GetValue(rows);
-            if (count < 1)
+            var userCount = result.GetValue(users);
+            if (userCount < 1)
             {
-                Console.Error.WriteLine($"--rows must be at least 1 (got {count}).");
+                Console.Error.WriteLine($"--users must be at least 1 (got {userCount}).");
                 return 2;
             }
 
@@ -37,8 +38,7 @@ public static class LoadBenchmarkCommand
                 return 2;
             }
 
-            var measurement = await RunAsync(connectionString, count, result.GetValue(seed), cancellationToken);
-            Console.WriteLine(measurement);
+            Console.WriteLine(await RunAsync(connectionString, userCount, result.GetValue(seed), cancellationToken));
             return 0;
         });
         return command;
@@ -50,25 +50,19 @@ public static class LoadBenchmarkCommand
         public double LoadRowsPerSecond => Rows / GenerateAndCopy.TotalSeconds;
 
         public override string ToString() =>
-            $"load: {Rows:N0} interaction rows; generate only {GenerateOnly.TotalSeconds:F2} s ({GenerateRowsPerSecond:N0} rows/s); " +
+            $"load: {Rows:N0} interaction rows; generate only (1 thread) {GenerateOnly.TotalSeconds:F2} s ({GenerateRowsPerSecond:N0} rows/s); " +
             $"generate+COPY {GenerateAndCopy.TotalSeconds:F2} s ({LoadRowsPerSecond:N0} rows/s)";
     }
 
-    public static async Task<Measurement> RunAsync(string connectionString, int rows, int seed, CancellationToken cancellationToken = default)
+    public static async Task<Measurement> RunAsync(string connectionString, int users, int seed, CancellationToken cancellationToken = default)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await new PlatformDatabase(dataSource).MigrateAsync(cancellationToken);
         var tenant = "bench-" + Guid.NewGuid().ToString("N")[..8];
-        var market = new SyntheticMarketGenerator(new SyntheticMarketOptions
-        {
-            TenantId = tenant,
-            Seed = seed,
-            Properties = 20_000,
-            Users = Math.Max(1, rows / 500),
-        });
+        var market = new SyntheticMarketGenerator(new SyntheticMarketOptions { TenantId = tenant, Seed = seed, Properties = 20_000, Users = users });
 
         var stopwatch = Stopwatch.StartNew();
-        var generated = market.Interactions().Take(rows).LongCount();
+        var generated = market.Interactions().LongCount();
         var generateOnly = stopwatch.Elapsed;
 
         await new TenantStore(dataSource).EnsureAsync(tenant, cancellationToken: cancellationToken);
@@ -76,8 +70,10 @@ public static class LoadBenchmarkCommand
         try
         {
             stopwatch.Restart();
-            var loaded = await loader.LoadInteractionsAsync(tenant, market.Interactions().Take(rows), cancellationToken);
-            return new Measurement(loaded, generateOnly * ((double)loaded / Math.Max(generated, 1)), stopwatch.Elapsed);
+            var loaded = await PostgresMarketWriter.LoadInteractionsInParallelAsync(loader, market, cancellationToken);
+            var elapsed = stopwatch.Elapsed;
+            return loaded == generated ? new Measurement(loaded, generateOnly, elapsed)
+                : throw new InvalidOperationException($"Loaded {loaded} rows but generated {generated}.");
         }
         finally
         {

@@ -21,6 +21,11 @@ internal static class VectorIndexGuards
             throw new ArgumentException($"Filter MinPrice {filter.MinPrice} is above MaxPrice {filter.MaxPrice}.", nameof(filter));
         }
 
+        if (filter.MinBedrooms > filter.MaxBedrooms)
+        {
+            throw new ArgumentException($"Filter MinBedrooms {filter.MinBedrooms} is above MaxBedrooms {filter.MaxBedrooms}.", nameof(filter));
+        }
+
         if (filter.Radius is { } radius && (radius.RadiusKm <= 0 || !double.IsFinite(radius.RadiusKm)
             || Math.Abs(radius.Latitude) > 90 || Math.Abs(radius.Longitude) > 180))
         {

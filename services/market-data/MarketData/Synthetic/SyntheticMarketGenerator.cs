@@ -25,6 +25,8 @@ public sealed class SyntheticMarketGenerator
     private readonly List<SyntheticUser> _users;
     private readonly double[] _features;
     private readonly int[][] _propertiesByMunicipality;
+    private static readonly double[] MunicipalityWeights = [.. Municipalities.Norway.Select(m => m.Weight)];
+    private static readonly double[] SegmentWeights = [.. UserSegments.All.Select(s => s.Weight)];
 
     public SyntheticMarketGenerator(SyntheticMarketOptions options)
     {
@@ -78,7 +80,7 @@ public sealed class SyntheticMarketGenerator
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, partitions);
         for (var u = partition; u < _users.Count; u += partitions)
         {
-            foreach (var interaction in InteractionsOf(_users[u]))
+            foreach (var interaction in InteractionsOf(u))
             {
                 yield return interaction;
             }
@@ -94,11 +96,11 @@ public sealed class SyntheticMarketGenerator
         return utility;
     }
 
-    private IEnumerable<Interaction> InteractionsOf(SyntheticUser synthetic)
+    private List<Interaction> InteractionsOf(int userIndex)
     {
-        var userIndex = int.Parse(synthetic.User.UserId.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
+        var synthetic = _users[userIndex];
         var random = DeterministicRandom.For(Options.Seed, DeterministicRandom.InteractionStream, userIndex);
-        var home = _propertiesByMunicipality[Municipalities.Norway.Select((m, i) => (m, i)).First(x => x.m.Name == synthetic.HomeMunicipality).i];
+        var home = _propertiesByMunicipality[IndexOfMunicipality(synthetic.HomeMunicipality)];
         // Activity varies a lot between users; log-normal with the configured mean.
         var target = Math.Max(1, (int)Math.Round(Options.InteractionsPerUser * Math.Exp(random.NextGaussian(-0.125, 0.5))));
         var events = new List<Interaction>(target + 4);
@@ -165,7 +167,7 @@ public sealed class SyntheticMarketGenerator
     private (Property Property, SyntheticSale? Sale, int MunicipalityIndex) CreateProperty(int index)
     {
         var random = DeterministicRandom.For(Options.Seed, DeterministicRandom.PropertyStream, index);
-        var municipalityIndex = random.NextWeighted(Municipalities.Norway.Select(m => m.Weight).ToArray());
+        var municipalityIndex = random.NextWeighted(MunicipalityWeights);
         var municipality = Municipalities.Norway[municipalityIndex];
         var type = random.NextWeighted(municipality.TypeMix);
         var propertyType = PropertyTypes.All[type];
@@ -275,8 +277,8 @@ public sealed class SyntheticMarketGenerator
     private SyntheticUser CreateUser(int index)
     {
         var random = DeterministicRandom.For(Options.Seed, DeterministicRandom.UserStream, index);
-        var segment = UserSegments.All[random.NextWeighted(UserSegments.All.Select(s => s.Weight).ToArray())];
-        var home = Municipalities.Norway[random.NextWeighted(Municipalities.Norway.Select(m => m.Weight).ToArray())];
+        var segment = UserSegments.All[random.NextWeighted(SegmentWeights)];
+        var home = Municipalities.Norway[random.NextWeighted(MunicipalityWeights)];
         var preferences = segment.MeanPreferences.Select(mean => Math.Round(mean + random.NextGaussian(0, UserSegments.IndividualSd), 4)).ToArray();
         var user = new User
         {
@@ -291,4 +293,14 @@ public sealed class SyntheticMarketGenerator
     }
 
     private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
+
+    private static int IndexOfMunicipality(string name)
+    {
+        for (var i = 0; i < Municipalities.Norway.Count; i++)
+        {
+            if (Municipalities.Norway[i].Name == name) return i;
+        }
+
+        throw new ArgumentException($"Unknown municipality '{name}'.", nameof(name));
+    }
 }

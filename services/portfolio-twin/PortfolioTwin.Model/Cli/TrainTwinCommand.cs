@@ -103,5 +103,5 @@ public static class TrainTwinCommand
     }
 
     internal static void PrintEpoch(EpochRecord e) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"epoch {e.Epoch,3}  loss {e.TrainLoss:F4}  val F1 {e.ValidationF1:F3}  acc {e.ValidationAccuracy:F3}  AUC {e.ValidationAuc:F3}  {e.Seconds:F1} s{(e.IsBest ? "  *best" : "")}"));
+        $"epoch {e.Epoch,3}  loss {e.TrainLoss:F4}  val F1 {e.ValidationF1:F3}  acc {e.ValidationAccuracy:F3}  AUC {e.ValidationAuc:F3}  NDCG@10 {e.ValidationNdcgAt10:F3}  {e.Seconds:F1} s{(e.IsBest ? "  *best" : "")}"));
 }

@@ -27,10 +27,13 @@ public static class TwinBenchmarkCommand
         var threads = new Option<int>("--threads") { Description = "Torch threads (0: library default).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var coldShare = new Option<double>("--cold-share") { Description = "Share of properties held out as cold-start items.", DefaultValueFactory = _ => 0.1 };
         var patience = new Option<int>("--patience") { Description = "Epochs without validation F1 improvement before stopping.", DefaultValueFactory = _ => 5 };
+        var dropout = new Option<double>("--dropout") { Description = "Encoder dropout.", DefaultValueFactory = _ => 0.2 };
+        var temperature = new Option<double>("--temperature") { Description = "InfoNCE temperature.", DefaultValueFactory = _ => 0.07 };
+        var stopOn = new Option<EarlyStoppingMetric>("--early-stopping") { Description = "F1 or NdcgAt10: what picks the best epoch.", DefaultValueFactory = _ => EarlyStoppingMetric.F1 };
         var report = new Option<FileInfo?>("--report") { Description = "Write the comparison as JSON here." };
 
         var command = new Command("twin-baselines", "Compare the Portfolio Twin with most-popular, item-kNN and implicit ALS on a synthetic market.");
-        foreach (var option in new Option[] { properties, users, perUser, seed, epochs, batchSize, learningRate, maxSteps, threads, coldShare, patience, report }) command.Options.Add(option);
+        foreach (var option in new Option[] { properties, users, perUser, seed, epochs, batchSize, learningRate, maxSteps, threads, coldShare, patience, dropout, temperature, stopOn, report }) command.Options.Add(option);
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             var console = Console.Out;
@@ -52,6 +55,9 @@ public static class TwinBenchmarkCommand
                 Threads = result.GetValue(threads),
                 Seed = result.GetValue(seed),
                 Patience = result.GetValue(patience),
+                Dropout = result.GetValue(dropout),
+                EarlyStopping = result.GetValue(stopOn),
+                Temperature = result.GetValue(temperature),
             };
             var comparison = BaselineComparison.Run(data, options, result.GetValue(coldShare), new SynchronousProgress(TrainTwinCommand.PrintEpoch), cancellationToken);
             await console.WriteLineAsync($"held-out users: {comparison.HeldOutUsers}, cold-start items: {comparison.ColdItems}, encode {comparison.Properties:N0} properties: {comparison.EncodeSeconds:F2} s");

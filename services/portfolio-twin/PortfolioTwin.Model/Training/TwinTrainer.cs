@@ -104,7 +104,7 @@ public sealed class TwinTrainer
 
         var history = new List<EpochRecord>();
         byte[]? best = null;
-        var bestF1 = double.NegativeInfinity;
+        var bestCriterion = double.NegativeInfinity;
         var bestThreshold = 0.5;
         var epochsWithoutImprovement = 0;
         var steps = (int)Math.Ceiling(pairs.Count / (double)options.BatchSize);
@@ -137,10 +137,12 @@ public sealed class TwinTrainer
             var calibration = TwinEvaluator.Pairs(snapshot.Scorer, index, calibrationUsers, options.Seed);
             var threshold = TwinEvaluator.BestThreshold(calibration);
             var validation = TwinEvaluator.Classification(TwinEvaluator.Pairs(snapshot.Scorer, index, evaluationUsers, options.Seed + 1), threshold);
-            var isBest = validation.F1 > bestF1 || best is null;
+            var ndcg = TwinEvaluator.Ranking(snapshot.Scorer, index, evaluationUsers, p => !split.IsCold[p], [10]).NdcgAtK[10];
+            var criterion = options.EarlyStopping == EarlyStoppingMetric.NdcgAt10 ? ndcg : validation.F1;
+            var isBest = criterion > bestCriterion || best is null;
             if (isBest)
             {
-                bestF1 = validation.F1;
+                bestCriterion = criterion;
                 bestThreshold = threshold;
                 best = Serialize(snapshot.Model.WithMetadata(MetadataFor(threshold, epoch)));
                 epochsWithoutImprovement = 0;
@@ -149,7 +151,7 @@ public sealed class TwinTrainer
             {
                 epochsWithoutImprovement++;
             }
-            var record = new EpochRecord(epoch, trainLoss, validation.F1, validation.Accuracy, validation.Auc, epochClock.Elapsed.TotalSeconds, isBest);
+            var record = new EpochRecord(epoch, trainLoss, validation.F1, validation.Accuracy, validation.Auc, ndcg, epochClock.Elapsed.TotalSeconds, isBest);
             history.Add(record);
             progress?.Report(record);
             if (options.OutputDirectory is { } dir)

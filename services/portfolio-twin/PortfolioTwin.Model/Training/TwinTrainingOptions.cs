@@ -19,6 +19,8 @@ public sealed record TwinTrainingOptions
     public int NegativePoolSize { get; init; } = 1000;
     public double ValidationSplit { get; init; } = 0.2;
     public int Patience { get; init; } = 10;
+    /// <summary>What early stopping and the best checkpoint follow: validation F1 (the choice) or NDCG@10.</summary>
+    public EarlyStoppingMetric EarlyStopping { get; init; } = EarlyStoppingMetric.F1;
     /// <summary>Caps optimiser steps per epoch (null: one pass over all positives).</summary>
     public int? MaxStepsPerEpoch { get; init; }
     public string Device { get; init; } = "cpu";
@@ -45,6 +47,12 @@ public sealed record TwinTrainingOptions
     }
 }
 
+public enum EarlyStoppingMetric
+{
+    F1,
+    NdcgAt10,
+}
+
 /// <summary>Release gates for a trained twin; every threshold is configurable.</summary>
 public sealed record TwinQualityGates
 {
@@ -65,4 +73,4 @@ public sealed record TwinQualityGates
 }
 
 /// <summary>One epoch of training as shown on the console and stored in the history.</summary>
-public sealed record EpochRecord(int Epoch, double TrainLoss, double ValidationF1, double ValidationAccuracy, double ValidationAuc, double Seconds, bool IsBest);
+public sealed record EpochRecord(int Epoch, double TrainLoss, double ValidationF1, double ValidationAccuracy, double ValidationAuc, double ValidationNdcgAt10, double Seconds, bool IsBest);

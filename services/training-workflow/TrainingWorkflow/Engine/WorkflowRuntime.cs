@@ -448,7 +448,10 @@ public sealed partial class WorkflowRuntime(
             record.Inbox.Add(child.Status == WorkflowRuntimeStatus.Completed
                 ? new HistoryEvent(HistoryEventKind.ChildWorkflowCompleted, child.LastUpdatedAt)
                 {
-                    TaskId = scheduled.TaskId, Name = scheduled.Name, Payload = child.Output, ChildInstanceId = child.InstanceId,
+                    TaskId = scheduled.TaskId,
+                    Name = scheduled.Name,
+                    Payload = child.Output,
+                    ChildInstanceId = child.InstanceId,
                 }
                 : new HistoryEvent(HistoryEventKind.ChildWorkflowFailed, child.LastUpdatedAt)
                 {

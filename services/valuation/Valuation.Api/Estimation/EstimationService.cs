@@ -65,11 +65,11 @@ public sealed class EstimationService(
                 var estimate = estimates[i];
                 results[validIndexes[i]] = new EstimateResult(validIndexes[i], valid[i].PropertyId, EstimateResult.Ok)
                 {
-                    Estimate = estimate.Estimate,
-                    Low = estimate.Low,
-                    High = estimate.High,
+                    Estimate = Money(estimate.Estimate),
+                    Low = Money(estimate.Low),
+                    High = Money(estimate.High),
                     ModelVersion = model.Version.Version,
-                    Contributions = estimate.Contributions,
+                    Contributions = [.. estimate.Contributions.Select(c => c with { Amount = Money(c.Amount) })],
                     Comparables = comparables > 0 ? FindComparables(model.Model, valid[i], comparables) : null,
                 };
             }
@@ -83,5 +83,9 @@ public sealed class EstimationService(
     }
 
     private static List<ComparableResult> FindComparables(ValuationModel model, FeatureRow row, int k) =>
-        [.. model.Estimator.FindComparables(row, k).Select(c => new ComparableResult(c.PropertyId, c.Line, c.Price, c.Distance, c.DistanceKm, c.Segment))];
+        [.. model.Estimator.FindComparables(row, k).Select(c => new ComparableResult(
+            c.PropertyId, c.Line, c.Price, Math.Round(c.Distance, 4), c.DistanceKm is { } km ? Math.Round(km, 3) : null, c.Segment))];
+
+    // Cents are the finest meaningful unit of a price; shorter numbers are also cheaper to write.
+    private static double Money(double amount) => Math.Round(amount, 2);
 }

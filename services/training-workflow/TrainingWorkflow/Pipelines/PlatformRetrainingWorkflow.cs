@@ -1,0 +1,46 @@
+using Platform.TrainingWorkflow.Engine;
+using Platform.TrainingWorkflow.Pipelines.Price;
+using Platform.TrainingWorkflow.Pipelines.Twin;
+
+namespace Platform.TrainingWorkflow.Pipelines;
+
+/// <summary>Input of <c>PlatformRetraining</c>; the nested inputs override the pipelines' defaults (their tenant is replaced).</summary>
+public sealed record PlatformRetrainingInput
+{
+    public required string TenantId { get; init; }
+
+    /// <summary>Why the run was started (schedule, drift alert, operator), kept in history.</summary>
+    public string? Reason { get; init; }
+
+    public PriceTrainingInput? Price { get; init; }
+
+    public TwinTrainingInput? Twin { get; init; }
+}
+
+public sealed record PlatformRetrainingOutcome(TrainingOutcome Price, TrainingOutcome Twin);
+
+/// <summary>
+/// Retrains the price model, then the twin, as child workflows: the twin's features include the estimated value, so it
+/// is trained against whichever price model is champion after the first step (the new one, or the unchanged old one).
+/// </summary>
+public sealed class PlatformRetrainingWorkflow : Workflow<PlatformRetrainingInput, PlatformRetrainingOutcome>
+{
+    public const string Name = "PlatformRetraining";
+
+    public override async Task<PlatformRetrainingOutcome> RunAsync(WorkflowContext context, PlatformRetrainingInput input)
+    {
+        var priceInput = (input.Price ?? new PriceTrainingInput { TenantId = input.TenantId }) with { TenantId = input.TenantId };
+        var twinInput = (input.Twin ?? new TwinTrainingInput { TenantId = input.TenantId }) with
+        {
+            TenantId = input.TenantId,
+            PriceModelName = priceInput.ModelName,
+        };
+
+        context.SetCustomStatus(new WorkflowProgress(PriceModelTrainingWorkflow.Name, 1, 2, input.Reason));
+        var price = await context.CallChildWorkflowAsync<TrainingOutcome>(PriceModelTrainingWorkflow.Name, priceInput);
+
+        context.SetCustomStatus(new WorkflowProgress(PortfolioTwinTrainingWorkflow.Name, 2, 2, input.Reason));
+        var twin = await context.CallChildWorkflowAsync<TrainingOutcome>(PortfolioTwinTrainingWorkflow.Name, twinInput);
+        return new PlatformRetrainingOutcome(price, twin);
+    }
+}

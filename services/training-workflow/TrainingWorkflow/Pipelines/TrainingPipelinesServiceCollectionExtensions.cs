@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.BuildingBlocks.Messaging;
+using Platform.TrainingWorkflow.Engine;
+using Platform.TrainingWorkflow.Pipelines.Price;
+using Platform.TrainingWorkflow.Pipelines.Shared;
+using Platform.TrainingWorkflow.Pipelines.Twin;
+
+namespace Platform.TrainingWorkflow.Pipelines;
+
+/// <summary>Settings of the training pipelines (configuration section <c>Platform:Pipelines</c>).</summary>
+public sealed class TrainingPipelineOptions
+{
+    public const string SectionName = "Platform:Pipelines";
+
+    /// <summary>When <c>PlatformRetraining</c> runs for each tenant; empty turns the default schedule off. Default: Mondays 03:00 UTC.</summary>
+    public string RetrainingCron { get; set; } = "0 3 * * 1";
+
+    /// <summary>Tenants retrained on <see cref="RetrainingCron"/>.</summary>
+    public List<string> Tenants { get; set; } = ["demo"];
+}
+
+public static class TrainingPipelinesServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the <c>PriceModelTraining</c>, <c>PortfolioTwinTraining</c> and <c>PlatformRetraining</c> workflows and their
+    /// activities with the workflow engine, the <see cref="Topics.TrainingRequested"/> handler, and a weekly retraining schedule
+    /// per tenant of <c>Platform:Pipelines</c> (unless <c>Platform:Workflows:Schedules</c> already schedules PlatformRetraining).
+    /// Needs from the host: NpgsqlDataSource, IStateStore, IArtifactStore, IEventPublisher and ModelRegistry.
+    /// </summary>
+    public static IServiceCollection AddTrainingPipelines(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddWorkflowEngine(options => options
+            .RegisterWorkflow<PriceModelTrainingWorkflow>(PriceModelTrainingWorkflow.Name)
+            .RegisterWorkflow<PortfolioTwinTrainingWorkflow>(PortfolioTwinTrainingWorkflow.Name)
+            .RegisterWorkflow<PlatformRetrainingWorkflow>(PlatformRetrainingWorkflow.Name)
+            .RegisterActivity<CheckPriceDataActivity>()
+            .RegisterActivity<SnapshotPriceDatasetActivity>()
+            .RegisterActivity<TrainPriceModelActivity>()
+            .RegisterActivity<EvaluatePriceModelActivity>()
+            .RegisterActivity<CheckTwinDataActivity>()
+            .RegisterActivity<PrepareTwinDataActivity>()
+            .RegisterActivity<TrainTwinModelActivity>()
+            .RegisterActivity<LoadChampionMetricsActivity>()
+            .RegisterActivity<DeployModelActivity>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEventHandler, TrainingRequestedHandler>());
+
+        var pipelines = configuration.GetSection(TrainingPipelineOptions.SectionName).Get<TrainingPipelineOptions>() ?? new TrainingPipelineOptions();
+        services.AddWorkflowSchedules(configuration, schedules => AddDefaultSchedules(schedules, pipelines));
+        return services;
+    }
+
+    /// <summary>One weekly <c>PlatformRetraining</c> schedule per tenant, unless the configuration schedules that workflow itself.</summary>
+    public static void AddDefaultSchedules(WorkflowScheduleOptions schedules, TrainingPipelineOptions pipelines)
+    {
+        if (string.IsNullOrWhiteSpace(pipelines.RetrainingCron) || schedules.Schedules.Any(s => s.Workflow == PlatformRetrainingWorkflow.Name))
+        {
+            return;
+        }
+
+        foreach (var tenant in pipelines.Tenants)
+        {
+            schedules.Schedules.Add(new WorkflowSchedule
+            {
+                Name = $"retrain-{tenant}",
+                Workflow = PlatformRetrainingWorkflow.Name,
+                Cron = pipelines.RetrainingCron,
+                Input = JsonSerializer.Serialize(new { tenantId = tenant, reason = "weekly schedule" }),
+            });
+        }
+    }
+}

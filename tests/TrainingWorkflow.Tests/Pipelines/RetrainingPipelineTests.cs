@@ -1,0 +1,58 @@
+using Platform.BuildingBlocks.Messaging;
+using Platform.BuildingBlocks.Registry;
+using Platform.TrainingWorkflow.Pipelines;
+using Platform.TrainingWorkflow.Pipelines.Price;
+using Platform.TrainingWorkflow.Pipelines.Twin;
+using Platform.Testing;
+
+namespace Platform.TrainingWorkflow.Tests.Pipelines;
+
+/// <summary>A <c>training-requested</c> event runs PlatformRetraining: price, then the twin on the new price champion.</summary>
+public sealed class RetrainingPipelineTests(PostgresDatabaseFixture database) : IClassFixture<PostgresDatabaseFixture>
+{
+    [Fact]
+    public async Task A_training_request_retrains_price_then_twin_and_deploys_both()
+    {
+        await PipelineHost.LoadMarketAsync(database.DataSource, "twin", properties: 700, users: 60, interactionsPerUser: 60, seed: 12);
+        await using var host = await PipelineHost.StartAsync(database.DataSource, "state_twin");
+
+        // The event carries only the tenant; small-model settings come through the workflow input defaults below.
+        var input = new PlatformRetrainingInput
+        {
+            TenantId = "twin",
+            Price = new PriceTrainingInput { TenantId = "twin", Training = new PriceTrainingParameters { Iterations = 100, LearningRate = 0.1 } },
+            Twin = new TwinTrainingInput { TenantId = "twin", Epochs = 4, BatchSize = 128, LearningRate = 3e-3, Seed = 3 },
+        };
+        var state = await host.RunAsync(PlatformRetrainingWorkflow.Name, input, timeout: TimeSpan.FromSeconds(120));
+        var outcome = state.ReadOutputAs<PlatformRetrainingOutcome>()!;
+
+        Assert.True(outcome.Price.Deployed, outcome.Price.RejectionReason);
+        Assert.True(outcome.Twin.Deployed, outcome.Twin.RejectionReason + " " + string.Join(", ", outcome.Twin.Metrics.Select(m => $"{m.Key}={m.Value:F3}")));
+        var twin = await host.Registry.ResolveAsync("twin", ModelRegistry.Champion);
+        Assert.Equal(outcome.Twin.Version, twin!.Version);
+        Assert.Equal(outcome.Price.Version!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), twin.Lineage.Parameters["price_model_version"]);
+        Assert.True(twin.Metrics["last_loss"] < twin.Metrics["first_loss"]);
+        await host.Bus.WaitUntilIdleAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains(host.Deployed.Received, e => e.DataAs<ModelDeployed>() == new ModelDeployed("twin", twin.Version, ModelRegistry.Champion));
+    }
+
+    [Fact]
+    public async Task A_training_requested_event_starts_one_retraining_per_event_id()
+    {
+        await using var host = await PipelineHost.StartAsync(database.DataSource, "state_requests");
+
+        await host.Bus.PublishAsync(Topics.TrainingRequested, new TrainingRequest("nobody-here", "drift alert"), eventId: "evt-1");
+        await host.Bus.PublishAsync(Topics.TrainingRequested, new TrainingRequest("nobody-here", "drift alert"), eventId: "evt-1");
+        await host.Bus.WaitUntilIdleAsync(TimeSpan.FromSeconds(10));
+
+        var instanceId = TrainingRequestedHandler.InstanceIdFor("evt-1");
+        var state = await host.WaitAsync(instanceId);
+        Assert.Equal("drift alert", state.ReadInputAs<PlatformRetrainingInput>()!.Reason);
+        var runs = await host.Client.ListWorkflowsAsync(PlatformRetrainingWorkflow.Name);
+        Assert.Equal(1, runs.TotalCount);
+        // The tenant has no data: both pipelines stop at their data check without registering anything.
+        var outcome = state.ReadOutputAs<PlatformRetrainingOutcome>()!;
+        Assert.Contains("too few sales", outcome.Price.RejectionReason);
+        Assert.Contains("too little data", outcome.Twin.RejectionReason);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Platform.Valuation.Model.Commands;
+
+namespace Platform.Valuation.Tests;
+
+public sealed class CommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("valuation-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static async Task<(int Code, string Error)> Run(System.CommandLine.Command command, params string[] args)
+    {
+        var error = new StringWriter();
+        var parse = command.Parse(args);
+        int code = await parse.InvokeAsync(new System.CommandLine.InvocationConfiguration { Error = error, Output = new StringWriter() });
+        return (code, error.ToString());
+    }
+
+    [Fact]
+    public async Task Train_price_writes_the_report_contract_model_markdown_and_plots()
+    {
+        var report = Path.Combine(_dir, "report.json");
+        var (code, error) = await Run(TrainPriceCommand.Create(),
+            "--data", SyntheticSales.SharedDataset("windsor_houseprices.csv"),
+            "--schema", SyntheticSales.SchemaFile("windsor_houseprices.schema.json"),
+            "--test-fraction", "0.2", "--seed", "5", "--report", report, "--out", Path.Combine(_dir, "out"));
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        Assert.Equal(
+            ["MdAPE", "MAPE", "WAPE", "MAE", "RMSE", "AE_p90", "PPE10", "PPE20", "RMSLE", "n_train", "n_test",
+             "interval_level", "interval_coverage", "trainer", "train_seconds", "segments"],
+            json.RootElement.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal(109, json.RootElement.GetProperty("n_test").GetInt32());
+        Assert.InRange(json.RootElement.GetProperty("MdAPE").GetDouble(), 5, 25);
+        var segment = json.RootElement.GetProperty("segments")[0];
+        foreach (var key in new[] { "segment", "n", "MdAPE", "WAPE", "AE_p90", "status" }) Assert.True(segment.TryGetProperty(key, out _), key);
+        Assert.Contains("phase", error.Replace("fit trees", "phase")); // progress lines went to stderr
+        foreach (var file in new[] { "model.zip", "report.md", "predicted_vs_actual.png", "residuals_vs_predicted.png", "residual_distribution.png", "feature_importance.png" })
+            Assert.True(File.Exists(Path.Combine(_dir, "out", file)), file);
+    }
+
+    [Fact]
+    public async Task Unknown_schema_column_exits_non_zero_naming_file_and_column()
+    {
+        var schema = Path.Combine(_dir, "bad.schema.json");
+        File.WriteAllText(schema, """{ "target": "price", "numeric": ["floor_area"] }""");
+        var data = SyntheticSales.SharedDataset("windsor_houseprices.csv");
+        var (code, error) = await Run(TrainPriceCommand.Create(), "--data", data, "--schema", schema, "--report", Path.Combine(_dir, "r.json"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("windsor_houseprices.csv", error);
+        Assert.Contains("'floor_area'", error);
+    }
+
+    [Fact]
+    public async Task Non_numeric_target_exits_non_zero_naming_line_and_column()
+    {
+        var csv = Path.Combine(_dir, "sales.csv");
+        File.WriteAllLines(csv, ["\"price\",\"lotsize\"", "100000,5000", "\"cheap\",4000", "120000,6000"]);
+        var schema = Path.Combine(_dir, "s.json");
+        File.WriteAllText(schema, """{ "target": "price", "numeric": ["lotsize"] }""");
+        var (code, error) = await Run(TrainPriceCommand.Create(), "--train", csv, "--test", csv, "--schema", schema, "--report", Path.Combine(_dir, "r.json"));
+        Assert.Equal(2, code);
+        Assert.Contains("sales.csv: line 3, column 'price'", error);
+    }
+
+    [Fact]
+    public async Task Empty_file_exits_non_zero()
+    {
+        var csv = Path.Combine(_dir, "empty.csv");
+        File.WriteAllText(csv, "");
+        var schema = Path.Combine(_dir, "s.json");
+        File.WriteAllText(schema, """{ "target": "price", "numeric": ["lotsize"] }""");
+        var (code, error) = await Run(TrainPriceCommand.Create(), "--data", csv, "--schema", schema, "--report", Path.Combine(_dir, "r.json"));
+        Assert.Equal(2, code);
+        Assert.Contains("empty.csv: line 1", error);
+    }
+
+    [Fact]
+    public async Task Cross_validation_writes_the_fold_assignment_for_the_peer()
+    {
+        var (code, error) = await Run(CrossValidateCommand.Create(),
+            "--data", SyntheticSales.SharedDataset("windsor_houseprices.csv"),
+            "--schema", SyntheticSales.SchemaFile("windsor_houseprices.schema.json"),
+            "--folds", "3", "--seed", "1", "--folds-out", _dir);
+        Assert.True(code == 0, error);
+        var lines = File.ReadAllLines(Path.Combine(_dir, "folds.csv"));
+        Assert.Equal("line,fold", lines[0]);
+        Assert.Equal(547, lines.Length);
+        Assert.Equal(3, lines.Skip(1).Select(l => l.Split(',')[1]).Distinct().Count());
+        using var cv = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "cv.json")));
+        Assert.InRange(cv.RootElement.GetProperty("MdAPE").GetDouble(), 5, 25);
+    }
+}
