@@ -14,6 +14,9 @@ public sealed class LocalPostgresClusterTests
         try
         {
             await first.EnsureDatabaseAsync("platform");
+            // Concurrent starts of a running cluster all reuse it.
+            var concurrent = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => LocalPostgresCluster.StartAsync(options)));
+            Assert.All(concurrent, c => Assert.Equal(first.Port, c.Port));
             var again = await LocalPostgresCluster.StartAsync(options);
             Assert.Equal(first.Port, again.Port);
             Assert.Equal(first.ConnectionString("platform"), again.ConnectionString("platform"));

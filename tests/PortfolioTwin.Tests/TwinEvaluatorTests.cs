@@ -40,7 +40,12 @@ public sealed class TwinEvaluatorTests
         var at = DateTimeOffset.Parse("2024-01-01T00:00:00Z");
         Interaction I(string user, int p, InteractionKind kind, int minute) => new()
         {
-            TenantId = "t", EventId = $"{user}-{p}-{kind}", UserId = user, PropertyId = $"p{p:D2}", Kind = kind, OccurredAt = at.AddMinutes(minute),
+            TenantId = "t",
+            EventId = $"{user}-{p}-{kind}",
+            UserId = user,
+            PropertyId = $"p{p:D2}",
+            Kind = kind,
+            OccurredAt = at.AddMinutes(minute),
         };
         var data = new TwinDataset(properties, [], [I("u", 0, InteractionKind.Like, 0), I("u", 5, InteractionKind.Like, 1), I("u", 7, InteractionKind.Deal, 2)]);
         var index = new InteractionIndex(data);

@@ -79,6 +79,22 @@ public sealed class ReplayTests
         Assert.Equal("child said KID,KID2", state.ReadOutputAs<string>());
         var child = Assert.Single(state.Steps);
         Assert.Equal("childWorkflow", child.Kind);
+        Assert.Equal(WorkflowCommandResult.Applied, await engine.Client.PurgeInstanceAsync(id));
+        Assert.Empty(await engine.Store.ListInstanceIdsAsync());
+    }
+
+    [Fact]
+    public async Task Terminating_a_parent_terminates_its_running_child()
+    {
+        await using var engine = await TestEngine.StartAsync(new InMemoryStateStore(), new ActivityLog());
+        var id = await engine.Client.ScheduleNewWorkflowAsync(nameof(WaitingParentWorkflow), "parent-2", "approver-child");
+        await engine.WaitForAsync("approver-child", s => s.RuntimeStatus == WorkflowRuntimeStatus.Running);
+
+        Assert.Equal(WorkflowCommandResult.Applied, await engine.Client.TerminateWorkflowAsync(id, "cancelled"));
+        var child = await engine.WaitForCompletionAsync("approver-child");
+
+        Assert.Equal(WorkflowRuntimeStatus.Terminated, child.RuntimeStatus);
+        Assert.Equal(WorkflowRuntimeStatus.Terminated, (await engine.Client.GetWorkflowStateAsync(id))!.RuntimeStatus);
     }
 
     [Fact]

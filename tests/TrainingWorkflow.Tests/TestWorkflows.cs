@@ -203,6 +203,13 @@ public sealed class ParentWorkflow : Workflow<string, string>
     }
 }
 
+/// <summary>Waits on a child that waits an hour for an approval; the input is the child's instance id.</summary>
+public sealed class WaitingParentWorkflow : Workflow<string, string>
+{
+    public override Task<string> RunAsync(WorkflowContext context, string childId) =>
+        context.CallChildWorkflowAsync<string>(nameof(ApprovalWorkflow), 60, new ChildWorkflowTaskOptions(childId));
+}
+
 public static class TestRegistrations
 {
     public static void All(WorkflowEngineOptions options) => options
@@ -215,6 +222,7 @@ public static class TestRegistrations
         .RegisterWorkflow<ThreeStepWorkflow>()
         .RegisterWorkflow<PayloadWorkflow>()
         .RegisterWorkflow<ParentWorkflow>()
+        .RegisterWorkflow<WaitingParentWorkflow>()
         .RegisterActivity<EchoActivity>()
         .RegisterActivity<FlakyActivity>()
         .RegisterActivity<BlockingActivity>()

@@ -91,6 +91,9 @@ public sealed class EstimateRowValidatorTests
 
         public IReadOnlyDictionary<string, double[]> TrainingDistribution => new Dictionary<string, double[]>();
 
+        public IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> TrainingCategoryShares =>
+            new Dictionary<string, IReadOnlyDictionary<string, double>>();
+
         public IReadOnlyList<PriceEstimate> Predict(IReadOnlyList<FeatureRow> rows, int topContributions) => throw new NotSupportedException();
 
         public IReadOnlyList<FieldError> Check(FeatureRow row, bool strictCategories) => throw new NotSupportedException();

@@ -1,7 +1,7 @@
-using Platform.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Platform.Testing;
 
 namespace Platform.Valuation.Api.Tests;
 

@@ -44,6 +44,8 @@ public sealed class ValuationMetrics
     public void RequestRows(int count, string source) =>
         _rows.Record(count, new KeyValuePair<string, object?>("source", source));
 
-    private static IEnumerable<Measurement<double>> DriftMeasurements(DriftMonitor drift, Func<FeatureDrift, double> value) =>
-        drift.LastReport?.Features.Select(f => new Measurement<double>(value(f), new KeyValuePair<string, object?>("feature", f.Feature))) ?? [];
+    private static IEnumerable<Measurement<double>> DriftMeasurements(DriftMonitor drift, Func<FeatureDrift, double?> value) =>
+        drift.LastReport?.Features
+            .Where(f => value(f) is not null)
+            .Select(f => new Measurement<double>(value(f)!.Value, new KeyValuePair<string, object?>("feature", f.Feature))) ?? [];
 }

@@ -68,6 +68,8 @@ public sealed class LocalPostgresCluster
         Directory.CreateDirectory(root);
         options = options with { RootDirectory = root };
 
+        // Two processes starting the same cluster (the host and a CLI verb) must not both run initdb or pg_ctl start.
+        using var startLock = await AcquireStartLockAsync(Path.Combine(root, "start.lock"), cancellationToken);
         var portFile = Path.Combine(root, "port");
         var port = options.Port != 0 ? options.Port
             : File.Exists(portFile) ? int.Parse(File.ReadAllText(portFile).Trim(), CultureInfo.InvariantCulture)
@@ -82,9 +84,17 @@ public sealed class LocalPostgresCluster
         await File.WriteAllTextAsync(portFile, port.ToString(CultureInfo.InvariantCulture), cancellationToken);
         if (!await cluster.IsAcceptingConnectionsAsync(cancellationToken))
         {
-            await cluster.RunPgCtlAsync(
-                ["start", "-w", "-t", "60", "-D", cluster.DataDirectory, "-l", cluster.LogFile, "-o", cluster.ServerArguments()],
-                cancellationToken);
+            try
+            {
+                await cluster.RunPgCtlAsync(
+                    ["start", "-w", "-t", "60", "-D", cluster.DataDirectory, "-l", cluster.LogFile, "-o", cluster.ServerArguments()],
+                    cancellationToken);
+            }
+            catch (InvalidOperationException ex) when (File.Exists(cluster.LogFile))
+            {
+                var logTail = string.Join(Environment.NewLine, File.ReadLines(cluster.LogFile).TakeLast(5));
+                throw new InvalidOperationException($"{ex.Message}{Environment.NewLine}Last lines of {cluster.LogFile}:{Environment.NewLine}{logTail}", ex);
+            }
         }
 
         return cluster;
@@ -219,6 +229,22 @@ public sealed class LocalPostgresCluster
         {
             throw new InvalidOperationException(
                 $"{Path.GetFileName(program)} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}: {stderr.Result}{stdout.Result}");
+        }
+    }
+
+    private static async Task<FileStream> AcquireStartLockAsync(string path, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, cancellationToken);
+            }
         }
     }
 

@@ -14,8 +14,8 @@ public sealed class SyntheticMarketGenerator
     private const int CandidatesPerView = 5;
     private const double HomeMunicipalityShare = 0.6;
 
-    // Utility levels around which reactions switch on (calibrated for roughly 72 % views, 15 % likes, 6 % dislikes,
-    // 6 % outreach and under 1 % deals).
+    // Utility levels around which reactions switch on (calibrated for roughly 76 % views, 12 % likes, 8 % dislikes,
+    // 3.5 % outreach and 0.4 % deals).
     private const double LikeThreshold = 4.2;
     private const double DislikeThreshold = -1.0;
     private const double OutreachThreshold = 5.5;
@@ -187,8 +187,9 @@ public sealed class SyntheticMarketGenerator
             _ => (75.0, 0.35, 1985.0, 20.0),
         };
         var area = Math.Round(Math.Clamp(medianArea * Math.Exp(random.NextGaussian(0, areaSd)), 18, 600), 1);
-        var rooms = Math.Clamp((int)Math.Round(area / 22 + random.NextGaussian(0, 0.7)), 1, 12);
-        var bedrooms = Math.Clamp(rooms - 1 - (area > 120 && random.NextDouble() < 0.3 ? 1 : 0), 0, rooms);
+        // Rooms ("rom") count the living room and bedrooms: a 60 m² flat has about 3, a 180 m² house about 6.
+        var rooms = Math.Clamp((int)Math.Round(1 + area / 36 + random.NextGaussian(0, 0.6)), 1, 12);
+        var bedrooms = Math.Clamp(rooms - 1 - (rooms >= 6 && random.NextDouble() < 0.5 ? 1 : 0), 0, rooms);
         var bathrooms = Math.Clamp(1 + (int)Math.Floor(area / 110 + random.NextDouble() * 0.8), 1, 4);
         int? floor = type == 0 ? Math.Min(1 + (int)Math.Floor(-Math.Log(1 - random.NextDouble()) * 2.5), 15) : null;
         double? lotSize = type switch

@@ -5,6 +5,7 @@ using Npgsql;
 using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.StateStore;
 using Platform.BuildingBlocks.VectorSearch;
 using Platform.MarketData.Postgres;
 using Platform.MarketData.Synthetic;
@@ -185,6 +186,8 @@ public static class RecommendBenchmark
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.AddServiceDefaults();
+        // Registry metadata lives as long as the run, like the temporary artifact folder its model file is written to.
+        builder.Services.AddSingleton<IStateStore, InMemoryStateStore>();
         builder.AddPlatformBuildingBlocks();
         builder.Services.AddVectorIndex(builder.Configuration);
         builder.AddPortfolioTwin();

@@ -252,8 +252,14 @@ public sealed class TwinTrainer
     {
         var metrics = new Dictionary<string, double>
         {
-            ["accuracy"] = report.Accuracy, ["precision"] = report.Precision, ["recall"] = report.Recall, ["f1"] = report.F1, ["auc"] = report.Auc,
-            ["precision_at_10"] = report.PrecisionAt10, ["recall_at_10"] = report.RecallAt10, ["ndcg_at_10"] = report.NdcgAt10,
+            ["accuracy"] = report.Accuracy,
+            ["precision"] = report.Precision,
+            ["recall"] = report.Recall,
+            ["f1"] = report.F1,
+            ["auc"] = report.Auc,
+            ["precision_at_10"] = report.PrecisionAt10,
+            ["recall_at_10"] = report.RecallAt10,
+            ["ndcg_at_10"] = report.NdcgAt10,
         };
         return model.WithMetadata(model.Metadata with { Metrics = metrics, EpochsRun = report.EpochsRun });
     }

@@ -135,11 +135,12 @@ public sealed class WorkflowClient(WorkflowInstanceStore store, WorkflowRuntime 
             return true;
         }, cancellationToken);
 
-    /// <summary>Ends an instance now; running activities are cancelled and their results ignored.</summary>
-    public Task<WorkflowCommandResult> TerminateWorkflowAsync(string instanceId, object? output = null, CancellationToken cancellationToken = default)
+    /// <summary>Ends an instance and its running child workflows now; running activities are cancelled and their results ignored.</summary>
+    public async Task<WorkflowCommandResult> TerminateWorkflowAsync(string instanceId, object? output = null, CancellationToken cancellationToken = default)
     {
         var payload = Serialize(output, "The termination output");
-        return ChangeAsync(instanceId, record =>
+        WorkflowInstanceRecord? terminated = null;
+        var result = await ChangeAsync(instanceId, record =>
         {
             if (record.IsTerminal)
             {
@@ -149,11 +150,18 @@ public sealed class WorkflowClient(WorkflowInstanceStore store, WorkflowRuntime 
             record.History.Add(new HistoryEvent(HistoryEventKind.Terminated, timeProvider.GetUtcNow()) { Payload = payload });
             record.Status = WorkflowRuntimeStatus.Terminated;
             record.Output = payload;
+            terminated = record;
             return true;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var childId in terminated is null ? [] : ChildInstanceIds(terminated))
+        {
+            await TerminateWorkflowAsync(childId, $"Parent '{instanceId}' was terminated.", cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
-    /// <summary>Deletes an ended instance and its history. Running instances must be terminated first.</summary>
+    /// <summary>Deletes an ended instance, its history and its child workflows. Running instances must be terminated first.</summary>
     public async Task<WorkflowCommandResult> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken = default)
     {
         var (record, _) = await store.LoadAsync(instanceId, cancellationToken).ConfigureAwait(false);
@@ -167,10 +175,18 @@ public sealed class WorkflowClient(WorkflowInstanceStore store, WorkflowRuntime 
             return WorkflowCommandResult.InvalidState;
         }
 
+        foreach (var childId in ChildInstanceIds(record))
+        {
+            await PurgeInstanceAsync(childId, cancellationToken).ConfigureAwait(false);
+        }
+
         return await store.PurgeAsync(instanceId, cancellationToken).ConfigureAwait(false)
             ? WorkflowCommandResult.Applied
             : WorkflowCommandResult.NotFound;
     }
+
+    private static IEnumerable<string> ChildInstanceIds(WorkflowInstanceRecord record) =>
+        record.History.Where(e => e.Kind == HistoryEventKind.ChildWorkflowScheduled).Select(e => e.ChildInstanceId!).Distinct(StringComparer.Ordinal);
 
     /// <summary>Waits until the instance is Completed, Failed or Terminated.</summary>
     public async Task<WorkflowState> WaitForWorkflowCompletionAsync(string instanceId, bool getInputsAndOutputs = true, CancellationToken cancellationToken = default)

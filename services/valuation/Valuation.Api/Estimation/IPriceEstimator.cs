@@ -48,6 +48,9 @@ public interface IPriceEstimator
     /// <summary>Training values per numeric feature (sorted ascending), the baseline drift is measured against.</summary>
     IReadOnlyDictionary<string, double[]> TrainingDistribution { get; }
 
+    /// <summary>Share of training sales per category, per categorical feature: the categorical drift baseline.</summary>
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> TrainingCategoryShares { get; }
+
     /// <summary>Estimates for a batch, in the order of <paramref name="rows"/>, each with its largest contributions.</summary>
     IReadOnlyList<PriceEstimate> Predict(IReadOnlyList<FeatureRow> rows, int topContributions);
 

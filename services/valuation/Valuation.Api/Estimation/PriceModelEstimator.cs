@@ -37,6 +37,7 @@ public sealed class PriceModelEstimator : IPriceEstimator
         _schema = model.Schema;
         var features = new List<FeatureSpec>();
         var distribution = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var categoryShares = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
         for (var j = 0; j < _schema.Numeric.Count; j++)
         {
             var range = model.FeatureRanges[j];
@@ -53,6 +54,7 @@ public sealed class PriceModelEstimator : IPriceEstimator
         for (var j = 0; j < _schema.Categorical.Count; j++)
         {
             var shares = model.CategoryShares[j];
+            categoryShares[_schema.Categorical[j]] = shares;
             features.Add(new FeatureSpec(_schema.Categorical[j], FeatureKind.Categorical, Required: !shares.ContainsKey(MissingCategory),
                 Categories: [.. shares.Keys.Where(k => k != MissingCategory).Order(StringComparer.Ordinal)]));
         }
@@ -85,11 +87,14 @@ public sealed class PriceModelEstimator : IPriceEstimator
 
         Features = features;
         TrainingDistribution = distribution;
+        TrainingCategoryShares = categoryShares;
     }
 
     public IReadOnlyList<FeatureSpec> Features { get; }
 
     public IReadOnlyDictionary<string, double[]> TrainingDistribution { get; }
+
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> TrainingCategoryShares { get; }
 
     public IReadOnlyList<PriceEstimate> Predict(IReadOnlyList<FeatureRow> rows, int topContributions)
     {

@@ -20,7 +20,8 @@ public static class DriftLevels
     };
 }
 
-public sealed record FeatureDrift(string Feature, int Samples, double Psi, double Ks, double KsPValue, string Level);
+/// <summary>One feature's drift; KS applies to numeric features only.</summary>
+public sealed record FeatureDrift(string Feature, int Samples, double Psi, double? Ks, double? KsPValue, string Level);
 
 public sealed record DriftReport(
     string Model,
@@ -40,7 +41,7 @@ public sealed record DriftAlert(string Model, int ModelVersion, string Level, Da
 /// Compares a rolling window of accepted request rows with the training distribution stored in the model, per numeric
 /// feature: PSI over training deciles and the two-sample KS test. Re-evaluated every <c>DriftCheckEveryRows</c> rows off the
 /// request path; a rise to warning (PSI ≥ 0.1) or alert (PSI ≥ 0.25) is published once until drift falls back.
-/// Categorical features are not monitored here.
+/// Categorical features get PSI over their training categories (unseen ones pooled in one bin).
 /// </summary>
 public sealed class DriftMonitor(
     IOptionsMonitor<ValuationOptions> options,
@@ -86,6 +87,14 @@ public sealed class DriftMonitor(
                         window.Add(value);
                     }
                 }
+
+                foreach (var window in baseline.CategoryWindows)
+                {
+                    if (row.Categorical.TryGetValue(window.Feature, out var category))
+                    {
+                        window.Add(category);
+                    }
+                }
             }
 
             _rowsSinceCheck += rows.Count;
@@ -122,10 +131,12 @@ public sealed class DriftMonitor(
         var settings = options.CurrentValue;
         Baseline? baseline;
         List<(FeatureBaseline Feature, double[] Window)> snapshot;
+        List<(CategoryBaseline Feature, double[] Shares, int Samples)> categorySnapshot;
         lock (_gate)
         {
             baseline = _baseline;
             snapshot = baseline?.Windows.Select(w => (w, w.Snapshot())).ToList() ?? [];
+            categorySnapshot = baseline?.CategoryWindows.Select(w => (w, w.Shares(), w.Count)).ToList() ?? [];
         }
 
         var features = new List<FeatureDrift>(snapshot.Count);
@@ -135,11 +146,13 @@ public sealed class DriftMonitor(
             var psi = DriftStatistics.PopulationStabilityIndex(feature.ExpectedShares, DriftStatistics.BinShares(window, feature.Edges));
             var ks = DriftStatistics.KolmogorovSmirnov(feature.SortedTraining, window);
             var pValue = DriftStatistics.KolmogorovSmirnovPValue(ks, feature.SortedTraining.Length, window.Length);
-            var level = window.Length < settings.DriftMinSamples ? DriftLevels.InsufficientData
-                : psi >= settings.DriftAlertPsi ? DriftLevels.Alert
-                : psi >= settings.DriftWarningPsi ? DriftLevels.Warning
-                : DriftLevels.None;
-            features.Add(new FeatureDrift(feature.Feature, window.Length, Math.Round(psi, 6), Math.Round(ks, 6), pValue, level));
+            features.Add(new FeatureDrift(feature.Feature, window.Length, Math.Round(psi, 6), Math.Round(ks, 6), pValue, LevelOf(psi, window.Length, settings)));
+        }
+
+        foreach (var (feature, shares, samples) in categorySnapshot)
+        {
+            var psi = DriftStatistics.PopulationStabilityIndex(feature.ExpectedShares, shares);
+            features.Add(new FeatureDrift(feature.Feature, samples, Math.Round(psi, 6), null, null, LevelOf(psi, samples, settings)));
         }
 
         var windowRows = features.Count == 0 ? 0 : features.Max(f => f.Samples);
@@ -152,6 +165,12 @@ public sealed class DriftMonitor(
         LastReport = report;
         return report;
     }
+
+    private static string LevelOf(double psi, int samples, ValuationOptions settings) =>
+        samples < settings.DriftMinSamples ? DriftLevels.InsufficientData
+        : psi >= settings.DriftAlertPsi ? DriftLevels.Alert
+        : psi >= settings.DriftWarningPsi ? DriftLevels.Warning
+        : DriftLevels.None;
 
     /// <summary>Evaluates and publishes a <see cref="DriftAlert"/> when the level rose since the last one published.</summary>
     public async Task<DriftReport> EvaluateAndAlertAsync(CancellationToken cancellationToken)
@@ -187,7 +206,7 @@ public sealed class DriftMonitor(
         return report;
     }
 
-    private sealed class Baseline(int version, int windowSize, IReadOnlyList<FeatureBaseline> windows)
+    private sealed class Baseline(int version, int windowSize, IReadOnlyList<FeatureBaseline> windows, IReadOnlyList<CategoryBaseline> categoryWindows)
     {
         public int Version { get; } = version;
 
@@ -195,13 +214,61 @@ public sealed class DriftMonitor(
 
         public IReadOnlyList<FeatureBaseline> Windows { get; } = windows;
 
+        public IReadOnlyList<CategoryBaseline> CategoryWindows { get; } = categoryWindows;
+
         public static Baseline Create(LoadedModel<ValuationModel> model, int windowSize) => new(
             model.Version.Version,
             windowSize,
             [.. model.Model.Estimator.TrainingDistribution
                 .Where(pair => pair.Value.Length > 0)
                 .OrderBy(pair => pair.Key, StringComparer.Ordinal)
-                .Select(pair => new FeatureBaseline(pair.Key, pair.Value, windowSize))]);
+                .Select(pair => new FeatureBaseline(pair.Key, pair.Value, windowSize))],
+            [.. model.Model.Estimator.TrainingCategoryShares
+                .Where(pair => pair.Value.Count > 0)
+                .OrderBy(pair => pair.Key, StringComparer.Ordinal)
+                .Select(pair => new CategoryBaseline(pair.Key, pair.Value, windowSize))]);
+    }
+
+    /// <summary>One categorical feature's training shares and a ring buffer of recent request categories.</summary>
+    private sealed class CategoryBaseline
+    {
+        private readonly Dictionary<string, int> _binOf;
+        private readonly int[] _ring;
+        private int _next;
+
+        public CategoryBaseline(string feature, IReadOnlyDictionary<string, double> trainingShares, int windowSize)
+        {
+            Feature = feature;
+            var categories = trainingShares.Keys.Order(StringComparer.Ordinal).ToList();
+            _binOf = categories.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
+            // The last bin pools categories training never saw (empty in training by definition).
+            ExpectedShares = [.. categories.Select(c => trainingShares[c]), 0];
+            _ring = new int[windowSize];
+        }
+
+        public string Feature { get; }
+
+        public double[] ExpectedShares { get; }
+
+        public int Count { get; private set; }
+
+        public void Add(string category)
+        {
+            _ring[_next] = _binOf.TryGetValue(category, out var bin) ? bin : ExpectedShares.Length - 1;
+            _next = (_next + 1) % _ring.Length;
+            Count = Math.Min(Count + 1, _ring.Length);
+        }
+
+        public double[] Shares()
+        {
+            var shares = new double[ExpectedShares.Length];
+            for (var i = 0; i < Count; i++)
+            {
+                shares[_ring[i]] += 1.0 / Count;
+            }
+
+            return shares;
+        }
     }
 
     /// <summary>One feature's training sample, its decile bins and a ring buffer of recent request values.</summary>

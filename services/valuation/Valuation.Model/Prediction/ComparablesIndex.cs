@@ -30,7 +30,8 @@ public sealed record ComparablesIndex
         {
             var v = rows.Select(r => r.Numeric[j]).Where(double.IsFinite).ToArray();
             double iqr = Stats.Quantile(v, 0.75, 0) - Stats.Quantile(v, 0.25, 0);
-            double sd = v.Length > 1 ? Math.Sqrt(v.Select(x => (x - v.Average()) * (x - v.Average())).Average()) : 0;
+            double mean = v.Length > 0 ? v.Average() : 0;
+            double sd = v.Length > 1 ? Math.Sqrt(v.Select(x => (x - mean) * (x - mean)).Average()) : 0;
             scale[j] = iqr > 0 ? iqr / 1.349 : sd > 0 ? sd : 1;
         }
         var lat = rows.Select(r => r.Latitude).ToArray();

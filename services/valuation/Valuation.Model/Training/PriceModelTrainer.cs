@@ -25,7 +25,7 @@ public static class PriceModelTrainer
         // 1. Calibration: fit on part of the data, measure log residuals on the rest (split conformal).
         var order = Enumerable.Range(0, rows.Count).ToArray();
         new Random(options.Seed ^ 0x5EED).Shuffle(order);
-        int nCal = Math.Clamp((int)Math.Round(rows.Count * options.CalibrationFraction), 5, rows.Count / 2);
+        int nCal = Math.Clamp((int)Math.Round(rows.Count * options.CalibrationFraction), 5, Math.Max(5, Math.Min(options.MaxCalibrationRows, rows.Count / 2)));
         var calibration = order.Take(nCal).Select(i => rows[i]).ToList();
         var proper = order.Skip(nCal).Select(i => rows[i]).ToList();
         Report("calibration: encode features", proper.Count);
@@ -42,16 +42,25 @@ public static class PriceModelTrainer
             residuals[i] = Math.Abs(double.LogP1(calibration[i].Price) - calModel.Ensemble.Predict(buffer));
         }
         Array.Sort(residuals);
-        // Finite-sample conformal quantile: the ceil((n+1)·level)-th smallest residual.
-        int rank = Math.Min(nCal, (int)Math.Ceiling((nCal + 1) * options.IntervalLevel));
+        // Finite-sample conformal quantile: the ceil((n+1)·level)-th smallest residual. When the final model is
+        // refitted on all rows its errors are a little smaller than the calibration model's, which already errs on
+        // the wide side, so the plain empirical quantile is used there to avoid stacking two conservative margins.
+        bool refit = rows.Count < options.RefitBelowRows;
+        int rank = Math.Clamp((int)Math.Ceiling((refit ? nCal : nCal + 1) * options.IntervalLevel), 1, nCal);
         double halfWidth = residuals[rank - 1];
 
-        // 2. Final model on all rows.
-        Report("final: encode features", rows.Count);
-        var (encoder, features) = FeatureEncoder.FitTransform(rows, schema, encoderOptions);
-        cancellationToken.ThrowIfCancellationRequested();
-        Report("final: fit trees", rows.Count);
-        var fitted = TreeModelFitter.Fit(features, [.. rows.Select(r => r.Price)], options);
+        // 2. Final model: refit on all rows when data is scarce; otherwise keep the calibrated model.
+        var encoder = calEncoder;
+        var features = calFeatures;
+        var fitted = calModel;
+        if (refit)
+        {
+            Report("final: encode features", rows.Count);
+            (encoder, features) = FeatureEncoder.FitTransform(rows, schema, encoderOptions);
+            cancellationToken.ThrowIfCancellationRequested();
+            Report("final: fit trees", rows.Count);
+            fitted = TreeModelFitter.Fit(features, [.. rows.Select(r => r.Price)], options);
+        }
         Report("final: summarise training data", rows.Count);
 
         var state = new PriceModelState

@@ -25,14 +25,21 @@ public sealed class CheckPriceDataActivity(NpgsqlDataSource dataSource, ModelReg
         var cancellationToken = context.CancellationToken;
         var csv = new StringBuilder(PriceDatasetFormat.Header).Append('\n');
         var transactions = new TransactionStore(new TenantConnectionFactory(dataSource));
+        var sales = 0;
         await foreach (var row in transactions.StreamSalesWithPropertiesAsync(input.TenantId, cancellationToken).ConfigureAwait(false))
         {
             csv.Append(PriceDatasetFormat.Line(row.Sale, row.Property)).Append('\n');
+            sales++;
         }
 
         var bytes = Encoding.UTF8.GetBytes(csv.ToString());
         var stagedId = $"datasets/{input.ModelName}/{input.TenantId}/{context.InstanceId}/sales.csv";
         await artifacts.PutAsync(stagedId, new MemoryStream(bytes), cancellationToken).ConfigureAwait(false);
+
+        if (sales == 0)
+        {
+            return new PriceDataCheckResult(false, [$"too few sales: tenant '{input.TenantId}' has none, at least {input.Options.MinRows} needed"], 0, 0, stagedId, null);
+        }
 
         var failures = new List<string>();
         SalesDataset dataset;
