@@ -1,4 +1,9 @@
 using System.CommandLine;
+using Platform.MarketData;
+using Platform.PortfolioTwin.Api.Benchmarks;
+using Platform.PortfolioTwin.Model.Cli;
+using Platform.Valuation.Api.Benchmarks;
+using Platform.Valuation.Model.Commands;
 
 namespace Platform.Host;
 
@@ -7,20 +12,42 @@ public static class PlatformCommandLine
 {
     public static RootCommand Create()
     {
-        var root = new RootCommand("Property intelligence platform: valuation, portfolio twin and training workflow in one process.")
+        Func<CancellationToken, Task<string>> connectionString = _ => Task.FromResult(
+            Environment.GetEnvironmentVariable(BuildingBlocks.Hosting.PlatformBuildingBlocksExtensions.ConnectionStringEnvironmentVariable)
+            ?? throw new InvalidOperationException("No PostgreSQL connection string."));
+
+        return new RootCommand("Property intelligence platform: valuation, portfolio twin and training workflow in one process.")
         {
             ServeCommand.Create(),
+            GenerateCommand.Create(connectionString),
+            ImportCommand.Create(),
+            new Command("train", "Train and evaluate models.")
+            {
+                TrainPriceCommand.Create(),
+                CrossValidateCommand.Create(),
+                TrainTwinCommand.Create(),
+            },
+            new Command("bench", "Benchmarks whose numbers docs/benchmarks.md records.")
+            {
+                BenchPriceCommand.Create(),
+                LoadBenchmarkCommand.Create(connectionString),
+                TwinBenchmarkCommand.Create(),
+                EstimateLoadBenchmarkCommand.Create(),
+                RecommendBenchmarkCommand.Create(),
+                WorkflowBenchmarkCommand.Create(),
+            },
+            SmokeCommand.Create(),
         };
-        return root;
     }
 
-    /// <summary>Verbs that work on the platform's PostgreSQL (the rest read and write files only).</summary>
+    /// <summary>Verbs that work on the platform's PostgreSQL (the rest read and write files or call a running host).</summary>
     public static bool NeedsDatabase(IReadOnlyList<string> args) =>
         args.Count > 0 && args[0] switch
         {
             "serve" or "import" => true,
             "generate" => !args.Contains("--no-db") && !args.Contains("--connection-string"),
-            "train" => args.Count > 1 && args[1] == "twin",
+            "train" => args.Count > 1 && args[1] == "twin" && !args.Contains("--connection-string"),
+            "bench" => args.Count > 1 && args[1] is "load" or "workflow",
             _ => false,
         };
 }

@@ -52,6 +52,7 @@ public static class PortfolioTwinModule
         services.TryAddSingleton<PropertyStore>();
         services.TryAddSingleton<InteractionStore>();
         services.TryAddSingleton<UserStore>();
+        services.TryAddSingleton<TenantStore>();
         services.TryAddSingleton<ITwinDataStore, PostgresTwinDataStore>();
         services.TryAddSingleton<IEstimatedValueProvider, NoEstimatedValueProvider>();
 

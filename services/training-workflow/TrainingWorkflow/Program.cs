@@ -1,11 +1,22 @@
+using Platform.BuildingBlocks.Hosting;
+using Platform.BuildingBlocks.ServiceDefaults;
+
 namespace Platform.TrainingWorkflow;
 
 public static class Program
 {
-    public static void Main(string[] args)
+    public static async Task Main(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults();
+        builder.AddPlatformBuildingBlocks();
+        builder.AddTrainingWorkflow();
+
         var app = builder.Build();
-        app.Run();
+        app.UseServiceDefaults();
+        app.UsePlatformBuildingBlocks();
+        app.MapDefaultEndpoints();
+        app.MapTrainingWorkflowApi();
+        await app.RunAsync();
     }
 }

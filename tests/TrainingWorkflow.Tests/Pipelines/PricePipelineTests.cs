@@ -1,8 +1,8 @@
 using Platform.BuildingBlocks.Registry;
+using Platform.Testing;
 using Platform.TrainingWorkflow.Engine;
 using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Pipelines.Shared;
-using Platform.Testing;
 
 namespace Platform.TrainingWorkflow.Tests.Pipelines;
 
@@ -23,7 +23,13 @@ public sealed class PricePipelineTests(PostgresDatabaseFixture database) : IClas
         var weak = new PriceTrainingInput { TenantId = "better", Training = new PriceTrainingParameters { Iterations = 3, LearningRate = 0.05 } };
 
         var first = (await host.RunAsync(PriceModelTrainingWorkflow.Name, weak)).ReadOutputAs<TrainingOutcome>()!;
-        var second = (await host.RunAsync(PriceModelTrainingWorkflow.Name, weak with { Training = Normal })).ReadOutputAs<TrainingOutcome>()!;
+        var secondState = await host.RunAsync(PriceModelTrainingWorkflow.Name, weak with { Training = Normal });
+        var second = secondState.ReadOutputAs<TrainingOutcome>()!;
+
+        Assert.Equal(
+            ["CheckPriceDataActivity", "SnapshotPriceDatasetActivity", "TrainPriceModelActivity", "EvaluatePriceModelActivity", "DeployModelActivity"],
+            secondState.Steps.Select(s => s.Name));
+        Assert.Equal(new WorkflowProgress("deploy", 7, 7, $"price v{second.Version} is champion"), secondState.ReadCustomStatusAs<WorkflowProgress>());
 
         Assert.True(first.Deployed, first.RejectionReason);
         Assert.True(second.Deployed, second.RejectionReason);

@@ -1,9 +1,9 @@
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
+using Platform.Testing;
 using Platform.TrainingWorkflow.Pipelines;
 using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Pipelines.Twin;
-using Platform.Testing;
 
 namespace Platform.TrainingWorkflow.Tests.Pipelines;
 

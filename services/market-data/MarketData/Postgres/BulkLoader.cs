@@ -68,13 +68,63 @@ public sealed class BulkLoader(NpgsqlDataSource ownerDataSource)
             await w.WriteAsync(i.OccurredAt.UtcDateTime, NpgsqlDbType.TimestampTz, ct);
         }, cancellationToken);
 
+    /// <summary>
+    /// Replaces the tenant's rows of one imported dataset in a single transaction: a re-import of a corrected file never
+    /// leaves the old and new rows mixed, and a failed one leaves the previous import in place.
+    /// </summary>
+    public async Task<long> ReplaceImportedSalesAsync(string tenantId, string dataset, IEnumerable<ImportedSale> sales,
+        CancellationToken cancellationToken = default)
+    {
+        TenantId.Validate(tenantId, nameof(tenantId));
+        await using var connection = await ownerDataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var delete = new NpgsqlCommand("DELETE FROM imported_sales WHERE tenant_id = @tenant AND dataset = @dataset", connection, transaction))
+        {
+            delete.Parameters.AddWithValue("tenant", tenantId);
+            delete.Parameters.AddWithValue("dataset", dataset);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        long count = 0;
+        await using (var importer = await connection.BeginBinaryImportAsync(
+            "COPY imported_sales (tenant_id, dataset, line, record_id, price, sold_at, segment, latitude, longitude, attributes) FROM STDIN (FORMAT BINARY)",
+            cancellationToken))
+        {
+            foreach (var sale in sales)
+            {
+                if (sale.TenantId != tenantId || sale.Dataset != dataset)
+                {
+                    throw new ArgumentException($"imported sale at line {sale.Line} belongs to '{sale.TenantId}/{sale.Dataset}', not '{tenantId}/{dataset}'.", nameof(sales));
+                }
+
+                await importer.StartRowAsync(cancellationToken);
+                await importer.WriteAsync(sale.TenantId, NpgsqlDbType.Text, cancellationToken);
+                await importer.WriteAsync(sale.Dataset, NpgsqlDbType.Text, cancellationToken);
+                await importer.WriteAsync(sale.Line, NpgsqlDbType.Integer, cancellationToken);
+                await WriteNullableAsync(importer, sale.RecordId, NpgsqlDbType.Text, cancellationToken);
+                await importer.WriteAsync(sale.Price, NpgsqlDbType.Double, cancellationToken);
+                await WriteNullableAsync(importer, sale.SoldAt, NpgsqlDbType.Date, cancellationToken);
+                await WriteNullableAsync(importer, sale.Segment, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(importer, sale.Latitude, NpgsqlDbType.Double, cancellationToken);
+                await WriteNullableAsync(importer, sale.Longitude, NpgsqlDbType.Double, cancellationToken);
+                await importer.WriteAsync(sale.AttributesJson, NpgsqlDbType.Jsonb, cancellationToken);
+                count++;
+            }
+
+            await importer.CompleteAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return count;
+    }
+
     /// <summary>Deletes every row of <paramref name="tenantId"/> (children first); the tenant row itself stays.</summary>
     public async Task DeleteTenantDataAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         TenantId.Validate(tenantId, nameof(tenantId));
         await using var connection = await ownerDataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var table in new[] { "interactions", "transactions", "users", "properties" })
+        foreach (var table in new[] { "interactions", "transactions", "users", "properties", "imported_sales" })
         {
             await using var command = new NpgsqlCommand($"DELETE FROM {table} WHERE tenant_id = @tenant", connection, transaction);
             command.Parameters.AddWithValue("tenant", tenantId);

@@ -128,7 +128,8 @@ public static class PropertyFeaturesValidator
     {
         if (value is { } v && (!double.IsFinite(v) || v < min || v > max))
         {
-            errors.Add(new FieldError(field, $"{v} is outside [{min}, {max}]."));
+            // double.Epsilon as the lower bound means "positive"; say so rather than print 5E-324.
+            errors.Add(new FieldError(field, min == double.Epsilon ? $"{v} must be greater than 0 and at most {max}." : $"{v} is outside [{min}, {max}]."));
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Npgsql;
 using Platform.MarketData.Domain;
 using Platform.MarketData.Postgres;
@@ -13,8 +14,12 @@ public sealed class PostgresTwinDataStore(
     TenantConnectionFactory connections,
     PropertyStore properties,
     InteractionStore interactions,
-    UserStore users) : ITwinDataStore
+    UserStore users,
+    TenantStore tenants) : ITwinDataStore
 {
+    // Tenants are never deleted while the service runs, so one that exists once is remembered.
+    private readonly ConcurrentDictionary<string, bool> _knownTenants = new(StringComparer.Ordinal);
+
     public async Task<bool> UserExistsAsync(string tenantId, string userId, CancellationToken cancellationToken) =>
         await users.GetAsync(tenantId, userId, cancellationToken).ConfigureAwait(false) is not null;
 
@@ -31,14 +36,18 @@ public sealed class PostgresTwinDataStore(
 
     public async Task<int> AddInteractionsAsync(string tenantId, IReadOnlyList<Interaction> batch, CancellationToken cancellationToken)
     {
-        try
+        // The interactions table has no foreign key to tenants (dropped for bulk-load speed), so the check is made here.
+        if (!_knownTenants.ContainsKey(tenantId))
         {
-            return await interactions.InsertBatchAsync(tenantId, batch, cancellationToken).ConfigureAwait(false);
+            if (!await tenants.ExistsAsync(tenantId, cancellationToken).ConfigureAwait(false))
+            {
+                throw new UnknownTenantException(tenantId);
+            }
+
+            _knownTenants[tenantId] = true;
         }
-        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.ForeignKeyViolation)
-        {
-            throw new UnknownTenantException(tenantId);
-        }
+
+        return await interactions.InsertBatchAsync(tenantId, batch, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<Property?> GetPropertyAsync(string tenantId, string propertyId, CancellationToken cancellationToken) =>

@@ -31,10 +31,11 @@ public static class TrainTwinCommand
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => defaults.Seed };
         var maxSteps = new Option<int?>("--max-steps-per-epoch") { Description = "Cap on optimiser steps per epoch (default: a full pass)." };
         var temperature = new Option<double>("--temperature") { Description = "InfoNCE temperature.", DefaultValueFactory = _ => defaults.Temperature };
+        var threads = new Option<int>("--threads") { Description = "Torch intra-op threads (0: library default).", DefaultValueFactory = _ => 0 };
         var connection = new Option<string?>("--connection-string") { Description = $"PostgreSQL connection string (default: env {ConnectionStringVariable})." };
 
         var command = new Command("twin", "Train the Portfolio Twin recommender on a tenant's interactions.");
-        foreach (var option in new Option[] { tenant, epochs, batchSize, learningRate, device, lookback, validationSplit, output, report, seed, maxSteps, temperature, connection })
+        foreach (var option in new Option[] { tenant, epochs, batchSize, learningRate, device, lookback, validationSplit, output, report, seed, maxSteps, temperature, threads, connection })
         {
             command.Options.Add(option);
         }
@@ -58,6 +59,7 @@ public static class TrainTwinCommand
                 Seed = result.GetValue(seed),
                 MaxStepsPerEpoch = result.GetValue(maxSteps),
                 Temperature = result.GetValue(temperature),
+                Threads = result.GetValue(threads),
             };
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
             var data = await new PostgresInteractionSource(dataSource, options.TenantId).LoadAsync(result.GetValue(lookback), cancellationToken);

@@ -21,7 +21,8 @@ public sealed record PlatformRetrainingOutcome(TrainingOutcome Price, TrainingOu
 
 /// <summary>
 /// Retrains the price model, then the twin, as child workflows: the twin's features include the estimated value, so it
-/// is trained against whichever price model is champion after the first step (the new one, or the unchanged old one).
+/// is trained against whichever price model is champion after the first step (the new one, or the unchanged old one —
+/// also when the price run failed). A failed twin run fails this workflow.
 /// </summary>
 public sealed class PlatformRetrainingWorkflow : Workflow<PlatformRetrainingInput, PlatformRetrainingOutcome>
 {
@@ -37,7 +38,16 @@ public sealed class PlatformRetrainingWorkflow : Workflow<PlatformRetrainingInpu
         };
 
         context.SetCustomStatus(new WorkflowProgress(PriceModelTrainingWorkflow.Name, 1, 2, input.Reason));
-        var price = await context.CallChildWorkflowAsync<TrainingOutcome>(PriceModelTrainingWorkflow.Name, priceInput);
+        TrainingOutcome price;
+        try
+        {
+            price = await context.CallChildWorkflowAsync<TrainingOutcome>(PriceModelTrainingWorkflow.Name, priceInput);
+        }
+        catch (WorkflowTaskFailedException exception)
+        {
+            // The price champion is unchanged by a failed run, so the twin can still be retrained against it.
+            price = new TrainingOutcome(priceInput.ModelName, false, null, null, "failed: " + exception.FailureDetails.ErrorMessage, [], null);
+        }
 
         context.SetCustomStatus(new WorkflowProgress(PortfolioTwinTrainingWorkflow.Name, 2, 2, input.Reason));
         var twin = await context.CallChildWorkflowAsync<TrainingOutcome>(PortfolioTwinTrainingWorkflow.Name, twinInput);

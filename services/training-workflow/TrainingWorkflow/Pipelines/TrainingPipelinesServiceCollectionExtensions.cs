@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.Messaging;
 using Platform.TrainingWorkflow.Engine;
 using Platform.TrainingWorkflow.Pipelines.Price;
@@ -25,7 +26,8 @@ public static class TrainingPipelinesServiceCollectionExtensions
     /// <summary>
     /// Registers the <c>PriceModelTraining</c>, <c>PortfolioTwinTraining</c> and <c>PlatformRetraining</c> workflows and their
     /// activities with the workflow engine, the <see cref="Topics.TrainingRequested"/> handler, and a weekly retraining schedule
-    /// per tenant of <c>Platform:Pipelines</c> (unless <c>Platform:Workflows:Schedules</c> already schedules PlatformRetraining).
+    /// per tenant of <c>Platform:Pipelines</c> (unless <c>Platform:Workflows:Schedules</c> already schedules PlatformRetraining, or
+    /// the platform runs on Dapr, where the cron binding starts it).
     /// Needs from the host: NpgsqlDataSource, IStateStore, IArtifactStore, IEventPublisher and ModelRegistry.
     /// </summary>
     public static IServiceCollection AddTrainingPipelines(this IServiceCollection services, IConfiguration configuration)
@@ -46,7 +48,15 @@ public static class TrainingPipelinesServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEventHandler, TrainingRequestedHandler>());
 
         var pipelines = configuration.GetSection(TrainingPipelineOptions.SectionName).Get<TrainingPipelineOptions>() ?? new TrainingPipelineOptions();
-        services.AddWorkflowSchedules(configuration, schedules => AddDefaultSchedules(schedules, pipelines));
+        // Under Dapr the weekly tick comes from the bindings.cron component; a second, in-process default would train twice.
+        var defaults = PlatformBuildingBlocksExtensions.RuntimeOf(configuration) != PlatformRuntime.Dapr;
+        services.AddWorkflowSchedules(configuration, schedules =>
+        {
+            if (defaults)
+            {
+                AddDefaultSchedules(schedules, pipelines);
+            }
+        });
         return services;
     }
 

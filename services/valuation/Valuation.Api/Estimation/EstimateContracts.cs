@@ -1,19 +1,28 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Platform.Valuation.Api.Estimation;
 
 /// <summary>The wire format of the estimate API and events: snake_case like the request's <c>property_id</c>.</summary>
 public static class ValuationJson
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    /// <summary>Source-generated for the estimate path (the hot one), reflection for the rest.</summary>
+    public static readonly JsonSerializerOptions Options = new(ValuationJsonContext.Default.Options)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        NumberHandling = JsonNumberHandling.Strict,
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(ValuationJsonContext.Default, new DefaultJsonTypeInfoResolver()),
     };
 }
+
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(EstimateResponse))]
+[JsonSerializable(typeof(IReadOnlyList<EstimateResult>))]
+[JsonSerializable(typeof(StreamedEstimates))]
+internal sealed partial class ValuationJsonContext : JsonSerializerContext;
 
 /// <summary>Request body of <c>POST /estimate</c>: each property is an object of <c>property_id</c> and the model's features.</summary>
 public sealed record EstimateRequest(IReadOnlyList<Dictionary<string, JsonElement>> Properties);

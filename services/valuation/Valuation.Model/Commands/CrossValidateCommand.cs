@@ -38,8 +38,14 @@ public static class CrossValidateCommand
                 ["folds"] = r.GetValue(folds),
                 ["seed"] = options.Seed,
                 ["n"] = rows.Count,
-                ["MdAPE"] = p.MdAPE, ["MAPE"] = p.MAPE, ["WAPE"] = p.WAPE, ["PPE10"] = p.PPE10, ["PPE20"] = p.PPE20,
-                ["RMSLE"] = p.RMSLE, ["interval_level"] = options.IntervalLevel, ["interval_coverage"] = result.IntervalCoverage,
+                ["MdAPE"] = p.MdAPE,
+                ["MAPE"] = p.MAPE,
+                ["WAPE"] = p.WAPE,
+                ["PPE10"] = p.PPE10,
+                ["PPE20"] = p.PPE20,
+                ["RMSLE"] = p.RMSLE,
+                ["interval_level"] = options.IntervalLevel,
+                ["interval_coverage"] = result.IntervalCoverage,
                 ["seconds"] = result.TrainSeconds,
             };
             if (r.GetValue(foldsOut) is { } dir)

@@ -97,7 +97,6 @@ public sealed class FeatureEncoder
         var features = new float[rows.Count][];
         var (allX, allY) = Project(
             [.. rows.Select(r => HasPoint(r) ? r.Latitude : 0)], [.. rows.Select(r => HasPoint(r) ? r.Longitude : 0)], refLat);
-        var geoSet = geoRows.ToHashSet();
         var pointPerArea = area ? [.. rows.Select(LogPerArea)] : Array.Empty<double>();
         for (int f = 0; f < folds; f++)
         {

@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.BuildingBlocks.Registry;
+using Platform.MarketData.Postgres;
+using Platform.MarketData.Synthetic;
+using Platform.TrainingWorkflow.Engine;
+using Platform.TrainingWorkflow.Pipelines;
+
+namespace Platform.Host;
+
+/// <summary>What the main job seeds and trains on a fresh database (<c>Platform:Demo</c>).</summary>
+public sealed class DemoOptions
+{
+    public const string SectionName = "Platform:Demo";
+
+    public bool Enabled { get; set; } = true;
+    public string TenantId { get; set; } = "demo";
+    public int Properties { get; set; } = 5_000;
+    public int Users { get; set; } = 200;
+    public int InteractionsPerUser { get; set; } = 150;
+    public int Seed { get; set; } = 7;
+}
+
+/// <summary>
+/// The main job's first run: once the host listens, seeds the demo tenant with a synthetic market when the database has
+/// none, and runs <c>PlatformRetraining</c> when a model has no champion yet. A later start finds both and does nothing.
+/// </summary>
+public sealed class DemoBootstrapService(
+    IOptions<DemoOptions> options,
+    NpgsqlDataSource dataSource,
+    ModelRegistry registry,
+    WorkflowClient workflows,
+    IHostApplicationLifetime lifetime,
+    ILogger<DemoBootstrapService> logger) : BackgroundService
+{
+    public const string BootstrapInstanceId = "bootstrap-retraining";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var demo = options.Value;
+        if (!demo.Enabled || !await WaitForStartAsync(stoppingToken))
+        {
+            return;
+        }
+
+        if (!await new TenantStore(dataSource).ExistsAsync(demo.TenantId, stoppingToken))
+        {
+            logger.LogInformation("Seeding tenant {Tenant}: {Properties} properties, {Users} users (seed {Seed})",
+                demo.TenantId, demo.Properties, demo.Users, demo.Seed);
+            var market = new SyntheticMarketGenerator(new SyntheticMarketOptions
+            {
+                TenantId = demo.TenantId,
+                Properties = demo.Properties,
+                Users = demo.Users,
+                InteractionsPerUser = demo.InteractionsPerUser,
+                Seed = demo.Seed,
+            });
+            var loaded = await new PostgresMarketWriter(dataSource).WriteAsync(market, replace: false, cancellationToken: stoppingToken);
+            logger.LogInformation("Seeded {Rows} rows in {Seconds:F1} s", loaded.TotalRows, loaded.Elapsed.TotalSeconds);
+        }
+
+        var priceChampion = await registry.ResolveAsync("price", ModelRegistry.Champion, stoppingToken);
+        var twinChampion = await registry.ResolveAsync("twin", ModelRegistry.Champion, stoppingToken);
+        if (priceChampion is not null && twinChampion is not null)
+        {
+            logger.LogInformation("Serving price v{Price} and twin v{Twin}", priceChampion.Version, twinChampion.Version);
+            return;
+        }
+
+        var input = new PlatformRetrainingInput { TenantId = demo.TenantId, Reason = "first start of the main job" };
+        var (instanceId, _) = await workflows.StartWorkflowAsync(PlatformRetrainingWorkflow.Name, BootstrapInstanceId, input, stoppingToken);
+        logger.LogInformation("Training both models: workflow {InstanceId} (GET /workflows/{InstanceId}/stream for progress)", instanceId, instanceId);
+        var finished = await workflows.WaitForWorkflowCompletionAsync(instanceId, cancellationToken: stoppingToken);
+        logger.LogInformation("Retraining workflow {InstanceId} ended {Status}", instanceId, finished.RuntimeStatus);
+    }
+
+    private async Task<bool> WaitForStartAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource();
+        using var onStarted = lifetime.ApplicationStarted.Register(started.SetResult);
+        using var onStopping = stoppingToken.Register(() => started.TrySetCanceled(stoppingToken));
+        try
+        {
+            await started.Task;
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

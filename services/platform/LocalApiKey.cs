@@ -1,0 +1,30 @@
+using System.Security.Cryptography;
+
+namespace Platform.Host;
+
+/// <summary>
+/// The main job's admin key when none is configured: made once, kept in <c>.platform/api-key</c> (owner-only), so the
+/// workflow and registry routes are never open and a restart keeps the key the operator already has.
+/// </summary>
+public static class LocalApiKey
+{
+    public const string DefaultPath = ".platform/api-key";
+
+    public static string LoadOrCreate(string path = DefaultPath)
+    {
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        File.WriteAllText(path, key);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return key;
+    }
+}
