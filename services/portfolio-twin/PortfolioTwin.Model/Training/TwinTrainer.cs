@@ -228,6 +228,7 @@ public sealed class TwinTrainer
         {
             encoder.eval();
             float[] userFlat;
+            using (torch.NewDisposeScope())
             using (torch.no_grad())
             {
                 userFlat = nn.functional.normalize(userTable, p: 2, dim: 1).cpu().data<float>().ToArray();

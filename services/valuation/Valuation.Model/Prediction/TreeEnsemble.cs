@@ -54,10 +54,54 @@ public sealed class TreeEnsemble
         return new TreeEnsemble { Bias = ensemble.Bias, Trees = trees };
     }
 
+    /// <summary>One split in the packed layout: children are absolute node indices, or ~leaf for leaves.</summary>
+    private readonly record struct PackedNode(int Feature, float Threshold, int Left, int Right);
+
+    private PackedNode[]? _packed;
+    private int[]? _roots;
+    private double[]? _leaves;
+
+    /// <summary>
+    /// All trees' splits in one array and all weighted leaf values in another, so a prediction walks contiguous
+    /// memory instead of five arrays per tree.
+    /// </summary>
+    private void Pack()
+    {
+        var nodes = new List<PackedNode>();
+        var leaves = new List<double>();
+        var roots = new int[Trees.Length];
+        for (int t = 0; t < Trees.Length; t++)
+        {
+            var tree = Trees[t];
+            int nodeBase = nodes.Count, leafBase = leaves.Count;
+            foreach (var leaf in tree.Leaf) leaves.Add(tree.Weight * leaf);
+            if (tree.Left.Length == 0) { roots[t] = ~leafBase; continue; }
+            roots[t] = nodeBase;
+            int Map(int child) => child < 0 ? ~(leafBase + ~child) : nodeBase + child;
+            for (int n = 0; n < tree.Left.Length; n++)
+                nodes.Add(new PackedNode(tree.Feature[n], tree.Threshold[n], Map(tree.Left[n]), Map(tree.Right[n])));
+        }
+        _leaves = [.. leaves];
+        _roots = roots;
+        _packed = [.. nodes];
+    }
+
     public double Predict(ReadOnlySpan<float> x)
     {
+        if (_packed is null) Pack();
+        var nodes = _packed!;
+        var leaves = _leaves!;
         double sum = Bias;
-        foreach (var tree in Trees) sum += tree.Weight * tree.Leaf[tree.LeafOf(x)];
+        foreach (int root in _roots!)
+        {
+            int node = root;
+            while (node >= 0)
+            {
+                ref readonly var n = ref nodes[node];
+                node = x[n.Feature] <= n.Threshold ? n.Left : n.Right;
+            }
+            sum += leaves[~node];
+        }
         return sum;
     }
 

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Platform.Host;
+using Platform.Testing;
+using Xunit.Abstractions;
+
+namespace Platform.EndToEnd.Tests;
+
+/// <summary>
+/// The README's main job end to end: the all-in-one host on a fresh database seeds a demo market, trains both models through
+/// the PlatformRetraining workflow and then answers the smoke checks; a second start reuses the data and models.
+/// </summary>
+public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHelper output) : IClassFixture<PostgresDatabaseFixture>
+{
+    private static readonly TimeSpan TrainingBudget = TimeSpan.FromMinutes(6);
+
+    [Fact]
+    public async Task A_fresh_platform_trains_both_models_and_passes_smoke_then_restarts_on_its_own_data()
+    {
+        var workspace = Directory.CreateTempSubdirectory("platform-e2e-");
+        try
+        {
+            var url = $"http://127.0.0.1:{FreePort()}";
+            await using (var first = await StartAsync(url, workspace.FullName))
+            {
+                var failures = await WaitForSmokeAsync(url, workspace.FullName, TrainingBudget);
+                Assert.Equal(0, failures);
+            }
+
+            // Second start: data and champions are already there, so the host serves at once without training again.
+            await using (var second = await StartAsync(url, workspace.FullName))
+            {
+                var failures = await WaitForSmokeAsync(url, workspace.FullName, TimeSpan.FromSeconds(60));
+                Assert.Equal(0, failures);
+            }
+        }
+        finally
+        {
+            workspace.Delete(recursive: true);
+        }
+    }
+
+    private async Task<WebApplication> StartAsync(string url, string workspace)
+    {
+        var app = PlatformHost.Build(
+        [
+            "--urls", url,
+            $"--ConnectionStrings:Postgres={database.ConnectionString}",
+            $"--Platform:Embedded:ArtifactsPath={Path.Combine(workspace, "artifacts")}",
+            $"--VectorIndex:Embedded:DataDirectory={Path.Combine(workspace, "vectors")}",
+            $"--Platform:ApiKeyFile={Path.Combine(workspace, "api-key")}",
+            "--Platform:Demo:Properties=1500",
+            "--Platform:Demo:Users=80",
+            "--Platform:Demo:InteractionsPerUser=100",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await app.StartAsync();
+        return app;
+    }
+
+    private async Task<int> WaitForSmokeAsync(string url, string workspace, TimeSpan budget)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Add("X-Tenant-Id", "demo");
+        http.DefaultRequestHeaders.Add("X-Api-Key", LocalApiKey.LoadOrCreate(Path.Combine(workspace, "api-key")));
+        var deadline = DateTime.UtcNow + budget;
+        var log = new StringWriter();
+        var failures = int.MaxValue;
+        while (DateTime.UtcNow < deadline && failures != 0)
+        {
+            log.GetStringBuilder().Clear();
+            failures = await new SmokeChecks(http, "u000001").RunAsync(log, CancellationToken.None);
+            if (failures != 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(3));
+            }
+        }
+
+        output.WriteLine(log.ToString());
+        return failures;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
