@@ -12,7 +12,8 @@ public static class PlatformHost
 {
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json ships beside the binary; .platform/ data stays relative to where the platform is started.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var generatedApiKey = EnsureApiKey(builder.Configuration);
         builder.AddServiceDefaults();
         builder.AddPlatformBuildingBlocks();

@@ -92,3 +92,19 @@ public sealed class CommandTests : IDisposable
         Assert.InRange(cv.RootElement.GetProperty("MdAPE").GetDouble(), 5, 25);
     }
 }
+
+public class BenchCommandTests
+{
+    [Fact]
+    public async Task Bench_price_reports_training_and_prediction_timings()
+    {
+        var output = new StringWriter();
+        int code = await BenchPriceCommand.Create().Parse(["--rows", "1500", "--seed", "3"])
+            .InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = new StringWriter() });
+        Assert.Equal(0, code);
+        var text = output.ToString();
+        Assert.Contains("train 1,500 rows", text);
+        Assert.Contains("predict 1 row", text);
+        Assert.Contains("predict 1,000 rows", text);
+    }
+}

@@ -67,14 +67,21 @@ public sealed class InProcessEventBus(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var cloudEvent in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        try
         {
-            var handlers = Handlers().Where(h => h.Topic == cloudEvent.Topic).ToList();
-            Interlocked.Add(ref _inFlight, handlers.Count - 1);
-            foreach (var handler in handlers)
+            await foreach (var cloudEvent in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                _ = DeliverAsync(handler, cloudEvent, stoppingToken);
+                var handlers = Handlers().Where(h => h.Topic == cloudEvent.Topic).ToList();
+                Interlocked.Add(ref _inFlight, handlers.Count - 1);
+                foreach (var handler in handlers)
+                {
+                    _ = DeliverAsync(handler, cloudEvent, stoppingToken);
+                }
             }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Host shutdown; undelivered events go with the process, as documented above.
         }
     }
 

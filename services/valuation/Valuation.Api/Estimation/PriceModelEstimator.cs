@@ -144,7 +144,7 @@ public sealed class PriceModelEstimator : IPriceEstimator
             YearBuilt = Number(row, _schema.YearBuilt),
             Segment = _schema.Segment is { } segment ? row.Categorical.GetValueOrDefault(segment) : null,
             SaleDate = _schema.Date?.Column is { } date && row.Categorical.TryGetValue(date, out var text)
-                ? DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.RoundtripKind)
+                ? DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal)
                 : null,
         };
     }

@@ -7,12 +7,12 @@ namespace Platform.Valuation.Model.Benchmarks;
 public readonly record struct Timing(double Wall, double Cpu);
 
 public sealed record PriceBenchmarkResult(
-    int TrainRows, Timing TrainSeconds, Timing SingleRowMicroseconds, Timing Batch1000Milliseconds, Timing BatchWithExplanationsMilliseconds);
+    int TrainRows, double HeldOutMdApe, Timing TrainSeconds, Timing SingleRowMicroseconds, Timing Batch1000Milliseconds, Timing BatchWithExplanationsMilliseconds);
 
 /// <summary>Times training on N synthetic sales and in-process prediction (one row; a batch of 1,000).</summary>
 public static class PriceBenchmark
 {
-    public static PriceBenchmarkResult Run(int rows, int seed, int threads = 0, IProgress<TrainingProgress>? progress = null)
+    public static PriceBenchmarkResult Run(int rows, int seed, int threads = 1, IProgress<TrainingProgress>? progress = null)
     {
         var train = BenchmarkSales.Create(rows, seed);
         var query = BenchmarkSales.Create(1000, seed + 1);
@@ -29,7 +29,8 @@ public static class PriceBenchmark
         Measure(() => { for (int b = 0; b < batches; b++) model.PredictPrices(query, estimates); return 0; }, out var batch);
         var explained = Measure(() => model.Predict(query, topContributions: 5), out var explainedBatch);
         GC.KeepAlive(sink + explained.Length);
-        return new PriceBenchmarkResult(rows, trainTime,
+        var accuracy = Evaluation.MetricsCalculator.Compute([.. query.Select(q => q.Price)], estimates);
+        return new PriceBenchmarkResult(rows, accuracy.MdAPE, trainTime,
             new Timing(single.Wall * 1e6 / singles, single.Cpu * 1e6 / singles),
             new Timing(batch.Wall * 1e3 / batches, batch.Cpu * 1e3 / batches),
             new Timing(explainedBatch.Wall * 1e3, explainedBatch.Cpu * 1e3));

@@ -28,12 +28,16 @@ public sealed record PriceTrainingOptions
     public double SubsampleFraction { get; init; } = 0.8;
     public double L2 { get; init; } = 1.0;
     /// <summary>
-    /// From this many rows on, fewer, larger trees at a higher learning rate (at most 300 trees, at least 31 leaves,
-    /// learning rate at least 0.08): large data supports them, and prediction cost grows with the number of trees.
+    /// From this many rows on, fewer, larger trees at a higher learning rate (at most 200 trees, at least 31 leaves,
+    /// learning rate at least 0.1): large data supports them, and prediction cost grows with the number of trees.
     /// </summary>
     public int LargeDataRows { get; init; } = 20_000;
-    /// <summary>Threads for tree learning; 0 = one below 20,000 rows (threading overhead dominates there), else all cores.</summary>
-    public int Threads { get; init; }
+    /// <summary>
+    /// Threads for tree learning. One by default: LightGBM's OpenMP workers busy-wait, which on a shared or
+    /// oversubscribed machine costs several times the CPU of one thread, and one thread makes results independent
+    /// of the core count. Raise it on a dedicated machine.
+    /// </summary>
+    public int Threads { get; init; } = 1;
     public FeatureEncoderOptions Encoder { get; init; } = new();
 }
 

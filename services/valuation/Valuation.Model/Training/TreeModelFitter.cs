@@ -27,8 +27,8 @@ internal static class TreeModelFitter
             .Select(i => new Example { Label = (float)double.LogP1(prices[i]), Features = features[i] });
         var data = ml.Data.LoadFromEnumerable(examples, definition);
         if (features.Count >= o.LargeDataRows)
-            o = o with { Iterations = Math.Min(o.Iterations, 300), Leaves = Math.Max(o.Leaves, 31), LearningRate = Math.Max(o.LearningRate, 0.08) };
-        int threads = o.Threads > 0 ? o.Threads : features.Count < 20_000 ? 1 : Environment.ProcessorCount;
+            o = o with { Iterations = Math.Min(o.Iterations, 200), Leaves = Math.Max(o.Leaves, 31), LearningRate = Math.Max(o.LearningRate, 0.1) };
+        int threads = Math.Max(1, o.Threads);
         // Small data sets need leaves that can still hold a few sales each.
         int minLeaf = Math.Max(o.MinRowsPerLeaf, features.Count / 2000);
 
