@@ -64,22 +64,24 @@ public sealed class EstimateApiTests(ChampionFixture fixture) : IClassFixture<Ch
     [Fact]
     public async Task Each_bad_input_class_gets_a_row_problem_naming_the_field_while_good_rows_are_estimated()
     {
-        var rows = SacramentoData.Rows(6).ToList();
+        var rows = SacramentoData.Rows(7).ToList();
         rows[1].Remove("sqft");
         rows[2]["sqft"] = "NaN";
         rows[3]["sqft"] = 1_000_000;
         rows[4]["type"] = "Castle";
         rows[5]["latitude"] = "Infinity";
+        rows[6]["longitude"] = 10.75; // Oslo: far outside the Sacramento sales the model learned from.
 
         var (status, body) = await EstimateAsync(SacramentoData.Request(rows));
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(1, body.GetProperty("accepted").GetInt32());
-        Assert.Equal(5, body.GetProperty("rejected").GetInt32());
+        Assert.Equal(6, body.GetProperty("rejected").GetInt32());
         var results = body.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal("ok", results[0].GetProperty("status").GetString());
         (string Field, string Reason)[] expected =
-            [("sqft", "missing_feature"), ("sqft", "not_finite"), ("sqft", "out_of_range"), ("type", "unknown_category"), ("latitude", "not_finite")];
+            [("sqft", "missing_feature"), ("sqft", "not_finite"), ("sqft", "out_of_range"), ("type", "unknown_category"), ("latitude", "not_finite"),
+                ("longitude", "out_of_range")];
         for (var i = 0; i < expected.Length; i++)
         {
             var result = results[i + 1];

@@ -39,6 +39,8 @@ public sealed class PriceModel
     public double IntervalLogHalfWidth => _s.IntervalLogHalfWidth;
     public int TrainingRows => _s.TrainingRows;
     public IReadOnlyList<FeatureRange> FeatureRanges => _s.Ranges;
+    /// <summary>Where the training sales lie: latitude then longitude; empty when the schema has no geo columns.</summary>
+    public IReadOnlyList<FeatureRange> GeoRanges => _s.GeoRanges ?? [];
     /// <summary>Deciles of training prices, for drift monitoring.</summary>
     public IReadOnlyList<double> PriceDeciles => _s.PriceDeciles;
     /// <summary>Share of training sales per category level, per categorical column, for drift monitoring.</summary>
@@ -163,6 +165,8 @@ internal sealed record PriceModelState
     public required TreeEnsemble Ensemble { get; init; }
     public required ComparablesIndex Comparables { get; init; }
     public required FeatureRange[] Ranges { get; init; }
+    /// <summary>Latitude and longitude ranges of the training sales (null without geo columns, or in older model files).</summary>
+    public FeatureRange[]? GeoRanges { get; init; }
     public required double[] PriceDeciles { get; init; }
     public required Dictionary<string, double>[] CategoryShares { get; init; }
     public required Dictionary<string, double> FeatureImportance { get; init; }

@@ -59,10 +59,15 @@ public sealed class PriceModelEstimator : IPriceEstimator
                 Categories: [.. shares.Keys.Where(k => k != MissingCategory).Order(StringComparer.Ordinal)]));
         }
 
+        // A location outside the area the model learned from gets no estimate, like any other out-of-range feature.
         if (_schema.HasGeo)
         {
-            features.Add(new FeatureSpec(_schema.Latitude!, FeatureKind.Numeric, Required: true));
-            features.Add(new FeatureSpec(_schema.Longitude!, FeatureKind.Numeric, Required: true));
+            foreach (var (column, index) in new[] { (_schema.Latitude!, 0), (_schema.Longitude!, 1) })
+            {
+                var range = model.GeoRanges.ElementAtOrDefault(index);
+                var hasRange = range is not null && double.IsFinite(range.Min) && double.IsFinite(range.Max);
+                features.Add(new FeatureSpec(column, FeatureKind.Numeric, Required: true, hasRange ? range!.Min : null, hasRange ? range!.Max : null));
+            }
         }
 
         // Hint columns (areas, year built, segment, date) count as features only where the schema does not list them already.

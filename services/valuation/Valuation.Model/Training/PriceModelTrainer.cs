@@ -73,6 +73,9 @@ public static class PriceModelTrainer
             Ensemble = fitted.Ensemble,
             Comparables = ComparablesIndex.Build(rows),
             Ranges = [.. schema.Numeric.Select((name, j) => Range(name, [.. rows.Select(r => r.Numeric[j])]))],
+            GeoRanges = schema.HasGeo
+                ? [Range(schema.Latitude!, [.. rows.Select(r => r.Latitude)]), Range(schema.Longitude!, [.. rows.Select(r => r.Longitude)])]
+                : null,
             PriceDeciles = Deciles([.. rows.Select(r => r.Price)]),
             CategoryShares = [.. schema.Categorical.Select((_, j) => rows
                 .GroupBy(r => r.Categorical[j] ?? "(missing)", StringComparer.Ordinal)
