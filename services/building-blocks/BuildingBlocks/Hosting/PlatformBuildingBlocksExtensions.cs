@@ -1,12 +1,12 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.AspNetCore.Builder;
 using Npgsql;
-using Platform.MarketData.Postgres;
 using Platform.BuildingBlocks.Dapr;
 using Platform.BuildingBlocks.Registry;
+using Platform.MarketData.Postgres;
 
 namespace Platform.BuildingBlocks.Hosting;
 
