@@ -47,7 +47,7 @@ public static class PlatformCommandLine
             "serve" or "import" => true,
             "generate" => !args.Contains("--no-db") && !args.Contains("--connection-string"),
             "train" => args.Count > 1 && args[1] == "twin" && !args.Contains("--connection-string"),
-            "bench" => args.Count > 1 && args[1] is "load" or "workflow",
+            "bench" => args.Count > 1 && args[1] is "load" or "workflow" or "recommend" && !args.Contains("--connection-string"),
             _ => false,
         };
 }
