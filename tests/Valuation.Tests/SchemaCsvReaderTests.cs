@@ -87,4 +87,24 @@ public class SchemaCsvReaderTests
         Assert.DoesNotContain("b", schema.Numeric.Concat(schema.Categorical));
         Assert.DoesNotContain("medv", schema.Numeric.Concat(schema.Categorical));
     }
+
+    [Theory]
+    [InlineData("\"sold_at\"", "sold_at", null)]
+    [InlineData("{ \"column\": \"sold_at\", \"format\": \"dd.MM.yyyy\" }", "sold_at", "dd.MM.yyyy")]
+    public void The_date_column_is_a_name_or_an_object_with_a_format(string date, string column, string? format)
+    {
+        var schema = DatasetSchema.Parse($$"""{ "target": "price", "numeric": ["area"], "date": {{date}} }""");
+
+        Assert.Equal(column, schema.Date!.Column);
+        Assert.Equal(format, schema.Date.Format);
+    }
+
+    [Fact]
+    public void A_date_of_another_shape_is_an_error_naming_the_schema()
+    {
+        var error = Assert.Throws<DatasetFormatException>(() =>
+            DatasetSchema.Parse("""{ "target": "price", "numeric": ["area"], "date": 2024 }""", "my.schema.json"));
+
+        Assert.Contains("my.schema.json", error.Message, StringComparison.Ordinal);
+    }
 }

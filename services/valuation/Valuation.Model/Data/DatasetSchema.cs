@@ -44,25 +44,22 @@ public sealed record DatasetSchema
     {
         if (!File.Exists(path))
             throw new DatasetFormatException($"{path}: schema file not found");
-        try
-        {
-            var schema = JsonSerializer.Deserialize<DatasetSchema>(File.ReadAllText(path), JsonOptions)
-                ?? throw new DatasetFormatException($"{path}: schema file is empty");
-            schema.ValidateShape(path);
-            return schema;
-        }
-        catch (JsonException e)
-        {
-            throw new DatasetFormatException($"{path}: line {e.LineNumber + 1}: invalid schema JSON: {e.Message}");
-        }
+        return Parse(File.ReadAllText(path), path);
     }
 
     public static DatasetSchema Parse(string json, string source = "schema")
     {
-        var schema = JsonSerializer.Deserialize<DatasetSchema>(json, JsonOptions)
-            ?? throw new DatasetFormatException($"{source}: schema is empty");
-        schema.ValidateShape(source);
-        return schema;
+        try
+        {
+            var schema = JsonSerializer.Deserialize<DatasetSchema>(json, JsonOptions)
+                ?? throw new DatasetFormatException($"{source}: schema is empty");
+            schema.ValidateShape(source);
+            return schema;
+        }
+        catch (JsonException e)
+        {
+            throw new DatasetFormatException($"{source}: line {e.LineNumber + 1}: invalid schema JSON: {e.Message}");
+        }
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
@@ -96,11 +93,58 @@ public sealed record DatasetSchema
     };
 }
 
-/// <summary>The sale date column and its format (a .NET date format string; ISO 8601 when omitted).</summary>
+/// <summary>
+/// The sale date column and its format (a .NET date format string; ISO 8601 when omitted). In a schema file it is either
+/// <c>{"column": "sold_at", "format": "yyyy-MM-dd"}</c> or just the column name, <c>"sold_at"</c>.
+/// </summary>
+[JsonConverter(typeof(DateColumnJsonConverter))]
 public sealed record DateColumn
 {
     [JsonPropertyName("column")] public string Column { get; init; } = "";
     [JsonPropertyName("format")] public string? Format { get; init; }
+}
+
+internal sealed class DateColumnJsonConverter : JsonConverter<DateColumn>
+{
+    public override DateColumn? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return new DateColumn { Column = reader.GetString()! };
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("'date' must be a column name or an object with 'column' and optional 'format'.");
+        }
+
+        string column = "", format = "";
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString();
+            reader.Read();
+            switch (name)
+            {
+                case "column": column = reader.GetString() ?? ""; break;
+                case "format": format = reader.GetString() ?? ""; break;
+                default: throw new JsonException($"'date' has an unknown property '{name}' (expected 'column' and 'format').");
+            }
+        }
+
+        return new DateColumn { Column = column, Format = format.Length == 0 ? null : format };
+    }
+
+    public override void Write(Utf8JsonWriter writer, DateColumn value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("column", value.Column);
+        if (value.Format is not null)
+        {
+            writer.WriteString("format", value.Format);
+        }
+
+        writer.WriteEndObject();
+    }
 }
 
 /// <summary>Input that cannot be used at all (missing file, unknown column, no rows); the message names file, line and column.</summary>
