@@ -50,6 +50,11 @@ public sealed class PricePipelineTests(PostgresDatabaseFixture database) : IClas
         Assert.Equal(second.DataHash, manifest.Sha256);
         Assert.InRange(manifest.RowsKept, 1300, 1700);
         Assert.Equal(manifest.RowsRead - manifest.RowsKept, manifest.DroppedByColumn.Values.Sum());
+
+        var report = System.Text.Encoding.UTF8.GetString(
+            await ArtifactJson.ReadBytesAsync(host.Artifacts, champion.ReportArtifactId!, CancellationToken.None));
+        Assert.StartsWith("# Price model report", report, StringComparison.Ordinal);
+        Assert.Contains("## Segments", report, StringComparison.Ordinal);
     }
 
     [Fact]

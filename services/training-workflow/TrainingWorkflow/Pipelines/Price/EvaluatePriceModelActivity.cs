@@ -6,10 +6,13 @@ using Platform.TrainingWorkflow.Pipelines.Shared;
 using Platform.Valuation.Model;
 using Platform.Valuation.Model.Data;
 using Platform.Valuation.Model.Evaluation;
+using Platform.Valuation.Model.Reporting;
 
 namespace Platform.TrainingWorkflow.Pipelines.Price;
 
-public sealed record EvaluatePriceModelInput(string ModelName, PriceDatasetSnapshot Snapshot, string ModelArtifactId, double HoldoutShare, string? KeySegment);
+public sealed record EvaluatePriceModelInput(
+    string ModelName, PriceDatasetSnapshot Snapshot, string ModelArtifactId, double HoldoutShare, string? KeySegment,
+    int TrainingRows = 0, double TrainSeconds = 0);
 
 /// <summary>
 /// Scores the candidate and the current champion on the snapshot's holdout. The champion is scored only when it reads the
@@ -34,6 +37,8 @@ public sealed class EvaluatePriceModelActivity(ModelRegistry registry, IArtifact
 
         var candidate = PriceModel.Load(new MemoryStream(await ArtifactJson.ReadBytesAsync(artifacts, input.ModelArtifactId, cancellationToken).ConfigureAwait(false)));
         var candidateScore = Score(candidate, holdout);
+        var reportArtifactId = $"reports/{input.ModelName}/{context.InstanceId}/report.md";
+        await WriteReportAsync(candidate, holdout, input, reportArtifactId, cancellationToken).ConfigureAwait(false);
 
         var champion = await registry.ResolveAsync(input.ModelName, ModelRegistry.Champion, cancellationToken).ConfigureAwait(false);
         PriceScore? championOnHoldout = null;
@@ -46,7 +51,29 @@ public sealed class EvaluatePriceModelActivity(ModelRegistry registry, IArtifact
             }
         }
 
-        return new PriceEvaluation(candidateScore, holdout.Count, keySegment, champion?.Version, championOnHoldout, champion is null ? null : PriceMetricKeys.Read(champion.Metrics));
+        return new PriceEvaluation(candidateScore, holdout.Count, keySegment, champion?.Version, championOnHoldout,
+            champion is null ? null : PriceMetricKeys.Read(champion.Metrics), reportArtifactId);
+    }
+
+    /// <summary>The quality report a person reads (<c>GET /metrics/summary</c> serves it once the version is registered).</summary>
+    private async Task WriteReportAsync(
+        PriceModel candidate, IReadOnlyList<SaleRecord> holdout, EvaluatePriceModelInput input, string artifactId, CancellationToken cancellationToken)
+    {
+        var actual = holdout.Select(r => r.Price).ToArray();
+        var predicted = new double[holdout.Count];
+        var covered = 0;
+        for (var i = 0; i < holdout.Count; i++)
+        {
+            var (estimate, low, high) = candidate.PredictPrice(holdout[i]);
+            predicted[i] = estimate;
+            covered += actual[i] >= low && actual[i] <= high ? 1 : 0;
+        }
+
+        var summary = MetricsCalculator.Summarise(actual, predicted, [.. holdout.Select(r => r.Segment)]);
+        var report = new PriceReport(summary, input.TrainingRows, holdout.Count, candidate.IntervalLevel, 100.0 * covered / holdout.Count,
+            candidate.Trainer, input.TrainSeconds, candidate.Schema.ToJson(), candidate.FeatureImportance);
+        using var markdown = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(ReportWriter.Markdown(report, [])));
+        await artifacts.PutAsync(artifactId, markdown, cancellationToken).ConfigureAwait(false);
     }
 
     public static PriceScore Score(PriceModel model, IReadOnlyList<SaleRecord> rows)

@@ -44,7 +44,8 @@ public sealed class PriceModelTrainingWorkflow : Workflow<PriceTrainingInput, Tr
         progress.Enter("evaluate", $"{trained.HoldoutRows} holdout sales");
         var evaluation = await context.CallActivityAsync<PriceEvaluation>(
             nameof(EvaluatePriceModelActivity),
-            new EvaluatePriceModelInput(modelName, snapshot, trained.ModelArtifactId, input.Gates.HoldoutShare, input.Gates.KeySegment),
+            new EvaluatePriceModelInput(modelName, snapshot, trained.ModelArtifactId, input.Gates.HoldoutShare, input.Gates.KeySegment,
+                trained.TrainingRows, trained.Seconds),
             IoRetry);
         var metrics = PriceMetricKeys.Write(evaluation.Candidate, trained.TrainingRows, trained.HoldoutRows);
 
@@ -59,6 +60,7 @@ public sealed class PriceModelTrainingWorkflow : Workflow<PriceTrainingInput, Tr
             DataHash = snapshot.DataHash,
             Parameters = input.Training.Describe(input.Seed),
             ManifestArtifactId = snapshot.ManifestArtifactId,
+            ReportArtifactId = evaluation.ReportArtifactId,
         };
         if (!decision.Passed)
         {

@@ -127,7 +127,8 @@ public sealed record PriceEvaluation(
     string KeySegment,
     int? ChampionVersion,
     PriceScore? ChampionOnHoldout,
-    PriceScore? ChampionRecorded);
+    PriceScore? ChampionRecorded,
+    string? ReportArtifactId = null);
 
 public sealed record GateDecision(bool Passed, IReadOnlyList<string> Reasons);
 
