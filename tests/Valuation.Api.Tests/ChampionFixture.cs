@@ -22,6 +22,7 @@ public class ChampionFixture : PostgresDatabaseFixture, IAsyncLifetime
         ["Valuation:DriftWindowSize"] = "200",
         ["Valuation:DriftMinSamples"] = "50",
         ["Valuation:DriftCheckEveryRows"] = "50",
+        ["Valuation:DriftCheckMinInterval"] = "00:00:00",
     };
 
     public new async Task InitializeAsync()

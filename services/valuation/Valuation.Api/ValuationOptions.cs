@@ -49,6 +49,12 @@ public sealed class ValuationOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int DriftCheckEveryRows { get; set; } = 500;
 
+    /// <summary>
+    /// At most one drift evaluation per interval: at tens of thousands of rows a second, a check every few hundred rows
+    /// would spend a core sorting windows for the KS statistic.
+    /// </summary>
+    public TimeSpan DriftCheckMinInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>PSI from which a feature counts as drifting (warning).</summary>
     [Range(0.0, 10.0)]
     public double DriftWarningPsi { get; set; } = 0.1;

@@ -1,3 +1,5 @@
+using Platform.Valuation.Model.Data;
+
 namespace Platform.Valuation.Api.Estimation;
 
 public enum FeatureKind
@@ -27,6 +29,9 @@ public sealed class FeatureRow(string? propertyId)
 
     /// <summary>Categorical values, and dates as validated ISO 8601 strings.</summary>
     public Dictionary<string, string> Categorical { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The row as the price model reads it, made once by the estimator that validates and prices it.</summary>
+    internal SaleRecord? ModelRecord { get; set; }
 }
 
 /// <summary>How much one feature moved this estimate, in price units.</summary>

@@ -106,7 +106,7 @@ public sealed class PriceModelEstimator : IPriceEstimator
         var estimates = new PriceEstimate[rows.Count];
         for (var i = 0; i < rows.Count; i++)
         {
-            ModelEstimate estimate = _model.Predict(ToSaleRecord(rows[i]), topContributions);
+            ModelEstimate estimate = _model.Predict(RecordOf(rows[i]), topContributions);
             estimates[i] = new PriceEstimate(estimate.Estimate, estimate.Low, estimate.High,
                 [.. estimate.Contributions.Select(c => new FeatureContribution(c.Feature, c.Amount))]);
         }
@@ -115,13 +115,16 @@ public sealed class PriceModelEstimator : IPriceEstimator
     }
 
     public IReadOnlyList<ComparableSale> FindComparables(FeatureRow row, int k) =>
-        [.. _model.FindComparables(ToSaleRecord(row), k).Select((ModelComparable c) => new ComparableSale(c.Id, c.Line, c.Price, c.Distance, c.DistanceKm, c.Segment))];
+        [.. _model.FindComparables(RecordOf(row), k).Select((ModelComparable c) => new ComparableSale(c.Id, c.Line, c.Price, c.Distance, c.DistanceKm, c.Segment))];
 
     public IReadOnlyList<FieldError> Check(FeatureRow row, bool strictCategories)
     {
-        var issues = _model.Validate(ToSaleRecord(row), strictCategories);
+        var issues = _model.Validate(RecordOf(row), strictCategories);
         return [.. issues.Where(i => i.Severity == IssueSeverity.Error).Select(i => new FieldError(i.Field, ReasonOf(i.Reason), $"'{i.Field}': {i.Reason}."))];
     }
+
+    // Validation and prediction of one request row read the same record: convert once.
+    private SaleRecord RecordOf(FeatureRow row) => row.ModelRecord ??= ToSaleRecord(row);
 
     private SaleRecord ToSaleRecord(FeatureRow row)
     {

@@ -52,6 +52,7 @@ public sealed class DriftMonitor(
     private readonly Lock _gate = new();
     private Baseline? _baseline;
     private int _rowsSinceCheck;
+    private DateTimeOffset _lastCheck = DateTimeOffset.MinValue;
     private int _evaluating;
     private string _publishedLevel = DriftLevels.None;
 
@@ -98,10 +99,12 @@ public sealed class DriftMonitor(
             }
 
             _rowsSinceCheck += rows.Count;
-            due = _rowsSinceCheck >= settings.DriftCheckEveryRows;
+            var now = time.GetUtcNow();
+            due = _rowsSinceCheck >= settings.DriftCheckEveryRows && now - _lastCheck >= settings.DriftCheckMinInterval;
             if (due)
             {
                 _rowsSinceCheck = 0;
+                _lastCheck = now;
             }
         }
 

@@ -60,6 +60,7 @@ public sealed class TreeEnsemble
     private PackedNode[]? _packed;
     private int[]? _roots;
     private double[]? _leaves;
+    private double[]? _nodeValues;
 
     /// <summary>
     /// All trees' splits in one array and all weighted leaf values in another, so a prediction walks contiguous
@@ -68,6 +69,7 @@ public sealed class TreeEnsemble
     private void Pack()
     {
         var nodes = new List<PackedNode>();
+        var nodeValues = new List<double>();
         var leaves = new List<double>();
         var roots = new int[Trees.Length];
         for (int t = 0; t < Trees.Length; t++)
@@ -79,9 +81,13 @@ public sealed class TreeEnsemble
             roots[t] = nodeBase;
             int Map(int child) => child < 0 ? ~(leafBase + ~child) : nodeBase + child;
             for (int n = 0; n < tree.Left.Length; n++)
+            {
                 nodes.Add(new PackedNode(tree.Feature[n], tree.Threshold[n], Map(tree.Left[n]), Map(tree.Right[n])));
+                nodeValues.Add(tree.NodeValue.Length > n ? tree.Weight * tree.NodeValue[n] : 0);
+            }
         }
         _leaves = [.. leaves];
+        _nodeValues = [.. nodeValues];
         _roots = roots;
         _packed = [.. nodes];
     }
@@ -124,6 +130,7 @@ public sealed class TreeEnsemble
             for (int n = 0; n < nodes; n++) value[n] = count[n] > 0 ? sum[n] / count[n] : 0;
             tree.NodeValue = value;
         });
+        _packed = null; // the packed layout carries node values: rebuild it with these
     }
 
     private static (double Sum, long Count) Accumulate(FlatTree tree, int node, long[] leafCount, double[] sum, long[] count)
@@ -146,22 +153,26 @@ public sealed class TreeEnsemble
     /// </summary>
     public double PredictWithContributions(ReadOnlySpan<float> x, Span<double> contributions)
     {
+        if (_packed is null) Pack();
+        var nodes = _packed!;
+        var leaves = _leaves!;
+        var nodeValues = _nodeValues!;
         double sum = Bias;
-        foreach (var tree in Trees)
+        foreach (int root in _roots!)
         {
-            if (tree.Leaf.Length == 1) { sum += tree.Weight * tree.Leaf[0]; continue; }
-            int node = 0;
-            double current = tree.NodeValue[0];
+            if (root < 0) { sum += leaves[~root]; continue; }
+            int node = root;
+            double current = nodeValues[node];
             while (node >= 0)
             {
-                int feature = tree.Feature[node];
-                int next = x[feature] <= tree.Threshold[node] ? tree.Left[node] : tree.Right[node];
-                double nextValue = next < 0 ? tree.Leaf[~next] : tree.NodeValue[next];
-                contributions[feature] += tree.Weight * (nextValue - current);
+                ref readonly var n = ref nodes[node];
+                int next = x[n.Feature] <= n.Threshold ? n.Left : n.Right;
+                double nextValue = next < 0 ? leaves[~next] : nodeValues[next];
+                contributions[n.Feature] += nextValue - current;
                 current = nextValue;
                 node = next;
             }
-            sum += tree.Weight * current;
+            sum += current;
         }
         return sum;
     }
