@@ -81,6 +81,18 @@ public class PriceModelTests(TrainedModelFixture fixture) : IClassFixture<Traine
     }
 
     [Fact]
+    public void The_top_contributions_are_the_largest_by_size_largest_first()
+    {
+        foreach (var row in fixture.Test.Take(20))
+        {
+            var all = Model.Predict(row, topContributions: 100).Contributions;
+            var expected = all.OrderByDescending(c => Math.Abs(c.Amount)).ThenBy(c => c.Feature, StringComparer.Ordinal).ToList();
+            Assert.Equal(expected, all);
+            Assert.Equal(expected.Take(3), Model.Predict(row, topContributions: 3).Contributions);
+        }
+    }
+
+    [Fact]
     public void Save_and_load_round_trip_gives_identical_predictions()
     {
         var stream = new MemoryStream();

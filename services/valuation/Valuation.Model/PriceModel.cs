@@ -20,6 +20,7 @@ public sealed class PriceModel
     private readonly int[] _slotGroup;
     private readonly double _expected;
     [ThreadStatic] private static float[]? t_features;
+    [ThreadStatic] private static double[]? t_slots;
 
     internal PriceModel(PriceModelState state, byte[] mlNetModel)
     {
@@ -70,22 +71,46 @@ public sealed class PriceModel
             var (e, lo, hi) = PredictPrice(row);
             return new PriceEstimate(e, lo, hi, double.ExpM1(_expected), []);
         }
-        var x = new float[_encoder.Width];
+        var x = t_features ??= new float[_encoder.Width];
+        if (x.Length != _encoder.Width) x = t_features = new float[_encoder.Width];
         _encoder.Encode(row, x);
-        var slots = new double[_encoder.Width];
+        var slots = t_slots ??= new double[_encoder.Width];
+        if (slots.Length != _encoder.Width) slots = t_slots = new double[_encoder.Width];
+        Array.Clear(slots);
         double f = _s.Ensemble.PredictWithContributions(x, slots);
-        var groups = new double[_encoder.GroupNames.Count];
+        Span<double> groups = stackalloc double[_encoder.GroupNames.Count];
         for (int i = 0; i < slots.Length; i++) groups[_slotGroup[i]] += slots[i];
         // Log-mean (Divisia) weighting turns log-space contributions into price amounts that add up exactly
         // to estimate − baseline, without blowing up when contributions cancel.
         double p = Math.Exp(f), p0 = Math.Exp(_expected);
         double logMean = Math.Abs(f - _expected) < 1e-12 ? p : (p - p0) / (f - _expected);
-        var contributions = groups
-            .Select((c, g) => new FeatureContribution(_encoder.GroupNames[g], c * logMean))
-            .OrderByDescending(c => Math.Abs(c.Amount)).ThenBy(c => c.Feature, StringComparer.Ordinal)
-            .Take(topContributions).ToArray();
         return new PriceEstimate(double.ExpM1(f), double.ExpM1(f - _s.IntervalLogHalfWidth), double.ExpM1(f + _s.IntervalLogHalfWidth),
-            double.ExpM1(_expected), contributions);
+            double.ExpM1(_expected), TopContributions(groups, logMean, topContributions));
+    }
+
+    /// <summary>The <paramref name="count"/> largest contributions by size (ties by feature name), largest first.</summary>
+    private FeatureContribution[] TopContributions(ReadOnlySpan<double> groups, double logMean, int count)
+    {
+        var names = _encoder.GroupNames;
+        var top = new FeatureContribution[Math.Min(count, groups.Length)];
+        int filled = 0;
+        for (int g = 0; g < groups.Length; g++)
+        {
+            var candidate = new FeatureContribution(names[g], groups[g] * logMean);
+            int at = filled;
+            while (at > 0 && Ranks(candidate, top[at - 1])) at--;
+            if (at >= top.Length) continue;
+            Array.Copy(top, at, top, at + 1, Math.Min(filled, top.Length - 1) - at);
+            top[at] = candidate;
+            filled = Math.Min(filled + 1, top.Length);
+        }
+        return top;
+
+        static bool Ranks(FeatureContribution a, FeatureContribution b)
+        {
+            double sa = Math.Abs(a.Amount), sb = Math.Abs(b.Amount);
+            return sa > sb || (sa == sb && string.CompareOrdinal(a.Feature, b.Feature) < 0);
+        }
     }
 
     public PriceEstimate[] Predict(IReadOnlyList<SaleRecord> rows, int topContributions = 0)
