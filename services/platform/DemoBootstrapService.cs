@@ -70,8 +70,19 @@ public sealed class DemoBootstrapService(
         var input = new PlatformRetrainingInput { TenantId = demo.TenantId, Reason = "first start of the main job" };
         var (instanceId, _) = await workflows.StartWorkflowAsync(PlatformRetrainingWorkflow.Name, BootstrapInstanceId, input, stoppingToken);
         logger.LogInformation("Training both models: workflow {InstanceId} (GET /workflows/{InstanceId}/stream for progress)", instanceId, instanceId);
-        var finished = await workflows.WaitForWorkflowCompletionAsync(instanceId, cancellationToken: stoppingToken);
-        logger.LogInformation("Retraining workflow {InstanceId} ended {Status}", instanceId, finished.RuntimeStatus);
+        var started = DateTimeOffset.UtcNow;
+        await foreach (var state in workflows.WatchWorkflowAsync(instanceId, cancellationToken: stoppingToken))
+        {
+            // The person who started the main job watches this console: one readable line per step, beside the JSON logs.
+            var step = state.ReadCustomStatusAs<WorkflowProgress>();
+            Console.WriteLine($"[{DateTimeOffset.UtcNow - started:mm\\:ss}] training {state.RuntimeStatus}" +
+                (step is null ? "" : $": step {step.StepNumber}/{step.StepCount} {step.Step}"));
+            if (state.IsWorkflowCompleted)
+            {
+                logger.LogInformation("Retraining workflow {InstanceId} ended {Status}", instanceId, state.RuntimeStatus);
+                break;
+            }
+        }
     }
 
     private async Task<bool> WaitForStartAsync(CancellationToken stoppingToken)
