@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Npgsql;
-using Platform.BuildingBlocks.Hosting;
 using Platform.MarketData.Domain;
 using Platform.MarketData.Postgres;
 using Platform.Valuation.Model.Data;
@@ -43,8 +42,7 @@ public static class ImportCommand
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(manifestFile))!);
             await File.WriteAllTextAsync(manifestFile, JsonSerializer.Serialize(read.Manifest, ManifestJson), cancellationToken);
 
-            await using var dataSource = NpgsqlDataSource.Create(
-                Environment.GetEnvironmentVariable(PlatformBuildingBlocksExtensions.ConnectionStringEnvironmentVariable)!);
+            await using var dataSource = NpgsqlDataSource.Create(LocalDatabase.ConnectionString);
             await new PlatformDatabase(dataSource).MigrateAsync(cancellationToken);
             await new TenantStore(dataSource).EnsureAsync(tenantId, cancellationToken: cancellationToken);
             var stored = await new BulkLoader(dataSource).ReplaceImportedSalesAsync(

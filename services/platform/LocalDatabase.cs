@@ -12,6 +12,11 @@ public static class LocalDatabase
     public const string DatabaseName = "platform";
     public const string DefaultRoot = ".platform/postgres";
 
+    /// <summary>The connection string <see cref="EnsureAsync"/> settled on, for the verbs that work on the database.</summary>
+    public static string ConnectionString =>
+        Environment.GetEnvironmentVariable(PlatformBuildingBlocksExtensions.ConnectionStringEnvironmentVariable)
+        ?? throw new InvalidOperationException("No PostgreSQL connection string: LocalDatabase.EnsureAsync has not run.");
+
     /// <summary>
     /// Makes sure <c>PLATFORM_POSTGRES</c> names a database every verb and module of this process can use. Returns false,
     /// after printing what to install, when no connection string is configured and no PostgreSQL binaries are found.

@@ -12,9 +12,7 @@ public static class PlatformCommandLine
 {
     public static RootCommand Create()
     {
-        Func<CancellationToken, Task<string>> connectionString = _ => Task.FromResult(
-            Environment.GetEnvironmentVariable(BuildingBlocks.Hosting.PlatformBuildingBlocksExtensions.ConnectionStringEnvironmentVariable)
-            ?? throw new InvalidOperationException("No PostgreSQL connection string."));
+        Func<CancellationToken, Task<string>> connectionString = _ => Task.FromResult(LocalDatabase.ConnectionString);
 
         return new RootCommand("Property intelligence platform: valuation, portfolio twin and training workflow in one process.")
         {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Npgsql;
-using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.StateStore;
 using Platform.TrainingWorkflow.Engine;
 
@@ -16,8 +15,7 @@ public static class WorkflowBenchmarkCommand
         var command = new Command("workflow", "Engine overhead per activity (target < 5 ms) on the PostgreSQL state store.") { instances, activities };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var connectionString = Environment.GetEnvironmentVariable(PlatformBuildingBlocksExtensions.ConnectionStringEnvironmentVariable)!;
-            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await using var dataSource = NpgsqlDataSource.Create(LocalDatabase.ConnectionString);
             var store = new PostgresStateStore(dataSource, "bench_state_store");
             var measured = await WorkflowEngineBenchmark.RunAsync(store, result.GetValue(instances), result.GetValue(activities), cancellationToken);
             Console.WriteLine(measured);
