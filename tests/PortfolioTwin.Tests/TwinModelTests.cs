@@ -40,6 +40,7 @@ public sealed class TwinModelTests(TinyModelFixture fixture) : IClassFixture<Tin
         for (var i = 0; i < before.Length; i++) Assert.Equal(before[i], after[i]);
         Assert.Equal(fixture.Model.UserIds, loaded.UserIds);
         Assert.Equal(fixture.Model.Metadata.DecisionThreshold, loaded.Metadata.DecisionThreshold);
+        Assert.Equal(fixture.Model.Metadata.CatalogCentroid, loaded.Metadata.CatalogCentroid);
         var user = fixture.Model.UserIds[0];
         Assert.Equal(fixture.Model.FindUser(user)!.Vector, loaded.FindUser(user)!.Vector);
     }
@@ -57,7 +58,9 @@ public sealed class TwinModelTests(TinyModelFixture fixture) : IClassFixture<Tin
         var embeddings = fixture.Model.EncodeProperties(fixture.Data.Properties.Take(5).ToList());
         var user = fixture.Model.FoldInUser("new", [(embeddings[0], InteractionKind.Deal), (embeddings[1], InteractionKind.View)]);
         Assert.False(user.IsFallback);
-        Assert.True(TwinModel.Affinity(user.Vector, embeddings[0]) > 0.9);
+        Assert.Equal(1.0, Math.Sqrt(user.Vector.Sum(v => (double)v * v)), 5);
+        var affinities = embeddings.Select(e => TwinModel.Affinity(user.Vector, e)).ToArray();
+        Assert.Equal(affinities.Max(), affinities[0]); // the dealt property is the closest
 
         var nobody = fixture.Model.FoldInUser("nobody", []);
         Assert.True(nobody.IsFallback);
@@ -65,6 +68,21 @@ public sealed class TwinModelTests(TinyModelFixture fixture) : IClassFixture<Tin
         Assert.True(score.IsFallback);
         Assert.Equal(0, score.Confidence);
         Assert.NotEmpty(fixture.Model.FallbackRecommendations(null, 5));
+    }
+
+    [Fact]
+    public void Fold_in_is_centred_on_the_training_catalogue()
+    {
+        var catalogue = fixture.Model.EncodeProperties(fixture.Data.Properties);
+        var expected = UserFoldIn.Centroid(catalogue);
+        var centroid = fixture.Model.Metadata.CatalogCentroid;
+        Assert.Equal(PropertyEncoder.EmbeddingSize, centroid.Length);
+        for (var d = 0; d < centroid.Length; d++) Assert.Equal(expected[d], centroid[d], 4);
+
+        var user = fixture.Model.FoldInUser("new", [(catalogue[0], InteractionKind.Like)]);
+        var direction = catalogue[0].Select((v, d) => v - centroid[d]).ToArray();
+        UserFoldIn.Normalize(direction);
+        for (var d = 0; d < direction.Length; d++) Assert.Equal(direction[d], user.Vector[d], 5);
     }
 
     [Fact]

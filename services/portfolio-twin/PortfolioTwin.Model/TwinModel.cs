@@ -32,6 +32,11 @@ public sealed record TwinModelMetadata
     /// <summary>Most popular property ids overall and per segment, for users with no history.</summary>
     public List<string> PopularProperties { get; init; } = [];
     public Dictionary<string, List<string>> PopularBySegment { get; init; } = [];
+    /// <summary>
+    /// Mean embedding of the training catalogue; folding a user in subtracts it (see <see cref="UserFoldIn"/>).
+    /// Empty in models saved before it existed, which fold in uncentred.
+    /// </summary>
+    public float[] CatalogCentroid { get; init; } = [];
 }
 
 /// <summary>
@@ -119,24 +124,22 @@ public sealed class TwinModel : IDisposable
         userIndex.TryGetValue(userId, out var i) ? new UserEmbedding(userId, userVectors[i], userInteractionCounts[i], false) : null;
 
     /// <summary>
-    /// Cold start without retraining: the weighted mean of the embeddings of the properties a user touched
-    /// (deal &gt; outreach &gt; like &gt; view; dislikes subtract). With nothing usable the result is flagged fallback.
+    /// Cold start without retraining: the weighted mean of the centred embeddings of the properties a user touched
+    /// (<see cref="UserFoldIn"/>). With nothing usable the result is flagged fallback.
     /// </summary>
     public UserEmbedding FoldInUser(string? userId, IEnumerable<(float[] PropertyEmbedding, InteractionKind Kind)> interactions, InteractionWeights? weights = null)
     {
         weights ??= new InteractionWeights();
-        var sum = new float[EmbeddingSize];
+        var vector = new float[EmbeddingSize];
         var count = 0;
         foreach (var (embedding, kind) in interactions)
         {
-            var w = weights.Of(kind);
-            for (var d = 0; d < EmbeddingSize; d++) sum[d] += w * embedding[d];
+            UserFoldIn.Accumulate(vector, embedding, Metadata.CatalogCentroid, weights.Of(kind));
             count++;
         }
-        var norm = MathF.Sqrt(sum.Sum(v => v * v));
-        if (count == 0 || norm < 1e-8f) return new UserEmbedding(userId, new float[EmbeddingSize], count, true);
-        for (var d = 0; d < EmbeddingSize; d++) sum[d] /= norm;
-        return new UserEmbedding(userId, sum, count, false);
+        return UserFoldIn.Normalize(vector)
+            ? new UserEmbedding(userId, vector, count, false)
+            : new UserEmbedding(userId, new float[EmbeddingSize], count, true);
     }
 
     /// <summary>Cosine similarity mapped to [0, 1].</summary>

@@ -3,6 +3,19 @@ using Platform.PortfolioTwin.Model.Evaluation;
 
 namespace Platform.PortfolioTwin.Model.Baselines;
 
+/// <summary>Implicit ALS hyperparameters: latent factors, alternating sweeps, L2 regularisation λ and confidence scale α.</summary>
+public sealed record ImplicitAlsSettings(int Factors = 16, int Iterations = 10, double Regularization = 0.1, double Alpha = 10)
+{
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (Factors < 1) throw new ArgumentException($"ALS factors must be at least 1 (got {Factors}).", nameof(Factors));
+        if (Iterations < 1) throw new ArgumentException($"ALS iterations must be at least 1 (got {Iterations}).", nameof(Iterations));
+        if (Regularization <= 0) throw new ArgumentException($"ALS regularisation must be positive (got {Regularization}).", nameof(Regularization));
+        if (Alpha < 0) throw new ArgumentException($"ALS alpha must not be negative (got {Alpha}).", nameof(Alpha));
+    }
+}
+
 /// <summary>
 /// Baseline: one-class matrix factorisation by implicit-feedback ALS (Hu, Koren and Volinsky 2008): preference 1
 /// for touched properties with confidence 1 + α·weight, 0 elsewhere with confidence 1. New users are folded in by
@@ -18,11 +31,13 @@ public sealed class ImplicitAlsRecommender : IUserScorer
     private readonly double[][] itemFactors;
     private readonly double[,] itemGram;
 
-    public ImplicitAlsRecommender(InteractionIndex index, EvaluationSplit split, int factors = 16, int iterations = 10, double regularization = 0.1, double alpha = 10, int seed = 42, InteractionWeights? weights = null)
+    public ImplicitAlsRecommender(InteractionIndex index, EvaluationSplit split, ImplicitAlsSettings? settings = null, int seed = 42, InteractionWeights? weights = null)
     {
-        this.factors = factors;
-        this.regularization = regularization;
-        this.alpha = alpha;
+        settings ??= new ImplicitAlsSettings();
+        settings.Validate();
+        factors = settings.Factors;
+        regularization = settings.Regularization;
+        alpha = settings.Alpha;
         this.weights = weights ?? new InteractionWeights();
         var random = new Random(seed);
         var byUser = split.TrainUsers.Select(u => index.Signals[u].Where(s => s.IsPositive && !split.IsCold[s.Property]).Select(s => (s.Property, this.weights.Of(s.Kind))).ToArray()).ToArray();
@@ -38,7 +53,7 @@ public sealed class ImplicitAlsRecommender : IUserScorer
             if (byItem[i] is null) Array.Clear(itemFactors[i]);
         }
         var itemLists = byItem.Select(l => l?.ToArray() ?? []).ToArray();
-        for (var iteration = 0; iteration < iterations; iteration++)
+        for (var iteration = 0; iteration < settings.Iterations; iteration++)
         {
             var itemGram = Gram(itemFactors);
             Parallel.For(0, userFactors.Length, u => userFactors[u] = Solve(itemGram, itemFactors, byUser[u]));

@@ -19,7 +19,7 @@ public static class TrainTwinCommand
     {
         var defaults = new TwinTrainingOptions();
         var tenant = new Option<string>("--tenant") { Description = "Tenant whose data to train on.", DefaultValueFactory = _ => "demo" };
-        var epochs = new Option<int>("--epochs") { Description = "Maximum epochs (early stopping on validation F1).", DefaultValueFactory = _ => defaults.Epochs };
+        var epochs = new Option<int>("--epochs") { Description = "Maximum epochs (early stopping ends sooner).", DefaultValueFactory = _ => defaults.Epochs };
         var batchSize = new Option<int>("--batch-size") { Description = "Positives per batch; for ~1M interactions on a small CPU use 1024.", DefaultValueFactory = _ => defaults.BatchSize };
         var learningRate = new Option<double>("--learning-rate") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => defaults.Device };
@@ -31,11 +31,12 @@ public static class TrainTwinCommand
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => defaults.Seed };
         var maxSteps = new Option<int?>("--max-steps-per-epoch") { Description = "Cap on optimiser steps per epoch (default: a full pass)." };
         var temperature = new Option<double>("--temperature") { Description = "InfoNCE temperature.", DefaultValueFactory = _ => defaults.Temperature };
+        var stopOn = new Option<EarlyStoppingMetric>("--early-stopping") { Description = "F1 or NdcgAt10: the validation metric that picks the best epoch.", DefaultValueFactory = _ => defaults.EarlyStopping };
         var threads = new Option<int>("--threads") { Description = "Torch intra-op threads (0: library default).", DefaultValueFactory = _ => 0 };
         var connection = new Option<string?>("--connection-string") { Description = $"PostgreSQL connection string (default: env {ConnectionStringVariable})." };
 
         var command = new Command("twin", "Train the Portfolio Twin recommender on a tenant's interactions.");
-        foreach (var option in new Option[] { tenant, epochs, batchSize, learningRate, device, lookback, validationSplit, output, report, seed, maxSteps, temperature, threads, connection })
+        foreach (var option in new Option[] { tenant, epochs, batchSize, learningRate, device, lookback, validationSplit, output, report, seed, maxSteps, temperature, stopOn, threads, connection })
         {
             command.Options.Add(option);
         }
@@ -59,6 +60,7 @@ public static class TrainTwinCommand
                 Seed = result.GetValue(seed),
                 MaxStepsPerEpoch = result.GetValue(maxSteps),
                 Temperature = result.GetValue(temperature),
+                EarlyStopping = result.GetValue(stopOn),
                 Threads = result.GetValue(threads),
             };
             await using var dataSource = NpgsqlDataSource.Create(connectionString);

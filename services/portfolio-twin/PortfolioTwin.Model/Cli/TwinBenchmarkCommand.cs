@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Platform.MarketData.Synthetic;
+using Platform.PortfolioTwin.Model.Baselines;
 using Platform.PortfolioTwin.Model.Data;
 using Platform.PortfolioTwin.Model.Evaluation;
 using Platform.PortfolioTwin.Model.Training;
@@ -16,36 +17,33 @@ public static class TwinBenchmarkCommand
 {
     public static Command Create()
     {
+        // Training defaults are the platform's, so the table shows what a default retraining delivers.
+        var defaults = new TwinTrainingOptions();
         var properties = new Option<int>("--properties") { Description = "Synthetic properties.", DefaultValueFactory = _ => 5_000 };
         var users = new Option<int>("--users") { Description = "Synthetic users.", DefaultValueFactory = _ => 300 };
         var perUser = new Option<int>("--interactions-per-user") { Description = "Average interactions per user.", DefaultValueFactory = _ => 150 };
         var seed = new Option<int>("--seed") { Description = "Seed for data, split and model.", DefaultValueFactory = _ => 42 };
-        var epochs = new Option<int>("--epochs") { Description = "Maximum epochs (early stopping ends sooner).", DefaultValueFactory = _ => 30 };
-        var batchSize = new Option<int>("--batch-size") { Description = "Positives per batch (as many negatives are added).", DefaultValueFactory = _ => 256 };
-        var learningRate = new Option<double>("--learning-rate") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-2 };
+        var epochs = new Option<int>("--epochs") { Description = "Maximum epochs (early stopping ends sooner).", DefaultValueFactory = _ => defaults.Epochs };
+        var batchSize = new Option<int>("--batch-size") { Description = "Positives per batch (as many negatives are added).", DefaultValueFactory = _ => defaults.BatchSize };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         var maxSteps = new Option<int?>("--max-steps-per-epoch") { Description = "Cap on optimiser steps per epoch." };
         var threads = new Option<int>("--threads") { Description = "Torch threads (0: library default; 1 is fastest on a busy machine).", DefaultValueFactory = _ => 1 };
         var coldShare = new Option<double>("--cold-share") { Description = "Share of properties held out as cold-start items.", DefaultValueFactory = _ => 0.1 };
-        var patience = new Option<int>("--patience") { Description = "Epochs without improvement before stopping.", DefaultValueFactory = _ => 6 };
-        var dropout = new Option<double>("--dropout") { Description = "Encoder dropout.", DefaultValueFactory = _ => 0.2 };
-        var temperature = new Option<double>("--temperature") { Description = "InfoNCE temperature.", DefaultValueFactory = _ => 0.07 };
-        var stopOn = new Option<EarlyStoppingMetric>("--early-stopping") { Description = "F1 or NdcgAt10: what picks the best epoch (ranking is what this benchmark measures).", DefaultValueFactory = _ => EarlyStoppingMetric.NdcgAt10 };
+        var patience = new Option<int>("--patience") { Description = "Epochs without improvement before stopping.", DefaultValueFactory = _ => defaults.Patience };
+        var dropout = new Option<double>("--dropout") { Description = "Encoder dropout.", DefaultValueFactory = _ => defaults.Dropout };
+        var temperature = new Option<double>("--temperature") { Description = "InfoNCE temperature.", DefaultValueFactory = _ => defaults.Temperature };
+        var stopOn = new Option<EarlyStoppingMetric>("--early-stopping") { Description = "F1 or NdcgAt10: what picks the best epoch.", DefaultValueFactory = _ => defaults.EarlyStopping };
+        var alsDefaults = new ImplicitAlsSettings();
+        var alsFactors = new Option<int>("--als-factors") { Description = "Implicit ALS latent factors.", DefaultValueFactory = _ => alsDefaults.Factors };
+        var alsRegularization = new Option<double>("--als-regularization") { Description = "Implicit ALS L2 regularisation.", DefaultValueFactory = _ => alsDefaults.Regularization };
+        var alsAlpha = new Option<double>("--als-alpha") { Description = "Implicit ALS confidence scale (1 + alpha x weight).", DefaultValueFactory = _ => alsDefaults.Alpha };
         var report = new Option<FileInfo?>("--report") { Description = "Write the comparison as JSON here." };
 
         var command = new Command("twin-baselines", "Compare the Portfolio Twin with most-popular, item-kNN and implicit ALS on a synthetic market.");
-        foreach (var option in new Option[] { properties, users, perUser, seed, epochs, batchSize, learningRate, maxSteps, threads, coldShare, patience, dropout, temperature, stopOn, report }) command.Options.Add(option);
+        foreach (var option in new Option[] { properties, users, perUser, seed, epochs, batchSize, learningRate, maxSteps, threads, coldShare, patience, dropout, temperature, stopOn, alsFactors, alsRegularization, alsAlpha, report }) command.Options.Add(option);
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             var console = Console.Out;
-            var generator = new SyntheticMarketGenerator(new SyntheticMarketOptions
-            {
-                Properties = result.GetValue(properties),
-                Users = result.GetValue(users),
-                InteractionsPerUser = result.GetValue(perUser),
-                Seed = result.GetValue(seed),
-            });
-            var data = new TwinDataset(generator.Properties, [.. generator.Users.Select(u => u.User)], [.. generator.Interactions()]);
-            await console.WriteLineAsync($"market: {data.Properties.Count:N0} properties, {data.Users.Count:N0} users, {data.Interactions.Count:N0} interactions");
             var options = new TwinTrainingOptions
             {
                 Epochs = result.GetValue(epochs),
@@ -59,8 +57,28 @@ public static class TwinBenchmarkCommand
                 EarlyStopping = result.GetValue(stopOn),
                 Temperature = result.GetValue(temperature),
             };
-            var comparison = BaselineComparison.Run(data, options, result.GetValue(coldShare), new SynchronousProgress(TrainTwinCommand.PrintEpoch), cancellationToken);
-            await console.WriteLineAsync($"held-out users: {comparison.HeldOutUsers}, cold-start items: {comparison.ColdItems}, encode {comparison.Properties:N0} properties: {comparison.EncodeSeconds:F2} s");
+            var als = alsDefaults with { Factors = result.GetValue(alsFactors), Regularization = result.GetValue(alsRegularization), Alpha = result.GetValue(alsAlpha) };
+            try
+            {
+                options.Validate();
+                als.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                await Console.Error.WriteLineAsync($"error: {ex.Message}");
+                return 1;
+            }
+            var generator = new SyntheticMarketGenerator(new SyntheticMarketOptions
+            {
+                Properties = result.GetValue(properties),
+                Users = result.GetValue(users),
+                InteractionsPerUser = result.GetValue(perUser),
+                Seed = result.GetValue(seed),
+            });
+            var data = new TwinDataset(generator.Properties, [.. generator.Users.Select(u => u.User)], [.. generator.Interactions()]);
+            await console.WriteLineAsync($"market: {data.Properties.Count:N0} properties, {data.Users.Count:N0} users, {data.Interactions.Count:N0} interactions");
+            var comparison = BaselineComparison.Run(data, options, result.GetValue(coldShare), als, new SynchronousProgress(TrainTwinCommand.PrintEpoch), cancellationToken);
+            await console.WriteLineAsync($"held-out test users: {comparison.TestUsers}, cold-start items: {comparison.ColdItems}, encode {comparison.Properties:N0} properties: {comparison.EncodeSeconds:F2} s");
             await console.WriteLineAsync($"twin validation: F1 {comparison.TwinReport.F1:F3}, accuracy {comparison.TwinReport.Accuracy:F3}, AUC {comparison.TwinReport.Auc:F3}, epochs {comparison.TwinReport.EpochsRun}");
             await console.WriteLineAsync("| method | warm Recall@10 | warm NDCG@10 | cold Recall@10 | cold NDCG@10 | fit s |");
             await console.WriteLineAsync("| --- | --- | --- | --- | --- | --- |");

@@ -8,16 +8,19 @@ namespace Platform.PortfolioTwin.Model.Evaluation;
 /// <summary>One method's held-out-user ranking quality on warm items and on cold-start items.</summary>
 public sealed record BaselineRow(string Method, double WarmRecallAt10, double WarmNdcgAt10, double ColdRecallAt10, double ColdNdcgAt10, double FitSeconds);
 
-public sealed record BaselineComparisonResult(IReadOnlyList<BaselineRow> Rows, TwinReport TwinReport, double EncodeSeconds, int Properties, int Users, int Interactions, int HeldOutUsers, int ColdItems);
+public sealed record BaselineComparisonResult(IReadOnlyList<BaselineRow> Rows, TwinReport TwinReport, double EncodeSeconds, int Properties, int Users, int Interactions, int TestUsers, int ColdItems);
 
 /// <summary>
 /// Trains the twin and the baselines (most-popular, item-kNN, implicit ALS) on the same split: 20 % of users held
 /// out (folded in from their first interactions), 10 % of properties held out as cold-start items that nobody
-/// touched in training. Ranking is over all candidates: warm = every non-cold property, cold = cold items only.
+/// touched in training. Every method is scored on the held-out test users (the half the twin's training never used
+/// to choose anything). Ranking is over all candidates: warm = every non-cold property, cold = cold items only.
 /// </summary>
 public static class BaselineComparison
 {
-    public static BaselineComparisonResult Run(TwinDataset data, TwinTrainingOptions options, double coldItemShare = 0.1, IProgress<EpochRecord>? progress = null, CancellationToken cancellationToken = default)
+    public const string UncentredTwin = "portfolio-twin, uncentred fold-in";
+
+    public static BaselineComparisonResult Run(TwinDataset data, TwinTrainingOptions options, double coldItemShare = 0.1, ImplicitAlsSettings? als = null, IProgress<EpochRecord>? progress = null, CancellationToken cancellationToken = default)
     {
         var index = new InteractionIndex(data);
         var split = EvaluationSplit.Create(index, options.ValidationSplit, options.Seed, coldItemShare);
@@ -31,7 +34,12 @@ public static class BaselineComparison
         var embeddings = model.EncodeProperties(data.Properties, data.EstimatedValues);
         var encodeSeconds = clock.Elapsed.TotalSeconds;
 
-        var rows = new List<BaselineRow> { Evaluate(new TwinScorer(embeddings, options.Weights), twinSeconds) };
+        var rows = new List<BaselineRow>
+        {
+            Evaluate(new TwinScorer(embeddings, model.Metadata.CatalogCentroid, options.Weights), twinSeconds),
+            // Ablation: the same model with users folded in from raw (uncentred) embeddings.
+            Evaluate(new TwinScorer(embeddings, [], options.Weights, UncentredTwin), twinSeconds),
+        };
         clock.Restart();
         var popular = new MostPopularRecommender(index, split);
         rows.Add(Evaluate(popular, clock.Elapsed.TotalSeconds));
@@ -39,16 +47,16 @@ public static class BaselineComparison
         var knn = new ItemKnnRecommender(index, split, options.Weights);
         rows.Add(Evaluate(knn, clock.Elapsed.TotalSeconds));
         clock.Restart();
-        var als = new ImplicitAlsRecommender(index, split, seed: options.Seed, weights: options.Weights);
-        rows.Add(Evaluate(als, clock.Elapsed.TotalSeconds));
+        var factorisation = new ImplicitAlsRecommender(index, split, als, options.Seed, options.Weights);
+        rows.Add(Evaluate(factorisation, clock.Elapsed.TotalSeconds));
 
-        return new BaselineComparisonResult(rows, twin.Report, encodeSeconds, data.Properties.Count, index.UserIds.Length, data.Interactions.Count, split.HeldOut.Length, split.IsCold.Count(c => c));
+        return new BaselineComparisonResult(rows, twin.Report, encodeSeconds, data.Properties.Count, index.UserIds.Length, data.Interactions.Count, split.TestUsers.Length, split.IsCold.Count(c => c));
 
         BaselineRow Evaluate(IUserScorer scorer, double fitSeconds)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var warm = TwinEvaluator.Ranking(scorer, index, split.HeldOut, p => !split.IsCold[p]);
-            var cold = TwinEvaluator.Ranking(scorer, index, split.HeldOut, p => split.IsCold[p]);
+            var warm = TwinEvaluator.Ranking(scorer, index, split.TestUsers, p => !split.IsCold[p]);
+            var cold = TwinEvaluator.Ranking(scorer, index, split.TestUsers, p => split.IsCold[p]);
             return new BaselineRow(scorer.Name, warm.RecallAtK[10], warm.NdcgAtK[10], cold.RecallAtK[10], cold.NdcgAtK[10], fitSeconds);
         }
     }

@@ -17,10 +17,16 @@ public sealed class EvaluationSplit
         TrainUsers = trainUsers;
         HeldOut = heldOut;
         IsCold = isCold;
+        SelectionUsers = [.. heldOut.Where((_, i) => i % 2 == 0)];
+        TestUsers = heldOut.Length > 1 ? [.. heldOut.Where((_, i) => i % 2 == 1)] : SelectionUsers;
     }
 
     public int[] TrainUsers { get; }
     public HeldOutUser[] HeldOut { get; }
+    /// <summary>Half of the held-out users: they pick the decision threshold and the best epoch.</summary>
+    public HeldOutUser[] SelectionUsers { get; }
+    /// <summary>The other half, never used for a choice: reported metrics and baseline comparisons come from them.</summary>
+    public HeldOutUser[] TestUsers { get; }
     /// <summary>Per property: true when it is a cold-start item (no interactions in training).</summary>
     public bool[] IsCold { get; }
 

