@@ -106,6 +106,8 @@ public sealed partial class RunFileTests
     [Fact]
     public void Every_app_has_a_Dockerfile_that_builds_and_runs_it()
     {
+        var appPorts = List(Load("dapr.yaml"), "apps").Cast<Dictionary<object, object>>()
+            .ToDictionary(a => Scalar(a, "appID"), a => Scalar(a, "appPort"));
         foreach (var (appId, folder) in Apps)
         {
             var dockerfile = Path.Combine(RepoRoot, folder, "Dockerfile");
@@ -115,7 +117,7 @@ public sealed partial class RunFileTests
             Assert.Contains($"{folder}/{project}", text);
             var assembly = AssemblyNameRegex().Match(File.ReadAllText(Path.Combine(RepoRoot, folder, project))).Groups[1].Value;
             Assert.Contains($"\"{assembly}.dll\"", text);
-            Assert.Contains("EXPOSE 8080", text);
+            Assert.Contains($"EXPOSE {appPorts[appId]}", text);
         }
     }
 
