@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine with the .NET 10 SDK lacks to build, run and test the platform:
-# PostgreSQL server binaries (the platform starts its own throwaway or project-local cluster from them).
+# PostgreSQL server binaries (the platform starts its own throwaway or project-local cluster from them), and kubectl where
+# apt offers it (tests/Deploy.Tests renders the Kubernetes overlays with `kubectl kustomize`; without it they are skipped).
 set -euo pipefail
 
 have_postgres() {
@@ -18,4 +19,25 @@ if ! have_postgres; then
     [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq postgresql >/dev/null
+fi
+
+if ! command -v kubectl >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq || true
+    # The Kubernetes apt repository's `kubectl`, else the distribution's `kubernetes-client`.
+    package=""
+    for candidate in kubectl kubernetes-client; do
+        if apt-cache policy "$candidate" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+            package=$candidate
+            break
+        fi
+    done
+    if [ -n "$package" ]; then
+        echo "setup: installing kubectl (apt-get install $package)..."
+        DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$package" >/dev/null \
+            || echo "setup: could not install $package; the Kubernetes manifest tests will be skipped." >&2
+    else
+        echo "setup: apt offers no kubectl; the Kubernetes manifest tests will be skipped." >&2
+    fi
 fi
