@@ -54,7 +54,7 @@ public sealed class CommandTests : IDisposable
         Assert.InRange(json.RootElement.GetProperty("MdAPE").GetDouble(), 5, 25);
         var segment = json.RootElement.GetProperty("segments")[0];
         foreach (var key in new[] { "segment", "n", "MdAPE", "WAPE", "AE_p90", "status" }) Assert.True(segment.TryGetProperty(key, out _), key);
-        Assert.Contains("phase", error.Replace("fit trees", "phase")); // progress lines went to stderr
+        Assert.Contains("phase", error.Replace("final: fit", "phase")); // progress lines went to stderr
         foreach (var file in new[] { "model.zip", "report.md", "predicted_vs_actual.png", "residuals_vs_predicted.png", "residual_distribution.png", "feature_importance.png" })
             Assert.True(File.Exists(Path.Combine(_dir, "out", file)), file);
     }

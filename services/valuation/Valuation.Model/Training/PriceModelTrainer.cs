@@ -171,17 +171,19 @@ public static class PriceModelTrainer
         var difficulty = TreeModelFitter.Fit(extended, labels, difficultyParameters, PriceTrainerKind.LightGbm, options.Seed, options.Threads, contributions: false).Ensemble;
         double floor = 0.25 * meanAbs;
         double level = options.IntervalLevel;
-        // The share of the difficulty model in the scale: the one giving the narrowest intervals at the target coverage.
+        // The share of the difficulty model in the scale, chosen by the interval score (width plus 2/α times each miss,
+        // in log space): a proper score, so it rewards intervals that cover hard and easy estimates alike rather than
+        // the narrowest average width, which would give up on the hard ones.
         double shrink = 0;
         if (options.AdaptiveIntervals)
         {
-            double bestWidth = double.MaxValue;
+            double bestScore = double.MaxValue, alpha = 1 - level;
             foreach (double candidate in new[] { 0, 0.25, 0.5, 0.75, 1 })
             {
                 var sigma = predictedError.Select(d => candidate * Math.Max(d, floor) + (1 - candidate) * meanAbs).ToArray();
                 double q = Quantile(residual.Select((r, i) => r / sigma[i]).ToArray(), level, conservative: false);
-                double width = sigma.Average(s => 2 * Math.Sinh(q * s));
-                if (width < bestWidth - 1e-9) { bestWidth = width; shrink = candidate; }
+                double score = residual.Select((r, i) => 2 * q * sigma[i] + 2 / alpha * Math.Max(0, r - q * sigma[i])).Average();
+                if (score < bestScore - 1e-12) { bestScore = score; shrink = candidate; }
             }
         }
         var interval = new AdaptiveInterval { Difficulty = difficulty, Shrink = shrink, MeanAbsError = meanAbs, Floor = floor, Scale = 0 };
