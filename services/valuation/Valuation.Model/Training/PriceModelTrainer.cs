@@ -70,13 +70,16 @@ public static class PriceModelTrainer
         double ridgePenalty = 0;
         if (options.Ensemble)
         {
-            Report("blend: FastTree out of fold", sx.Length);
-            var ft = HyperparameterSearch.Evaluate(-1, chosen with { Iterations = Math.Min(2 * chosen.Iterations, large ? 400 : 2000) },
-                PriceTrainerKind.FastTree, sx, sy, fold, folds, options.Seed, options.Threads, null, cancellationToken)!.Value;
-            fastTree = ft.Trial.Parameters;
-            names.Add("FastTree");
-            oof.Add(ft.OutOfFold);
-            parameters.Add(fastTree.Describe());
+            if (features.Length < options.LargeDataRows)
+            {
+                Report("blend: FastTree out of fold", sx.Length);
+                var ft = HyperparameterSearch.Evaluate(-1, chosen with { Iterations = Math.Min(3 * chosen.Iterations / 2, 1500) },
+                    PriceTrainerKind.FastTree, sx, sy, fold, folds, options.Seed, options.Threads, options.SearchParallelism, null, cancellationToken)!.Value;
+                fastTree = ft.Trial.Parameters;
+                names.Add("FastTree");
+                oof.Add(ft.OutOfFold);
+                parameters.Add(fastTree.Describe());
+            }
 
             Report("blend: ridge out of fold", sx.Length);
             ridgeLayout = RidgeFitter.Choose(sx, encoder.SlotNames);
@@ -118,14 +121,14 @@ public static class PriceModelTrainer
         cancellationToken.ThrowIfCancellationRequested();
 
         // Final members on all fitting rows.
-        Report("final: fit LightGBM", fitRows.Count);
+        Report("final: fit LightGBM trees", fitRows.Count);
         var lightGbm = TreeModelFitter.Fit(features, y, chosen, PriceTrainerKind.LightGbm, options.Seed, options.Threads, saveMlNet: true);
         var members = new List<BlendMember>();
         for (int k = 0; k < names.Count; k++)
         {
             if (weights[k] <= 0) continue;
             cancellationToken.ThrowIfCancellationRequested();
-            Report($"final: fit {names[k]}", fitRows.Count);
+            if (names[k] != "LightGbm") Report($"final: fit {names[k]}", fitRows.Count);
             members.Add(names[k] switch
             {
                 "LightGbm" => new BlendMember { Name = names[k], Weight = weights[k], Trees = lightGbm.Ensemble },
@@ -161,13 +164,13 @@ public static class PriceModelTrainer
         };
         var labels = residual.Select(r => (float)r).ToArray();
         var predictedError = new double[sx.Length];
-        for (int f = 0; f < folds; f++)
+        Parallel.For(0, folds, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.SearchParallelism) }, f =>
         {
             var train = Enumerable.Range(0, sx.Length).Where(i => fold[i] != f).ToArray();
             var d = TreeModelFitter.Fit([.. train.Select(i => extended[i])], [.. train.Select(i => labels[i])], difficultyParameters,
                 PriceTrainerKind.LightGbm, options.Seed, options.Threads, contributions: false).Ensemble;
             for (int i = 0; i < sx.Length; i++) if (fold[i] == f) predictedError[i] = d.Predict(extended[i]);
-        }
+        });
         var difficulty = TreeModelFitter.Fit(extended, labels, difficultyParameters, PriceTrainerKind.LightGbm, options.Seed, options.Threads, contributions: false).Ensemble;
         double floor = 0.25 * meanAbs;
         double level = options.IntervalLevel;

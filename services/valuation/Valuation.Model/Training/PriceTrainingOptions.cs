@@ -51,7 +51,12 @@ public sealed record PriceTrainingOptions
     public int TuneFolds { get; init; } = 5;
     /// <summary>Most sales the search, blend and interval models learn from (a seeded sample of larger training sets).</summary>
     public int SearchMaxRows { get; init; } = 20_000;
-    /// <summary>Consider a blend of LightGBM, FastTree and a ridge model; it is kept only when it beats the best single model out of fold.</summary>
+    /// <summary>Fold models fitted at once during the search (each with <see cref="Threads"/> threads).</summary>
+    public int SearchParallelism { get; init; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Consider a blend of LightGBM, FastTree and a ridge model; it is kept only when it beats the best single model out of
+    /// fold. FastTree joins only below <see cref="LargeDataRows"/>: above, it would double training and prediction cost.
+    /// </summary>
     public bool Ensemble { get; init; } = true;
     /// <summary>Width of the intervals follows a model of each estimate's absolute log error (normalised split conformal).</summary>
     public bool AdaptiveIntervals { get; init; } = true;
