@@ -11,7 +11,12 @@ public class HyperparameterSearchTests
 
     private static PriceTrainingOptions Tuned => new()
     {
-        Seed = 4, Iterations = 120, LearningRate = 0.08, TuneSeconds = 120, TuneMaxTrials = 3, Ensemble = false,
+        Seed = 4,
+        Iterations = 120,
+        LearningRate = 0.08,
+        TuneSeconds = 120,
+        TuneMaxTrials = 3,
+        Ensemble = false,
     };
 
     [Fact]
@@ -64,7 +69,12 @@ public class HyperparameterSearchTests
     {
         var flat = Train.Take(50).Select(r => new Model.Data.SaleRecord
         {
-            Price = 1000, Numeric = r.Numeric, Categorical = r.Categorical, Latitude = r.Latitude, Longitude = r.Longitude, UsableArea = r.UsableArea,
+            Price = 1000,
+            Numeric = r.Numeric,
+            Categorical = r.Categorical,
+            Latitude = r.Latitude,
+            Longitude = r.Longitude,
+            UsableArea = r.UsableArea,
         }).ToList();
         Assert.Contains("constant", Assert.Throws<ArgumentException>(() => PriceModelTrainer.Train(flat, SyntheticSales.Schema)).Message);
         Assert.Contains("5-fold", Assert.Throws<ArgumentException>(() => PriceModelTrainer.Train(Train.Take(15).ToList(), SyntheticSales.Schema)).Message);

@@ -91,15 +91,15 @@ public sealed record PriceReport(
     /// <summary>The <c>tuning</c> and <c>ensemble</c> sections for one training summary.</summary>
     public static JsonObject TrainingJson(PriceTrainingSummary t)
     {
-            var tuning = new JsonObject
-            {
-                ["budget_seconds"] = t.TuneSeconds,
-                ["search_seconds"] = t.SearchSeconds,
-                ["rows"] = t.SearchRows,
-                ["folds"] = t.SearchFolds,
-                ["stopped_by_budget"] = t.StoppedByBudget,
-                ["chosen"] = Map(t.Chosen.Describe()),
-                ["trials"] = new JsonArray([.. t.Trials.Select(x => (JsonNode)new JsonObject
+        var tuning = new JsonObject
+        {
+            ["budget_seconds"] = t.TuneSeconds,
+            ["search_seconds"] = t.SearchSeconds,
+            ["rows"] = t.SearchRows,
+            ["folds"] = t.SearchFolds,
+            ["stopped_by_budget"] = t.StoppedByBudget,
+            ["chosen"] = Map(t.Chosen.Describe()),
+            ["trials"] = new JsonArray([.. t.Trials.Select(x => (JsonNode)new JsonObject
                 {
                     ["trial"] = x.Index,
                     ["cv_mean_abs_log_error"] = Round(x.CvMeanAbsLogError, 6),
@@ -108,18 +108,18 @@ public sealed record PriceReport(
                     ["seconds"] = Round(x.Seconds, 3),
                     ["parameters"] = Map(x.Parameters.Describe()),
                 })]),
-            };
-            var ensemble = new JsonObject
-            {
-                ["kept"] = t.BlendKept,
-                ["members"] = new JsonArray([.. t.Members.Select(m => (JsonNode)Member(m))]),
-                ["blend_cv"] = t.Blend is { } b ? Member(b) : null,
-                ["interval_method"] = t.IntervalMethod,
-                ["interval_shrink"] = t.IntervalShrink,
-                ["calibration"] = t.CalibrationSource,
-                ["calibration_rows"] = t.CalibrationRows,
-            };
-                return new JsonObject { ["tuning"] = tuning, ["ensemble"] = ensemble };
+        };
+        var ensemble = new JsonObject
+        {
+            ["kept"] = t.BlendKept,
+            ["members"] = new JsonArray([.. t.Members.Select(m => (JsonNode)Member(m))]),
+            ["blend_cv"] = t.Blend is { } b ? Member(b) : null,
+            ["interval_method"] = t.IntervalMethod,
+            ["interval_shrink"] = t.IntervalShrink,
+            ["calibration"] = t.CalibrationSource,
+            ["calibration_rows"] = t.CalibrationRows,
+        };
+        return new JsonObject { ["tuning"] = tuning, ["ensemble"] = ensemble };
     }
 
     private static JsonObject Ratio(RatioStatistics r, string? segment = null)

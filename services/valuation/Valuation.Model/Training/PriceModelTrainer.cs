@@ -134,12 +134,14 @@ public static class PriceModelTrainer
                 "LightGbm" => new BlendMember { Name = names[k], Weight = weights[k], Trees = lightGbm.Ensemble },
                 "FastTree" => new BlendMember
                 {
-                    Name = names[k], Weight = weights[k],
+                    Name = names[k],
+                    Weight = weights[k],
                     Trees = TreeModelFitter.Fit(features, y, fastTree!, PriceTrainerKind.FastTree, options.Seed, options.Threads).Ensemble,
                 },
                 _ => new BlendMember
                 {
-                    Name = names[k], Weight = weights[k],
+                    Name = names[k],
+                    Weight = weights[k],
                     Linear = RidgeFitter.Fit(features, y, [.. Enumerable.Range(0, features.Length)], ridgeLayout!, [ridgePenalty])[0],
                 },
             });
@@ -159,8 +161,13 @@ public static class PriceModelTrainer
         double meanAbs = residual.Average();
         var difficultyParameters = new BoostingParameters
         {
-            Iterations = 100, Leaves = 7, MinRowsPerLeaf = Math.Max(20, sx.Length / 25), LearningRate = 0.05,
-            FeatureFraction = 0.8, SubsampleFraction = 0.8, L2 = 10,
+            Iterations = 100,
+            Leaves = 7,
+            MinRowsPerLeaf = Math.Max(20, sx.Length / 25),
+            LearningRate = 0.05,
+            FeatureFraction = 0.8,
+            SubsampleFraction = 0.8,
+            L2 = 10,
         };
         var labels = residual.Select(r => (float)r).ToArray();
         var predictedError = new double[sx.Length];

@@ -99,8 +99,14 @@ internal static class RidgeFitter
             }
             models[m] = new LinearModel
             {
-                Intercept = intercept, Slots = layout.Slots, Log = layout.Log, Coefficients = coefficients,
-                Means = mean, Low = low, High = high, Lambda = penalties[m],
+                Intercept = intercept,
+                Slots = layout.Slots,
+                Log = layout.Log,
+                Coefficients = coefficients,
+                Means = mean,
+                Low = low,
+                High = high,
+                Lambda = penalties[m],
             };
         }
         return models;
