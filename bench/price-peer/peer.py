@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""The standard peer for the price model: scikit-learn HistGradientBoostingRegressor on log1p(price),
-categoricals as ordinal codes, evaluated on the fold assignment our `train cv --folds-out` wrote.
+"""The standard peers for the price model, as a new user would run them: scikit-learn HistGradientBoostingRegressor
+and XGBoost's XGBRegressor, both with their default settings on log1p(price), categoricals as ordinal codes, the
+schema's numeric columns and latitude/longitude (columns the schema excludes are never read), evaluated on the fold
+assignment our `train cv --folds-out` wrote.
 
-usage: peer.py DATA.csv SCHEMA.json FOLDS.csv [SEED]   (prints one JSON object with pooled metrics)
+usage: peer.py DATA.csv SCHEMA.json FOLDS.csv [SEED]
+prints one JSON object: {"hgb": {pooled metrics}, "xgb": {pooled metrics}}
 """
 import csv
 import json
@@ -10,6 +13,7 @@ import sys
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingRegressor
+from xgboost import XGBRegressor
 
 
 def number(text):
@@ -41,15 +45,23 @@ def main():
     X = np.array(columns).T
     y = np.array([number(r[schema["target"]]) for r in rows])
 
+    peers = {
+        "hgb": lambda: HistGradientBoostingRegressor(random_state=seed),
+        "xgb": lambda: XGBRegressor(random_state=seed, n_jobs=1),
+    }
+    print(json.dumps({name: score(make, X, y, fold) for name, make in peers.items()}))
+
+
+def score(make, X, y, fold):
     predicted = np.zeros_like(y)
     for f in sorted(set(fold)):
         train, test = fold != f, fold == f
-        model = HistGradientBoostingRegressor(random_state=seed)
+        model = make()
         model.fit(X[train], np.log1p(y[train]))
         predicted[test] = np.expm1(model.predict(X[test]))
 
     ape = np.abs(predicted - y) / y * 100
-    print(json.dumps({
+    return {
         "n": int(len(y)),
         "folds": int(len(set(fold))),
         "MdAPE": float(np.median(ape)),
@@ -57,7 +69,7 @@ def main():
         "PPE10": float(np.mean(ape <= 10) * 100),
         "PPE20": float(np.mean(ape <= 20) * 100),
         "RMSLE": float(np.sqrt(np.mean((np.log1p(predicted) - np.log1p(y)) ** 2))),
-    }))
+    }
 
 
 if __name__ == "__main__":

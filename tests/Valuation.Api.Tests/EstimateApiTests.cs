@@ -181,7 +181,10 @@ public sealed class EstimateApiTests(ChampionFixture fixture) : IClassFixture<Ch
         Assert.Equal(fixture.Champion.Metrics.Count, metrics.GetProperty("metrics").EnumerateObject().Count());
         Assert.Equal(HttpStatusCode.OK, summary.StatusCode);
         Assert.Equal("text/markdown", summary.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("MdAPE", await summary.Content.ReadAsStringAsync());
+        var markdown = await summary.Content.ReadAsStringAsync();
+        Assert.Contains("MdAPE", markdown);
+        foreach (var part in new[] { "## Ratio study (IAAO)", "median ratio | COD | PRD | PRB", "## Prediction intervals", "## Tuning and blend" })
+            Assert.Contains(part, markdown);
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/ready")).StatusCode);
     }
 }

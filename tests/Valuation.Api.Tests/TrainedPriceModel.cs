@@ -1,9 +1,8 @@
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using Platform.Valuation.Model;
 using Platform.Valuation.Model.Data;
 using Platform.Valuation.Model.Evaluation;
+using Platform.Valuation.Model.Reporting;
 using Platform.Valuation.Model.Training;
 
 namespace Platform.Valuation.Api.Tests;
@@ -44,13 +43,16 @@ public sealed record TrainedPriceModel(byte[] ModelFile, IReadOnlyDictionary<str
             ["RMSLE"] = metrics.RMSLE,
             ["n_test"] = metrics.Count,
         };
-        var report = new StringBuilder("# Price model quality\n\n| metric | value |\n| --- | --- |\n");
-        foreach (var (name, value) in values)
-        {
-            report.Append(CultureInfo.InvariantCulture, $"| {name} | {value:F2} |\n");
-        }
+        // The report as the training pipeline registers it: metrics, segments, ratio study, intervals, tuning and blend.
+        var estimates = test.Select(model.PredictPrice).ToArray();
+        var actual = test.Select(s => s.Price).ToArray();
+        var segments = test.Select(s => s.Segment).ToArray();
+        var intervals = IntervalStudyCalculator.Compute("adaptive", model.IntervalLevel, actual, predicted,
+            [.. estimates.Select(e => e.Low)], [.. estimates.Select(e => e.High)], segments);
+        var report = ReportWriter.Markdown(new PriceReport(MetricsCalculator.Summarise(actual, predicted, segments), train.Length, test.Length,
+            model.IntervalLevel, intervals.Overall.Coverage, model.Trainer, 0, schema.ToJson(), model.FeatureImportance, intervals, model.Training), []);
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(SacramentoData.CsvPath)));
-        return new TrainedPriceModel(file.ToArray(), values, report.ToString(), hash);
+        return new TrainedPriceModel(file.ToArray(), values, report, hash);
     }
 }

@@ -24,18 +24,37 @@ public sealed class CommandTests : IDisposable
         var (code, error) = await Run(TrainPriceCommand.Create(),
             "--data", SyntheticSales.SharedDataset("windsor_houseprices.csv"),
             "--schema", SyntheticSales.SchemaFile("windsor_houseprices.schema.json"),
-            "--test-fraction", "0.2", "--seed", "5", "--report", report, "--out", Path.Combine(_dir, "out"));
+            "--test-fraction", "0.2", "--seed", "5", "--report", report, "--out", Path.Combine(_dir, "out"),
+            "--tune-seconds", "20", "--tune-trials", "2");
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(File.ReadAllText(report));
+        // The original contract's keys come first, unchanged and in order; the sections added later follow.
         Assert.Equal(
             ["MdAPE", "MAPE", "WAPE", "MAE", "RMSE", "AE_p90", "PPE10", "PPE20", "RMSLE", "n_train", "n_test",
-             "interval_level", "interval_coverage", "trainer", "train_seconds", "segments"],
+             "interval_level", "interval_coverage", "trainer", "train_seconds", "segments",
+             "ratio_study", "intervals", "tuning", "ensemble"],
             json.RootElement.EnumerateObject().Select(p => p.Name).ToArray());
+        var ratios = json.RootElement.GetProperty("ratio_study");
+        foreach (var key in new[] { "median_ratio", "COD", "PRD", "PRB", "flags" }) Assert.True(ratios.GetProperty("overall").TryGetProperty(key, out _), key);
+        Assert.NotEmpty(ratios.GetProperty("segments").EnumerateArray());
+        var intervals = json.RootElement.GetProperty("intervals");
+        Assert.Equal("adaptive", intervals.GetProperty("method").GetString());
+        Assert.True(intervals.GetProperty("overall").GetProperty("mean_relative_width").GetDouble() > 0);
+        Assert.True(intervals.TryGetProperty("flat_at_equal_coverage", out _));
+        Assert.NotEmpty(intervals.GetProperty("segments").EnumerateArray());
+        var tuning = json.RootElement.GetProperty("tuning");
+        Assert.Equal(2, tuning.GetProperty("trials").GetArrayLength());
+        Assert.True(tuning.GetProperty("chosen").GetProperty("leaves").GetDouble() >= 2);
+        var members = json.RootElement.GetProperty("ensemble").GetProperty("members").EnumerateArray().ToList();
+        Assert.Equal(["LightGbm", "FastTree", "Ridge"], members.Select(m => m.GetProperty("name").GetString()));
+        Assert.Equal(1, members.Sum(m => m.GetProperty("weight").GetDouble()), 6);
+        var markdown = File.ReadAllText(Path.Combine(_dir, "out", "report.md"));
+        foreach (var heading in new[] { "## Ratio study (IAAO)", "## Prediction intervals", "## Tuning and blend" }) Assert.Contains(heading, markdown);
         Assert.Equal(109, json.RootElement.GetProperty("n_test").GetInt32());
         Assert.InRange(json.RootElement.GetProperty("MdAPE").GetDouble(), 5, 25);
         var segment = json.RootElement.GetProperty("segments")[0];
         foreach (var key in new[] { "segment", "n", "MdAPE", "WAPE", "AE_p90", "status" }) Assert.True(segment.TryGetProperty(key, out _), key);
-        Assert.Contains("phase", error.Replace("fit trees", "phase")); // progress lines went to stderr
+        Assert.Contains("phase", error.Replace("final: fit", "phase")); // progress lines went to stderr
         foreach (var file in new[] { "model.zip", "report.md", "predicted_vs_actual.png", "residuals_vs_predicted.png", "residual_distribution.png", "feature_importance.png" })
             Assert.True(File.Exists(Path.Combine(_dir, "out", file)), file);
     }
@@ -82,7 +101,7 @@ public sealed class CommandTests : IDisposable
         var (code, error) = await Run(CrossValidateCommand.Create(),
             "--data", SyntheticSales.SharedDataset("windsor_houseprices.csv"),
             "--schema", SyntheticSales.SchemaFile("windsor_houseprices.schema.json"),
-            "--folds", "3", "--seed", "1", "--folds-out", _dir);
+            "--folds", "3", "--seed", "1", "--folds-out", _dir, "--no-tune");
         Assert.True(code == 0, error);
         var lines = File.ReadAllLines(Path.Combine(_dir, "folds.csv"));
         Assert.Equal("line,fold", lines[0]);
@@ -90,6 +109,50 @@ public sealed class CommandTests : IDisposable
         Assert.Equal(3, lines.Skip(1).Select(l => l.Split(',')[1]).Distinct().Count());
         using var cv = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "cv.json")));
         Assert.InRange(cv.RootElement.GetProperty("MdAPE").GetDouble(), 5, 25);
+        Assert.InRange(cv.RootElement.GetProperty("intervals").GetProperty("overall").GetProperty("coverage").GetDouble(), 70, 90);
+        Assert.Equal(3, cv.RootElement.GetProperty("fold_models").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    public async Task A_tuning_budget_that_is_not_positive_is_refused_naming_the_option(string budget)
+    {
+        var (code, error) = await Run(TrainPriceCommand.Create(),
+            "--data", SyntheticSales.SharedDataset("windsor_houseprices.csv"),
+            "--schema", SyntheticSales.SchemaFile("windsor_houseprices.schema.json"),
+            "--report", Path.Combine(_dir, "r.json"), "--tune-seconds", budget);
+        Assert.Equal(2, code);
+        Assert.Contains("--tune-seconds", error);
+        Assert.DoesNotContain("encode features", error); // refused before any training started
+    }
+
+    [Fact]
+    public async Task A_constant_target_is_refused_naming_the_file_and_column()
+    {
+        var csv = Path.Combine(_dir, "flat.csv");
+        File.WriteAllLines(csv, ["\"price\",\"lotsize\"", .. Enumerable.Range(0, 60).Select(i => $"100000,{4000 + 10 * i}")]);
+        var schema = Path.Combine(_dir, "s.json");
+        File.WriteAllText(schema, """{ "target": "price", "numeric": ["lotsize"] }""");
+        var (code, error) = await Run(TrainPriceCommand.Create(), "--data", csv, "--schema", schema, "--report", Path.Combine(_dir, "r.json"));
+        Assert.Equal(2, code);
+        Assert.Contains("flat.csv", error);
+        Assert.Contains("'price' is constant", error);
+        Assert.DoesNotContain("encode features", error);
+    }
+
+    [Fact]
+    public async Task Data_too_small_for_the_folds_is_refused_naming_the_file_and_option()
+    {
+        var csv = Path.Combine(_dir, "tiny.csv");
+        File.WriteAllLines(csv, ["\"price\",\"lotsize\"", .. Enumerable.Range(0, 24).Select(i => $"{100000 + 1000 * i},{4000 + 10 * i}")]);
+        var schema = Path.Combine(_dir, "s.json");
+        File.WriteAllText(schema, """{ "target": "price", "numeric": ["lotsize"] }""");
+        var (code, error) = await Run(CrossValidateCommand.Create(), "--data", csv, "--schema", schema, "--folds", "5");
+        Assert.Equal(2, code);
+        Assert.Contains("tiny.csv", error);
+        Assert.Contains("--folds 5", error);
+        Assert.DoesNotContain("fold 1/5", error);
     }
 }
 

@@ -17,7 +17,8 @@ internal static class SyntheticSales
         UsableArea = "area",
     };
 
-    public static List<SaleRecord> Create(int n, int seed)
+    /// <param name="villaNoise">Log-price noise sd of villas (others have 0.08): unequal noise for interval tests.</param>
+    public static List<SaleRecord> Create(int n, int seed, double villaNoise = 0.08)
     {
         var random = new Random(seed);
         var kinds = new[] { "house", "flat", "villa" };
@@ -30,7 +31,7 @@ internal static class SyntheticSales
             double lat = 50 + random.NextDouble() * 0.2, lon = 14 + random.NextDouble() * 0.3;
             double location = Math.Sin(lat * 60) + Math.Cos(lon * 40);
             double logPrice = 8 + Math.Log(area) + 0.2 * location + (kind == "villa" ? 0.3 : kind == "flat" ? -0.1 : 0)
-                + 0.08 * NextGaussian(random);
+                + (kind == "villa" ? villaNoise : 0.08) * NextGaussian(random);
             rows.Add(new SaleRecord
             {
                 Id = $"s{i}",

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Platform.Valuation.Model.Data;
 using Platform.Valuation.Model.Features;
 using Platform.Valuation.Model.Prediction;
+using Platform.Valuation.Model.Training;
 
 namespace Platform.Valuation.Model;
 
@@ -19,6 +20,8 @@ public sealed class PriceModel
     private readonly InputValidator _validator;
     private readonly int[] _slotGroup;
     private readonly double _expected;
+    private readonly BlendMember[]? _members;
+    private readonly AdaptiveInterval? _interval;
     [ThreadStatic] private static float[]? t_features;
     [ThreadStatic] private static double[]? t_slots;
 
@@ -30,13 +33,23 @@ public sealed class PriceModel
         _validator = new InputValidator(state.Encoder.Schema, state.Ranges, state.Encoder.Levels);
         var groups = _encoder.GroupNames.ToList();
         _slotGroup = [.. _encoder.SlotGroups.Select(g => groups.IndexOf(g))];
-        _expected = state.Ensemble.ExpectedValue;
+        _members = state.Members;
+        _interval = state.Interval;
+        _expected = _members is null ? state.Ensemble.ExpectedValue : _members.Sum(m => m.Weight * m.ExpectedValue);
     }
 
     public DatasetSchema Schema => _s.Encoder.Schema;
+    /// <summary>The serving model: a trainer name, or the blend's members and weights (e.g. <c>LightGbm:0.6+Ridge:0.4</c>).</summary>
     public string Trainer => _s.Trainer;
+    /// <summary>How the model was chosen (search, blend, intervals); null in model files from before the search existed.</summary>
+    public PriceTrainingSummary? Training => _s.Training;
+    /// <summary>True when interval widths follow each estimate's difficulty rather than one flat width.</summary>
+    public bool AdaptiveIntervals => _interval is not null;
     public double IntervalLevel => _s.IntervalLevel;
-    /// <summary>Half-width of the interval in log space: the conformal quantile of |log1p(price) − prediction|.</summary>
+    /// <summary>
+    /// Half-width of the flat interval in log space: the conformal quantile of |log1p(price) − prediction|. With adaptive
+    /// intervals each estimate gets its own width and this is kept for comparison.
+    /// </summary>
     public double IntervalLogHalfWidth => _s.IntervalLogHalfWidth;
     public int TrainingRows => _s.TrainingRows;
     public IReadOnlyList<FeatureRange> FeatureRanges => _s.Ranges;
@@ -51,16 +64,41 @@ public sealed class PriceModel
     public IReadOnlyList<string> FeatureNames => _encoder.SlotNames;
     public byte[] MlNetModel { get; }
     internal TreeEnsemble Ensemble => _s.Ensemble;
+    internal PriceModelState State => _s;
     internal FeatureEncoder Encoder => _encoder;
 
     /// <summary>Fast path: the estimate and interval for one row, no explanation. Allocation-free.</summary>
     public (double Estimate, double Low, double High) PredictPrice(SaleRecord row)
     {
-        var x = t_features ??= new float[_encoder.Width];
-        if (x.Length != _encoder.Width) x = t_features = new float[_encoder.Width];
-        _encoder.Encode(row, x);
-        double f = _s.Ensemble.Predict(x);
-        return (double.ExpM1(f), double.ExpM1(f - _s.IntervalLogHalfWidth), double.ExpM1(f + _s.IntervalLogHalfWidth));
+        var x = Features(row);
+        double f = Score(x);
+        double h = HalfWidth(x, f);
+        return (double.ExpM1(f), double.ExpM1(f - h), double.ExpM1(f + h));
+    }
+
+    /// <summary>The row's encoded slots, plus one spare slot at the end for the difficulty model's estimate input.</summary>
+    private float[] Features(SaleRecord row)
+    {
+        var x = t_features ??= new float[_encoder.Width + 1];
+        if (x.Length != _encoder.Width + 1) x = t_features = new float[_encoder.Width + 1];
+        _encoder.Encode(row, x.AsSpan(0, _encoder.Width));
+        return x;
+    }
+
+    private double Score(float[] x)
+    {
+        if (_members is null) return _s.Ensemble.Predict(x);
+        double f = 0;
+        foreach (var m in _members) f += m.Weight * m.Predict(x);
+        return f;
+    }
+
+    /// <summary>Half-width in log space: flat, or the conformal scale times this estimate's expected absolute log error.</summary>
+    private double HalfWidth(float[] x, double f)
+    {
+        if (_interval is not { } iv) return _s.IntervalLogHalfWidth;
+        x[_encoder.Width] = (float)f;
+        return iv.Scale * iv.Sigma(iv.Difficulty.Predict(x));
     }
 
     /// <summary>Prices one row; with <paramref name="topContributions"/> &gt; 0 also explains it in price units.</summary>
@@ -71,22 +109,33 @@ public sealed class PriceModel
             var (e, lo, hi) = PredictPrice(row);
             return new PriceEstimate(e, lo, hi, double.ExpM1(_expected), []);
         }
-        var x = t_features ??= new float[_encoder.Width];
-        if (x.Length != _encoder.Width) x = t_features = new float[_encoder.Width];
-        _encoder.Encode(row, x);
+        var x = Features(row);
         var slots = t_slots ??= new double[_encoder.Width];
         if (slots.Length != _encoder.Width) slots = t_slots = new double[_encoder.Width];
         Array.Clear(slots);
-        double f = _s.Ensemble.PredictWithContributions(x, slots);
+        double f = ScoreWithContributions(x, slots);
+        double h = HalfWidth(x, f);
         Span<double> groups = stackalloc double[_encoder.GroupNames.Count];
         for (int i = 0; i < slots.Length; i++) groups[_slotGroup[i]] += slots[i];
         // Log-mean (Divisia) weighting turns log-space contributions into price amounts that add up exactly
         // to estimate − baseline, without blowing up when contributions cancel.
         double p = Math.Exp(f), p0 = Math.Exp(_expected);
         double logMean = Math.Abs(f - _expected) < 1e-12 ? p : (p - p0) / (f - _expected);
-        return new PriceEstimate(double.ExpM1(f), double.ExpM1(f - _s.IntervalLogHalfWidth), double.ExpM1(f + _s.IntervalLogHalfWidth),
+        return new PriceEstimate(double.ExpM1(f), double.ExpM1(f - h), double.ExpM1(f + h),
             double.ExpM1(_expected), TopContributions(groups, logMean, topContributions));
     }
+
+    /// <summary>The blended score; each member adds its contributions scaled by its weight, so they still sum to score − baseline.</summary>
+    internal double ScoreWithContributions(ReadOnlySpan<float> x, Span<double> slots)
+    {
+        if (_members is null) return _s.Ensemble.PredictWithContributions(x, slots);
+        double f = 0;
+        foreach (var m in _members) f += m.Weight * m.PredictWithContributions(x, slots);
+        return f;
+    }
+
+    /// <summary>The model's mean output over training sales, in log space: where contributions start from.</summary>
+    internal double ExpectedScore => _expected;
 
     /// <summary>The <paramref name="count"/> largest contributions by size (ties by feature name), largest first.</summary>
     private FeatureContribution[] TopContributions(ReadOnlySpan<double> groups, double logMean, int count)
@@ -187,7 +236,13 @@ internal sealed record PriceModelState
     public required double IntervalLogHalfWidth { get; init; }
     public required int TrainingRows { get; init; }
     public required FeatureEncoderState Encoder { get; init; }
+    /// <summary>The LightGBM trees (the ML.NET model's); the whole serving model when <see cref="Members"/> is null.</summary>
     public required TreeEnsemble Ensemble { get; init; }
+    /// <summary>The serving blend (weights sum to one); null means <see cref="Ensemble"/> alone.</summary>
+    public BlendMember[]? Members { get; init; }
+    /// <summary>Adaptive intervals; null means the flat <see cref="IntervalLogHalfWidth"/>.</summary>
+    public AdaptiveInterval? Interval { get; init; }
+    public PriceTrainingSummary? Training { get; init; }
     public required ComparablesIndex Comparables { get; init; }
     public required FeatureRange[] Ranges { get; init; }
     /// <summary>Latitude and longitude ranges of the training sales (null without geo columns, or in older model files).</summary>
@@ -195,4 +250,35 @@ internal sealed record PriceModelState
     public required double[] PriceDeciles { get; init; }
     public required Dictionary<string, double>[] CategoryShares { get; init; }
     public required Dictionary<string, double> FeatureImportance { get; init; }
+}
+
+/// <summary>One member of the serving blend: boosted trees or a ridge model, with its weight.</summary>
+public sealed record BlendMember
+{
+    public required string Name { get; init; }
+    public required double Weight { get; init; }
+    public TreeEnsemble? Trees { get; init; }
+    public LinearModel? Linear { get; init; }
+
+    public double Predict(ReadOnlySpan<float> x) => Trees?.Predict(x) ?? Linear!.Predict(x);
+
+    public double PredictWithContributions(ReadOnlySpan<float> x, Span<double> slots) =>
+        Trees?.PredictWithContributions(x, slots, Weight) ?? Linear!.PredictWithContributions(x, slots, Weight);
+
+    public double ExpectedValue => Trees?.ExpectedValue ?? Linear!.ExpectedValue;
+}
+
+/// <summary>
+/// Normalised split-conformal intervals: half-width = <see cref="Scale"/> × σ(x), where σ blends a small tree model of
+/// the absolute log error (inputs: the slots and the estimate) with the mean absolute log error.
+/// </summary>
+public sealed record AdaptiveInterval
+{
+    public required TreeEnsemble Difficulty { get; init; }
+    public required double Shrink { get; init; }
+    public required double MeanAbsError { get; init; }
+    public required double Floor { get; init; }
+    public required double Scale { get; init; }
+
+    public double Sigma(double predictedAbsError) => Shrink * Math.Max(predictedAbsError, Floor) + (1 - Shrink) * MeanAbsError;
 }

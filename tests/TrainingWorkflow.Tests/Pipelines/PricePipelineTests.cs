@@ -20,7 +20,7 @@ public sealed class PricePipelineTests(PostgresDatabaseFixture database) : IClas
     {
         await PipelineHost.LoadMarketAsync(database.DataSource, "better", Properties);
         await using var host = await PipelineHost.StartAsync(database.DataSource, "state_better");
-        var weak = new PriceTrainingInput { TenantId = "better", Training = new PriceTrainingParameters { Iterations = 3, LearningRate = 0.05 } };
+        var weak = new PriceTrainingInput { TenantId = "better", Training = new PriceTrainingParameters { Iterations = 3, LearningRate = 0.05, TuneSeconds = 0 } };
 
         var first = (await host.RunAsync(PriceModelTrainingWorkflow.Name, weak)).ReadOutputAs<TrainingOutcome>()!;
         var secondState = await host.RunAsync(PriceModelTrainingWorkflow.Name, weak with { Training = Normal });

@@ -12,11 +12,12 @@ public sealed record PriceBenchmarkResult(
 /// <summary>Times training on N synthetic sales and in-process prediction (one row; a batch of 1,000).</summary>
 public static class PriceBenchmark
 {
-    public static PriceBenchmarkResult Run(int rows, int seed, int threads = 1, IProgress<TrainingProgress>? progress = null)
+    public static PriceBenchmarkResult Run(int rows, int seed, int threads = 1, IProgress<TrainingProgress>? progress = null, double? tuneSeconds = null)
     {
         var train = BenchmarkSales.Create(rows, seed);
         var query = BenchmarkSales.Create(1000, seed + 1);
-        var model = Measure(() => PriceModelTrainer.Train(train, BenchmarkSales.Schema, new PriceTrainingOptions { Seed = seed, Threads = threads }, progress), out var trainTime);
+        var model = Measure(() => PriceModelTrainer.Train(train, BenchmarkSales.Schema,
+            new PriceTrainingOptions { Seed = seed, Threads = threads, TuneSeconds = tuneSeconds }, progress), out var trainTime);
 
         // Warm up JIT and thread-local buffers before timing.
         for (int i = 0; i < 2000; i++) model.PredictPrice(query[i % query.Count]);

@@ -22,14 +22,20 @@ public static class CrossValidateCommand
         var seed = PriceCommandOptions.Seed();
         var trainer = PriceCommandOptions.Trainer();
         var level = PriceCommandOptions.IntervalLevel();
-        var command = new Command("cv", "Cross-validate the price model");
-        foreach (var o in new Option[] { data, schema, folds, foldsOut, seed, trainer, level }) command.Options.Add(o);
+        var tuneSeconds = PriceCommandOptions.TuneSeconds();
+        var tuneTrials = PriceCommandOptions.TuneTrials();
+        var noTune = PriceCommandOptions.NoTune();
+        var noEnsemble = PriceCommandOptions.NoEnsemble();
+        var command = new Command("cv", "Cross-validate the price model (the search, blend and intervals run inside each fold)");
+        foreach (var o in new Option[] { data, schema, folds, foldsOut, seed, trainer, level, tuneSeconds, tuneTrials, noTune, noEnsemble }) command.Options.Add(o);
 
         command.SetAction((ParseResult r, CancellationToken ct) => PriceCommandOptions.Guard(r, async () =>
         {
+            var options = PriceCommandOptions.Training(r, seed, trainer, level, tuneSeconds, tuneTrials, noTune, noEnsemble);
             var s = DatasetSchema.Load(r.GetValue(schema)!.FullName);
-            var rows = PriceCommandOptions.ReadStrict(r.GetValue(data)!.FullName, s).Rows;
-            var options = new PriceTrainingOptions { Seed = r.GetValue(seed), Trainer = r.GetValue(trainer), IntervalLevel = r.GetValue(level) };
+            var path = r.GetValue(data)!.FullName;
+            var rows = PriceCommandOptions.ReadStrict(path, s).Rows;
+            PriceCommandOptions.CheckTrainable(path, rows, s, options, r.GetValue(folds));
             var result = PriceCrossValidator.Run(rows, s, r.GetValue(folds), options, new TrainingProgressConsole(r.InvocationConfiguration.Error), ct);
             var p = result.Pooled;
             var json = new JsonObject
@@ -48,6 +54,21 @@ public static class CrossValidateCommand
                 ["interval_coverage"] = result.IntervalCoverage,
                 ["seconds"] = result.TrainSeconds,
             };
+            var actual = rows.Select(x => x.Price).ToArray();
+            var segments = rows.Select(x => x.Segment).ToArray();
+            var report = new Reporting.PriceReport(
+                Evaluation.MetricsCalculator.Summarise(actual, result.Predicted, segments), rows.Count, rows.Count, options.IntervalLevel,
+                result.IntervalCoverage, string.Join(" | ", result.FoldTrainers.Distinct()), result.TrainSeconds, null, null,
+                Evaluation.IntervalStudyCalculator.Compute(result.Adaptive ? "adaptive" : "flat", options.IntervalLevel, actual, result.Predicted,
+                    result.Low, result.High, segments, result.FlatLogHalfWidth)).ToJson();
+            // The new report sections of the pooled out-of-fold predictions, and how each fold's model was chosen.
+            foreach (var key in new[] { "ratio_study", "intervals" }) json[key] = report[key]!.DeepClone();
+            json["fold_models"] = new JsonArray([.. result.FoldTraining.Select((t, f) => (JsonNode)new JsonObject
+            {
+                ["fold"] = f,
+                ["trainer"] = result.FoldTrainers[f],
+                ["tuning"] = t is null ? null : Reporting.PriceReport.TrainingJson(t),
+            })]);
             if (r.GetValue(foldsOut) is { } dir)
             {
                 dir.Create();

@@ -25,9 +25,13 @@ public static class TrainPriceCommand
         var seed = PriceCommandOptions.Seed();
         var trainer = PriceCommandOptions.Trainer();
         var level = PriceCommandOptions.IntervalLevel();
+        var tuneSeconds = PriceCommandOptions.TuneSeconds();
+        var tuneTrials = PriceCommandOptions.TuneTrials();
+        var noTune = PriceCommandOptions.NoTune();
+        var noEnsemble = PriceCommandOptions.NoEnsemble();
 
         var command = new Command("price", "Train the price model and evaluate it on held-out sales");
-        foreach (var o in new Option[] { train, test, data, testFraction, schema, report, output, seed, trainer, level, good, ok, tail })
+        foreach (var o in new Option[] { train, test, data, testFraction, schema, report, output, seed, trainer, level, good, ok, tail, tuneSeconds, tuneTrials, noTune, noEnsemble })
             command.Options.Add(o);
         command.Validators.Add(result =>
         {
@@ -38,10 +42,13 @@ public static class TrainPriceCommand
 
         command.SetAction((ParseResult r, CancellationToken ct) => PriceCommandOptions.Guard(r, async () =>
         {
+            var options = PriceCommandOptions.Training(r, seed, trainer, level, tuneSeconds, tuneTrials, noTune, noEnsemble);
             var s = DatasetSchema.Load(r.GetValue(schema)!.FullName);
             IReadOnlyList<SaleRecord> trainRows, testRows;
+            string trainPath;
             if (r.GetValue(data) is { } dataFile)
             {
+                trainPath = dataFile.FullName;
                 var all = PriceCommandOptions.ReadStrict(dataFile.FullName, s).Rows;
                 double fraction = r.GetValue(testFraction);
                 if (fraction is <= 0 or >= 1) throw new ArgumentException($"--test-fraction must be in (0, 1), got {fraction}");
@@ -53,28 +60,33 @@ public static class TrainPriceCommand
             }
             else
             {
-                trainRows = PriceCommandOptions.ReadStrict(r.GetValue(train)!.FullName, s).Rows;
+                trainPath = r.GetValue(train)!.FullName;
+                trainRows = PriceCommandOptions.ReadStrict(trainPath, s).Rows;
                 testRows = PriceCommandOptions.ReadStrict(r.GetValue(test)!.FullName, s).Rows;
             }
 
-            var options = new PriceTrainingOptions { Seed = r.GetValue(seed), Trainer = r.GetValue(trainer), IntervalLevel = r.GetValue(level) };
+            PriceCommandOptions.CheckTrainable(trainPath, trainRows, s, options);
             var clock = Stopwatch.StartNew();
             var model = PriceModelTrainer.Train(trainRows, s, options, new TrainingProgressConsole(r.InvocationConfiguration.Error), ct);
             double seconds = clock.Elapsed.TotalSeconds;
 
             var actual = testRows.Select(x => x.Price).ToArray();
             var predicted = new double[testRows.Count];
+            var lows = new double[testRows.Count];
+            var highs = new double[testRows.Count];
             int covered = 0;
             for (int i = 0; i < testRows.Count; i++)
             {
-                var (estimate, low, high) = model.PredictPrice(testRows[i]);
-                predicted[i] = estimate;
-                if (actual[i] >= low && actual[i] <= high) covered++;
+                (predicted[i], lows[i], highs[i]) = model.PredictPrice(testRows[i]);
+                if (actual[i] >= lows[i] && actual[i] <= highs[i]) covered++;
             }
+            var segments = testRows.Select(x => x.Segment).ToArray();
+            var intervals = IntervalStudyCalculator.Compute(model.AdaptiveIntervals ? "adaptive" : "flat", options.IntervalLevel, actual, predicted, lows, highs,
+                segments, [.. testRows.Select(_ => model.IntervalLogHalfWidth)]);
             var thresholds = new SegmentThresholds { GoodMdApe = r.GetValue(good), OkMdApe = r.GetValue(ok), TailRiskAeP90 = r.GetValue(tail) };
-            var summary = MetricsCalculator.Summarise(actual, predicted, [.. testRows.Select(x => x.Segment)], thresholds);
+            var summary = MetricsCalculator.Summarise(actual, predicted, segments, thresholds);
             var result = new PriceReport(summary, trainRows.Count, testRows.Count, options.IntervalLevel,
-                100.0 * covered / testRows.Count, model.Trainer, seconds, s.ToJson(), model.FeatureImportance);
+                100.0 * covered / testRows.Count, model.Trainer, seconds, s.ToJson(), model.FeatureImportance, intervals, model.Training);
             result.WriteJson(r.GetValue(report)!.FullName);
 
             if (r.GetValue(output) is { } dir)

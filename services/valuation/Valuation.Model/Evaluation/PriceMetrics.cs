@@ -19,7 +19,7 @@ public sealed record SegmentThresholds
 }
 
 public sealed record EvaluationSummary(
-    PriceMetrics Overall, IReadOnlyList<SegmentMetrics> Segments, SegmentMetrics? Best, SegmentMetrics? Worst);
+    PriceMetrics Overall, IReadOnlyList<SegmentMetrics> Segments, SegmentMetrics? Best, SegmentMetrics? Worst, RatioStudy? Ratios = null);
 
 public static class MetricsCalculator
 {
@@ -78,6 +78,7 @@ public static class MetricsCalculator
         var ranked = bySegment.Where(s => s.Metrics.Count >= 5).ToList();
         if (ranked.Count == 0) ranked = bySegment;
         return new EvaluationSummary(
-            overall, bySegment, ranked.MinBy(s => s.Metrics.MdAPE), ranked.MaxBy(s => s.Metrics.MdAPE));
+            overall, bySegment, ranked.MinBy(s => s.Metrics.MdAPE), ranked.MaxBy(s => s.Metrics.MdAPE),
+            RatioStudyCalculator.Compute(actual, predicted, segments));
     }
 }

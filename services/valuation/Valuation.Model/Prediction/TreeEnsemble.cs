@@ -92,6 +92,32 @@ public sealed class TreeEnsemble
         _packed = [.. nodes];
     }
 
+    /// <summary>The output of the first <paramref name="trees"/> trees only (for choosing the number of iterations).</summary>
+    public double Predict(ReadOnlySpan<float> x, int trees)
+    {
+        double sum = Bias;
+        for (int t = 0; t < Math.Min(trees, Trees.Length); t++)
+        {
+            var tree = Trees[t];
+            sum += tree.Weight * tree.Leaf[tree.LeafOf(x)];
+        }
+        return sum;
+    }
+
+    /// <summary>Cumulative output after every <paramref name="every"/> trees: stages[s] is the output of the first (s+1)·every trees.</summary>
+    public void PredictStages(ReadOnlySpan<float> x, int every, Span<double> stages)
+    {
+        double sum = Bias;
+        for (int t = 0; t < Trees.Length; t++)
+        {
+            var tree = Trees[t];
+            sum += tree.Weight * tree.Leaf[tree.LeafOf(x)];
+            int s = (t + 1) / every - 1;
+            if ((t + 1) % every == 0 && s < stages.Length) stages[s] = sum;
+        }
+        for (int s = Trees.Length / every; s < stages.Length; s++) stages[s] = sum;
+    }
+
     public double Predict(ReadOnlySpan<float> x)
     {
         if (_packed is null) Pack();
@@ -151,7 +177,10 @@ public sealed class TreeEnsemble
     /// Adds each feature's contribution (in model output units) into <paramref name="contributions"/> and returns the
     /// prediction; contributions sum to prediction − <see cref="ExpectedValue"/>.
     /// </summary>
-    public double PredictWithContributions(ReadOnlySpan<float> x, Span<double> contributions)
+    public double PredictWithContributions(ReadOnlySpan<float> x, Span<double> contributions) => PredictWithContributions(x, contributions, 1);
+
+    /// <summary>As <see cref="PredictWithContributions(ReadOnlySpan{float}, Span{double})"/>, contributions scaled by a blend weight.</summary>
+    public double PredictWithContributions(ReadOnlySpan<float> x, Span<double> contributions, double scale)
     {
         if (_packed is null) Pack();
         var nodes = _packed!;
@@ -168,7 +197,7 @@ public sealed class TreeEnsemble
                 ref readonly var n = ref nodes[node];
                 int next = x[n.Feature] <= n.Threshold ? n.Left : n.Right;
                 double nextValue = next < 0 ? leaves[~next] : nodeValues[next];
-                contributions[n.Feature] += nextValue - current;
+                contributions[n.Feature] += scale * (nextValue - current);
                 current = nextValue;
                 node = next;
             }

@@ -35,6 +35,37 @@ public static class ReportWriter
             sb.AppendLine();
             sb.AppendLine(Invariant($"Best segment: **{best.Segment}** (MdAPE {best.Metrics.MdAPE:F2} %). Worst segment: **{worst.Segment}** (MdAPE {worst.Metrics.MdAPE:F2} %)."));
         }
+        if (report.Evaluation.Ratios is { } ratios)
+        {
+            sb.AppendLine().AppendLine("## Ratio study (IAAO)").AppendLine();
+            sb.AppendLine("Ratio = estimate / sale price. Acceptance (residential): median ratio 0.90–1.10, COD 5–15, PRD 0.98–1.03, PRB within ±0.05; **!** marks a value outside its range.").AppendLine();
+            sb.AppendLine("| segment | n | median ratio | COD | PRD | PRB |").AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var (name, r) in ratios.Segments.Select(s => (s.Segment, s.Statistics)).Prepend(("overall", ratios.Overall)))
+                sb.AppendLine(Invariant($"| {name} | {r.Count} | {r.MedianRatio:F3}{Flag(r.MedianRatioOk)} | {r.Cod:F2}{Flag(r.CodOk)} | {r.Prd:F3}{Flag(r.PrdOk)} | {r.Prb:F3}{Flag(r.PrbOk)} |"));
+        }
+        if (report.Intervals is { } iv)
+        {
+            sb.AppendLine().AppendLine("## Prediction intervals").AppendLine();
+            sb.AppendLine(Invariant($"{iv.Level:P0} intervals, {iv.Method}. Width is (high − low) / estimate.")).AppendLine();
+            sb.AppendLine("| segment | n | coverage % | mean relative width |").AppendLine("|---|---:|---:|---:|");
+            foreach (var (name, s) in iv.Segments.Select(s => (s.Segment, s.Statistics)).Prepend(("overall", iv.Overall)))
+                sb.AppendLine(Invariant($"| {name} | {s.Count} | {s.Coverage:F1} | {s.MeanRelativeWidth:F3} |"));
+            if (iv.Flat is { } flat && iv.FlatAtEqualCoverage is { } equal)
+            {
+                sb.AppendLine().AppendLine(Invariant(
+                    $"The same model's flat interval: coverage {flat.Coverage:F1} %, width {flat.MeanRelativeWidth:F3}; a flat interval with the adaptive one's coverage ({equal.Coverage:F1} %) would be {equal.MeanRelativeWidth:F3} wide."));
+            }
+        }
+        if (report.Training is { } t)
+        {
+            sb.AppendLine().AppendLine("## Tuning and blend").AppendLine();
+            sb.AppendLine(Invariant($"Search: {t.Trials.Count} candidate(s) by {t.SearchFolds}-fold CV on {t.SearchRows} sales in {t.SearchSeconds:F1} s (budget {(t.TuneSeconds is { } b ? b.ToString("0.#", CultureInfo.InvariantCulture) + " s" : "off")}{(t.StoppedByBudget ? ", stopped by the budget" : "")})."));
+            sb.AppendLine("Chosen: " + string.Join(", ", t.Chosen.Describe().Select(kv => Invariant($"{kv.Key} {kv.Value:0.####}"))) + ".").AppendLine();
+            sb.AppendLine("| member | weight | CV mean abs log error | CV MdAPE % | CV PPE10 % |").AppendLine("|---|---:|---:|---:|---:|");
+            foreach (var member in t.Blend is { } blend ? t.Members.Append(blend) : t.Members)
+                sb.AppendLine(Invariant($"| {member.Name} | {(member.Name == "Blend" ? (t.BlendKept ? "kept" : "not kept") : member.Weight.ToString("0.##", CultureInfo.InvariantCulture))} | {member.CvMeanAbsLogError:F4} | {member.CvMdApe:F2} | {member.CvPpe10:F1} |"));
+            sb.AppendLine().AppendLine(Invariant($"Intervals: {t.IntervalMethod}, difficulty share {t.IntervalShrink:0.##}, calibrated on {t.CalibrationRows} {t.CalibrationSource} residuals."));
+        }
         if (report.FeatureImportance is { Count: > 0 } importance)
         {
             sb.AppendLine().AppendLine("## Feature importance").AppendLine();
@@ -46,6 +77,8 @@ public static class ReportWriter
         foreach (var plot in plots) sb.AppendLine($"![{Path.GetFileNameWithoutExtension(plot)}]({plot})");
         return sb.ToString();
     }
+
+    private static string Flag(bool ok) => ok ? "" : " **!**";
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -6,7 +6,7 @@ using Platform.Valuation.Model.Prediction;
 
 namespace Platform.Valuation.Model.Training;
 
-/// <summary>Fits an ML.NET boosted-tree regressor on log1p(price) over ready-made feature vectors.</summary>
+/// <summary>Fits an ML.NET boosted-tree regressor over ready-made feature vectors and labels (log1p(price) for price models).</summary>
 internal static class TreeModelFitter
 {
     private sealed class Example
@@ -15,72 +15,91 @@ internal static class TreeModelFitter
         public float[] Features { get; set; } = [];
     }
 
+    /// <summary>The flattened trees, and the ML.NET model they came from when it was asked for (empty otherwise).</summary>
     public sealed record Fitted(TreeEnsemble Ensemble, byte[] MlNetModel);
 
     public static Fitted Fit(IReadOnlyList<float[]> features, IReadOnlyList<double> prices, PriceTrainingOptions o)
     {
+        var p = BoostingParameters.From(o);
+        if (features.Count >= o.LargeDataRows) p = ForLargeData(p);
+        return Fit(features, [.. prices.Select(v => (float)double.LogP1(v))], p, o.Trainer, o.Seed, o.Threads, saveMlNet: true);
+    }
+
+    /// <summary>Large data supports fewer, larger trees at a higher learning rate; prediction cost grows with the number of trees.</summary>
+    public static BoostingParameters ForLargeData(BoostingParameters p) => p with
+    {
+        Iterations = Math.Min(p.Iterations, 200),
+        Leaves = Math.Max(p.Leaves, 31),
+        LearningRate = Math.Max(p.LearningRate, 0.1),
+    };
+
+    public static Fitted Fit(
+        IReadOnlyList<float[]> features, IReadOnlyList<float> labels, BoostingParameters p, PriceTrainerKind kind, int seed, int threads,
+        bool saveMlNet = false, bool contributions = true)
+    {
         int width = features[0].Length;
-        var ml = new MLContext(o.Seed);
+        var ml = new MLContext(seed);
         var definition = SchemaDefinition.Create(typeof(Example));
         definition[nameof(Example.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
-        var examples = Enumerable.Range(0, features.Count)
-            .Select(i => new Example { Label = (float)double.LogP1(prices[i]), Features = features[i] });
+        var examples = Enumerable.Range(0, features.Count).Select(i => new Example { Label = labels[i], Features = features[i] });
         var data = ml.Data.LoadFromEnumerable(examples, definition);
-        if (features.Count >= o.LargeDataRows)
-            o = o with { Iterations = Math.Min(o.Iterations, 200), Leaves = Math.Max(o.Leaves, 31), LearningRate = Math.Max(o.LearningRate, 0.1) };
-        int threads = Math.Max(1, o.Threads);
+        threads = Math.Max(1, threads);
         // Small data sets need leaves that can still hold a few sales each.
-        int minLeaf = Math.Max(o.MinRowsPerLeaf, features.Count / 2000);
+        int minLeaf = Math.Max(p.MinRowsPerLeaf, features.Count / 2000);
 
         ITransformer model;
-        RegressionTreeEnsembleSource source;
-        if (o.Trainer == PriceTrainerKind.LightGbm)
+        RegressionTreeEnsemble source;
+        if (kind == PriceTrainerKind.LightGbm)
         {
             var trainer = ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
             {
-                NumberOfLeaves = o.Leaves,
+                NumberOfLeaves = p.Leaves,
                 MinimumExampleCountPerLeaf = minLeaf,
-                LearningRate = o.LearningRate,
-                NumberOfIterations = o.Iterations,
+                LearningRate = p.LearningRate,
+                NumberOfIterations = p.Iterations,
                 NumberOfThreads = threads,
-                Seed = o.Seed,
+                Seed = seed,
                 Verbose = false,
                 Silent = true,
                 Booster = new GradientBooster.Options
                 {
-                    L2Regularization = o.L2,
-                    FeatureFraction = o.FeatureFraction,
-                    SubsampleFraction = o.SubsampleFraction,
-                    SubsampleFrequency = o.SubsampleFraction < 1 ? 1 : 0,
+                    L1Regularization = p.L1,
+                    L2Regularization = p.L2,
+                    FeatureFraction = p.FeatureFraction,
+                    SubsampleFraction = p.SubsampleFraction,
+                    SubsampleFrequency = p.SubsampleFraction < 1 ? 1 : 0,
                 },
             });
             var fitted = trainer.Fit(data);
             model = fitted;
-            source = new(fitted.Model.TrainedTreeEnsemble);
+            source = fitted.Model.TrainedTreeEnsemble;
         }
         else
         {
             var trainer = ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
             {
-                NumberOfLeaves = o.Leaves,
+                NumberOfLeaves = p.Leaves,
                 MinimumExampleCountPerLeaf = minLeaf,
-                LearningRate = o.LearningRate,
-                NumberOfTrees = o.Iterations,
+                LearningRate = p.LearningRate,
+                NumberOfTrees = p.Iterations,
                 NumberOfThreads = threads,
-                FeatureFraction = o.FeatureFraction,
-                Seed = o.Seed,
+                FeatureFraction = p.FeatureFraction,
+                Seed = seed,
             });
             var fitted = trainer.Fit(data);
             model = fitted;
-            source = new(fitted.Model.TrainedTreeEnsemble);
+            source = fitted.Model.TrainedTreeEnsemble;
         }
 
-        using var stream = new MemoryStream();
-        ml.Model.Save(model, data.Schema, stream);
-        var ensemble = TreeEnsemble.From(source.Ensemble);
-        ensemble.ComputeNodeValues(features);
-        return new Fitted(ensemble, stream.ToArray());
+        byte[] bytes = [];
+        if (saveMlNet)
+        {
+            using var stream = new MemoryStream();
+            ml.Model.Save(model, data.Schema, stream);
+            bytes = stream.ToArray();
+        }
+        var ensemble = TreeEnsemble.From(source);
+        if (contributions) ensemble.ComputeNodeValues(features);
+        return new Fitted(ensemble, bytes);
     }
-
-    private readonly record struct RegressionTreeEnsembleSource(RegressionTreeEnsemble Ensemble);
 }

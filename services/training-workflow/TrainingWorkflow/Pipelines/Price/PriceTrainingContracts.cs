@@ -78,6 +78,9 @@ public sealed record PriceTrainingParameters
     /// <summary>One thread keeps LightGBM bit-for-bit reproducible for a seed.</summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>Seconds for the trainer's hyperparameter search and blend, short so the main job stays quick; 0 trains exactly the settings above.</summary>
+    public double TuneSeconds { get; init; } = 5;
+
     public PriceTrainingOptions ToOptions(int seed) => new()
     {
         Seed = seed,
@@ -86,6 +89,8 @@ public sealed record PriceTrainingParameters
         LearningRate = LearningRate,
         MinRowsPerLeaf = MinRowsPerLeaf,
         Threads = Threads,
+        TuneSeconds = TuneSeconds == 0 ? null : TuneSeconds,
+        Ensemble = TuneSeconds != 0,
     };
 
     public Dictionary<string, string> Describe(int seed) => new()
@@ -95,6 +100,7 @@ public sealed record PriceTrainingParameters
         ["leaves"] = Leaves.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["learning_rate"] = LearningRate.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["min_rows_per_leaf"] = MinRowsPerLeaf.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["tune_seconds"] = TuneSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }
 
