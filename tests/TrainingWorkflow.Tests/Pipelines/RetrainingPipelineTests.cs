@@ -49,6 +49,7 @@ public sealed class RetrainingPipelineTests(PostgresDatabaseFixture database) : 
     public async Task A_training_requested_event_starts_one_retraining_per_event_id()
     {
         await using var host = await PipelineHost.StartAsync(database.DataSource, "state_requests");
+        var before = (await host.Workflows.ListAsync(PlatformRetrainingWorkflow.Name)).TotalCount;
 
         await host.Bus.PublishAsync(Topics.TrainingRequested, new TrainingRequest("nobody-here", "drift alert"), eventId: "evt-1");
         await host.Bus.PublishAsync(Topics.TrainingRequested, new TrainingRequest("nobody-here", "drift alert"), eventId: "evt-1");
@@ -57,8 +58,8 @@ public sealed class RetrainingPipelineTests(PostgresDatabaseFixture database) : 
         var instanceId = TrainingRequestedHandler.InstanceIdFor("evt-1");
         var state = await host.WaitAsync(instanceId);
         Assert.Equal("drift alert", state.ReadInputAs<PlatformRetrainingInput>()!.Reason);
-        var runs = await host.Client.ListWorkflowsAsync(PlatformRetrainingWorkflow.Name);
-        Assert.Equal(1, runs.TotalCount);
+        var runs = await host.Workflows.ListAsync(PlatformRetrainingWorkflow.Name);
+        Assert.Equal(before + 1, runs.TotalCount);
         // The tenant has no data: both pipelines stop at their data check without registering anything.
         var outcome = state.ReadOutputAs<PlatformRetrainingOutcome>()!;
         Assert.Contains("too few sales", outcome.Price.RejectionReason);

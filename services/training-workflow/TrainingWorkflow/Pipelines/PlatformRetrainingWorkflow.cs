@@ -1,4 +1,5 @@
-using Platform.TrainingWorkflow.Engine;
+using Dapr.Workflow;
+using Platform.TrainingWorkflow.Workflows;
 using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Pipelines.Twin;
 

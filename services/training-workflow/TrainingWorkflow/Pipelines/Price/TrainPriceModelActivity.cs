@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Platform.BuildingBlocks.Artifacts;
-using Platform.TrainingWorkflow.Engine;
+using Dapr.Workflow;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 using Platform.Valuation.Model.Training;
 
@@ -11,7 +11,7 @@ public sealed class TrainPriceModelActivity(IArtifactStore artifacts) : Workflow
 {
     public override async Task<TrainedPriceModel> RunAsync(WorkflowActivityContext context, TrainPriceModelRequest input)
     {
-        var cancellationToken = context.CancellationToken;
+        var cancellationToken = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
         var bytes = await ArtifactJson.ReadBytesAsync(artifacts, input.Snapshot.CsvArtifactId, cancellationToken).ConfigureAwait(false);
         var dataset = PriceDatasetFormat.Read(bytes, input.Snapshot.CsvArtifactId);
         var training = dataset.Rows.Where(r => !PriceDatasetFormat.IsHoldout(r, input.HoldoutShare)).ToList();
