@@ -24,7 +24,7 @@ public sealed class LifecycleTests(WorkflowHostFixture fixture) : IClassFixture<
         Assert.False(second.Created);
         Assert.Contains("SequenceWorkflow", otherName.Message, StringComparison.Ordinal);
         Assert.Equal("A", state.ReadOutputAs<string>());
-        Assert.Equal(["a"], state.ReadInputAs<string[]>());
+        Assert.Equal(["a"], state.ReadInputAs<string[]>()!);
         Assert.Equal(1, Host.Log.Executions("same-id/a"));
         Assert.Equal(0, Host.Log.Executions("same-id/other"));
     }

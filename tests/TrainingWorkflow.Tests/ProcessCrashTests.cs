@@ -206,7 +206,11 @@ public sealed class ProcessCrashTests : IAsyncLifetime
         var deadline = DateTime.UtcNow + Patience;
         while (!await condition())
         {
-            Assert.False(host.HasExited, $"the host exited ({host.ExitCode}) before the condition was met");
+            if (host.HasExited)
+            {
+                Assert.Fail($"the host exited ({host.ExitCode}) before the condition was met: {await host.StandardError.ReadToEndAsync()}");
+            }
+
             Assert.True(DateTime.UtcNow < deadline, $"condition not met within {Patience}");
             await Task.Delay(50);
         }

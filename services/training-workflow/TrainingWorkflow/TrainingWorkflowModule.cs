@@ -1,5 +1,6 @@
 using Platform.BuildingBlocks.Dapr;
 using Platform.BuildingBlocks.Hosting;
+using Platform.EmbeddedWorkflowSidecar;
 using Platform.TrainingWorkflow.Management;
 using Platform.TrainingWorkflow.Pipelines;
 
@@ -16,7 +17,7 @@ public static class TrainingWorkflowModule
     {
         if (PlatformBuildingBlocksExtensions.RuntimeOf(builder.Configuration) != PlatformRuntime.Dapr)
         {
-            // builder.AddEmbeddedWorkflowSidecar();
+            builder.AddEmbeddedWorkflowSidecar();
         }
 
         builder.Services.AddTrainingPipelines(builder.Configuration);
