@@ -9,8 +9,8 @@ using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.StateStore;
-using Platform.MarketData.Synthetic;
 using Platform.EmbeddedWorkflowSidecar;
+using Platform.MarketData.Synthetic;
 using Platform.TrainingWorkflow.Management;
 using Platform.TrainingWorkflow.Pipelines;
 

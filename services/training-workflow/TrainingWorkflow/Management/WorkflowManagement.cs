@@ -3,9 +3,9 @@ using System.Text;
 using System.Text.Json;
 using Dapr.DurableTask.Protobuf;
 using Dapr.Workflow;
-using WorkflowState = Dapr.Workflow.WorkflowState;
 using Grpc.Core;
 using Platform.TrainingWorkflow.Workflows;
+using WorkflowState = Dapr.Workflow.WorkflowState;
 
 namespace Platform.TrainingWorkflow.Management;
 

@@ -1,7 +1,7 @@
 using Dapr.Workflow;
-using Platform.TrainingWorkflow.Workflows;
 using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Pipelines.Twin;
+using Platform.TrainingWorkflow.Workflows;
 
 namespace Platform.TrainingWorkflow.Pipelines;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
+using Dapr.Workflow;
 using Npgsql;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Registry;
 using Platform.MarketData.Postgres;
-using Dapr.Workflow;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 using Platform.Valuation.Model.Data;
 

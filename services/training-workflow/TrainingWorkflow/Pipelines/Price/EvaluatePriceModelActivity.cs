@@ -1,7 +1,7 @@
 using System.Globalization;
+using Dapr.Workflow;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Registry;
-using Dapr.Workflow;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 using Platform.Valuation.Model;
 using Platform.Valuation.Model.Data;

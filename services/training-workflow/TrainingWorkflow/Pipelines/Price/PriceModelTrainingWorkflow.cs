@@ -1,5 +1,5 @@
-using Platform.BuildingBlocks.Registry;
 using Dapr.Workflow;
+using Platform.BuildingBlocks.Registry;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 
 namespace Platform.TrainingWorkflow.Pipelines.Price;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Platform.BuildingBlocks.Artifacts;
 using Dapr.Workflow;
+using Platform.BuildingBlocks.Artifacts;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 using Platform.Valuation.Model.Training;
 

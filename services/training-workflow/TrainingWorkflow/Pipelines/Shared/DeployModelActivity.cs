@@ -1,7 +1,7 @@
+using Dapr.Workflow;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
-using Dapr.Workflow;
 
 namespace Platform.TrainingWorkflow.Pipelines.Shared;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Dapr.Workflow;
 using Npgsql;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Registry;
@@ -7,7 +8,6 @@ using Platform.MarketData.Domain;
 using Platform.MarketData.Postgres;
 using Platform.PortfolioTwin.Model.Data;
 using Platform.PortfolioTwin.Model.Training;
-using Dapr.Workflow;
 using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 using Platform.Valuation.Model;
