@@ -7,6 +7,8 @@ public sealed class ActivityProbe
 {
     public ConcurrentDictionary<string, ConcurrentQueue<DateTime>> Attempts { get; } = new(StringComparer.Ordinal);
 
+    public ConcurrentDictionary<string, DeterminismSample> Samples { get; } = new(StringComparer.Ordinal);
+
     public ConcurrentDictionary<string, int> Executions { get; } = new(StringComparer.Ordinal);
 
     public int Attempt(string key)

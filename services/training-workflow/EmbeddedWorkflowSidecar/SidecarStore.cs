@@ -114,30 +114,19 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task HeartbeatAsync(string sidecarId, TimeSpan leaseDuration, CancellationToken cancellationToken)
-    {
-        // Also forget sidecars dead for a long time, so the table stays as small as the set of live processes.
-        await using var command = dataSource.CreateCommand("""
-            UPDATE workflow_sidecar.sidecars SET heartbeat_at = now() WHERE id = $1;
-            DELETE FROM workflow_sidecar.sidecars WHERE heartbeat_at < now() - $2::interval * 100;
-            """);
-        command.Parameters.Add(new() { Value = sidecarId });
-        command.Parameters.Add(new() { Value = leaseDuration });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task HeartbeatAsync(string sidecarId, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
+        // Also forgets sidecars dead for a long time, so the table stays as small as the set of live processes.
+        ExecuteBatchAsync(cancellationToken,
+            ("UPDATE workflow_sidecar.sidecars SET heartbeat_at = now() WHERE id = $1", [sidecarId]),
+            ("DELETE FROM workflow_sidecar.sidecars WHERE heartbeat_at < now() - $1::interval * 100", [leaseDuration]));
 
     /// <summary>A stopping sidecar gives its leases back so its work is picked up at once, not after the lease expires.</summary>
-    public async Task UnregisterSidecarAsync(string sidecarId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand($"""
-            UPDATE workflow_sidecar.instances SET lease_owner = NULL WHERE lease_owner = $1;
-            UPDATE workflow_sidecar.activities SET lease_owner = NULL WHERE lease_owner = $1;
-            DELETE FROM workflow_sidecar.sidecars WHERE id = $1;
-            SELECT pg_notify('{WorkChannel}', '');
-            """);
-        command.Parameters.Add(new() { Value = sidecarId });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task UnregisterSidecarAsync(string sidecarId, CancellationToken cancellationToken) =>
+        ExecuteBatchAsync(cancellationToken,
+            ("UPDATE workflow_sidecar.instances SET lease_owner = NULL WHERE lease_owner = $1", [sidecarId]),
+            ("UPDATE workflow_sidecar.activities SET lease_owner = NULL WHERE lease_owner = $1", [sidecarId]),
+            ("DELETE FROM workflow_sidecar.sidecars WHERE id = $1", [sidecarId]),
+            ($"SELECT pg_notify('{WorkChannel}', '')", []));
 
     /// <summary>Creates the instance with its start event; false when an instance of that id already exists.</summary>
     public async Task<bool> CreateInstanceAsync(NewInstance instance, DateTime? scheduledStart, IDictionary<string, string> tags, HistoryEvent startEvent, CancellationToken cancellationToken)
@@ -279,39 +268,20 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Gives leases back without changes (worker gone, turn refused); the work is dispatched again after <paramref name="delay"/>.</summary>
-    public async Task ReleaseInstancesAsync(string sidecarId, IReadOnlyCollection<string> instanceIds, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        if (instanceIds.Count == 0)
-        {
-            return;
-        }
+    public Task ReleaseInstancesAsync(string sidecarId, IReadOnlyCollection<string> instanceIds, TimeSpan delay, CancellationToken cancellationToken) =>
+        instanceIds.Count == 0
+            ? Task.CompletedTask
+            : ExecuteBatchAsync(cancellationToken,
+                ("UPDATE workflow_sidecar.instances SET lease_owner = NULL, ready_at = now() + $3::interval WHERE instance_id = ANY($2) AND lease_owner = $1",
+                    [sidecarId, instanceIds.ToArray(), delay]),
+                ($"SELECT pg_notify('{WorkChannel}', '')", []));
 
-        await using var command = dataSource.CreateCommand($"""
-            UPDATE workflow_sidecar.instances SET lease_owner = NULL, ready_at = now() + $3::interval
-            WHERE instance_id = ANY($2) AND lease_owner = $1;
-            SELECT pg_notify('{WorkChannel}', '');
-            """);
-        command.Parameters.Add(new() { Value = sidecarId });
-        command.Parameters.Add(new() { Value = instanceIds.ToArray() });
-        command.Parameters.Add(new() { Value = delay });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task ReleaseActivitiesAsync(string sidecarId, IReadOnlyCollection<long> activityIds, CancellationToken cancellationToken)
-    {
-        if (activityIds.Count == 0)
-        {
-            return;
-        }
-
-        await using var command = dataSource.CreateCommand($"""
-            UPDATE workflow_sidecar.activities SET lease_owner = NULL WHERE id = ANY($2) AND lease_owner = $1;
-            SELECT pg_notify('{WorkChannel}', '');
-            """);
-        command.Parameters.Add(new() { Value = sidecarId });
-        command.Parameters.Add(new() { Value = activityIds.ToArray() });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task ReleaseActivitiesAsync(string sidecarId, IReadOnlyCollection<long> activityIds, CancellationToken cancellationToken) =>
+        activityIds.Count == 0
+            ? Task.CompletedTask
+            : ExecuteBatchAsync(cancellationToken,
+                ("UPDATE workflow_sidecar.activities SET lease_owner = NULL WHERE id = ANY($2) AND lease_owner = $1", [sidecarId, activityIds.ToArray()]),
+                ($"SELECT pg_notify('{WorkChannel}', '')", []));
 
     /// <summary>
     /// Writes a turn in one transaction, guarded by the lease: history appended, inbox rows consumed, activities,
@@ -634,6 +604,25 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
         }
 
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Several statements in one round trip (positional parameters need one command per statement).</summary>
+    private async Task ExecuteBatchAsync(CancellationToken cancellationToken, params (string Sql, object[] Values)[] statements)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var (sql, values) in statements)
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            foreach (var value in values)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<List<string>> ReadStringsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
