@@ -29,12 +29,18 @@ public sealed class WorkflowAppHost : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<WorkflowAppHost> StartAsync(string endpoint, Action<WorkflowRuntimeOptions>? register = null)
+    public static async Task<WorkflowAppHost> StartAsync(
+        string endpoint, Action<WorkflowRuntimeOptions>? register = null, ActivityProbe? probe = null, IDictionary<string, string?>? configuration = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Configuration[EmbeddedWorkflowSidecarExtensions.DaprGrpcEndpointKey] = endpoint;
-        builder.Services.AddSingleton<ActivityProbe>();
+        if (configuration is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+        }
+
+        builder.Services.AddSingleton(probe ?? new ActivityProbe());
         builder.Services.AddDaprWorkflow(register ?? TestWorkflows.Register);
         var host = builder.Build();
         await host.StartAsync();

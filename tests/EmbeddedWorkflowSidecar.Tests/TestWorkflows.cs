@@ -19,6 +19,7 @@ public static class TestWorkflows
         options.RegisterWorkflow<WaitForeverWorkflow>();
         options.RegisterWorkflow<ParentOfWaitersWorkflow>();
         options.RegisterWorkflow<DeterminismWorkflow>();
+        options.RegisterWorkflow<ShareWorkflow>();
         options.RegisterActivity<AddOneActivity>();
         options.RegisterActivity<SquareActivity>();
         options.RegisterActivity<FlakyActivity>();
@@ -270,3 +271,17 @@ public sealed class CountingActivity(ActivityProbe probe) : WorkflowActivity<Cou
 }
 
 public sealed record CountingInput(string Key, int DurationMs);
+
+/// <summary>Five counted activities in a row, keyed by instance and step.</summary>
+public sealed class ShareWorkflow : Workflow<int, int>
+{
+    public override async Task<int> RunAsync(WorkflowContext context, int durationMs)
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await context.CallActivityAsync<string>(nameof(CountingActivity), new CountingInput($"{context.InstanceId}/{i}", durationMs));
+        }
+
+        return 5;
+    }
+}

@@ -207,7 +207,7 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
     /// Leases up to <paramref name="limit"/> instances with deliverable inbox rows: running ones with any event, pending
     /// ones whose start is due, suspended ones only for control events. Returns them with their visible inbox.
     /// </summary>
-    public async Task<List<ClaimedInstance>> ClaimInstancesAsync(string sidecarId, TimeSpan leaseDuration, int limit, CancellationToken cancellationToken)
+    public async Task<List<ClaimedInstance>> ClaimInstancesAsync(string sidecarId, TimeSpan leaseDuration, int limit, bool controlOnly, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
             WITH candidates AS (
@@ -217,7 +217,7 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
                   AND EXISTS (
                       SELECT 1 FROM workflow_sidecar.inbox b
                       WHERE b.instance_id = c.instance_id AND b.visible_at <= now()
-                        AND (b.kind = {SidecarSchema.KindControl} OR (c.status = 0) OR (c.status = 6 AND b.kind = {SidecarSchema.KindStart})))
+                        AND (b.kind = {SidecarSchema.KindControl} OR (NOT $4 AND (c.status = 0 OR (c.status = 6 AND b.kind = {SidecarSchema.KindStart})))))
                 LIMIT $3
                 FOR UPDATE OF c SKIP LOCKED),
             claimed AS (
@@ -231,6 +231,7 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = sidecarId });
         command.Parameters.Add(new() { Value = leaseDuration });
         command.Parameters.Add(new() { Value = limit });
+        command.Parameters.Add(new() { Value = controlOnly });
         var claimed = new List<ClaimedInstance>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         ClaimedInstance? current = null;

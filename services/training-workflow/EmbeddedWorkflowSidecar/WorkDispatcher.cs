@@ -234,10 +234,6 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
             try
             {
                 await _wake.WaitAsync(wait, stoppingToken);
-                if (_streams.IsEmpty)
-                {
-                    continue;
-                }
 
                 if (DateTime.UtcNow.Ticks >= Interlocked.Read(ref _nextDueTicks))
                 {
@@ -268,10 +264,12 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
     private async Task<bool> DispatchOnceAsync(CancellationToken cancellationToken)
     {
         var progressed = false;
-        var workflowCapacity = Math.Min(FreeCapacity(activity: false), 64);
+        // Without a worker only control events (terminate, suspend, resume) can be applied: the sidecar does those itself.
+        var controlOnly = _streams.IsEmpty;
+        var workflowCapacity = controlOnly ? 64 : Math.Min(FreeCapacity(activity: false), 64);
         if (workflowCapacity > 0)
         {
-            var claimed = await store.ClaimInstancesAsync(SidecarId, _options.LeaseDuration, workflowCapacity, cancellationToken);
+            var claimed = await store.ClaimInstancesAsync(SidecarId, _options.LeaseDuration, workflowCapacity, controlOnly, cancellationToken);
             foreach (var instance in claimed)
             {
                 await StartTurnAsync(instance, cancellationToken);
