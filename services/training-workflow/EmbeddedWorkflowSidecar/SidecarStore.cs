@@ -42,6 +42,9 @@ internal sealed record ClaimedInstance(
 
 internal sealed record ClaimedActivity(long Id, ActivityRequest Request);
 
+/// <summary>A written turn: the activities it created (leased to this sidecar) and whether the inbox holds more.</summary>
+internal sealed record CommittedTurn(long[] ActivityIds, bool MoreInbox);
+
 /// <summary>A message for some instance's inbox written by a turn, with the condition under which it is delivered.</summary>
 internal sealed record OutgoingMessage(string TargetInstanceId, string? ExecutionId, short Kind, DateTime VisibleAt, HistoryEvent Event, DeliveryCondition Condition);
 
@@ -105,6 +108,9 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
 
     public NpgsqlDataSource DataSource => dataSource;
 
+    /// <summary>This sidecar's lease-holder id; also the payload of its work notifications, so it can ignore its own.</summary>
+    public string SidecarId { get; } = Guid.NewGuid().ToString("N");
+
     public async Task RegisterSidecarAsync(string sidecarId, string address, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
@@ -126,7 +132,7 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
             ("UPDATE workflow_sidecar.instances SET lease_owner = NULL WHERE lease_owner = $1", [sidecarId]),
             ("UPDATE workflow_sidecar.activities SET lease_owner = NULL WHERE lease_owner = $1", [sidecarId]),
             ("DELETE FROM workflow_sidecar.sidecars WHERE id = $1", [sidecarId]),
-            ($"SELECT pg_notify('{WorkChannel}', '')", []));
+            ($"SELECT pg_notify('{WorkChannel}', '{SidecarId}')", []));
 
     /// <summary>Creates the instance with its start event; false when an instance of that id already exists.</summary>
     public async Task<bool> CreateInstanceAsync(NewInstance instance, DateTime? scheduledStart, IDictionary<string, string> tags, HistoryEvent startEvent, CancellationToken cancellationToken)
@@ -275,25 +281,25 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
             : ExecuteBatchAsync(cancellationToken,
                 ("UPDATE workflow_sidecar.instances SET lease_owner = NULL, ready_at = now() + $3::interval WHERE instance_id = ANY($2) AND lease_owner = $1",
                     [sidecarId, instanceIds.ToArray(), delay]),
-                ($"SELECT pg_notify('{WorkChannel}', '')", []));
+                ($"SELECT pg_notify('{WorkChannel}', '{SidecarId}')", []));
 
     public Task ReleaseActivitiesAsync(string sidecarId, IReadOnlyCollection<long> activityIds, CancellationToken cancellationToken) =>
         activityIds.Count == 0
             ? Task.CompletedTask
             : ExecuteBatchAsync(cancellationToken,
                 ("UPDATE workflow_sidecar.activities SET lease_owner = NULL WHERE id = ANY($2) AND lease_owner = $1", [sidecarId, activityIds.ToArray()]),
-                ($"SELECT pg_notify('{WorkChannel}', '')", []));
+                ($"SELECT pg_notify('{WorkChannel}', '{SidecarId}')", []));
 
     /// <summary>
     /// Writes a turn in one transaction, guarded by the lease: history appended, inbox rows consumed, activities,
     /// children and messages created, the instance updated and its lease released. Returns the ids of the activities
-    /// created, already leased to this sidecar; null when the lease was lost (nothing written).
+    /// created, already leased to this sidecar, and whether more inbox rows wait; null when the lease was lost (nothing written).
     /// </summary>
-    public async Task<long[]?> CommitTurnAsync(string sidecarId, TurnCommit turn, CancellationToken cancellationToken)
+    public async Task<CommittedTurn?> CommitTurnAsync(string sidecarId, TurnCommit turn, CancellationToken cancellationToken)
     {
+        // One batch is one implicit transaction: if hold_lease raises, nothing of the turn is written.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction);
+        await using var batch = new NpgsqlBatch(connection);
 
         void Add(string sql, params object?[] values)
         {
@@ -404,7 +410,7 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
 
         if (turn.Messages.Count > 0 || turn.Children.Count > 0 || turn.Activities.Count > 0 || turn.NewExecutionId is not null)
         {
-            Add($"SELECT pg_notify('{WorkChannel}', '')");
+            Add($"SELECT pg_notify('{WorkChannel}', '{SidecarId}')");
         }
 
         if (turn.StatusChanged)
@@ -412,31 +418,42 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
             Add($"SELECT pg_notify('{InstanceChannel}', $1)", turn.InstanceId);
         }
 
-        long[] activityIds = [];
+        // Events that arrived during the turn (or the next execution's start) need another turn.
+        Add("SELECT EXISTS (SELECT 1 FROM workflow_sidecar.inbox WHERE instance_id = $1 AND visible_at <= now()) AS more_inbox", turn.InstanceId);
+
+        var ids = new List<long>();
+        var moreInbox = false;
         try
         {
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            var ids = new List<long>();
             do
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    if (returnsActivities && reader.FieldCount == 1 && reader.GetName(0) == "activity_id")
+                    if (reader.FieldCount != 1)
                     {
-                        ids.Add(reader.GetInt64(0));
+                        continue;
+                    }
+
+                    switch (reader.GetName(0))
+                    {
+                        case "activity_id" when returnsActivities:
+                            ids.Add(reader.GetInt64(0));
+                            break;
+                        case "more_inbox":
+                            moreInbox = reader.GetBoolean(0);
+                            break;
                     }
                 }
             }
             while (await reader.NextResultAsync(cancellationToken));
-            activityIds = [.. ids];
         }
         catch (PostgresException ex) when (ex.SqlState == SidecarSchema.LeaseLostSqlState)
         {
             return null;
         }
 
-        await transaction.CommitAsync(cancellationToken);
-        return activityIds;
+        return new CommittedTurn([.. ids], moreInbox);
     }
 
     /// <summary>Leases up to <paramref name="limit"/> activities nobody (alive) holds.</summary>
@@ -465,9 +482,10 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Commits an activity's result: the activity row goes and its result enters the inbox, if this sidecar still
-    /// holds the activity and the instance still runs that execution. False: stale, dropped.
+    /// holds the activity and the instance still runs that execution (else: stale, dropped). In the same statement
+    /// the instance is leased to this sidecar when free, so the next turn starts without another query.
     /// </summary>
-    public async Task<bool> CompleteActivityAsync(string sidecarId, long activityId, HistoryEvent result, CancellationToken cancellationToken)
+    public async Task<(bool Delivered, ClaimedInstance? Claimed)> CompleteActivityAsync(string sidecarId, TimeSpan leaseDuration, long activityId, HistoryEvent result, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
             WITH done AS (
@@ -476,14 +494,54 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
                 INSERT INTO workflow_sidecar.inbox (instance_id, execution_id, kind, visible_at, event)
                 SELECT d.instance_id, d.execution_id, {SidecarSchema.KindEvent}, now(), $3 FROM done d
                 JOIN workflow_sidecar.instances i ON i.instance_id = d.instance_id AND i.execution_id = d.execution_id AND i.status IN {ActiveStatuses}
-                RETURNING 1)
-            SELECT count(*), pg_notify('{WorkChannel}', '') FROM delivered
+                RETURNING id, instance_id),
+            claimed AS (
+                UPDATE workflow_sidecar.instances i SET lease_owner = $2
+                FROM delivered d
+                WHERE i.instance_id = d.instance_id AND i.status = 0 AND i.ready_at <= now()
+                  AND {LeaseFree.Replace("lease_owner", "i.lease_owner", StringComparison.Ordinal).Replace("$2::interval", "$4::interval", StringComparison.Ordinal)}
+                RETURNING i.instance_id, i.execution_id, i.status, i.history_length, i.parent_instance_id, i.started_at IS NOT NULL AS started, i.name)
+            SELECT d.id, c.instance_id, c.execution_id, c.status, c.history_length, c.parent_instance_id, c.started, c.name,
+                   b.id, b.kind, b.event, b.execution_id
+            FROM delivered d
+            LEFT JOIN claimed c ON true
+            LEFT JOIN workflow_sidecar.inbox b ON b.instance_id = c.instance_id AND b.visible_at <= now()
+            ORDER BY b.id
             """);
         command.Parameters.Add(new() { Value = activityId });
         command.Parameters.Add(new() { Value = sidecarId });
         command.Parameters.Add(new() { Value = result.ToByteArray() });
-        var delivered = (long)(await command.ExecuteScalarAsync(cancellationToken) ?? 0L);
-        return delivered > 0;
+        command.Parameters.Add(new() { Value = leaseDuration });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var delivered = false;
+        ClaimedInstance? claimed = null;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (!delivered)
+            {
+                delivered = true;
+                if (reader.IsDBNull(1))
+                {
+                    return (true, null);
+                }
+
+                claimed = new ClaimedInstance(reader.GetString(1), reader.GetString(2), reader.GetString(7), (OrchestrationStatus)reader.GetInt32(3),
+                    reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetBoolean(6), []);
+                claimed.Inbox.Add(new InboxRow(reader.GetInt64(0), SidecarSchema.KindEvent, result));
+            }
+
+            // Rows queued before this statement (its snapshot does not see the row it inserted itself).
+            if (!reader.IsDBNull(8))
+            {
+                var rowExecution = reader.IsDBNull(11) ? null : reader.GetString(11);
+                claimed!.Inbox.Add(new InboxRow(reader.GetInt64(8),
+                    rowExecution is null || rowExecution == claimed.ExecutionId ? reader.GetInt16(9) : SidecarSchema.KindStale,
+                    HistoryEvent.Parser.ParseFrom(reader.GetFieldValue<byte[]>(10))));
+            }
+        }
+
+        claimed?.Inbox.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return (delivered, claimed);
     }
 
     /// <summary>When the next not yet visible inbox row (a timer, a delayed start) becomes visible.</summary>
@@ -597,8 +655,8 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
     public async Task NotifyAsync(string? instanceId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(instanceId is null
-            ? $"SELECT pg_notify('{WorkChannel}', '')"
-            : $"SELECT pg_notify('{WorkChannel}', ''), pg_notify('{InstanceChannel}', $1)");
+            ? $"SELECT pg_notify('{WorkChannel}', '{SidecarId}')"
+            : $"SELECT pg_notify('{WorkChannel}', '{SidecarId}'), pg_notify('{InstanceChannel}', $1)");
         if (instanceId is not null)
         {
             command.Parameters.Add(new() { Value = instanceId });

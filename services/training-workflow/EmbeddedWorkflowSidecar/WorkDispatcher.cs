@@ -45,11 +45,30 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
     private readonly SemaphoreSlim _wake = new(0, 1);
     private long _nextDueTicks = DateTime.MaxValue.Ticks;
 
-    public string SidecarId { get; } = Guid.NewGuid().ToString("N");
+    // What the next dispatch pass must look for: instances with deliverable inbox rows, activities nobody holds.
+    // Set by whatever may have created such work, so an idle sidecar runs no queries.
+    private volatile bool _claimInstances = true;
+    private volatile bool _claimActivities = true;
+
+    public string SidecarId => store.SidecarId;
 
     public string Address { get; set; } = "";
 
+    /// <summary>Instances may have deliverable inbox rows.</summary>
     public void Wake()
+    {
+        _claimInstances = true;
+        Signal();
+    }
+
+    /// <summary>Anything may be waiting: another sidecar's work, released leases, a connected worker.</summary>
+    public void WakeAll()
+    {
+        _claimActivities = true;
+        Wake();
+    }
+
+    private void Signal()
     {
         if (_wake.CurrentCount == 0)
         {
@@ -132,7 +151,7 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
     {
         var stream = new WorkerStream();
         _streams[stream.Id] = stream;
-        Wake();
+        WakeAll();
         try
         {
             await foreach (var item in stream.Items.Reader.ReadAllAsync(cancellationToken))
@@ -183,7 +202,7 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
             logger.LogWarning(ex, "Could not release the work of a disconnected worker; it is dispatched again when the lease expires.");
         }
 
-        Wake();
+        WakeAll();
     }
 
     private WorkerStream? PickStream(string name, bool activity)
@@ -233,10 +252,16 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
 
             try
             {
-                await _wake.WaitAsync(wait, stoppingToken);
+                if (!await _wake.WaitAsync(wait, stoppingToken))
+                {
+                    // Nothing woke us: look for work of dead peers and for due timers.
+                    _claimInstances = true;
+                    _claimActivities = true;
+                }
 
                 if (DateTime.UtcNow.Ticks >= Interlocked.Read(ref _nextDueTicks))
                 {
+                    _claimInstances = true;
                     Interlocked.Exchange(ref _nextDueTicks, DateTime.MaxValue.Ticks);
                     if (await store.NextVisibleAtAsync(stoppingToken) is { } next)
                     {
@@ -256,7 +281,7 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
             {
                 logger.LogWarning(ex, "Workflow sidecar dispatch failed; retrying.");
                 await Task.Delay(TimeSpan.FromMilliseconds(500), stoppingToken);
-                Wake();
+                WakeAll();
             }
         }
     }
@@ -267,30 +292,42 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
         // Without a worker only control events (terminate, suspend, resume) can be applied: the sidecar does those itself.
         var controlOnly = _streams.IsEmpty;
         var workflowCapacity = controlOnly ? 64 : Math.Min(FreeCapacity(activity: false), 64);
-        if (workflowCapacity > 0)
+        if (workflowCapacity > 0 && _claimInstances)
         {
+            _claimInstances = false;
             var claimed = await store.ClaimInstancesAsync(SidecarId, _options.LeaseDuration, workflowCapacity, controlOnly, cancellationToken);
             foreach (var instance in claimed)
             {
                 await StartTurnAsync(instance, cancellationToken);
             }
 
+            if (claimed.Count == workflowCapacity)
+            {
+                _claimInstances = true;
+            }
+
             progressed |= claimed.Count > 0;
         }
 
         var activityCapacity = Math.Min(FreeCapacity(activity: true), 64);
-        if (activityCapacity > 0)
+        if (activityCapacity > 0 && _claimActivities)
         {
+            _claimActivities = false;
             var claimed = await store.ClaimActivitiesAsync(SidecarId, _options.LeaseDuration, activityCapacity, cancellationToken);
             foreach (var activity in claimed)
             {
                 await SendActivityAsync(activity.Id, activity.Request, cancellationToken);
             }
 
+            if (claimed.Count == activityCapacity)
+            {
+                _claimActivities = true;
+            }
+
             progressed |= claimed.Count > 0;
         }
 
-        return progressed;
+        return progressed && (_claimInstances || _claimActivities);
     }
 
     private async Task StartTurnAsync(ClaimedInstance claimed, CancellationToken cancellationToken)
@@ -380,8 +417,8 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
     /// <summary>Writes a turn, then updates the cache and hands created activities straight to workers.</summary>
     private async Task<bool> CommitAsync(TurnCommit turn, List<HistoryEvent>? fullHistory, CancellationToken cancellationToken)
     {
-        var activityIds = await store.CommitTurnAsync(SidecarId, turn, cancellationToken);
-        if (activityIds is null)
+        var committed = await store.CommitTurnAsync(SidecarId, turn, cancellationToken);
+        if (committed is null)
         {
             logger.LogInformation("Dropped a turn of workflow {InstanceId}: its lease was lost.", turn.InstanceId);
             ForgetHistory(turn.InstanceId);
@@ -418,9 +455,9 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
             SignalInstance(turn.InstanceId);
         }
 
-        for (var i = 0; i < activityIds.Length && i < turn.Activities.Count; i++)
+        for (var i = 0; i < committed.ActivityIds.Length && i < turn.Activities.Count; i++)
         {
-            await SendActivityAsync(activityIds[i], turn.Activities[i].Request, cancellationToken);
+            await SendActivityAsync(committed.ActivityIds[i], turn.Activities[i].Request, cancellationToken);
         }
 
         var now = DateTime.UtcNow;
@@ -432,7 +469,8 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
             }
         }
 
-        if (turn.Messages.Count > 0 || turn.ConsumedInbox.Count > 0)
+        // Only messages to other instances, or rows that arrived during the turn, make new workflow work now.
+        if (committed.MoreInbox || turn.Messages.Any(m => m.TargetInstanceId != turn.InstanceId && m.VisibleAt <= now))
         {
             Wake();
         }
@@ -446,6 +484,7 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
         if (stream is null)
         {
             await store.ReleaseActivitiesAsync(SidecarId, [activityId], cancellationToken);
+            _claimActivities = true;
             return;
         }
 
@@ -546,9 +585,11 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
             result.TaskCompleted = new TaskCompletedEvent { TaskScheduledId = request.TaskId, Result = response.Result, TaskExecutionId = request.TaskExecutionId };
         }
 
-        if (await store.CompleteActivityAsync(SidecarId, pending.ActivityId, result, cancellationToken))
+        var (_, claimed) = await store.CompleteActivityAsync(SidecarId, _options.LeaseDuration, pending.ActivityId, result, cancellationToken);
+        if (claimed is not null)
         {
-            Wake();
+            // The instance was free: its next turn starts here and now.
+            await StartTurnAsync(claimed, cancellationToken);
         }
     }
 
@@ -565,7 +606,11 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
                 {
                     if (e.Channel == SidecarStore.WorkChannel)
                     {
-                        Wake();
+                        // Our own notifications are for the others; we already know.
+                        if (e.Payload != SidecarId)
+                        {
+                            WakeAll();
+                        }
                     }
                     else
                     {
@@ -578,7 +623,7 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
                 }
 
                 // Anything missed while not listening is picked up now.
-                Wake();
+                WakeAll();
                 foreach (var waiter in _instanceWaiters.Keys.ToList())
                 {
                     SignalInstance(waiter);
