@@ -16,13 +16,13 @@ using Platform.TrainingWorkflow.Workflows;
 
 // usage: CrashHost <connection-string> <artifact-root> <workflow> <input> <instance-id>...
 // Hosts the embedded sidecar and the Dapr Workflow worker on the database, starts (or finds) each instance, and exits 0
-// once all have completed. Leases are short (5 s instead of 10) so that a killed host's work is taken over quickly.
+// once all have completed. Leases are short (3 s instead of 10) so that a killed host's work is taken over quickly.
 var (connectionString, artifactRoot, workflow, input, instanceIds) = (args[0], args[1], args[2], int.Parse(args[3]), args[4..]);
 await using var dataSource = NpgsqlDataSource.Create(connectionString);
 await CrashLog.EnsureAsync(dataSource);
 
 var builder = Host.CreateApplicationBuilder();
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Platform:WorkflowSidecar:LeaseDuration"] = "00:00:05" });
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Platform:WorkflowSidecar:LeaseDuration"] = "00:00:03" });
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSingleton(dataSource);
 builder.Services.AddSingleton<IStateStore>(new PostgresStateStore(dataSource, "crash_state"));
