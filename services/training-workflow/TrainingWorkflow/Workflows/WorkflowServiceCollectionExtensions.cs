@@ -24,6 +24,10 @@ public static class WorkflowServiceCollectionExtensions
                     // The client builder does not read the serializer from DI: give it the same one as the worker.
                     (_, client) => client.UseJsonSerializer(WorkflowJson.Options))
                 .WithJsonSerializer(WorkflowJson.Options);
+            // The SDK's source generator also registers every workflow and activity class by its class name, so the factory
+            // warns "already registered" for each of ours at every start. Its other warning (not found) is logged again
+            // as an error by the worker, so nothing is lost.
+            services.AddLogging(logging => logging.AddFilter("Dapr.Workflow.Worker.WorkflowsFactory", LogLevel.Error));
             services.TryAddSingleton(TimeProvider.System);
             services.AddSingleton<WorkflowManagement>();
         }
