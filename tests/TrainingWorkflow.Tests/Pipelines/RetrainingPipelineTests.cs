@@ -46,6 +46,38 @@ public sealed class RetrainingPipelineTests(PostgresDatabaseFixture database) : 
     }
 
     [Fact]
+    public async Task A_failed_price_run_is_recorded_and_the_twin_still_runs_against_the_unchanged_champion()
+    {
+        await PipelineHost.LoadMarketAsync(database.DataSource, "failing", properties: 700, seed: 13);
+        await using var host = await PipelineHost.StartAsync(database.DataSource, "state_failing");
+        // No holdout: evaluation fails on every attempt, so the child workflow fails after its retries.
+        var input = new PlatformRetrainingInput
+        {
+            TenantId = "failing",
+            Price = new PriceTrainingInput
+            {
+                TenantId = "failing",
+                Training = new PriceTrainingParameters { Iterations = 20, LearningRate = 0.1 },
+                Gates = new PriceGateOptions { HoldoutShare = 0 },
+            },
+        };
+
+        var state = await host.RunAsync(PlatformRetrainingWorkflow.Name, input, timeout: TimeSpan.FromSeconds(120));
+        var outcome = state.ReadOutputAs<PlatformRetrainingOutcome>()!;
+
+        Assert.False(outcome.Price.Deployed);
+        Assert.StartsWith("failed: ", outcome.Price.RejectionReason, StringComparison.Ordinal);
+        Assert.Contains("holdout", outcome.Price.RejectionReason, StringComparison.Ordinal);
+        Assert.Contains("too little data", outcome.Twin.RejectionReason);
+        Assert.Empty(await host.Registry.ListVersionsAsync("price"));
+        Assert.Equal(["Failed", "Completed"], state.Steps.Select(s => s.Status));
+        var child = Assert.Single((await host.Workflows.ListAsync(PriceModelTrainingWorkflow.Name, Dapr.Workflow.WorkflowRuntimeStatus.Failed)).Items);
+        var attempts = (await host.Workflows.GetAsync(child.InstanceId))!.Steps.Where(s => s.Name == nameof(EvaluatePriceModelActivity)).ToList();
+        Assert.Equal(3, attempts.Count);
+        Assert.All(attempts, a => Assert.Equal("Failed", a.Status));
+    }
+
+    [Fact]
     public async Task A_training_requested_event_starts_one_retraining_per_event_id()
     {
         await using var host = await PipelineHost.StartAsync(database.DataSource, "state_requests");

@@ -16,7 +16,7 @@ public sealed class TrainPriceModelActivity(IArtifactStore artifacts) : Workflow
         var dataset = PriceDatasetFormat.Read(bytes, input.Snapshot.CsvArtifactId);
         var training = dataset.Rows.Where(r => !PriceDatasetFormat.IsHoldout(r, input.HoldoutShare)).ToList();
         var clock = Stopwatch.StartNew();
-        // Training is CPU-bound and synchronous: keep it off the engine's dispatch thread.
+        // Training is CPU-bound and synchronous: keep it off the thread that serves the SDK worker's work items.
         var model = await Task.Run(
             () => PriceModelTrainer.Train(training, dataset.Schema, input.Training.ToOptions(input.Seed), cancellationToken: cancellationToken),
             cancellationToken).ConfigureAwait(false);
