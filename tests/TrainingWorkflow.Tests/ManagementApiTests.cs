@@ -78,7 +78,10 @@ public sealed class ManagementApiTests(ManagementApiTests.ApiFixture fixture) : 
 
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("name", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
-        foreach (var id in new[] { "bad-json", "bad-input", "bad-name" })
+        var huge = await _http.PostAsJsonAsync("/workflows/SequenceWorkflow/start?instanceId=bad-size", new[] { new string('x', 70_000) });
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
+        Assert.Contains("artifact", (await huge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        foreach (var id in new[] { "bad-json", "bad-input", "bad-name", "bad-size" })
         {
             Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/workflows/{id}")).StatusCode);
         }
