@@ -3,8 +3,9 @@ using Npgsql;
 using Platform.BuildingBlocks.Registry;
 using Platform.MarketData.Postgres;
 using Platform.MarketData.Synthetic;
-using Platform.TrainingWorkflow.Engine;
+using Platform.TrainingWorkflow.Management;
 using Platform.TrainingWorkflow.Pipelines;
+using Platform.TrainingWorkflow.Workflows;
 
 namespace Platform.Host;
 
@@ -23,13 +24,13 @@ public sealed class DemoOptions
 
 /// <summary>
 /// The main job's first run: once the host listens, seeds the demo tenant with a synthetic market when the database has
-/// none, and runs <c>PlatformRetraining</c> when a model has no champion yet. A later start finds both and does nothing.
+/// none, and runs <c>PlatformRetraining</c> (on the embedded workflow sidecar unless under Dapr) when a model has no champion yet. A later start finds both and does nothing.
 /// </summary>
 public sealed class DemoBootstrapService(
     IOptions<DemoOptions> options,
     NpgsqlDataSource dataSource,
     ModelRegistry registry,
-    WorkflowClient workflows,
+    WorkflowManagement workflows,
     IHostApplicationLifetime lifetime,
     ILogger<DemoBootstrapService> logger) : BackgroundService
 {
@@ -68,16 +69,16 @@ public sealed class DemoBootstrapService(
         }
 
         var input = new PlatformRetrainingInput { TenantId = demo.TenantId, Reason = "first start of the main job" };
-        var (instanceId, _) = await workflows.StartWorkflowAsync(PlatformRetrainingWorkflow.Name, BootstrapInstanceId, input, stoppingToken);
+        var (instanceId, _) = await workflows.StartAsync(PlatformRetrainingWorkflow.Name, BootstrapInstanceId, input, stoppingToken);
         logger.LogInformation("Training both models: workflow {InstanceId} (GET /workflows/{InstanceId}/stream for progress)", instanceId, instanceId);
         var started = DateTimeOffset.UtcNow;
-        await foreach (var state in workflows.WatchWorkflowAsync(instanceId, cancellationToken: stoppingToken))
+        await foreach (var state in workflows.WatchAsync(instanceId, cancellationToken: stoppingToken))
         {
             // The person who started the main job watches this console: one readable line per step, beside the JSON logs.
             var step = state.ReadCustomStatusAs<WorkflowProgress>();
             Console.WriteLine($"[{DateTimeOffset.UtcNow - started:mm\\:ss}] training {state.RuntimeStatus}" +
                 (step is null ? "" : $": step {step.StepNumber}/{step.StepCount} {step.Step}"));
-            if (state.IsWorkflowCompleted)
+            if (state.IsCompleted)
             {
                 logger.LogInformation("Retraining workflow {InstanceId} ended {Status}", instanceId, state.RuntimeStatus);
                 break;

@@ -32,7 +32,6 @@ public static class PlatformCommandLine
                 TwinBenchmarkCommand.Create(),
                 EstimateLoadBenchmarkCommand.Create(),
                 RecommendBenchmarkCommand.Create(),
-                WorkflowBenchmarkCommand.Create(),
             },
             SmokeCommand.Create(),
         };
@@ -45,7 +44,7 @@ public static class PlatformCommandLine
             "serve" or "import" => true,
             "generate" => !args.Contains("--no-db") && !args.Contains("--connection-string"),
             "train" => args.Count > 1 && args[1] == "twin" && !args.Contains("--connection-string"),
-            "bench" => args.Count > 1 && args[1] is "load" or "workflow" or "recommend" && !args.Contains("--connection-string"),
+            "bench" => args.Count > 1 && args[1] is "load" or "recommend" && !args.Contains("--connection-string"),
             _ => false,
         };
 }

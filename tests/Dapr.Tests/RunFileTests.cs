@@ -138,6 +138,15 @@ public sealed partial class RunFileTests
         // Only components the code names, plus secret stores other components read from.
         Assert.Empty(byName.Keys.Except(expected.Keys).Except(secretStores));
         Assert.Equal("v2", Scalar(Map(byName[Names.StateStoreName], "spec"), "version"));
+        // daprd keeps workflow history in the actor state store; app state must not share a key prefix with actor keys
+        // ("<app-id>||<actor-type>||..."): a static prefix with a character no app id may contain.
+        Assert.Equal("true", Metadata(byName[Names.StateStoreName], "actorStateStore"));
+        Assert.Single(components, c => Map(c, "spec").ContainsKey("metadata") && Metadata(c, "actorStateStore") == "true");
+        var keyPrefix = Metadata(byName[Names.StateStoreName], "keyPrefix");
+        Assert.NotNull(keyPrefix);
+        Assert.DoesNotContain(keyPrefix, new[] { "appid", "name", "namespace", "none" });
+        Assert.Contains('.', keyPrefix);
+        Assert.DoesNotContain("||", keyPrefix, StringComparison.Ordinal);
         Assert.Equal(
             $"{DaprInputBindingEndpoints.RoutePrefix}/{Names.RetrainScheduleBindingName}",
             Metadata(byName[Names.RetrainScheduleBindingName], "route"));

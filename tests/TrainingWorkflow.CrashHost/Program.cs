@@ -1,32 +1,60 @@
+using Dapr.Workflow;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Platform.BuildingBlocks.Artifacts;
+using Platform.BuildingBlocks.Messaging;
+using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.StateStore;
+using Platform.EmbeddedWorkflowSidecar;
 using Platform.TrainingWorkflow.CrashHost;
-using Platform.TrainingWorkflow.Engine;
+using Platform.TrainingWorkflow.Management;
+using Platform.TrainingWorkflow.Pipelines.Shared;
+using Platform.TrainingWorkflow.Workflows;
 
-// usage: CrashHost <connection-string> <instance-id> <host-id>
-// Runs the engine on the PostgreSQL state store, starts (or finds) the instance, and exits 0 once it has completed.
-var (connectionString, instanceId, hostId) = (args[0], args[1], args[2]);
+// usage: CrashHost <connection-string> <artifact-root> <workflow> <input> <instance-id>...
+// Hosts the embedded sidecar and the Dapr Workflow worker on the database, starts (or finds) each instance, and exits 0
+// once all have completed. Leases are short (3 s instead of 10) so that a killed host's work is taken over quickly.
+var (connectionString, artifactRoot, workflow, input, instanceIds) = (args[0], args[1], args[2], int.Parse(args[3]), args[4..]);
 await using var dataSource = NpgsqlDataSource.Create(connectionString);
-await ExecutionLog.EnsureAsync(dataSource);
+await CrashLog.EnsureAsync(dataSource);
 
-var services = new ServiceCollection();
-services.AddLogging(builder => builder.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-services.AddSingleton(dataSource);
-services.AddSingleton<IStateStore>(new PostgresStateStore(dataSource));
-services.AddWorkflowEngine(options =>
+var builder = Host.CreateApplicationBuilder();
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Platform:WorkflowSidecar:LeaseDuration"] = "00:00:03" });
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddSingleton(dataSource);
+builder.Services.AddSingleton<IStateStore>(new PostgresStateStore(dataSource, "crash_state"));
+builder.Services.AddSingleton<IArtifactStore>(new FileSystemArtifactStore(artifactRoot));
+builder.Services.AddSingleton<ModelRegistry>();
+builder.Services.AddSingleton<IEventPublisher, RecordingPublisher>();
+builder.AddEmbeddedWorkflowSidecar();
+builder.Services.AddPlatformWorkflows(catalog => catalog
+    .RegisterWorkflow<ThreeStepWorkflow>()
+    .RegisterWorkflow<TimerWorkflow>()
+    .RegisterWorkflow<FanOutWorkflow>()
+    .RegisterWorkflow<DeployWorkflow>()
+    .RegisterActivity<RecordedStep>()
+    .RegisterActivity<DeployThenLinger>());
+using var host = builder.Build();
+await host.StartAsync();
+
+var workflows = host.Services.GetRequiredService<WorkflowManagement>();
+foreach (var instanceId in instanceIds)
 {
-    options.RegisterWorkflow<ThreeStepWorkflow>().RegisterActivity<RecordedStep>();
-    options.HostId = hostId;
-    options.LeaseDuration = TimeSpan.FromSeconds(3);
-    options.PollInterval = TimeSpan.FromMilliseconds(200);
-});
-await using var provider = services.BuildServiceProvider();
-var runtime = provider.GetRequiredService<WorkflowRuntime>();
-var client = provider.GetRequiredService<WorkflowClient>();
-await runtime.StartAsync(CancellationToken.None);
-await client.StartWorkflowAsync(nameof(ThreeStepWorkflow), instanceId, 3, CancellationToken.None);
-var state = await client.WaitForWorkflowCompletionAsync(instanceId, cancellationToken: CancellationToken.None);
-await runtime.StopAsync(CancellationToken.None);
-return state.RuntimeStatus == WorkflowRuntimeStatus.Completed ? 0 : 1;
+    object workflowInput = workflow == nameof(DeployWorkflow)
+        ? new DeployModelRequest { ModelName = "crash-model", StagedArtifactId = "staged/model.bin", Alias = ModelRegistry.Champion, DataHash = "h1" }
+        : input;
+    await workflows.StartAsync(workflow, instanceId, workflowInput);
+}
+
+var ok = true;
+foreach (var instanceId in instanceIds)
+{
+    var state = await workflows.WaitForCompletionAsync(instanceId);
+    ok &= state.RuntimeStatus == WorkflowRuntimeStatus.Completed;
+}
+
+await host.StopAsync();
+return ok ? 0 : 1;

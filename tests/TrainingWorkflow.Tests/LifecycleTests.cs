@@ -1,135 +1,178 @@
-using Microsoft.Extensions.Time.Testing;
-using Platform.BuildingBlocks.StateStore;
-using Platform.TrainingWorkflow.Engine;
+using Dapr.Workflow;
+using Platform.TrainingWorkflow.Management;
+using Platform.TrainingWorkflow.Workflows;
 
 namespace Platform.TrainingWorkflow.Tests;
 
-public sealed class LifecycleTests
+/// <summary>Start, pause, resume, terminate, events and purge through <see cref="WorkflowManagement"/> on the real SDK and the embedded sidecar.</summary>
+public sealed class LifecycleTests(WorkflowHostFixture fixture) : IClassFixture<WorkflowHostFixture>
 {
+    private WorkflowTestHost Host => fixture.Host;
+
+    private WorkflowManagement Workflows => fixture.Host.Workflows;
+
     [Fact]
     public async Task Start_with_an_existing_instance_id_is_idempotent()
     {
-        var store = new InMemoryStateStore();
-        await using var engine = await TestEngine.StartAsync(store, new ActivityLog());
-
-        var first = await engine.Client.StartWorkflowAsync(nameof(SequenceWorkflow), "same-id", new[] { "a" });
-        var second = await engine.Client.StartWorkflowAsync(nameof(SequenceWorkflow), "same-id", new[] { "other" });
+        var first = await Workflows.StartAsync(nameof(SequenceWorkflow), "same-id", new[] { "a" });
+        var second = await Workflows.StartAsync(nameof(SequenceWorkflow), "same-id", new[] { "other" });
         var otherName = await Assert.ThrowsAsync<WorkflowInstanceConflictException>(() =>
-            engine.Client.StartWorkflowAsync(nameof(TimerWorkflow), "same-id", 1));
-        var state = await engine.WaitForCompletionAsync("same-id");
+            Workflows.StartAsync(nameof(TimerWorkflow), "same-id", 1));
+        var state = await Host.WaitForCompletionAsync("same-id");
 
         Assert.True(first.Created);
         Assert.False(second.Created);
         Assert.Contains("SequenceWorkflow", otherName.Message, StringComparison.Ordinal);
         Assert.Equal("A", state.ReadOutputAs<string>());
-        Assert.Single(await store.ListKeysAsync("workflow|instance|"));
+        Assert.Equal(["a"], state.ReadInputAs<string[]>()!);
+        Assert.Equal(1, Host.Log.Executions("same-id/a"));
+        Assert.Equal(0, Host.Log.Executions("same-id/other"));
     }
 
     [Theory]
     [InlineData("has space")]
     [InlineData("slash/")]
     [InlineData("")]
-    public async Task Invalid_instance_ids_and_unknown_workflows_are_rejected(string instanceId)
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    public async Task Invalid_instance_ids_unknown_workflows_and_unfit_inputs_are_rejected_and_nothing_is_stored(string instanceId)
     {
-        await using var engine = await TestEngine.StartAsync(new InMemoryStateStore(), new ActivityLog());
-
-        var badId = await Assert.ThrowsAsync<ArgumentException>(() => engine.Client.ScheduleNewWorkflowAsync(nameof(SequenceWorkflow), instanceId, new[] { "a" }));
-        var badName = await Assert.ThrowsAsync<ArgumentException>(() => engine.Client.ScheduleNewWorkflowAsync("NoSuchWorkflow", "ok-id"));
-        var badInput = await Assert.ThrowsAsync<ArgumentException>(() => engine.Client.ScheduleNewWorkflowAsync(nameof(TimerWorkflow), "ok-id", "not a number"));
+        var badId = await Assert.ThrowsAsync<ArgumentException>(() => Workflows.StartAsync(nameof(SequenceWorkflow), instanceId, new[] { "a" }));
+        var badName = await Assert.ThrowsAsync<ArgumentException>(() => Workflows.StartAsync("NoSuchWorkflow", "rejected-name", null));
+        var badInput = await Assert.ThrowsAsync<ArgumentException>(() => Workflows.StartAsync(nameof(TimerWorkflow), "rejected-input", "not a number"));
 
         Assert.Equal("instanceId", badId.ParamName);
         Assert.Equal("name", badName.ParamName);
         Assert.Equal("input", badInput.ParamName);
-        Assert.False(WorkflowInstanceId.Validate(new string('a', 64)) is not null);
+        Assert.Null(await Workflows.GetAsync("rejected-name"));
+        Assert.Null(await Workflows.GetAsync("rejected-input"));
+        Assert.Null(WorkflowInstanceId.Validate(new string('a', 64)));
         Assert.NotNull(WorkflowInstanceId.Validate(new string('a', 65)));
+    }
+
+    [Fact]
+    public async Task Custom_status_and_steps_come_from_the_workflow_and_its_history()
+    {
+        var id = "steps-1";
+        await Workflows.StartAsync(nameof(SequenceWorkflow), id, new[] { "a", "b" });
+        var state = await Host.WaitForCompletionAsync(id);
+
+        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
+        Assert.Equal(new WorkflowProgress("Done", 3, 2), state.ReadCustomStatusAs<WorkflowProgress>());
+        Assert.Equal([nameof(EchoActivity), nameof(EchoActivity)], state.Steps.Select(s => s.Name));
+        Assert.All(state.Steps, s =>
+        {
+            Assert.Equal("activity", s.Kind);
+            Assert.Equal("Completed", s.Status);
+            Assert.True(s.DurationMs >= 0, $"duration {s.DurationMs}");
+        });
+        Assert.True(state.CreatedAt <= state.LastUpdatedAt);
     }
 
     [Fact]
     public async Task Paused_instance_starts_nothing_new_until_resumed()
     {
-        var log = new ActivityLog();
-        await using var engine = await TestEngine.StartAsync(new InMemoryStateStore(), log);
-        var id = await engine.Client.ScheduleNewWorkflowAsync(nameof(ThreeStepWorkflow), "pause-1", "gate");
-        await log.FirstBlockingStarted.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var id = "pause-1";
+        await Workflows.StartAsync(nameof(ThreeStepWorkflow), id, "gate");
+        await Host.Log.BlockingStarted(id);
 
-        Assert.Equal(WorkflowCommandResult.Applied, await engine.Client.SuspendWorkflowAsync(id, "maintenance"));
-        log.Gate.Release();
-        // The running step finishes and its result waits in the inbox; step 3 must not start.
-        await engine.WaitForAsync(id, s => s.Steps.Any(step => step.Name == nameof(BlockingActivity) && step.Status == "Completed"));
-        await Task.Delay(300);
-        var paused = await engine.Client.GetWorkflowStateAsync(id);
+        Assert.Equal(WorkflowCommandResult.Applied, await Workflows.SuspendAsync(id, "maintenance"));
+        await Host.WaitForAsync(id, s => s.RuntimeStatus == WorkflowRuntimeStatus.Suspended);
+        Host.Log.Release(id);
+        // The running step finishes; its result waits until the resume, so step 3 must not start.
+        await Task.Delay(500);
+        var paused = await Workflows.GetAsync(id);
         Assert.Equal(WorkflowRuntimeStatus.Suspended, paused!.RuntimeStatus);
-        Assert.Equal(1, log.AllExecutions.Count(e => e.Key.StartsWith(id + "/", StringComparison.Ordinal)));
-        Assert.Equal(WorkflowCommandResult.InvalidState, await engine.Client.SuspendWorkflowAsync(id));
+        Assert.Equal(0, Host.Log.Executions($"{id}/three"));
+        Assert.Equal(WorkflowCommandResult.InvalidState, await Workflows.SuspendAsync(id));
 
-        Assert.Equal(WorkflowCommandResult.Applied, await engine.Client.ResumeWorkflowAsync(id));
-        var state = await engine.WaitForCompletionAsync(id);
+        Assert.Equal(WorkflowCommandResult.Applied, await Workflows.ResumeAsync(id));
+        var state = await Host.WaitForCompletionAsync(id);
 
         Assert.Equal("ONE-unblocked-THREE", state.ReadOutputAs<string>());
-        Assert.Equal(WorkflowCommandResult.InvalidState, await engine.Client.ResumeWorkflowAsync(id));
+        Assert.Equal(1, Host.Log.Executions($"{id}/one"));
+        Assert.Equal(1, Host.Log.Executions($"{id}/three"));
+        Assert.Equal(WorkflowCommandResult.InvalidState, await Workflows.ResumeAsync(id));
     }
 
     [Fact]
-    public async Task Terminate_ends_the_instance_and_cancels_its_running_activity()
+    public async Task Terminate_ends_the_instance_and_what_its_running_activity_returns_is_dropped()
     {
-        var log = new ActivityLog { BlockForever = true };
-        await using var engine = await TestEngine.StartAsync(new InMemoryStateStore(), log);
-        var id = await engine.Client.ScheduleNewWorkflowAsync(nameof(ThreeStepWorkflow), "term-1", "x");
-        await log.FirstBlockingStarted.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var id = "term-1";
+        await Workflows.StartAsync(nameof(ThreeStepWorkflow), id, "gate");
+        await Host.Log.BlockingStarted(id);
 
-        Assert.Equal(WorkflowCommandResult.Applied, await engine.Client.TerminateWorkflowAsync(id, "stopped by operator"));
-        var state = await engine.WaitForCompletionAsync(id);
-        await Task.Delay(200);
+        Assert.Equal(WorkflowCommandResult.Applied, await Workflows.TerminateAsync(id, "stopped by operator"));
+        var state = await Host.WaitForCompletionAsync(id);
+        Host.Log.Release(id);
+        await Task.Delay(300);
 
         Assert.Equal(WorkflowRuntimeStatus.Terminated, state.RuntimeStatus);
         Assert.Equal("stopped by operator", state.ReadOutputAs<string>());
-        Assert.Equal(0, log.Executions($"{id}/2"));
-        Assert.Equal(WorkflowCommandResult.InvalidState, await engine.Client.TerminateWorkflowAsync(id));
-        Assert.Equal(WorkflowCommandResult.NotFound, await engine.Client.TerminateWorkflowAsync("nobody"));
+        Assert.Equal(WorkflowRuntimeStatus.Terminated, (await Workflows.GetAsync(id))!.RuntimeStatus);
+        Assert.Equal(0, Host.Log.Executions($"{id}/three"));
+        Assert.Equal(WorkflowCommandResult.InvalidState, await Workflows.TerminateAsync(id));
+        Assert.Equal(WorkflowCommandResult.NotFound, await Workflows.TerminateAsync("nobody"));
+    }
+
+    [Fact]
+    public async Task An_event_completes_a_wait_and_an_event_for_an_ended_instance_is_refused()
+    {
+        var id = "event-1";
+        await Workflows.StartAsync(nameof(ApprovalWorkflow), id, 60);
+
+        Assert.Equal(WorkflowCommandResult.Applied, await Workflows.RaiseEventAsync(id, "approve", "ann"));
+        var state = await Host.WaitForCompletionAsync(id);
+
+        Assert.Equal("approved by ann", state.ReadOutputAs<string>());
+        Assert.Equal(WorkflowCommandResult.InvalidState, await Workflows.RaiseEventAsync(id, "approve", "bob"));
+        Assert.Equal(WorkflowCommandResult.NotFound, await Workflows.RaiseEventAsync("nobody", "approve"));
     }
 
     [Fact]
     public async Task Purge_removes_an_ended_instance_and_refuses_a_running_one()
     {
-        var store = new InMemoryStateStore();
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        await using var engine = await TestEngine.StartAsync(store, new ActivityLog(), time);
-        var done = await engine.Client.ScheduleNewWorkflowAsync(nameof(SequenceWorkflow), "purge-done", new[] { "a" });
-        var waiting = await engine.Client.ScheduleNewWorkflowAsync(nameof(TimerWorkflow), "purge-waiting", 60);
-        await engine.WaitForCompletionAsync(done);
+        var (done, _) = await Workflows.StartAsync(nameof(SequenceWorkflow), "purge-done", new[] { "a" });
+        var (waiting, _) = await Workflows.StartAsync(nameof(TimerWorkflow), "purge-waiting", 60);
+        await Host.WaitForCompletionAsync(done);
+        await Host.WaitForAsync(waiting, s => s.RuntimeStatus == WorkflowRuntimeStatus.Running);
 
-        Assert.Equal(WorkflowCommandResult.InvalidState, await engine.Client.PurgeInstanceAsync(waiting));
-        Assert.Equal(WorkflowCommandResult.Applied, await engine.Client.PurgeInstanceAsync(done));
-        Assert.Equal(WorkflowCommandResult.NotFound, await engine.Client.PurgeInstanceAsync(done));
+        Assert.Equal(WorkflowCommandResult.InvalidState, await Workflows.PurgeAsync(waiting));
+        Assert.Equal(WorkflowCommandResult.Applied, await Workflows.PurgeAsync(done));
+        Assert.Equal(WorkflowCommandResult.NotFound, await Workflows.PurgeAsync(done));
 
-        Assert.Null(await engine.Client.GetWorkflowStateAsync(done));
-        Assert.DoesNotContain(await store.ListKeysAsync("workflow|"), k => k.EndsWith(done, StringComparison.Ordinal));
-        Assert.NotNull(await engine.Client.GetWorkflowStateAsync(waiting));
+        Assert.Null(await Workflows.GetAsync(done));
+        Assert.Equal(WorkflowRuntimeStatus.Running, (await Workflows.GetAsync(waiting))!.RuntimeStatus);
     }
+}
 
+/// <summary>The list on a database of its own, so other tests' instances do not count.</summary>
+public sealed class ListTests(WorkflowHostFixture fixture) : IClassFixture<WorkflowHostFixture>
+{
     [Fact]
     public async Task List_filters_by_name_and_status_and_pages_newest_first()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        await using var engine = await TestEngine.StartAsync(new InMemoryStateStore(), new ActivityLog(), time);
+        var workflows = fixture.Host.Workflows;
         for (var i = 0; i < 5; i++)
         {
-            await engine.Client.ScheduleNewWorkflowAsync(nameof(TimerWorkflow), $"list-{i}", 60);
-            time.Advance(TimeSpan.FromSeconds(1));
+            await workflows.StartAsync(nameof(TimerWorkflow), $"list-{i}", 60);
+            await Task.Delay(5);
         }
 
-        await engine.Client.ScheduleNewWorkflowAsync(nameof(SequenceWorkflow), "list-seq", new[] { "a" });
-        await engine.WaitForCompletionAsync("list-seq");
+        await workflows.StartAsync(nameof(SequenceWorkflow), "list-seq", new[] { "a" });
+        await fixture.Host.WaitForCompletionAsync("list-seq");
         for (var i = 0; i < 5; i++)
         {
-            await engine.WaitForAsync($"list-{i}", s => s.RuntimeStatus == WorkflowRuntimeStatus.Running);
+            await fixture.Host.WaitForAsync($"list-{i}", s => s.RuntimeStatus == WorkflowRuntimeStatus.Running);
         }
 
-        var page = await engine.Client.ListWorkflowsAsync(nameof(TimerWorkflow), WorkflowRuntimeStatus.Running, page: 2, pageSize: 2);
-        var completed = await engine.Client.ListWorkflowsAsync(status: WorkflowRuntimeStatus.Completed);
+        var page = await workflows.ListAsync(nameof(TimerWorkflow), WorkflowRuntimeStatus.Running, page: 2, pageSize: 2);
+        var completed = await workflows.ListAsync(status: WorkflowRuntimeStatus.Completed);
+        var all = await workflows.ListAsync(pageSize: 100);
 
         Assert.Equal(5, page.TotalCount);
         Assert.Equal(["list-2", "list-1"], page.Items.Select(s => s.InstanceId));
         Assert.Equal("list-seq", Assert.Single(completed.Items).InstanceId);
+        Assert.Equal(6, all.TotalCount);
+        Assert.Equal("list-seq", all.Items[0].InstanceId);
     }
 }

@@ -1,56 +1,43 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Platform.BuildingBlocks.ServiceDefaults;
-using Platform.BuildingBlocks.StateStore;
-using Platform.TrainingWorkflow.Engine;
 using Platform.TrainingWorkflow.Management;
 
 namespace Platform.TrainingWorkflow.Tests;
 
-public sealed class ManagementApiTests : IAsyncLifetime
+/// <summary>The management API on the real SDK client and the embedded sidecar: routes, JSON shapes and problem details.</summary>
+public sealed class ManagementApiTests(ManagementApiTests.ApiFixture fixture) : IClassFixture<ManagementApiTests.ApiFixture>
 {
     private const string ApiKey = "test-key";
-    private WebApplication _app = null!;
-    private HttpClient _http = null!;
+    private readonly HttpClient _http = fixture.Http;
 
-    public async Task InitializeAsync()
+    public sealed class ApiFixture : WorkflowHostFixture
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseTestServer();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddProblemDetails();
-        builder.Services.Configure<ApiKeyOptions>(o => o.ApiKeys.Add(ApiKey));
-        builder.Services.AddSingleton<IStateStore>(new InMemoryStateStore());
-        builder.Services.AddSingleton(new ActivityLog());
-        builder.Services.AddWorkflowEngine(options =>
+        public HttpClient Http { get; private set; } = null!;
+
+        protected override async Task<WorkflowTestHost> StartHostAsync()
         {
-            TestRegistrations.All(options);
-            options.PollInterval = TimeSpan.FromMilliseconds(100);
-        });
-        _app = builder.Build();
-        _app.MapWorkflowManagementApi();
-        await _app.StartAsync();
-        _http = _app.GetTestClient();
-        _http.DefaultRequestHeaders.Add(ApiKeyEndpointFilter.HeaderName, ApiKey);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _app.DisposeAsync();
+            var host = await WorkflowTestHost.StartAsync(
+                DataSource,
+                configure: builder =>
+                {
+                    builder.Services.AddProblemDetails();
+                    builder.Services.Configure<ApiKeyOptions>(o => o.ApiKeys.Add(ApiKey));
+                },
+                map: app => app.MapWorkflowManagementApi());
+            Http = host.CreateHttpClient();
+            Http.DefaultRequestHeaders.Add(ApiKeyEndpointFilter.HeaderName, ApiKey);
+            return host;
+        }
     }
 
     [Fact]
     public async Task Requests_without_a_valid_api_key_get_401()
     {
-        using var anonymous = _app.GetTestClient();
-        using var wrongKey = _app.GetTestClient();
+        using var anonymous = fixture.Host.CreateHttpClient();
+        using var wrongKey = fixture.Host.CreateHttpClient();
         wrongKey.DefaultRequestHeaders.Add(ApiKeyEndpointFilter.HeaderName, "nope");
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/workflows")).StatusCode);
@@ -70,6 +57,34 @@ public sealed class ManagementApiTests : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task Malformed_or_unfit_input_and_unknown_workflows_get_problem_details_and_nothing_is_stored()
+    {
+        using var malformed = new StringContent("{\"tenantId\": ", System.Text.Encoding.UTF8, "application/json");
+        var badJson = await _http.PostAsync("/workflows/SequenceWorkflow/start?instanceId=bad-json", malformed);
+        var unfit = await _http.PostAsJsonAsync("/workflows/TimerWorkflow/start?instanceId=bad-input", "sixty");
+        var unknown = await _http.PostAsJsonAsync("/workflows/Nope/start?instanceId=bad-name", 1);
+        using var malformedEvent = new StringContent("not json", System.Text.Encoding.UTF8, "application/json");
+        var badEvent = await _http.PostAsync("/workflows/bad-json/events/approve", malformedEvent);
+
+        foreach (var (response, field) in new[] { (badJson, "input"), (unfit, "input"), (badEvent, "payload") })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _), field);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("name", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
+        var huge = await _http.PostAsJsonAsync("/workflows/SequenceWorkflow/start?instanceId=bad-size", new[] { new string('x', 70_000) });
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
+        Assert.Contains("artifact", (await huge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        foreach (var id in new[] { "bad-json", "bad-input", "bad-name", "bad-size" })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/workflows/{id}")).StatusCode);
+        }
     }
 
     [Fact]
@@ -101,6 +116,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
         await WaitForStatusAsync("api-ctl", "Running");
 
         Assert.Equal(HttpStatusCode.Accepted, (await _http.PostAsync("/workflows/api-ctl/pause", null)).StatusCode);
+        await WaitForStatusAsync("api-ctl", "Suspended");
         Assert.Equal(HttpStatusCode.Conflict, (await _http.PostAsync("/workflows/api-ctl/pause", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await _http.PostAsync("/workflows/api-ctl/resume", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await _http.DeleteAsync("/workflows/api-ctl")).StatusCode);
@@ -109,6 +125,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
         Assert.Equal("approved by bo", done.GetProperty("output").GetString());
 
         Assert.Equal(HttpStatusCode.Conflict, (await _http.PostAsync("/workflows/api-ctl/terminate", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await _http.PostAsJsonAsync("/workflows/api-ctl/events/approve", "late")).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await _http.DeleteAsync("/workflows/api-ctl")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _http.DeleteAsync("/workflows/api-ctl")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _http.PostAsync("/workflows/api-ctl/pause", null)).StatusCode);
@@ -129,8 +146,11 @@ public sealed class ManagementApiTests : IAsyncLifetime
         var list = await _http.GetFromJsonAsync<JsonElement>("/workflows?name=ApprovalWorkflow&status=running&pageSize=10");
         var bad = await _http.GetAsync("/workflows?status=Sleeping");
 
-        Assert.Equal(1, list.GetProperty("totalCount").GetInt32());
-        Assert.Equal("list-a", list.GetProperty("items")[0].GetProperty("instanceId").GetString());
+        // Other tests of this class share the database; whatever else is listed must match the filter too.
+        var items = list.GetProperty("items").EnumerateArray().ToList();
+        Assert.Contains(items, i => i.GetProperty("instanceId").GetString() == "list-a");
+        Assert.All(items, i => Assert.Equal(("ApprovalWorkflow", "Running"), (i.GetProperty("name").GetString(), i.GetProperty("runtimeStatus").GetString())));
+        Assert.Equal(items.Count, list.GetProperty("totalCount").GetInt32());
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.True((await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("status", out _));
     }

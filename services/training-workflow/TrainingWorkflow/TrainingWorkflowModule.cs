@@ -1,16 +1,25 @@
 using Platform.BuildingBlocks.Dapr;
 using Platform.BuildingBlocks.Hosting;
-using Platform.TrainingWorkflow.Engine;
+using Platform.EmbeddedWorkflowSidecar;
 using Platform.TrainingWorkflow.Management;
 using Platform.TrainingWorkflow.Pipelines;
 
 namespace Platform.TrainingWorkflow;
 
-/// <summary>The training-workflow service as a module: the engine, the training pipelines, schedules and the management API.</summary>
+/// <summary>The training-workflow service as a module: the training pipelines on Dapr Workflow, schedules and the management API.</summary>
 public static class TrainingWorkflowModule
 {
+    /// <summary>
+    /// Under Dapr the worker talks to daprd's workflow engine. Otherwise the platform hosts the embedded sidecar (PostgreSQL,
+    /// loopback gRPC) and points the SDK at it; it has to be added before the SDK reads <c>DAPR_GRPC_ENDPOINT</c>.
+    /// </summary>
     public static IHostApplicationBuilder AddTrainingWorkflow(this IHostApplicationBuilder builder)
     {
+        if (PlatformBuildingBlocksExtensions.RuntimeOf(builder.Configuration) != PlatformRuntime.Dapr)
+        {
+            builder.AddEmbeddedWorkflowSidecar();
+        }
+
         builder.Services.AddTrainingPipelines(builder.Configuration);
         return builder;
     }
@@ -30,14 +39,14 @@ public static class TrainingWorkflowModule
     /// <summary>One retraining per tenant and tick; the instance id names the minute, so a redelivered tick starts nothing new.</summary>
     private static async Task StartScheduledRetrainingAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        var client = services.GetRequiredService<WorkflowClient>();
+        var workflows = services.GetRequiredService<WorkflowManagement>();
         var tick = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var tenants = services.GetRequiredService<IConfiguration>().GetSection(TrainingPipelineOptions.SectionName)
             .Get<TrainingPipelineOptions>()?.Tenants ?? new TrainingPipelineOptions().Tenants;
         foreach (var tenant in tenants)
         {
             var input = new PlatformRetrainingInput { TenantId = tenant, Reason = "cron binding" };
-            await client.StartWorkflowAsync(
+            await workflows.StartAsync(
                 PlatformRetrainingWorkflow.Name, $"retrain-{tenant}-{tick:yyyyMMddTHHmm}", input, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -1,14 +1,17 @@
 using System.Collections.Concurrent;
+using Dapr.Workflow;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.StateStore;
+using Platform.EmbeddedWorkflowSidecar;
 using Platform.MarketData.Synthetic;
-using Platform.TrainingWorkflow.Engine;
+using Platform.TrainingWorkflow.Management;
 using Platform.TrainingWorkflow.Pipelines;
 
 namespace Platform.TrainingWorkflow.Tests.Pipelines;
@@ -28,68 +31,66 @@ public sealed class RecordingHandler(string topic) : IEventHandler
 }
 
 /// <summary>
-/// The pipelines as the platform host composes them: the real engine and registry on a PostgreSQL state store, the
-/// in-process bus and a folder artifact store. Hosted services other than the runtime and the bus (the cron scheduler)
-/// are not started.
+/// The pipelines as the platform host composes them: the Dapr Workflow SDK on the embedded sidecar and the real registry on
+/// the PostgreSQL fixture (registry pointers in a state table of the test's own), the in-process bus and a folder artifact
+/// store.
 /// </summary>
 public sealed class PipelineHost : IAsyncDisposable
 {
-    private readonly ServiceProvider _provider;
+    private readonly IHost _host;
     private readonly string _artifactRoot;
 
-    private PipelineHost(ServiceProvider provider, string artifactRoot, RecordingHandler deployed)
+    private PipelineHost(IHost host, string artifactRoot, RecordingHandler deployed)
     {
-        _provider = provider;
+        _host = host;
         _artifactRoot = artifactRoot;
         Deployed = deployed;
     }
 
-    public WorkflowClient Client => _provider.GetRequiredService<WorkflowClient>();
+    public WorkflowManagement Workflows => _host.Services.GetRequiredService<WorkflowManagement>();
 
-    public ModelRegistry Registry => _provider.GetRequiredService<ModelRegistry>();
+    public ModelRegistry Registry => _host.Services.GetRequiredService<ModelRegistry>();
 
-    public IArtifactStore Artifacts => _provider.GetRequiredService<IArtifactStore>();
+    public IArtifactStore Artifacts => _host.Services.GetRequiredService<IArtifactStore>();
 
-    public InProcessEventBus Bus => _provider.GetRequiredService<InProcessEventBus>();
+    public InProcessEventBus Bus => _host.Services.GetRequiredService<InProcessEventBus>();
 
     public RecordingHandler Deployed { get; }
 
     public static async Task<PipelineHost> StartAsync(NpgsqlDataSource dataSource, string stateTable)
     {
         var artifactRoot = Path.Combine(Path.GetTempPath(), "pipelines-" + Guid.NewGuid().ToString("N")[..8]);
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Platform:Pipelines:RetrainingCron"] = "" })
-            .Build();
-        var services = new ServiceCollection();
-        services.AddLogging(builder => builder.SetMinimumLevel(LogLevel.Warning));
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Platform:Pipelines:RetrainingCron"] = "" });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var services = builder.Services;
         services.AddSingleton(dataSource);
-        services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IStateStore>(new PostgresStateStore(dataSource, stateTable));
         services.AddSingleton<IArtifactStore>(new FileSystemArtifactStore(artifactRoot));
         services.AddSingleton<ModelRegistry>();
         services.AddOptions<InProcessEventBusOptions>();
         services.AddSingleton<InProcessEventBus>();
         services.AddSingleton<IEventPublisher>(sp => sp.GetRequiredService<InProcessEventBus>());
-        services.AddTrainingPipelines(configuration);
-        services.AddWorkflowEngine(options => options.PollInterval = TimeSpan.FromMilliseconds(200));
+        builder.AddEmbeddedWorkflowSidecar();
+        services.AddTrainingPipelines(builder.Configuration);
         var deployed = new RecordingHandler(Topics.ModelDeployed);
         services.AddSingleton<IEventHandler>(deployed);
-        var host = new PipelineHost(services.BuildServiceProvider(), artifactRoot, deployed);
-        await host._provider.GetRequiredService<WorkflowRuntime>().StartAsync(CancellationToken.None);
+        var host = new PipelineHost(builder.Build(), artifactRoot, deployed);
+        await host._host.StartAsync();
         await host.Bus.StartAsync(CancellationToken.None);
         return host;
     }
 
-    public async Task<WorkflowState> RunAsync(string workflow, object input, string? instanceId = null, TimeSpan? timeout = null)
+    public async Task<WorkflowInstanceView> RunAsync(string workflow, object input, string? instanceId = null, TimeSpan? timeout = null)
     {
-        var id = await Client.ScheduleNewWorkflowAsync(workflow, instanceId, input);
+        var (id, _) = await Workflows.StartAsync(workflow, instanceId, input);
         return await WaitAsync(id, timeout);
     }
 
-    public async Task<WorkflowState> WaitAsync(string instanceId, TimeSpan? timeout = null)
+    public async Task<WorkflowInstanceView> WaitAsync(string instanceId, TimeSpan? timeout = null)
     {
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
-        var state = await Client.WaitForWorkflowCompletionAsync(instanceId, cancellationToken: cancel.Token);
+        var state = await Workflows.WaitForCompletionAsync(instanceId, cancel.Token);
         Assert.True(state.RuntimeStatus == WorkflowRuntimeStatus.Completed, $"{instanceId}: {state.RuntimeStatus} {state.FailureDetails?.ErrorMessage}");
         return state;
     }
@@ -110,8 +111,8 @@ public sealed class PipelineHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Bus.StopAsync(CancellationToken.None);
-        await _provider.GetRequiredService<WorkflowRuntime>().StopAsync(CancellationToken.None);
-        await _provider.DisposeAsync();
+        await _host.StopAsync();
+        _host.Dispose();
         if (Directory.Exists(_artifactRoot))
         {
             Directory.Delete(_artifactRoot, recursive: true);

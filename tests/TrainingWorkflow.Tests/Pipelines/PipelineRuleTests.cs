@@ -1,7 +1,8 @@
-using Platform.TrainingWorkflow.Engine;
 using Platform.TrainingWorkflow.Pipelines;
 using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Pipelines.Twin;
+using Platform.TrainingWorkflow.Scheduling;
+using Platform.TrainingWorkflow.Workflows;
 using Platform.Valuation.Model.Data;
 
 namespace Platform.TrainingWorkflow.Tests.Pipelines;

@@ -1,12 +1,12 @@
 using Platform.BuildingBlocks.Registry;
 using Platform.Testing;
-using Platform.TrainingWorkflow.Engine;
 using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Pipelines.Shared;
+using Platform.TrainingWorkflow.Workflows;
 
 namespace Platform.TrainingWorkflow.Tests.Pipelines;
 
-/// <summary>The price pipeline end to end: real engine, PostgreSQL fixture, in-process bus, folder artifacts.</summary>
+/// <summary>The price pipeline end to end: Dapr Workflow SDK on the embedded sidecar, PostgreSQL fixture, in-process bus, folder artifacts.</summary>
 public sealed class PricePipelineTests(PostgresDatabaseFixture database) : IClassFixture<PostgresDatabaseFixture>
 {
     /// <summary>~1,500 sales: 2,500 properties, 60 % sold.</summary>
@@ -110,8 +110,10 @@ public sealed class PricePipelineTests(PostgresDatabaseFixture database) : IClas
         Assert.False(timedOut.Deployed);
         Assert.Contains("approval timed out", timedOut.RejectionReason);
 
-        var id = await host.Client.ScheduleNewWorkflowAsync(PriceModelTrainingWorkflow.Name, input: input with { ApprovalTimeout = TimeSpan.FromMinutes(5) });
-        await host.Client.RaiseEventAsync(id, PriceModelTrainingWorkflow.ApprovalEvent, new ApprovalDecision(true, "analyst"));
+        var (id, _) = await host.Workflows.StartAsync(PriceModelTrainingWorkflow.Name, null, input with { ApprovalTimeout = TimeSpan.FromMinutes(5) });
+        // Raised before the workflow reaches its wait: the sidecar buffers it.
+        Assert.Equal(Management.WorkflowCommandResult.Applied,
+            await host.Workflows.RaiseEventAsync(id, PriceModelTrainingWorkflow.ApprovalEvent, new ApprovalDecision(true, "analyst")));
         var approved = (await host.WaitAsync(id)).ReadOutputAs<TrainingOutcome>()!;
         Assert.True(approved.Deployed, approved.RejectionReason);
         Assert.Equal(approved.Version, (await host.Registry.ResolveAsync("price", ModelRegistry.Champion))!.Version);

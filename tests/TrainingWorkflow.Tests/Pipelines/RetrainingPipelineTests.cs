@@ -46,9 +46,42 @@ public sealed class RetrainingPipelineTests(PostgresDatabaseFixture database) : 
     }
 
     [Fact]
+    public async Task A_failed_price_run_is_recorded_and_the_twin_still_runs_against_the_unchanged_champion()
+    {
+        await PipelineHost.LoadMarketAsync(database.DataSource, "failing", properties: 700, seed: 13);
+        await using var host = await PipelineHost.StartAsync(database.DataSource, "state_failing");
+        // No holdout: evaluation fails on every attempt, so the child workflow fails after its retries.
+        var input = new PlatformRetrainingInput
+        {
+            TenantId = "failing",
+            Price = new PriceTrainingInput
+            {
+                TenantId = "failing",
+                Training = new PriceTrainingParameters { Iterations = 20, LearningRate = 0.1 },
+                Gates = new PriceGateOptions { HoldoutShare = 0 },
+            },
+        };
+
+        var state = await host.RunAsync(PlatformRetrainingWorkflow.Name, input, timeout: TimeSpan.FromSeconds(120));
+        var outcome = state.ReadOutputAs<PlatformRetrainingOutcome>()!;
+
+        Assert.False(outcome.Price.Deployed);
+        Assert.StartsWith("failed: ", outcome.Price.RejectionReason, StringComparison.Ordinal);
+        Assert.Contains("holdout", outcome.Price.RejectionReason, StringComparison.Ordinal);
+        Assert.Contains("too little data", outcome.Twin.RejectionReason);
+        Assert.Empty(await host.Registry.ListVersionsAsync("price"));
+        Assert.Equal(["Failed", "Completed"], state.Steps.Select(s => s.Status));
+        var child = Assert.Single((await host.Workflows.ListAsync(PriceModelTrainingWorkflow.Name, Dapr.Workflow.WorkflowRuntimeStatus.Failed)).Items);
+        var attempts = (await host.Workflows.GetAsync(child.InstanceId))!.Steps.Where(s => s.Name == nameof(EvaluatePriceModelActivity)).ToList();
+        Assert.Equal(3, attempts.Count);
+        Assert.All(attempts, a => Assert.Equal("Failed", a.Status));
+    }
+
+    [Fact]
     public async Task A_training_requested_event_starts_one_retraining_per_event_id()
     {
         await using var host = await PipelineHost.StartAsync(database.DataSource, "state_requests");
+        var before = (await host.Workflows.ListAsync(PlatformRetrainingWorkflow.Name)).TotalCount;
 
         await host.Bus.PublishAsync(Topics.TrainingRequested, new TrainingRequest("nobody-here", "drift alert"), eventId: "evt-1");
         await host.Bus.PublishAsync(Topics.TrainingRequested, new TrainingRequest("nobody-here", "drift alert"), eventId: "evt-1");
@@ -57,8 +90,8 @@ public sealed class RetrainingPipelineTests(PostgresDatabaseFixture database) : 
         var instanceId = TrainingRequestedHandler.InstanceIdFor("evt-1");
         var state = await host.WaitAsync(instanceId);
         Assert.Equal("drift alert", state.ReadInputAs<PlatformRetrainingInput>()!.Reason);
-        var runs = await host.Client.ListWorkflowsAsync(PlatformRetrainingWorkflow.Name);
-        Assert.Equal(1, runs.TotalCount);
+        var runs = await host.Workflows.ListAsync(PlatformRetrainingWorkflow.Name);
+        Assert.Equal(before + 1, runs.TotalCount);
         // The tenant has no data: both pipelines stop at their data check without registering anything.
         var outcome = state.ReadOutputAs<PlatformRetrainingOutcome>()!;
         Assert.Contains("too few sales", outcome.Price.RejectionReason);

@@ -1,17 +1,18 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Dapr.Workflow;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.BuildingBlocks.ServiceDefaults;
-using Platform.TrainingWorkflow.Engine;
+using Platform.TrainingWorkflow.Workflows;
 
 namespace Platform.TrainingWorkflow.Management;
 
-/// <summary>An instance as the API shows it: payloads as JSON, not JSON-in-strings.</summary>
+/// <summary>An instance as the API shows it: payloads as JSON, not JSON-in-strings; the status by name.</summary>
 public sealed record WorkflowStateResponse(
     string InstanceId,
     string Name,
-    WorkflowRuntimeStatus RuntimeStatus,
+    string RuntimeStatus,
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUpdatedAt,
     JsonElement? Input,
@@ -20,19 +21,17 @@ public sealed record WorkflowStateResponse(
     WorkflowTaskFailureDetails? Failure,
     IReadOnlyList<WorkflowStep> Steps)
 {
-    public static WorkflowStateResponse From(WorkflowState state) => new(
-        state.InstanceId,
-        state.Name,
-        state.RuntimeStatus,
-        state.CreatedAt,
-        state.LastUpdatedAt,
-        Parse(state.SerializedInput),
-        Parse(state.SerializedOutput),
-        Parse(state.SerializedCustomStatus),
-        state.FailureDetails,
-        state.Steps);
-
-    private static JsonElement? Parse(string? json) => json is null ? null : JsonSerializer.Deserialize<JsonElement>(json);
+    public static WorkflowStateResponse From(WorkflowInstanceView view) => new(
+        view.InstanceId,
+        view.Name,
+        view.RuntimeStatus.ToString(),
+        view.CreatedAt,
+        view.LastUpdatedAt,
+        view.Input,
+        view.Output,
+        view.CustomStatus,
+        view.FailureDetails,
+        view.Steps);
 }
 
 public sealed record WorkflowStartResponse(string InstanceId, bool Created);
@@ -50,33 +49,39 @@ public static class WorkflowManagementApi
     public static RouteGroupBuilder MapWorkflowManagementApi(this IEndpointRouteBuilder endpoints, string prefix = "/workflows")
     {
         var group = endpoints.MapGroup(prefix).RequireApiKey().WithTags("Workflows");
-        group.MapPost("/{name}/start", (string name, string? instanceId, JsonElement? input, WorkflowClient client, HttpContext http, CancellationToken ct) =>
-            StartAsync(name, instanceId, input, client, $"{http.Request.PathBase}{prefix}", ct)).WithName("StartWorkflow");
+        group.MapPost("/{name}/start", (string name, string? instanceId, WorkflowManagement workflows, HttpContext http, CancellationToken ct) =>
+            StartAsync(name, instanceId, http.Request, workflows, $"{http.Request.PathBase}{prefix}", ct))
+            .Accepts<JsonElement>("application/json").WithName("StartWorkflow");
         group.MapGet("/", ListAsync).WithName("ListWorkflows");
         group.MapGet("/{instanceId}", GetAsync).WithName("GetWorkflow");
-        group.MapPost("/{instanceId}/pause", (string instanceId, WorkflowClient client, CancellationToken ct) =>
-            ControlAsync(instanceId, "pause", id => client.SuspendWorkflowAsync(id, null, ct))).WithName("PauseWorkflow");
-        group.MapPost("/{instanceId}/resume", (string instanceId, WorkflowClient client, CancellationToken ct) =>
-            ControlAsync(instanceId, "resume", id => client.ResumeWorkflowAsync(id, null, ct))).WithName("ResumeWorkflow");
-        group.MapPost("/{instanceId}/terminate", (string instanceId, JsonElement? output, WorkflowClient client, CancellationToken ct) =>
-            ControlAsync(instanceId, "terminate", id => client.TerminateWorkflowAsync(id, output, ct))).WithName("TerminateWorkflow");
-        group.MapPost("/{instanceId}/events/{eventName}", RaiseEventAsync).WithName("RaiseWorkflowEvent");
+        group.MapPost("/{instanceId}/pause", (string instanceId, WorkflowManagement workflows, CancellationToken ct) =>
+            ControlAsync(instanceId, "pause", id => workflows.SuspendAsync(id, null, ct))).WithName("PauseWorkflow");
+        group.MapPost("/{instanceId}/resume", (string instanceId, WorkflowManagement workflows, CancellationToken ct) =>
+            ControlAsync(instanceId, "resume", id => workflows.ResumeAsync(id, null, ct))).WithName("ResumeWorkflow");
+        group.MapPost("/{instanceId}/terminate", TerminateAsync).Accepts<JsonElement>("application/json").WithName("TerminateWorkflow");
+        group.MapPost("/{instanceId}/events/{eventName}", RaiseEventAsync).Accepts<JsonElement>("application/json").WithName("RaiseWorkflowEvent");
         group.MapDelete("/{instanceId}", PurgeAsync).WithName("PurgeWorkflow");
         group.MapGet("/{instanceId}/stream", StreamAsync).WithName("StreamWorkflow");
         return group;
     }
 
     private static async Task<IResult> StartAsync(
-        string name, string? instanceId, JsonElement? input, WorkflowClient client, string locationPrefix, CancellationToken ct)
+        string name, string? instanceId, HttpRequest request, WorkflowManagement workflows, string locationPrefix, CancellationToken ct)
     {
         if (instanceId is not null && WorkflowInstanceId.Validate(instanceId) is { } idError)
         {
             return Invalid("instanceId", idError);
         }
 
+        var (input, inputError) = await ReadJsonBodyAsync(request, ct).ConfigureAwait(false);
+        if (inputError is not null)
+        {
+            return Invalid("input", inputError);
+        }
+
         try
         {
-            var (id, created) = await client.StartWorkflowAsync(name, instanceId, input, ct).ConfigureAwait(false);
+            var (id, created) = await workflows.StartAsync(name, instanceId, input, ct).ConfigureAwait(false);
             var body = new WorkflowStartResponse(id, created);
             return created ? TypedResults.Accepted($"{locationPrefix}/{id}", body) : TypedResults.Ok(body);
         }
@@ -98,26 +103,27 @@ public static class WorkflowManagementApi
         }
     }
 
-    private static async Task<IResult> GetAsync(string instanceId, WorkflowClient client, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string instanceId, WorkflowManagement workflows, CancellationToken ct)
     {
         if (WorkflowInstanceId.Validate(instanceId) is { } idError)
         {
             return Invalid("instanceId", idError);
         }
 
-        var state = await client.GetWorkflowStateAsync(instanceId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
+        var state = await workflows.GetAsync(instanceId, includePayloads: true, ct).ConfigureAwait(false);
         return state is null ? NotFound(instanceId) : TypedResults.Ok(WorkflowStateResponse.From(state));
     }
 
     private static async Task<IResult> ListAsync(
-        string? name, string? status, int? page, int? pageSize, WorkflowClient client, CancellationToken ct)
+        string? name, string? status, int? page, int? pageSize, WorkflowManagement workflows, CancellationToken ct)
     {
         WorkflowRuntimeStatus? statusFilter = null;
         if (!string.IsNullOrEmpty(status))
         {
-            if (!Enum.TryParse<WorkflowRuntimeStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
+            if (!Enum.TryParse<WorkflowRuntimeStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _)
+                || parsed == WorkflowRuntimeStatus.Unknown)
             {
-                return Invalid("status", $"'{status}' is not a status; use one of {string.Join(", ", Enum.GetNames<WorkflowRuntimeStatus>())}.");
+                return Invalid("status", $"'{status}' is not a status; use one of {string.Join(", ", Enum.GetNames<WorkflowRuntimeStatus>().Skip(1))}.");
             }
 
             statusFilter = parsed;
@@ -133,23 +139,37 @@ public static class WorkflowManagementApi
             return Invalid("pageSize", $"The page size must be between 1 and {MaxPageSize}.");
         }
 
-        var result = await client.ListWorkflowsAsync(string.IsNullOrEmpty(name) ? null : name, statusFilter, page ?? 1, pageSize ?? 50, ct)
+        var result = await workflows.ListAsync(string.IsNullOrEmpty(name) ? null : name, statusFilter, page ?? 1, pageSize ?? 50, ct)
             .ConfigureAwait(false);
         return TypedResults.Ok(new WorkflowListResponse(
             [.. result.Items.Select(WorkflowStateResponse.From)], result.Page, result.PageSize, result.TotalCount));
     }
 
+    private static async Task<IResult> TerminateAsync(string instanceId, HttpRequest request, WorkflowManagement workflows, CancellationToken ct)
+    {
+        var (output, outputError) = await ReadJsonBodyAsync(request, ct).ConfigureAwait(false);
+        return outputError is not null
+            ? Invalid("output", outputError)
+            : await ControlAsync(instanceId, "terminate", id => workflows.TerminateAsync(id, output, ct)).ConfigureAwait(false);
+    }
+
     private static async Task<IResult> RaiseEventAsync(
-        string instanceId, string eventName, JsonElement? payload, WorkflowClient client, CancellationToken ct)
+        string instanceId, string eventName, HttpRequest request, WorkflowManagement workflows, CancellationToken ct)
     {
         if (WorkflowInstanceId.Validate(eventName) is { } nameError)
         {
             return Invalid("eventName", nameError.Replace("instance id", "event name", StringComparison.Ordinal));
         }
 
+        var (payload, payloadError) = await ReadJsonBodyAsync(request, ct).ConfigureAwait(false);
+        if (payloadError is not null)
+        {
+            return Invalid("payload", payloadError);
+        }
+
         try
         {
-            return await ControlAsync(instanceId, $"raise event '{eventName}' for", id => client.RaiseEventAsync(id, eventName, payload, ct))
+            return await ControlAsync(instanceId, $"raise event '{eventName}' for", id => workflows.RaiseEventAsync(id, eventName, payload, ct))
                 .ConfigureAwait(false);
         }
         catch (WorkflowPayloadTooLargeException exception)
@@ -158,14 +178,14 @@ public static class WorkflowManagementApi
         }
     }
 
-    private static async Task<IResult> PurgeAsync(string instanceId, WorkflowClient client, CancellationToken ct)
+    private static async Task<IResult> PurgeAsync(string instanceId, WorkflowManagement workflows, CancellationToken ct)
     {
         if (WorkflowInstanceId.Validate(instanceId) is { } idError)
         {
             return Invalid("instanceId", idError);
         }
 
-        return await client.PurgeInstanceAsync(instanceId, ct).ConfigureAwait(false) switch
+        return await workflows.PurgeAsync(instanceId, ct).ConfigureAwait(false) switch
         {
             WorkflowCommandResult.Applied => TypedResults.NoContent(),
             WorkflowCommandResult.NotFound => NotFound(instanceId),
@@ -174,26 +194,26 @@ public static class WorkflowManagementApi
         };
     }
 
-    private static async Task<IResult> StreamAsync(string instanceId, WorkflowClient client, CancellationToken ct)
+    private static async Task<IResult> StreamAsync(string instanceId, WorkflowManagement workflows, CancellationToken ct)
     {
         if (WorkflowInstanceId.Validate(instanceId) is { } idError)
         {
             return Invalid("instanceId", idError);
         }
 
-        if (await client.GetWorkflowStateAsync(instanceId, getInputsAndOutputs: false, ct).ConfigureAwait(false) is null)
+        if (await workflows.GetAsync(instanceId, includePayloads: false, ct).ConfigureAwait(false) is null)
         {
             return NotFound(instanceId);
         }
 
-        return TypedResults.ServerSentEvents(Events(client, instanceId, ct));
+        return TypedResults.ServerSentEvents(Events(workflows, instanceId, ct));
     }
 
     /// <summary>One "status" event per change; the stream ends when the instance ends.</summary>
     private static async IAsyncEnumerable<SseItem<WorkflowStateResponse>> Events(
-        WorkflowClient client, string instanceId, [EnumeratorCancellation] CancellationToken ct)
+        WorkflowManagement workflows, string instanceId, [EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var state in client.WatchWorkflowAsync(instanceId, getInputsAndOutputs: true, ct).ConfigureAwait(false))
+        await foreach (var state in workflows.WatchAsync(instanceId, includePayloads: true, ct).ConfigureAwait(false))
         {
             yield return new SseItem<WorkflowStateResponse>(WorkflowStateResponse.From(state), "status");
         }
@@ -213,6 +233,29 @@ public static class WorkflowManagementApi
             _ => Problem(StatusCodes.Status409Conflict, "Not possible in the current state.",
                 $"Cannot {action} instance '{instanceId}' in its current state.", "instanceId"),
         };
+    }
+
+    /// <summary>
+    /// The body as JSON (none for an empty body), read here rather than by parameter binding so that malformed JSON gets
+    /// a problem naming the field instead of a bare 400.
+    /// </summary>
+    private static async Task<(JsonElement? Value, string? Error)> ReadJsonBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
+        if (buffer.Length == 0)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            return (JsonSerializer.Deserialize<JsonElement>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)), null);
+        }
+        catch (JsonException exception)
+        {
+            return (null, $"The body is not valid JSON: {exception.Message}");
+        }
     }
 
     private static IResult Invalid(string field, string message) =>

@@ -1,6 +1,7 @@
-using Platform.TrainingWorkflow.Engine;
+using Dapr.Workflow;
 using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Pipelines.Twin;
+using Platform.TrainingWorkflow.Workflows;
 
 namespace Platform.TrainingWorkflow.Pipelines;
 

@@ -2,10 +2,11 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.Messaging;
-using Platform.TrainingWorkflow.Engine;
 using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 using Platform.TrainingWorkflow.Pipelines.Twin;
+using Platform.TrainingWorkflow.Scheduling;
+using Platform.TrainingWorkflow.Workflows;
 
 namespace Platform.TrainingWorkflow.Pipelines;
 
@@ -25,14 +26,15 @@ public static class TrainingPipelinesServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the <c>PriceModelTraining</c>, <c>PortfolioTwinTraining</c> and <c>PlatformRetraining</c> workflows and their
-    /// activities with the workflow engine, the <see cref="Topics.TrainingRequested"/> handler, and a weekly retraining schedule
+    /// activities with the Dapr Workflow SDK, the <see cref="Topics.TrainingRequested"/> handler, and a weekly retraining schedule
     /// per tenant of <c>Platform:Pipelines</c> (unless <c>Platform:Workflows:Schedules</c> already schedules PlatformRetraining, or
     /// the platform runs on Dapr, where the cron binding starts it).
-    /// Needs from the host: NpgsqlDataSource, IStateStore, IArtifactStore, IEventPublisher and ModelRegistry.
+    /// Needs from the host: NpgsqlDataSource, IArtifactStore, IEventPublisher, ModelRegistry and a workflow sidecar (daprd, or
+    /// the embedded one: <c>AddEmbeddedWorkflowSidecar</c>, added by <see cref="TrainingWorkflowModule.AddTrainingWorkflow"/>).
     /// </summary>
     public static IServiceCollection AddTrainingPipelines(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddWorkflowEngine(options => options
+        services.AddPlatformWorkflows(catalog => catalog
             .RegisterWorkflow<PriceModelTrainingWorkflow>(PriceModelTrainingWorkflow.Name)
             .RegisterWorkflow<PortfolioTwinTrainingWorkflow>(PortfolioTwinTrainingWorkflow.Name)
             .RegisterWorkflow<PlatformRetrainingWorkflow>(PlatformRetrainingWorkflow.Name)

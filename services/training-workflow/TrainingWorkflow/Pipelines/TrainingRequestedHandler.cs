@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Platform.BuildingBlocks.Messaging;
 using Platform.MarketData.Postgres;
-using Platform.TrainingWorkflow.Engine;
+using Platform.TrainingWorkflow.Management;
 
 namespace Platform.TrainingWorkflow.Pipelines;
 
@@ -14,7 +14,7 @@ public sealed record TrainingRequest(string TenantId, string? Reason = null);
 /// Starts <see cref="PlatformRetrainingWorkflow"/> when training is requested (e.g. after a drift alert). The instance id is
 /// derived from the event id, so a redelivered event finds the instance it already started instead of training twice.
 /// </summary>
-public sealed partial class TrainingRequestedHandler(WorkflowClient client, ILogger<TrainingRequestedHandler> logger) : IEventHandler
+public sealed partial class TrainingRequestedHandler(WorkflowManagement workflows, ILogger<TrainingRequestedHandler> logger) : IEventHandler
 {
     public string Topic => Topics.TrainingRequested;
 
@@ -41,7 +41,7 @@ public sealed partial class TrainingRequestedHandler(WorkflowClient client, ILog
         }
 
         var input = new PlatformRetrainingInput { TenantId = request.TenantId, Reason = request.Reason ?? $"event {cloudEvent.Id}" };
-        var (instanceId, created) = await client.StartWorkflowAsync(
+        var (instanceId, created) = await workflows.StartAsync(
             PlatformRetrainingWorkflow.Name, InstanceIdFor(cloudEvent.Id), input, cancellationToken).ConfigureAwait(false);
         LogStarted(cloudEvent.Id, instanceId, created);
         return DeliveryResult.Success;

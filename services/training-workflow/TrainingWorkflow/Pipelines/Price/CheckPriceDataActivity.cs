@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
+using Dapr.Workflow;
 using Npgsql;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Registry;
 using Platform.MarketData.Postgres;
-using Platform.TrainingWorkflow.Engine;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 using Platform.Valuation.Model.Data;
 
@@ -22,7 +22,7 @@ public sealed class CheckPriceDataActivity(NpgsqlDataSource dataSource, ModelReg
 {
     public override async Task<PriceDataCheckResult> RunAsync(WorkflowActivityContext context, CheckPriceDataRequest input)
     {
-        var cancellationToken = context.CancellationToken;
+        var cancellationToken = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
         var csv = new StringBuilder(PriceDatasetFormat.Header).Append('\n');
         var transactions = new TransactionStore(new TenantConnectionFactory(dataSource));
         var sales = 0;

@@ -1,7 +1,7 @@
 using System.Globalization;
+using Dapr.Workflow;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Registry;
-using Platform.TrainingWorkflow.Engine;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 using Platform.Valuation.Model;
 using Platform.Valuation.Model.Data;
@@ -23,7 +23,7 @@ public sealed class EvaluatePriceModelActivity(ModelRegistry registry, IArtifact
 {
     public override async Task<PriceEvaluation> RunAsync(WorkflowActivityContext context, EvaluatePriceModelInput input)
     {
-        var cancellationToken = context.CancellationToken;
+        var cancellationToken = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
         var bytes = await ArtifactJson.ReadBytesAsync(artifacts, input.Snapshot.CsvArtifactId, cancellationToken).ConfigureAwait(false);
         var dataset = PriceDatasetFormat.Read(bytes, input.Snapshot.CsvArtifactId);
         var holdout = dataset.Rows.Where(r => PriceDatasetFormat.IsHoldout(r, input.HoldoutShare)).ToList();

@@ -1,5 +1,5 @@
+using Dapr.Workflow;
 using Platform.BuildingBlocks.Registry;
-using Platform.TrainingWorkflow.Engine;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 
 namespace Platform.TrainingWorkflow.Pipelines.Price;
@@ -75,8 +75,9 @@ public sealed class PriceModelTrainingWorkflow : Workflow<PriceTrainingInput, Tr
             {
                 approval = await context.WaitForExternalEventAsync<ApprovalDecision>(ApprovalEvent, input.ApprovalTimeout);
             }
-            catch (TaskCanceledException)
+            catch (OperationCanceledException)
             {
+                // Dapr's wait with a timeout ends in a TaskCanceledException when its timer fires first.
                 return await RejectAsync(context, progress, request, $"approval timed out after {input.ApprovalTimeout}");
             }
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
+using Dapr.Workflow;
 using Platform.BuildingBlocks.Artifacts;
-using Platform.TrainingWorkflow.Engine;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 using Platform.Valuation.Model.Data;
 
@@ -44,7 +44,7 @@ public sealed class SnapshotPriceDatasetActivity(IArtifactStore artifacts, TimeP
 
     public override async Task<PriceDatasetSnapshot> RunAsync(WorkflowActivityContext context, SnapshotPriceDatasetRequest input)
     {
-        var cancellationToken = context.CancellationToken;
+        var cancellationToken = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
         var bytes = await ArtifactJson.ReadBytesAsync(artifacts, input.CsvArtifactId, cancellationToken).ConfigureAwait(false);
         var dataset = PriceDatasetFormat.Read(bytes, input.CsvArtifactId);
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));

@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Dapr.Workflow;
 using Platform.BuildingBlocks.Artifacts;
-using Platform.TrainingWorkflow.Engine;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 using Platform.Valuation.Model.Training;
 
@@ -11,12 +11,12 @@ public sealed class TrainPriceModelActivity(IArtifactStore artifacts) : Workflow
 {
     public override async Task<TrainedPriceModel> RunAsync(WorkflowActivityContext context, TrainPriceModelRequest input)
     {
-        var cancellationToken = context.CancellationToken;
+        var cancellationToken = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
         var bytes = await ArtifactJson.ReadBytesAsync(artifacts, input.Snapshot.CsvArtifactId, cancellationToken).ConfigureAwait(false);
         var dataset = PriceDatasetFormat.Read(bytes, input.Snapshot.CsvArtifactId);
         var training = dataset.Rows.Where(r => !PriceDatasetFormat.IsHoldout(r, input.HoldoutShare)).ToList();
         var clock = Stopwatch.StartNew();
-        // Training is CPU-bound and synchronous: keep it off the engine's dispatch thread.
+        // Training is CPU-bound and synchronous: keep it off the thread that serves the SDK worker's work items.
         var model = await Task.Run(
             () => PriceModelTrainer.Train(training, dataset.Schema, input.Training.ToOptions(input.Seed), cancellationToken: cancellationToken),
             cancellationToken).ConfigureAwait(false);

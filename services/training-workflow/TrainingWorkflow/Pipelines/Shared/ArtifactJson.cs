@@ -4,7 +4,7 @@ using Platform.BuildingBlocks.Artifacts;
 namespace Platform.TrainingWorkflow.Pipelines.Shared;
 
 /// <summary>JSON documents (manifests, prepared datasets) kept in the artifact store.</summary>
-internal static class ArtifactJson
+public static class ArtifactJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

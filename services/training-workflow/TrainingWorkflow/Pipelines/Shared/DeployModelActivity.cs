@@ -1,7 +1,7 @@
+using Dapr.Workflow;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
-using Platform.TrainingWorkflow.Engine;
 
 namespace Platform.TrainingWorkflow.Pipelines.Shared;
 
@@ -40,7 +40,7 @@ public sealed class DeployModelActivity(ModelRegistry registry, IArtifactStore a
 {
     public override async Task<DeployedModel> RunAsync(WorkflowActivityContext context, DeployModelRequest input)
     {
-        var cancellationToken = context.CancellationToken;
+        var cancellationToken = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
         var existing = (await registry.ListVersionsAsync(input.ModelName, cancellationToken).ConfigureAwait(false))
             .FirstOrDefault(v => v.Lineage.WorkflowInstanceId == context.InstanceId);
         var version = existing ?? await RegisterAsync(context.InstanceId, input, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
-using Platform.TrainingWorkflow.Engine;
+using Dapr.Workflow;
+using Platform.TrainingWorkflow.Workflows;
 
 namespace Platform.TrainingWorkflow.Pipelines.Shared;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
+using Dapr.Workflow;
 using Platform.BuildingBlocks.Registry;
-using Platform.TrainingWorkflow.Engine;
 using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Dapr.Workflow;
 using Npgsql;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Registry;
@@ -7,7 +8,6 @@ using Platform.MarketData.Domain;
 using Platform.MarketData.Postgres;
 using Platform.PortfolioTwin.Model.Data;
 using Platform.PortfolioTwin.Model.Training;
-using Platform.TrainingWorkflow.Engine;
 using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 using Platform.Valuation.Model;
@@ -22,7 +22,7 @@ public sealed class CheckTwinDataActivity(NpgsqlDataSource dataSource) : Workflo
     public override async Task<TwinDataCheckResult> RunAsync(WorkflowActivityContext context, CheckTwinDataRequest input)
     {
         var connections = new TenantConnectionFactory(dataSource);
-        var ct = context.CancellationToken;
+        var ct = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
         var properties = await new PropertyStore(connections).CountAsync(input.TenantId, ct).ConfigureAwait(false);
         var users = await new UserStore(connections).CountAsync(input.TenantId, ct).ConfigureAwait(false);
         var interactions = await new InteractionStore(connections).CountAsync(input.TenantId, ct).ConfigureAwait(false);
@@ -47,7 +47,7 @@ public sealed class PrepareTwinDataActivity(NpgsqlDataSource dataSource, ModelRe
 {
     public override async Task<PreparedTwinData> RunAsync(WorkflowActivityContext context, PrepareTwinDataRequest input)
     {
-        var ct = context.CancellationToken;
+        var ct = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
         var connections = new TenantConnectionFactory(dataSource);
         var properties = new List<Property>();
         await foreach (var p in new PropertyStore(connections).StreamAsync(input.TenantId, cancellationToken: ct).ConfigureAwait(false))
@@ -106,7 +106,7 @@ public sealed class TrainTwinModelActivity(IArtifactStore artifacts) : WorkflowA
 {
     public override async Task<TrainedTwinModel> RunAsync(WorkflowActivityContext context, TrainTwinModelRequest input)
     {
-        var ct = context.CancellationToken;
+        var ct = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
         TwinDataset dataset;
         await using (var stream = await artifacts.OpenReadAsync(input.DatasetArtifactId, ct).ConfigureAwait(false))
         {
@@ -139,7 +139,7 @@ public sealed class LoadChampionMetricsActivity(ModelRegistry registry) : Workfl
 {
     public override async Task<ChampionMetrics> RunAsync(WorkflowActivityContext context, ChampionMetricsRequest input)
     {
-        var champion = await registry.ResolveAsync(input.ModelName, ModelRegistry.Champion, context.CancellationToken).ConfigureAwait(false);
+        var champion = await registry.ResolveAsync(input.ModelName, ModelRegistry.Champion, CancellationToken.None).ConfigureAwait(false);
         return new ChampionMetrics(champion?.Version, champion is null ? [] : new Dictionary<string, double>(champion.Metrics, StringComparer.Ordinal));
     }
 }

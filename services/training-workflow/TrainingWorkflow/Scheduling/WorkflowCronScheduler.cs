@@ -1,7 +1,9 @@
 using Cronos;
 using Microsoft.Extensions.Options;
+using Platform.TrainingWorkflow.Management;
+using Platform.TrainingWorkflow.Workflows;
 
-namespace Platform.TrainingWorkflow.Engine;
+namespace Platform.TrainingWorkflow.Scheduling;
 
 /// <summary>Starts a named workflow on a cron expression (configuration section <c>Platform:Workflows:Schedules</c>).</summary>
 public sealed class WorkflowSchedule
@@ -29,12 +31,12 @@ public sealed class WorkflowScheduleOptions
 }
 
 /// <summary>
-/// The in-process scheduler. Each occurrence gets the instance id <c>{schedule}-{yyyyMMddTHHmmssZ}</c>, so several hosts
+/// The in-process scheduler of the embedded mode (under Dapr the <c>bindings.cron</c> component ticks instead). Each occurrence gets the instance id <c>{schedule}-{yyyyMMddTHHmmssZ}</c>, so several hosts
 /// running this scheduler start one instance per occurrence (the start is idempotent). Occurrences missed while no host
 /// ran are not started afterwards.
 /// </summary>
 public sealed partial class WorkflowCronScheduler(
-    IOptions<WorkflowScheduleOptions> options, WorkflowClient client, TimeProvider timeProvider, ILogger<WorkflowCronScheduler> logger)
+    IOptions<WorkflowScheduleOptions> options, WorkflowManagement workflows, TimeProvider timeProvider, ILogger<WorkflowCronScheduler> logger)
     : BackgroundService
 {
     private const int OccurrenceSuffixLength = 17;
@@ -109,7 +111,7 @@ public sealed partial class WorkflowCronScheduler(
                 }
 
                 var instanceId = OccurrenceInstanceId(schedule.Name, next);
-                var (_, created) = await client.StartWorkflowAsync(schedule.Workflow, instanceId, input, stoppingToken).ConfigureAwait(false);
+                var (_, created) = await workflows.StartAsync(schedule.Workflow, instanceId, input, stoppingToken).ConfigureAwait(false);
                 LogOccurrence(schedule.Name, schedule.Workflow, instanceId, created);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -136,7 +138,7 @@ public static class WorkflowScheduleServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="WorkflowCronScheduler"/>, reading schedules from <c>Platform:Workflows:Schedules</c> when
-    /// <paramref name="configuration"/> is given, plus any added by <paramref name="configure"/>. Needs <c>AddWorkflowEngine</c>.
+    /// <paramref name="configuration"/> is given, plus any added by <paramref name="configure"/>. Needs <c>AddPlatformWorkflows</c>.
     /// </summary>
     public static IServiceCollection AddWorkflowSchedules(
         this IServiceCollection services, IConfiguration? configuration = null, Action<WorkflowScheduleOptions>? configure = null)

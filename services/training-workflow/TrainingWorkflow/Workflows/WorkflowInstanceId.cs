@@ -1,4 +1,4 @@
-namespace Platform.TrainingWorkflow.Engine;
+namespace Platform.TrainingWorkflow.Workflows;
 
 /// <summary>Instance ids: letters, digits, '-' and '_', at most 64 characters (they become state-store keys and URL segments).</summary>
 public static class WorkflowInstanceId

@@ -1,0 +1,119 @@
+using Dapr.Workflow;
+using Npgsql;
+using Platform.BuildingBlocks.Artifacts;
+using Platform.BuildingBlocks.Messaging;
+using Platform.BuildingBlocks.Registry;
+using Platform.TrainingWorkflow.Pipelines.Shared;
+
+namespace Platform.TrainingWorkflow.CrashHost;
+
+public sealed record StepInput(string InstanceId, int Step, int Milliseconds);
+
+/// <summary>Runs <see cref="RecordedStep"/> once per step, in order; each takes a second, so a kill lands inside one.</summary>
+public sealed class ThreeStepWorkflow : Workflow<int, int>
+{
+    public override async Task<int> RunAsync(WorkflowContext context, int steps)
+    {
+        for (var step = 1; step <= steps; step++)
+        {
+            await context.CallActivityAsync<int>(nameof(RecordedStep), new StepInput(context.InstanceId, step, 1000));
+        }
+
+        return steps;
+    }
+}
+
+/// <summary>Step 1, a durable timer of <c>seconds</c>, step 2: a kill lands while the timer is pending.</summary>
+public sealed class TimerWorkflow : Workflow<int, int>
+{
+    public override async Task<int> RunAsync(WorkflowContext context, int seconds)
+    {
+        await context.CallActivityAsync<int>(nameof(RecordedStep), new StepInput(context.InstanceId, 1, 0));
+        await context.CreateTimer(TimeSpan.FromSeconds(seconds));
+        await context.CallActivityAsync<int>(nameof(RecordedStep), new StepInput(context.InstanceId, 2, 0));
+        return seconds;
+    }
+}
+
+/// <summary>Ten short steps at once: two hosts on one database share them.</summary>
+public sealed class FanOutWorkflow : Workflow<int, int>
+{
+    public override async Task<int> RunAsync(WorkflowContext context, int steps)
+    {
+        var results = await Task.WhenAll(Enumerable.Range(1, steps)
+            .Select(step => context.CallActivityAsync<int>(nameof(RecordedStep), new StepInput(context.InstanceId, step, 150))));
+        return results.Sum();
+    }
+}
+
+/// <summary>Deploys a staged model as champion through the pipelines' own <see cref="DeployModelActivity"/>.</summary>
+public sealed class DeployWorkflow : Workflow<DeployModelRequest, int>
+{
+    public override async Task<int> RunAsync(WorkflowContext context, DeployModelRequest request) =>
+        (await context.CallActivityAsync<DeployedModel>(nameof(DeployThenLinger), request)).Version;
+}
+
+/// <summary>
+/// Writes a row per execution (with the process id) as soon as it starts, then takes its time, so a test can see which
+/// process ran which step and kill the process between an activity's start and its completion.
+/// </summary>
+public sealed class RecordedStep(NpgsqlDataSource dataSource) : WorkflowActivity<StepInput, int>
+{
+    public override async Task<int> RunAsync(WorkflowActivityContext context, StepInput input)
+    {
+        await CrashLog.RecordAsync(dataSource, input.InstanceId, input.Step, null);
+        await Task.Delay(input.Milliseconds);
+        return input.Step;
+    }
+}
+
+/// <summary>The real deploy step, then a pause before its completion is reported: the window in which the test kills the host.</summary>
+public sealed class DeployThenLinger(NpgsqlDataSource dataSource, ModelRegistry registry, IArtifactStore artifacts, IEventPublisher publisher)
+    : WorkflowActivity<DeployModelRequest, DeployedModel>
+{
+    public override async Task<DeployedModel> RunAsync(WorkflowActivityContext context, DeployModelRequest input)
+    {
+        var deployed = await new DeployModelActivity(registry, artifacts, publisher).RunAsync(context, input);
+        await CrashLog.RecordAsync(dataSource, context.InstanceId, 1, deployed.Version);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        return deployed;
+    }
+}
+
+/// <summary>Records published events in a table, so the test can see what a killed and a restarted host announced.</summary>
+public sealed class RecordingPublisher(NpgsqlDataSource dataSource) : IEventPublisher
+{
+    public async Task<string> PublishAsync<T>(string topic, T data, string? eventId = null, CancellationToken cancellationToken = default)
+    {
+        eventId ??= Guid.NewGuid().ToString("N");
+        await using var command = dataSource.CreateCommand("INSERT INTO crash_events (topic, event_id, pid) VALUES ($1, $2, $3)");
+        command.Parameters.Add(new NpgsqlParameter { Value = topic });
+        command.Parameters.Add(new NpgsqlParameter { Value = eventId });
+        command.Parameters.Add(new NpgsqlParameter { Value = Environment.ProcessId });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return eventId;
+    }
+}
+
+public static class CrashLog
+{
+    public static async Task EnsureAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand("""
+            CREATE TABLE IF NOT EXISTS crash_executions (
+                instance_id text NOT NULL, step int NOT NULL, pid int NOT NULL, version int, at timestamptz NOT NULL DEFAULT clock_timestamp());
+            CREATE TABLE IF NOT EXISTS crash_events (topic text NOT NULL, event_id text NOT NULL, pid int NOT NULL);
+            """);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public static async Task RecordAsync(NpgsqlDataSource dataSource, string instanceId, int step, int? version)
+    {
+        await using var command = dataSource.CreateCommand("INSERT INTO crash_executions (instance_id, step, pid, version) VALUES ($1, $2, $3, $4)");
+        command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = step });
+        command.Parameters.Add(new NpgsqlParameter { Value = Environment.ProcessId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)version ?? DBNull.Value });
+        await command.ExecuteNonQueryAsync();
+    }
+}
