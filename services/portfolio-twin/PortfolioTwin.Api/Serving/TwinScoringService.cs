@@ -4,6 +4,7 @@ using Platform.BuildingBlocks.VectorSearch;
 using Platform.MarketData.Domain;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Data;
+using Platform.PortfolioTwin.Api.Indexing;
 using Platform.PortfolioTwin.Api.Valuation;
 
 namespace Platform.PortfolioTwin.Api.Serving;
@@ -14,6 +15,7 @@ namespace Platform.PortfolioTwin.Api.Serving;
 /// </summary>
 public sealed class TwinScoringService(
     ChampionModelCache<IServedTwin> models,
+    PropertyIndexer indexer,
     UserVectorResolver users,
     IVectorIndex index,
     ITwinDataStore store,
@@ -26,8 +28,13 @@ public sealed class TwinScoringService(
 
     public PortfolioTwinOptions Options => options.CurrentValue;
 
+    /// <summary>
+    /// The model to answer with: the one the vector index was built with, so user vectors and property vectors share one space
+    /// (a newer champion serves once its index is complete); the champion itself while no index exists yet.
+    /// </summary>
     public async ValueTask<LoadedModel<IServedTwin>> ModelAsync(CancellationToken cancellationToken) =>
-        models.Current ?? await models.GetAsync(cancellationToken).ConfigureAwait(false)
+        await indexer.ServingModelAsync(cancellationToken).ConfigureAwait(false)
+        ?? models.Current ?? await models.GetAsync(cancellationToken).ConfigureAwait(false)
         ?? throw TwinRequestException.NoModel(models.ModelName, Options.RetryAfterSeconds);
 
     public async Task<PredictResponse> PredictAsync(string tenantId, PredictRequest request, CancellationToken cancellationToken)
@@ -80,7 +87,7 @@ public sealed class TwinScoringService(
         var userId = RequireUserId(request.UserId);
         var errors = new List<FieldError>();
         var topK = TopK(request.TopK, errors);
-        var filter = SearchFilterMapper.ToVectorFilter(request.Filters, tenantId, errors);
+        var conditions = SearchFilterMapper.ToConditions(request.Filters, errors);
         if (request.CandidatePropertyIds is { } candidates)
         {
             if (candidates.Count == 0 || candidates.Count > Options.MaxCandidates || candidates.Any(string.IsNullOrWhiteSpace))
@@ -89,19 +96,19 @@ public sealed class TwinScoringService(
             }
             else
             {
-                filter = filter with { OnlyIds = candidates.ToHashSet(StringComparer.Ordinal) };
+                conditions.Add(new HasIdCondition(candidates.ToHashSet(StringComparer.Ordinal)));
             }
         }
 
         ThrowIfAny(errors);
         var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
         var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
-        if (user.DealtOrDisliked.Count > 0)
+        var filter = new VectorFilter
         {
-            filter = filter with { ExcludeIds = user.DealtOrDisliked };
-        }
-
-        var hits = await index.SearchAsync(user.Vector, topK, filter, cancellationToken).ConfigureAwait(false);
+            Must = conditions,
+            MustNot = user.DealtOrDisliked.Count > 0 ? [new HasIdCondition(user.DealtOrDisliked)] : [],
+        };
+        var hits = await index.SearchAsync(indexer.Space, new VectorQuery(tenantId, user.Vector, topK) { Filter = filter }, cancellationToken).ConfigureAwait(false);
         metrics.Recommended(hits.Count, user.Source);
         return new RecommendResponse(userId, user.Source.WireName(), model.Version.Version, user.DealtOrDisliked.Count, [.. hits.Select(ToScored)]);
     }
@@ -110,7 +117,7 @@ public sealed class TwinScoringService(
     {
         var errors = new List<FieldError>();
         var topK = TopK(request.TopK, errors);
-        var filter = SearchFilterMapper.ToVectorFilter(request.Filters, tenantId, errors);
+        var conditions = SearchFilterMapper.ToConditions(request.Filters, errors);
         var given = (request.PropertyId is not null ? 1 : 0) + (request.PropertyFeatures is not null ? 1 : 0) + (request.Vector is not null ? 1 : 0);
         if (given != 1)
         {
@@ -126,12 +133,13 @@ public sealed class TwinScoringService(
         ThrowIfAny(errors);
         var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
         float[] query;
+        var filter = new VectorFilter { Must = conditions };
         if (request.PropertyId is { } propertyId)
         {
-            var point = await index.GetAsync(tenantId, propertyId, cancellationToken).ConfigureAwait(false)
+            var point = await index.GetAsync(indexer.Space, tenantId, propertyId, cancellationToken).ConfigureAwait(false)
                 ?? throw TwinRequestException.UnknownProperty(propertyId, "property_id");
             query = point.Vector;
-            filter = filter with { ExcludeIds = [propertyId] };
+            filter = filter with { MustNot = [new HasIdCondition([propertyId])] };
         }
         else if (described is not null)
         {
@@ -142,7 +150,7 @@ public sealed class TwinScoringService(
             query = UnitVector(request.Vector!, model.Model.Dimension);
         }
 
-        var hits = await index.SearchAsync(query, topK, filter, cancellationToken).ConfigureAwait(false);
+        var hits = await index.SearchAsync(indexer.Space, new VectorQuery(tenantId, query, topK) { Filter = filter }, cancellationToken).ConfigureAwait(false);
         return new SimilarResponse(request.PropertyId, model.Version.Version, [.. hits.Select(ToScored)]);
     }
 
@@ -233,7 +241,9 @@ public sealed class TwinScoringService(
         }
     }
 
-    private static ScoredProperty ToScored(VectorHit hit) => new(
-        hit.Id, hit.Score, Math.Clamp((hit.Score + 1.0) / 2.0, 0.0, 1.0), hit.Payload.PropertyType, hit.Payload.Price, hit.Payload.Bedrooms,
-        hit.Payload.Latitude, hit.Payload.Longitude, hit.Payload.Status);
+    private static ScoredProperty ToScored(VectorHit hit)
+    {
+        var (type, price, bedrooms, latitude, longitude, status) = PropertyVectorSpace.Read(hit.Payload);
+        return new(hit.Id, hit.Score, Math.Clamp((hit.Score + 1.0) / 2.0, 0.0, 1.0), type, price, bedrooms, latitude, longitude, status);
+    }
 }

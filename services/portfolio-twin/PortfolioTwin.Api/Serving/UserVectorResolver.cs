@@ -2,6 +2,7 @@ using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.VectorSearch;
 using Platform.MarketData.Domain;
 using Platform.PortfolioTwin.Api.Data;
+using Platform.PortfolioTwin.Api.Indexing;
 
 namespace Platform.PortfolioTwin.Api.Serving;
 
@@ -13,7 +14,7 @@ public sealed record ResolvedUser(string UserId, float[] Vector, UserSource Sour
 /// embedding, a fold-in of the user's interactions (cold start), the tenant's popular properties for a known user with no
 /// history. A user none of these knows is unknown (404).
 /// </summary>
-public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index, UserVectorCache cache)
+public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index, PropertyIndexer indexer, UserVectorCache cache)
 {
     /// <summary>Interactions folded in: the most recent ones, so a long history stays cheap.</summary>
     public const int MaxFoldedInteractions = 500;
@@ -86,7 +87,7 @@ public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index,
         foreach (var (propertyId, kind) in touched)
         {
             // Properties missing from the index (removed listings) carry no signal any more.
-            if (await index.GetAsync(tenantId, propertyId, cancellationToken).ConfigureAwait(false) is { } point)
+            if (await index.GetAsync(indexer.Space, tenantId, propertyId, cancellationToken).ConfigureAwait(false) is { } point)
             {
                 vectors.Add((point.Vector, kind));
             }
