@@ -1,8 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.VectorSearch.Embedded;
+using Platform.BuildingBlocks.VectorSearch.Qdrant;
 
 namespace Platform.BuildingBlocks.VectorSearch;
 
@@ -34,7 +38,33 @@ public static class VectorIndexServiceCollectionExtensions
         switch (selected.Provider)
         {
             case VectorIndexProvider.Qdrant:
-                throw new NotSupportedException("The Qdrant adapter is being moved to Qdrant.Client (gRPC); use the embedded index.");
+                services.AddOptions<QdrantOptions>()
+                    .Bind(configuration.GetSection(QdrantOptions.SectionName))
+                    .Validate(o => Uri.TryCreate(o.Url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",
+                        "VectorIndex:Qdrant:Url must be an absolute http(s) URL of Qdrant's gRPC port, e.g. http://localhost:6334.")
+                    .Validate(o => o.Timeout > TimeSpan.Zero, "VectorIndex:Qdrant:Timeout must be positive.")
+                    .Validate(o => o.MaxRetries is >= 0 and <= 10, "VectorIndex:Qdrant:MaxRetries must be 0..10.")
+                    .Validate(o => o.RetryBaseDelay >= TimeSpan.Zero, "VectorIndex:Qdrant:RetryBaseDelay must not be negative.")
+                    .Validate(o => o.UpsertBatchSize is > 0 and <= 10_000, "VectorIndex:Qdrant:UpsertBatchSize must be 1..10000.")
+                    .Validate(o => o.UpsertConcurrency is > 0 and <= 64, "VectorIndex:Qdrant:UpsertConcurrency must be 1..64.")
+                    .Validate(o => o.MaxLimit is > 0 and <= 100_000, "VectorIndex:Qdrant:MaxLimit must be 1..100000.")
+                    .Validate(o => o.OldVersionGracePeriod >= TimeSpan.Zero, "VectorIndex:Qdrant:OldVersionGracePeriod must not be negative.")
+                    .Validate(o => o.Hnsw.M >= 0 && o.Hnsw.EfConstruct >= 4 && o.Hnsw.PayloadM >= 0 && o.Hnsw.FullScanThresholdKb >= 0 && o.Hnsw.HnswEf is null or > 0,
+                        "VectorIndex:Qdrant:Hnsw needs M >= 0, EfConstruct >= 4, PayloadM >= 0, FullScanThresholdKb >= 0 and HnswEf > 0 when set.")
+                    .ValidateOnStart();
+                // One channel and client for the process: HTTP/2 multiplexes every call over it.
+                services.TryAddSingleton(sp => new QdrantChannel(sp.GetRequiredService<IOptions<QdrantOptions>>().Value));
+                services.TryAddSingleton(sp => new QdrantVectorIndex(
+                    sp.GetRequiredService<QdrantChannel>().Client,
+                    sp.GetRequiredService<IOptions<QdrantOptions>>().Value,
+                    sp.GetService<ILogger<QdrantVectorIndex>>()));
+                services.TryAddSingleton<IVectorIndex>(sp => sp.GetRequiredService<QdrantVectorIndex>());
+                services.AddHealthChecks().Add(new HealthCheckRegistration(
+                    "qdrant",
+                    sp => new QdrantHealthCheck(sp.GetRequiredService<QdrantChannel>(), sp.GetRequiredService<IOptions<QdrantOptions>>().Value),
+                    failureStatus: null,
+                    tags: [ServiceDefaultsExtensions.ReadyTag]));
+                break;
             default:
                 services.AddOptions<EmbeddedVectorIndexOptions>()
                     .Bind(configuration.GetSection(EmbeddedVectorIndexOptions.SectionName))
