@@ -29,7 +29,8 @@ public abstract class QdrantAdapterTestBase : VectorIndexContractTests, IDisposa
     {
         var options = BaseOptions();
         options.UpsertBatchSize = UpsertBatchSize;
-        options.OldVersionGracePeriod = TimeSpan.Zero;
+        // Long enough for the pinned-reader test, short enough that replaced collections go within the run.
+        options.OldVersionGracePeriod = TimeSpan.FromSeconds(3);
         options.RetryBaseDelay = TimeSpan.FromMilliseconds(5);
         configure?.Invoke(options);
         var channel = new QdrantChannel(options);

@@ -362,6 +362,28 @@ public abstract class VectorIndexContractTests
     }
 
     [ContractFact]
+    public async Task A_reader_pinned_to_a_version_keeps_reading_it_after_the_switch()
+    {
+        var (index, space, tenant) = await ArrangeAsync();
+        var old = Random(20, seed: 23);
+        await index.UpsertAsync(space, tenant, old);
+        var pinned = space.AtVersion((await index.ServingVersionAsync(space))!);
+        await using (var build = await index.BeginBuildAsync(space, "v2"))
+        {
+            await build.UpsertAsync(tenant, Random(10, seed: 24, idPrefix: "new"));
+            await build.CommitAsync();
+        }
+
+        // A request that started before the switch finishes on the version it started with (within the grace period).
+        Assert.Equal(20, await index.CountAsync(pinned, tenant));
+        Assert.NotNull(await index.GetAsync(pinned, tenant, old[0].Id));
+        Assert.Equal(old[0].Id, (await index.SearchAsync(pinned, new VectorQuery(tenant, old[0].Vector, 3)))[0].Id);
+        Assert.Equal(10, await index.CountAsync(space, tenant));
+        Assert.Equal(10, await index.CountAsync(space.AtVersion("v2"), tenant));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => index.CountAsync(space.AtVersion("never-built"), tenant));
+    }
+
+    [ContractFact]
     public async Task Readers_during_an_alias_switch_see_one_version_or_the_other_never_a_mix()
     {
         var (index, space, tenant) = await ArrangeAsync();

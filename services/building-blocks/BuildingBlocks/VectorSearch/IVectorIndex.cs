@@ -7,7 +7,9 @@ namespace Platform.BuildingBlocks.VectorSearch;
 /// <para>
 /// Multitenancy: one collection per embedding space; every call names its tenant, and no call reads or writes another
 /// tenant's points. Re-indexing: <see cref="BeginBuildAsync"/> fills a new version aside while readers keep the old one, and
-/// <see cref="IVectorSpaceBuild.CommitAsync"/> switches the space's alias to it at once.
+/// <see cref="IVectorSpaceBuild.CommitAsync"/> switches the space's alias to it at once. Calls on a space pinned with
+/// <see cref="VectorSpace.AtVersion"/> address that version (the serving one, or the one replaced less than the grace period
+/// ago), so one request never reads two versions.
 /// </para>
 /// <para>
 /// Errors: bad input (wrong dimension, NaN/∞, an undeclared field, a negative radius, a limit outside 1..max) throws

@@ -17,7 +17,9 @@ public sealed record PayloadField(string Name, PayloadFieldType Type, bool Index
 
 /// <summary>
 /// An embedding space: one collection (per version) holding every tenant's points of one dimension and payload shape.
-/// <see cref="Name"/> is the alias readers use; versions are named <c>{Name}-{version}</c>.
+/// <see cref="Name"/> is the alias readers use; versions are named <c>{Name}-{version}</c>. A space pinned to a version
+/// (<see cref="AtVersion"/>) reads that version even after the alias moved on (for the adapter's grace period), so a request
+/// that started on one version finishes on it.
 /// </summary>
 public sealed partial class VectorSpace
 {
@@ -57,11 +59,27 @@ public sealed partial class VectorSpace
         Fields = [.. fields];
     }
 
+    private VectorSpace(VectorSpace space, string version)
+    {
+        space.CollectionFor(version);
+        _fields = space._fields;
+        Name = space.Name;
+        Dimension = space.Dimension;
+        Fields = space.Fields;
+        Version = version;
+    }
+
     public string Name { get; }
 
     public int Dimension { get; }
 
     public IReadOnlyList<PayloadField> Fields { get; }
+
+    /// <summary>The version this space is pinned to, or null for whatever the alias serves.</summary>
+    public string? Version { get; }
+
+    /// <summary>This space pinned to <paramref name="version"/>: reads and writes go to that version, not to the alias.</summary>
+    public VectorSpace AtVersion(string version) => new(this, version);
 
     public PayloadField? FieldNamed(string name) => _fields.GetValueOrDefault(name);
 

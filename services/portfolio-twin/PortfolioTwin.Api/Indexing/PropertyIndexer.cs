@@ -37,6 +37,9 @@ public sealed class PropertyIndexer(
     /// <summary>The model whose embeddings the index serves now, or null before the first index is built or adopted.</summary>
     public LoadedModel<IServedTwin>? ServingModel => _served?.Model;
 
+    /// <summary>The serving model with the space pinned to its index version, or null (see <see cref="ServingAsync"/>).</summary>
+    public ServingIndex? Serving => _served?.Index;
+
     /// <summary>The index version serving now (e.g. <c>twin-v7</c>), or null.</summary>
     public string? ServingVersion => _served?.Version;
 
@@ -46,15 +49,15 @@ public sealed class PropertyIndexer(
     /// The model to score with: the one the index was built with. A process that starts on an index built earlier (by itself
     /// or another replica) adopts it, loading that model version from the registry if the champion has moved on since.
     /// </summary>
-    public async ValueTask<LoadedModel<IServedTwin>?> ServingModelAsync(CancellationToken cancellationToken)
-    {
-        if (_served is { } served)
-        {
-            return served.Model;
-        }
+    public async ValueTask<LoadedModel<IServedTwin>?> ServingModelAsync(CancellationToken cancellationToken) =>
+        (await ServingAsync(cancellationToken).ConfigureAwait(false))?.Model;
 
-        return (await AdoptAsync(cancellationToken).ConfigureAwait(false))?.Model;
-    }
+    /// <summary>
+    /// The model and the space pinned to the index version built with it. A request takes this once and reads only through it,
+    /// so a switch in the middle of the request cannot give it a user vector of one model and properties of another.
+    /// </summary>
+    public async ValueTask<ServingIndex?> ServingAsync(CancellationToken cancellationToken) =>
+        (_served ?? await AdoptAsync(cancellationToken).ConfigureAwait(false))?.Index;
 
     /// <summary>
     /// Rebuilds the index with the champion unless it already serves it. Returns the properties indexed, or null when the index
@@ -164,7 +167,7 @@ public sealed class PropertyIndexer(
             return null;
         }
 
-        var adopted = new Served(model, version);
+        var adopted = new Served(model, version, Space);
         _served ??= adopted;
         logger.LogInformation("Serving the existing index version {Version}", version);
         return _served;
@@ -196,7 +199,7 @@ public sealed class PropertyIndexer(
             }
 
             await build.CommitAsync(cancellationToken).ConfigureAwait(false);
-            _served = new Served(champion, version);
+            _served = new Served(champion, version, Space);
             metrics.Indexed(total);
             logger.LogInformation("Index version {Version} serves: {Count} properties encoded in {Seconds:F1} s", version, total, (DateTimeOffset.UtcNow - started).TotalSeconds);
             return total;
@@ -247,7 +250,13 @@ public sealed class PropertyIndexer(
         return points;
     }
 
-    private sealed record Served(LoadedModel<IServedTwin> Model, string Version);
+    private sealed record Served(LoadedModel<IServedTwin> Model, string Version, VectorSpace Space)
+    {
+        public ServingIndex Index { get; } = new(Model, Space.AtVersion(Version));
+    }
 
     private sealed record Building(LoadedModel<IServedTwin> Model, IVectorSpaceBuild Build);
 }
+
+/// <summary>A model and the vector space pinned to the index version its embeddings fill.</summary>
+public sealed record ServingIndex(LoadedModel<IServedTwin> Model, VectorSpace Space);

@@ -73,7 +73,8 @@ public sealed class InteractionIngestion(
 
         var refreshed = 0;
         // Fold in with the model the index serves, so the refreshed vector lives in the same space as the property vectors.
-        if (stored > 0 && (indexer.ServingModel ?? models.Current) is { } model)
+        var serving = indexer.Serving ?? (models.Current is { } champion ? new Indexing.ServingIndex(champion, indexer.Space) : null);
+        if (stored > 0 && serving is { } model)
         {
             // The insert does not say which rows were new; refreshing every user of the batch is correct, merely thorough.
             foreach (var userId in interactions.Select(i => i.UserId).Distinct(StringComparer.Ordinal))

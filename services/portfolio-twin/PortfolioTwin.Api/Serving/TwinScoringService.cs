@@ -33,9 +33,14 @@ public sealed class TwinScoringService(
     /// (a newer champion serves once its index is complete); the champion itself while no index exists yet.
     /// </summary>
     public async ValueTask<LoadedModel<IServedTwin>> ModelAsync(CancellationToken cancellationToken) =>
-        await indexer.ServingModelAsync(cancellationToken).ConfigureAwait(false)
-        ?? models.Current ?? await models.GetAsync(cancellationToken).ConfigureAwait(false)
-        ?? throw TwinRequestException.NoModel(models.ModelName, Options.RetryAfterSeconds);
+        (await ServingAsync(cancellationToken).ConfigureAwait(false)).Model;
+
+    /// <summary>The model with the index space pinned to its version: every read of one request goes through this pair.</summary>
+    private async ValueTask<ServingIndex> ServingAsync(CancellationToken cancellationToken) =>
+        await indexer.ServingAsync(cancellationToken).ConfigureAwait(false)
+        ?? new ServingIndex(
+            models.Current ?? await models.GetAsync(cancellationToken).ConfigureAwait(false) ?? throw TwinRequestException.NoModel(models.ModelName, Options.RetryAfterSeconds),
+            indexer.Space);
 
     public async Task<PredictResponse> PredictAsync(string tenantId, PredictRequest request, CancellationToken cancellationToken)
     {
@@ -44,8 +49,9 @@ public sealed class TwinScoringService(
         var property = PropertyFeaturesValidator.Validate(request.PropertyFeatures, tenantId, "property_features", errors, time);
         ThrowIfAny(errors);
 
-        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
-        var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var model = serving.Model;
+        var user = await ResolveUserAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false);
         var vector = (await EncodeAsync(model.Model, [property!], [request.PropertyFeatures!.EstimatedValue], cancellationToken).ConfigureAwait(false))[0];
         var (affinity, confidence) = model.Model.Score(user.Vector, user.InteractionCount, vector);
         metrics.Predicted(1, user.Source);
@@ -70,8 +76,9 @@ public sealed class TwinScoringService(
         var properties = inputs.Select((input, i) => PropertyFeaturesValidator.Validate(input, tenantId, $"properties[{i}]", errors, time)).ToList();
         ThrowIfAny(errors);
 
-        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
-        var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var model = serving.Model;
+        var user = await ResolveUserAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false);
         var vectors = await EncodeAsync(model.Model, properties!, [.. inputs.Select(i => i!.EstimatedValue)], cancellationToken).ConfigureAwait(false);
         var predictions = vectors.Select((vector, i) =>
         {
@@ -101,14 +108,15 @@ public sealed class TwinScoringService(
         }
 
         ThrowIfAny(errors);
-        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
-        var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var model = serving.Model;
+        var user = await ResolveUserAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false);
         var filter = new VectorFilter
         {
             Must = conditions,
             MustNot = user.DealtOrDisliked.Count > 0 ? [new HasIdCondition(user.DealtOrDisliked)] : [],
         };
-        var hits = await index.SearchAsync(indexer.Space, new VectorQuery(tenantId, user.Vector, topK) { Filter = filter }, cancellationToken).ConfigureAwait(false);
+        var hits = await index.SearchAsync(serving.Space, new VectorQuery(tenantId, user.Vector, topK) { Filter = filter }, cancellationToken).ConfigureAwait(false);
         metrics.Recommended(hits.Count, user.Source);
         return new RecommendResponse(userId, user.Source.WireName(), model.Version.Version, user.DealtOrDisliked.Count, [.. hits.Select(ToScored)]);
     }
@@ -131,12 +139,13 @@ public sealed class TwinScoringService(
         }
 
         ThrowIfAny(errors);
-        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var model = serving.Model;
         float[] query;
         var filter = new VectorFilter { Must = conditions };
         if (request.PropertyId is { } propertyId)
         {
-            var point = await index.GetAsync(indexer.Space, tenantId, propertyId, cancellationToken).ConfigureAwait(false)
+            var point = await index.GetAsync(serving.Space, tenantId, propertyId, cancellationToken).ConfigureAwait(false)
                 ?? throw TwinRequestException.UnknownProperty(propertyId, "property_id");
             query = point.Vector;
             filter = filter with { MustNot = [new HasIdCondition([propertyId])] };
@@ -150,7 +159,7 @@ public sealed class TwinScoringService(
             query = UnitVector(request.Vector!, model.Model.Dimension);
         }
 
-        var hits = await index.SearchAsync(indexer.Space, new VectorQuery(tenantId, query, topK) { Filter = filter }, cancellationToken).ConfigureAwait(false);
+        var hits = await index.SearchAsync(serving.Space, new VectorQuery(tenantId, query, topK) { Filter = filter }, cancellationToken).ConfigureAwait(false);
         return new SimilarResponse(request.PropertyId, model.Version.Version, [.. hits.Select(ToScored)]);
     }
 
@@ -166,8 +175,9 @@ public sealed class TwinScoringService(
 
     public async Task<ExplainResponse> ExplainAsync(string tenantId, string userId, string propertyId, CancellationToken cancellationToken)
     {
-        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
-        var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var model = serving.Model;
+        var user = await ResolveUserAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false);
         var property = await store.GetPropertyAsync(tenantId, propertyId, cancellationToken).ConfigureAwait(false)
             ?? throw TwinRequestException.UnknownProperty(propertyId, "property_id");
         var estimate = (await estimatedValues.EstimateAsync([property], cancellationToken).ConfigureAwait(false))[0];
@@ -193,8 +203,8 @@ public sealed class TwinScoringService(
         return model.Encode(properties, values);
     }
 
-    private async Task<ResolvedUser> ResolveUserAsync(string tenantId, string userId, LoadedModel<IServedTwin> model, CancellationToken cancellationToken) =>
-        await users.ResolveAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false) ?? throw TwinRequestException.UnknownUser(userId);
+    private async Task<ResolvedUser> ResolveUserAsync(string tenantId, string userId, ServingIndex serving, CancellationToken cancellationToken) =>
+        await users.ResolveAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false) ?? throw TwinRequestException.UnknownUser(userId);
 
     private int TopK(int? requested, List<FieldError> errors)
     {

@@ -26,6 +26,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
     private readonly EmbeddedVectorIndexOptions _options;
     private readonly string? _directory;
     private readonly SemaphoreSlim _flushGate = new(1, 1);
+    private readonly TimeProvider _time;
     private readonly ITimer? _flushTimer;
     private int _flushScheduled;
     private bool _disposed;
@@ -35,6 +36,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
         _options = options.Value;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.MaxLimit);
         var time = timeProvider ?? TimeProvider.System;
+        _time = time;
         if (!string.IsNullOrWhiteSpace(_options.DataDirectory))
         {
             _directory = Path.GetFullPath(_options.DataDirectory);
@@ -68,7 +70,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
     {
         cancellationToken.ThrowIfCancellationRequested();
         VectorIndexGuards.EnsurePoints(space, tenantId, points);
-        StateOf(space).Serving.Upsert(tenantId, points);
+        VersionOf(space).Upsert(tenantId, points);
         ScheduleFlush();
         return Task.CompletedTask;
     }
@@ -78,7 +80,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
         cancellationToken.ThrowIfCancellationRequested();
         VectorIndexGuards.EnsureTenant(tenantId);
         ArgumentNullException.ThrowIfNull(ids);
-        if (StateOf(space).Serving.Shards.TryGetValue(tenantId, out var shard))
+        if (VersionOf(space).Shards.TryGetValue(tenantId, out var shard))
         {
             WithWriteLock(shard, () =>
             {
@@ -98,7 +100,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
         cancellationToken.ThrowIfCancellationRequested();
         VectorIndexGuards.EnsureTenant(tenantId);
         ArgumentNullException.ThrowIfNull(id);
-        if (!StateOf(space).Serving.Shards.TryGetValue(tenantId, out var shard))
+        if (!VersionOf(space).Shards.TryGetValue(tenantId, out var shard))
         {
             return Task.FromResult<VectorPoint?>(null);
         }
@@ -111,14 +113,14 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
     {
         cancellationToken.ThrowIfCancellationRequested();
         VectorIndexGuards.EnsureTenant(tenantId);
-        return Task.FromResult(StateOf(space).Serving.Shards.TryGetValue(tenantId, out var shard) ? WithReadLock(shard, () => (long)shard.Count) : 0L);
+        return Task.FromResult(VersionOf(space).Shards.TryGetValue(tenantId, out var shard) ? WithReadLock(shard, () => (long)shard.Count) : 0L);
     }
 
     public Task<IReadOnlyList<VectorHit>> SearchAsync(VectorSpace space, VectorQuery query, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         VectorIndexGuards.EnsureQuery(space, query, _options.MaxLimit);
-        if (!StateOf(space).Serving.Shards.TryGetValue(query.TenantId, out var shard))
+        if (!VersionOf(space).Shards.TryGetValue(query.TenantId, out var shard))
         {
             return Task.FromResult<IReadOnlyList<VectorHit>>([]);
         }
@@ -133,7 +135,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
         cancellationToken.ThrowIfCancellationRequested();
         VectorIndexGuards.EnsureRecommend(space, query, _options.MaxLimit);
         var negativeIds = query.Negative ?? [];
-        if (!StateOf(space).Serving.Shards.TryGetValue(query.TenantId, out var shard))
+        if (!VersionOf(space).Shards.TryGetValue(query.TenantId, out var shard))
         {
             throw NotFound(query.TenantId, query.Positive[0]);
         }
@@ -183,9 +185,12 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
             Interlocked.Exchange(ref _flushScheduled, 0);
             foreach (var state in _spaces.Values)
             {
+                // Nothing changed, nothing written (the alias file is written when a build commits, or with the first data).
                 var serving = state.Serving;
-                WriteShards(serving, VersionDirectory(serving.Space, serving.Version), onlyDirty: true);
-                WriteAlias(state.Space, serving.Version);
+                if (WriteShards(serving, VersionDirectory(serving.Space, serving.Version), onlyDirty: true))
+                {
+                    WriteAlias(state.Space, serving.Version);
+                }
             }
 
             LastFlushError = null;
@@ -240,6 +245,25 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
         return state;
     }
 
+    /// <summary>The version a call addresses: the serving one, or the pinned one while it serves or is within its grace period.</summary>
+    private SpaceVersion VersionOf(VectorSpace space)
+    {
+        var state = StateOf(space);
+        var serving = state.Serving;
+        if (space.Version is null || space.Version == serving.Version)
+        {
+            return serving;
+        }
+
+        if (state.Previous is { } previous && previous.Version == space.Version && _time.GetUtcNow() - state.ReplacedAt <= _options.OldVersionGracePeriod)
+        {
+            return previous;
+        }
+
+        throw new InvalidOperationException(
+            $"Version '{space.Version}' of space '{space.Name}' is not available: it serves '{serving.Version}', and older versions are kept for {_options.OldVersionGracePeriod} after a switch.");
+    }
+
     private SpaceVersion LoadOrCreate(VectorSpace space)
     {
         if (_directory is null)
@@ -278,9 +302,10 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
 
     private string VersionDirectory(VectorSpace space, string version) => Path.Combine(_directory!, space.Name, version);
 
-    private static void WriteShards(SpaceVersion version, string directory, bool onlyDirty)
+    /// <summary>Writes the version's (changed) shards; true when anything was written.</summary>
+    private static bool WriteShards(SpaceVersion version, string directory, bool onlyDirty)
     {
-        Directory.CreateDirectory(directory);
+        var wrote = false;
         foreach (var shard in version.Shards.Values)
         {
             // Clear the flag before writing: a change during the write sets it again and is written next time.
@@ -295,7 +320,9 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
                 shard.Dirty = false;
                 try
                 {
+                    Directory.CreateDirectory(directory);
                     ShardSnapshot.Write(shard, directory);
+                    wrote = true;
                 }
                 catch
                 {
@@ -308,6 +335,8 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
                 shard.Lock.ExitReadLock();
             }
         }
+
+        return wrote;
     }
 
     private void WriteAlias(VectorSpace space, string version)
@@ -332,13 +361,13 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
             if (_directory is not null)
             {
                 // The whole new version is on disk before the alias names it: a crash before the rename keeps the old one.
+                Directory.CreateDirectory(VersionDirectory(built.Space, built.Version));
                 WriteShards(built, VersionDirectory(built.Space, built.Version), onlyDirty: false);
-                WriteShards(previous, VersionDirectory(previous.Space, previous.Version), onlyDirty: true);
                 WriteAlias(state.Space, built.Version);
             }
 
-            state.Serving = built;
-            if (_directory is not null && previous.Version != built.Version)
+            state.Replace(built, _time.GetUtcNow());
+            if (_directory is not null && previous.Version != built.Version && Directory.Exists(VersionDirectory(previous.Space, previous.Version)))
             {
                 // Readers hold the old version in memory; only its files go.
                 Directory.Delete(VersionDirectory(previous.Space, previous.Version), recursive: true);
@@ -406,17 +435,27 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
         }
     }
 
-    /// <summary>A space and the version it serves; the reference is swapped whole on commit.</summary>
+    /// <summary>
+    /// A space, the version it serves (the reference is swapped whole on commit) and the one it replaced, kept in memory for
+    /// readers pinned to it until the grace period ends or the next commit.
+    /// </summary>
     private sealed class SpaceState(VectorSpace space, SpaceVersion serving)
     {
         private volatile SpaceVersion _serving = serving;
 
         public VectorSpace Space { get; } = space;
 
-        public SpaceVersion Serving
+        public SpaceVersion Serving => _serving;
+
+        public SpaceVersion? Previous { get; private set; }
+
+        public DateTimeOffset ReplacedAt { get; private set; }
+
+        public void Replace(SpaceVersion next, DateTimeOffset now)
         {
-            get => _serving;
-            set => _serving = value;
+            Previous = _serving;
+            ReplacedAt = now;
+            _serving = next;
         }
     }
 

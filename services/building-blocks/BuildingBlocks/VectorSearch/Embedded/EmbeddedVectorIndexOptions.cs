@@ -13,6 +13,9 @@ public sealed class EmbeddedVectorIndexOptions
     /// <summary>The largest top-k a search or recommend may ask for.</summary>
     public int MaxLimit { get; set; } = VectorIndexGuards.DefaultMaxLimit;
 
+    /// <summary>How long a replaced version stays readable by callers pinned to it (<see cref="VectorSpace.AtVersion"/>).</summary>
+    public TimeSpan OldVersionGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Recommend strategy when a query names none.</summary>
     public RecommendStrategy DefaultStrategy { get; set; } = RecommendStrategy.AverageVector;
 }

@@ -40,6 +40,11 @@ public sealed class QdrantCalls
         {
             throw new InvalidOperationException($"Qdrant refused {operation}: check VectorIndex:Qdrant:ApiKey ({e.Status.Detail}).", e);
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            // A collection or alias that is gone (a version past its grace period), or a point a query named.
+            throw new InvalidOperationException($"Qdrant found nothing for {operation}: {e.Status.Detail}", e);
+        }
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
         {
             throw new OperationCanceledException(cancellationToken);

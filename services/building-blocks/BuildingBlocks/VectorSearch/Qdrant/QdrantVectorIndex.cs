@@ -66,7 +66,7 @@ public sealed class QdrantVectorIndex : IVectorIndex
     {
         VectorIndexGuards.EnsurePoints(space, tenantId, points);
         await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
-        await UpsertIntoAsync(space.Name, tenantId, points, cancellationToken).ConfigureAwait(false);
+        await UpsertIntoAsync(Target(space), tenantId, points, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(VectorSpace space, string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
@@ -80,8 +80,8 @@ public sealed class QdrantVectorIndex : IVectorIndex
 
         await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
         var filter = QdrantMapping.Scoped(tenantId, VectorFilter.All(new HasIdCondition(ids)));
-        await _calls.RunAsync($"delete from '{space.Name}'", idempotent: true,
-            token => _client.DeleteAsync(space.Name, filter, wait: true, cancellationToken: token), cancellationToken).ConfigureAwait(false);
+        await _calls.RunAsync($"delete from '{Target(space)}'", idempotent: true,
+            token => _client.DeleteAsync(Target(space), filter, wait: true, cancellationToken: token), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<VectorPoint?> GetAsync(VectorSpace space, string tenantId, string id, CancellationToken cancellationToken = default)
@@ -89,8 +89,8 @@ public sealed class QdrantVectorIndex : IVectorIndex
         VectorIndexGuards.EnsureTenant(tenantId);
         ArgumentNullException.ThrowIfNull(id);
         await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
-        var found = await _calls.RunAsync($"get from '{space.Name}'", idempotent: true,
-            token => _client.RetrieveAsync(space.Name, QdrantPointIds.For(tenantId, id), withPayload: true, withVectors: true, cancellationToken: token),
+        var found = await _calls.RunAsync($"get from '{Target(space)}'", idempotent: true,
+            token => _client.RetrieveAsync(Target(space), QdrantPointIds.For(tenantId, id), withPayload: true, withVectors: true, cancellationToken: token),
             cancellationToken).ConfigureAwait(false);
         var point = found.FirstOrDefault(p => p.Payload.TryGetValue(VectorSpace.TenantField, out var tenant) && tenant.StringValue == tenantId);
         return point is null ? null : new VectorPoint(QdrantMapping.IdOf(point.Payload), QdrantMapping.VectorOf(point.Vectors), QdrantMapping.FromPayload(space, point.Payload));
@@ -101,8 +101,8 @@ public sealed class QdrantVectorIndex : IVectorIndex
         VectorIndexGuards.EnsureTenant(tenantId);
         await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
         var filter = QdrantMapping.Scoped(tenantId, null);
-        return (long)await _calls.RunAsync($"count in '{space.Name}'", idempotent: true,
-            token => _client.CountAsync(space.Name, filter, exact: true, cancellationToken: token), cancellationToken).ConfigureAwait(false);
+        return (long)await _calls.RunAsync($"count in '{Target(space)}'", idempotent: true,
+            token => _client.CountAsync(Target(space), filter, exact: true, cancellationToken: token), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<VectorHit>> SearchAsync(VectorSpace space, VectorQuery query, CancellationToken cancellationToken = default)
@@ -111,8 +111,8 @@ public sealed class QdrantVectorIndex : IVectorIndex
         await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
         var filter = QdrantMapping.Scoped(query.TenantId, query.Filter);
         var unit = VectorMath.Normalized(query.Vector);
-        var hits = await _calls.RunAsync($"search in '{space.Name}'", idempotent: true,
-            token => _client.QueryAsync(space.Name, query: unit, filter: filter, searchParams: SearchParams(), limit: (ulong)query.Limit,
+        var hits = await _calls.RunAsync($"search in '{Target(space)}'", idempotent: true,
+            token => _client.QueryAsync(Target(space), query: unit, filter: filter, searchParams: SearchParams(), limit: (ulong)query.Limit,
                 payloadSelector: true, cancellationToken: token),
             cancellationToken).ConfigureAwait(false);
         return Hits(space, hits);
@@ -133,19 +133,19 @@ public sealed class QdrantVectorIndex : IVectorIndex
         var filter = QdrantMapping.Scoped(query.TenantId, query.Filter, [.. query.Positive, .. negative]);
         try
         {
-            var hits = await _calls.RunAsync($"recommend in '{space.Name}'", idempotent: true,
-                token => _client.QueryAsync(space.Name, query: input, filter: filter, searchParams: SearchParams(), limit: (ulong)query.Limit,
+            var hits = await _calls.RunAsync($"recommend in '{Target(space)}'", idempotent: true,
+                token => _client.QueryAsync(Target(space), query: input, filter: filter, searchParams: SearchParams(), limit: (ulong)query.Limit,
                     payloadSelector: true, cancellationToken: token),
                 cancellationToken).ConfigureAwait(false);
             return Hits(space, hits);
         }
-        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
+        catch (Exception e) when (e is RpcException { StatusCode: StatusCode.InvalidArgument } or InvalidOperationException { InnerException: RpcException { StatusCode: StatusCode.NotFound } })
         {
             // Qdrant names the missing point by its derived id; say which of the caller's examples it was.
             var missing = await MissingExampleAsync(space, query.TenantId, [.. query.Positive, .. negative], cancellationToken).ConfigureAwait(false);
             if (missing is null)
             {
-                throw new InvalidOperationException($"Qdrant rejected recommend in '{space.Name}': {e.Status.Detail}", e);
+                throw new InvalidOperationException($"Qdrant rejected recommend in '{Target(space)}': {e.Message}", e);
             }
 
             throw new KeyNotFoundException($"No point with id '{missing}' in tenant '{query.TenantId}'.", e);
@@ -170,6 +170,9 @@ public sealed class QdrantVectorIndex : IVectorIndex
         await CreateCollectionAsync(space, collection, cancellationToken).ConfigureAwait(false);
         return new Build(this, space, version, collection);
     }
+
+    /// <summary>The alias, or the pinned version's collection (kept for the grace period after the alias moved on).</summary>
+    private static string Target(VectorSpace space) => space.Version is null ? space.Name : space.CollectionFor(space.Version);
 
     private async Task EnsureCoreAsync(VectorSpace space, CancellationToken cancellationToken)
     {
@@ -292,8 +295,8 @@ public sealed class QdrantVectorIndex : IVectorIndex
 
     private async Task<string?> MissingExampleAsync(VectorSpace space, string tenantId, IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
-        var found = await _calls.RunAsync($"get from '{space.Name}'", idempotent: true,
-            token => _client.RetrieveAsync(space.Name, [.. ids.Select(id => QdrantMapping.PointIdFor(tenantId, id))], withPayload: true, withVectors: false,
+        var found = await _calls.RunAsync($"get from '{Target(space)}'", idempotent: true,
+            token => _client.RetrieveAsync(Target(space), [.. ids.Select(id => QdrantMapping.PointIdFor(tenantId, id))], withPayload: true, withVectors: false,
                 cancellationToken: token),
             cancellationToken).ConfigureAwait(false);
         var present = found.Select(p => QdrantMapping.IdOf(p.Payload)).ToHashSet(StringComparer.Ordinal);
