@@ -42,7 +42,10 @@ internal sealed class FakeQdrantMethods : IServiceMethodProvider<FakeQdrantServi
         context.AddUnaryMethod(method, [], async (service, request, callContext) =>
         {
             await service.Behaviour.BeforeAsync(callContext).ConfigureAwait(false);
-            return handle(service, request);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var response = handle(service, request);
+            service.Behaviour.Served(name, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            return response;
         });
     }
 }

@@ -90,6 +90,20 @@ public sealed class FakeQdrantBehaviour(string? apiKey)
     /// <summary>Every call of <paramref name="method"/> waits this long before it is served (TimeSpan.Zero to stop).</summary>
     public void Delay(string method, TimeSpan delay) => _delays[method] = delay;
 
+    /// <summary>How long the fake itself took to serve each call (its scan and filter work), by method name, when recording.</summary>
+    public ConcurrentQueue<(string Method, TimeSpan Elapsed)> ServerTimes { get; } = new();
+
+    /// <summary>Record <see cref="ServerTimes"/> (off by default: tests make many calls).</summary>
+    public bool RecordServerTimes { get; set; }
+
+    internal void Served(string method, TimeSpan elapsed)
+    {
+        if (RecordServerTimes)
+        {
+            ServerTimes.Enqueue((method, elapsed));
+        }
+    }
+
     public int CallsOf(string method) => Calls.Count(c => c.Method.EndsWith("/" + method, StringComparison.Ordinal));
 
     internal async Task BeforeAsync(ServerCallContext context)
