@@ -127,7 +127,17 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
 
         var unit = VectorMath.Normalized(query.Vector);
         return Task.FromResult(WithReadLock(shard, () =>
-            Hits(shard, shard.Search(unit, query.Limit, RowFilter.Compile(shard, query.Filter, excludedIds: null)))));
+        {
+            var admits = RowFilter.Mask(shard, query.Filter, excludedIds: null);
+            try
+            {
+                return Hits(shard, shard.Search(unit, query.Limit, admits));
+            }
+            finally
+            {
+                RowFilter.Release(admits);
+            }
+        }));
     }
 
     public Task<IReadOnlyList<VectorHit>> RecommendAsync(VectorSpace space, RecommendQuery query, CancellationToken cancellationToken = default)
@@ -145,16 +155,25 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
             var positives = query.Positive.Select(id => VectorOf(shard, id)).ToList();
             var negatives = negativeIds.Select(id => VectorOf(shard, id)).ToList();
             // Like Qdrant, the examples themselves are not recommended.
-            var admits = RowFilter.Compile(shard, query.Filter, [.. query.Positive, .. negativeIds]);
-            if ((query.Strategy ?? _options.DefaultStrategy) == RecommendStrategy.BestScore)
+            if ((query.Strategy ?? _options.DefaultStrategy) == RecommendStrategy.AverageVector)
             {
-                return Hits(shard, shard.SearchBestScore(positives, negatives, query.Limit, admits));
+                var target = VectorMath.AverageVectorQuery(positives, negatives, space.Dimension);
+                VectorMath.EnsureValid(target, space.Dimension, "The recommend query (the examples cancel out)", "positive");
+                VectorMath.Normalize(target, target);
+                positives = [target];
             }
 
-            var target = VectorMath.AverageVectorQuery(positives, negatives, space.Dimension);
-            VectorMath.EnsureValid(target, space.Dimension, "The recommend query (the examples cancel out)", "positive");
-            VectorMath.Normalize(target, target);
-            return Hits(shard, shard.Search(target, query.Limit, admits));
+            var admits = RowFilter.Mask(shard, query.Filter, [.. query.Positive, .. negativeIds]);
+            try
+            {
+                return Hits(shard, (query.Strategy ?? _options.DefaultStrategy) == RecommendStrategy.BestScore
+                    ? shard.SearchBestScore(positives, negatives, query.Limit, admits)
+                    : shard.Search(positives[0], query.Limit, admits));
+            }
+            finally
+            {
+                RowFilter.Release(admits);
+            }
         }));
     }
 

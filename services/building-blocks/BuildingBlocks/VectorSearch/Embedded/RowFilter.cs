@@ -6,16 +6,150 @@ namespace Platform.BuildingBlocks.VectorSearch.Embedded;
 /// </summary>
 internal static class RowFilter
 {
-    public static Func<int, bool>? Compile(TenantShard shard, FilterCondition? condition, IReadOnlyCollection<string>? excludedIds)
+    /// <summary>
+    /// The rows the filter admits, as a mask rented from the shared pool (return it with <see cref="Release"/>), or null when
+    /// every row is admitted. The top level's leaf conditions are applied column by column in tight loops over the primitive
+    /// arrays (the common case: a few musts); nested filters, should and must_not fall back to a per-row predicate.
+    /// </summary>
+    public static bool[]? Mask(TenantShard shard, FilterCondition? condition, IReadOnlyCollection<string>? excludedIds)
     {
-        var compiled = condition is null or VectorFilter { IsEmpty: true } ? null : Compile(shard, condition);
-        if (excludedIds is not { Count: > 0 })
+        var filter = condition as VectorFilter ?? (condition is null ? null : VectorFilter.All(condition));
+        if ((filter is null || filter.IsEmpty) && excludedIds is not { Count: > 0 })
         {
-            return compiled;
+            return null;
         }
 
-        var excluded = RowsOf(shard, excludedIds);
-        return compiled is null ? row => !excluded.Contains(row) : row => !excluded.Contains(row) && compiled(row);
+        var count = shard.Count;
+        var mask = System.Buffers.ArrayPool<bool>.Shared.Rent(Math.Max(count, 1));
+        mask.AsSpan(0, count).Fill(true);
+        if (filter is not null)
+        {
+            foreach (var must in filter.Must)
+            {
+                And(shard, must, mask, count);
+            }
+
+            foreach (var mustNot in filter.MustNot)
+            {
+                var test = Compile(shard, mustNot);
+                for (var row = 0; row < count; row++)
+                {
+                    if (mask[row] && test(row))
+                    {
+                        mask[row] = false;
+                    }
+                }
+            }
+
+            if (filter.Should.Count > 0)
+            {
+                var tests = filter.Should.Select(c => Compile(shard, c)).ToArray();
+                for (var row = 0; row < count; row++)
+                {
+                    if (mask[row] && !AnyHolds(tests, row))
+                    {
+                        mask[row] = false;
+                    }
+                }
+            }
+        }
+
+        foreach (var row in RowsOf(shard, excludedIds ?? []))
+        {
+            mask[row] = false;
+        }
+
+        return mask;
+    }
+
+    public static void Release(bool[]? mask)
+    {
+        if (mask is not null)
+        {
+            System.Buffers.ArrayPool<bool>.Shared.Return(mask);
+        }
+    }
+
+    /// <summary>Clears the rows that fail one condition, with a loop specialised to the condition and column type.</summary>
+    private static void And(TenantShard shard, FilterCondition condition, bool[] mask, int count)
+    {
+        switch (condition)
+        {
+            case MatchCondition or MatchAnyCondition when shard.Column(condition is MatchCondition m ? m.Field : ((MatchAnyCondition)condition).Field) is KeywordColumn keywords:
+                {
+                    var values = condition is MatchCondition one ? [one.Value] : ((MatchAnyCondition)condition).Values;
+                    var allowed = new bool[keywords.LabelCount];
+                    foreach (var value in values)
+                    {
+                        if (keywords.CodeOf(value.KeywordValue!) is var code and >= 0)
+                        {
+                            allowed[code] = true;
+                        }
+                    }
+
+                    var codes = keywords.Codes;
+                    for (var row = 0; row < count; row++)
+                    {
+                        mask[row] &= allowed[codes[row]];
+                    }
+
+                    return;
+                }
+
+            case RangeCondition range:
+                {
+                    var lo = range.Gte ?? double.NegativeInfinity;
+                    var hi = range.Lte ?? double.PositiveInfinity;
+                    var gt = range.Gt ?? double.NegativeInfinity;
+                    var lt = range.Lt ?? double.PositiveInfinity;
+                    switch (shard.Column(range.Field))
+                    {
+                        case FloatColumn floats:
+                            var doubles = floats.Values;
+                            for (var row = 0; row < count; row++)
+                            {
+                                var v = doubles[row];
+                                mask[row] &= v >= lo && v <= hi && v > gt && v < lt;
+                            }
+
+                            return;
+                        case IntegerColumn integers:
+                            var longs = integers.Values;
+                            for (var row = 0; row < count; row++)
+                            {
+                                double v = longs[row];
+                                mask[row] &= v >= lo && v <= hi && v > gt && v < lt;
+                            }
+
+                            return;
+                    }
+
+                    break;
+                }
+        }
+
+        // Everything else (geo, ids, integer or bool matches, nested filters): a per-row test of the rows still admitted.
+        var test = Compile(shard, condition);
+        for (var row = 0; row < count; row++)
+        {
+            if (mask[row] && !test(row))
+            {
+                mask[row] = false;
+            }
+        }
+    }
+
+    private static bool AnyHolds(Func<int, bool>[] tests, int row)
+    {
+        foreach (var test in tests)
+        {
+            if (test(row))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static Func<int, bool> Compile(TenantShard shard, FilterCondition condition)

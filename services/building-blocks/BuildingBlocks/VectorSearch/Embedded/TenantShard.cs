@@ -123,14 +123,14 @@ internal sealed class TenantShard
     }
 
     /// <summary>Exact top-k by dot product over the rows the filter admits (cosine, since rows and query are unit vectors).</summary>
-    public List<(int Row, float Score)> Search(ReadOnlySpan<float> unitQuery, int limit, Func<int, bool>? admits)
+    public List<(int Row, float Score)> Search(ReadOnlySpan<float> unitQuery, int limit, bool[]? admits)
     {
         var top = new TopK(limit, this);
         var dimension = Dimension;
         var vectors = _vectors.AsSpan(0, Count * dimension);
         for (var row = 0; row < Count; row++)
         {
-            if (admits is null || admits(row))
+            if (admits is null || admits[row])
             {
                 top.Offer(row, TensorPrimitives.Dot(vectors.Slice(row * dimension, dimension), unitQuery));
             }
@@ -140,12 +140,12 @@ internal sealed class TenantShard
     }
 
     /// <summary>Qdrant's best-score objective over the rows the filter admits: examples are unit vectors of this shard.</summary>
-    public List<(int Row, float Score)> SearchBestScore(IReadOnlyList<float[]> positives, IReadOnlyList<float[]> negatives, int limit, Func<int, bool>? admits)
+    public List<(int Row, float Score)> SearchBestScore(IReadOnlyList<float[]> positives, IReadOnlyList<float[]> negatives, int limit, bool[]? admits)
     {
         var top = new TopK(limit, this);
         for (var row = 0; row < Count; row++)
         {
-            if (admits is not null && !admits(row))
+            if (admits is not null && !admits[row])
             {
                 continue;
             }
