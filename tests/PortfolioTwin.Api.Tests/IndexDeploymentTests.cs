@@ -94,6 +94,25 @@ public sealed class IndexDeploymentTests(TwinApiFixture fixture)
         Assert.Contains("application/problem+json", down.Content.Headers.ContentType?.ToString());
     }
 
+    [Fact]
+    public async Task Input_the_index_refuses_is_a_problem_naming_the_request_field_and_nothing_is_written()
+    {
+        // The twin allows top_k up to 100 here, the index only 20: the index's refusal reaches the client as a 422 on top_k.
+        await using var factory = Host("twin-limit", out var modelName, settings: new Dictionary<string, string>
+        {
+            ["PortfolioTwin:MaxTopK"] = "100",
+            ["VectorIndex:Embedded:MaxLimit"] = "20",
+        });
+        await DeployAsync(factory, modelName);
+        using var client = factory.CreateTenantClient(TwinApiFixture.Alpha);
+
+        var response = await client.PostJsonAsync("/recommend", new { user_id = fixture.CityUser, top_k = 50 });
+
+        var problem = await response.AssertProblemAsync((HttpStatusCode)422);
+        Assert.Contains("top_k", problem.ToString());
+        Assert.Contains("[1, 20]", problem.ToString());
+    }
+
     private TwinApiFactory Host(string prefix, out string modelName, Action<IServiceCollection>? services = null, Dictionary<string, string>? settings = null)
     {
         modelName = prefix + "-" + Guid.NewGuid().ToString("N")[..6];

@@ -40,6 +40,20 @@ public abstract class QdrantAdapterTestBase : VectorIndexContractTests, IDisposa
 
     protected override Task<IVectorIndex> CreateIndexAsync() => Task.FromResult<IVectorIndex>(Open());
 
+    [ContractFact]
+    public async Task A_deadline_no_server_can_meet_is_a_clear_timeout_after_the_retries()
+    {
+        var index = Open(o =>
+        {
+            o.Timeout = TimeSpan.FromTicks(10);
+            o.MaxRetries = 1;
+        });
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => index.EnsureSpaceAsync(TestPoints.NewSpace()));
+
+        Assert.Contains("VectorIndex:Qdrant:Timeout", error.Message);
+    }
+
     protected override Task<IVectorIndex> CreateReplicaAsync(IVectorIndex first) => Task.FromResult<IVectorIndex>(Open());
 
     public void Dispose()
