@@ -120,7 +120,7 @@ public sealed class IndexDeploymentTests(TwinApiFixture fixture)
         {
             ["PortfolioTwin:ModelName"] = modelName,
             ["PortfolioTwin:IndexSpace"] = "props-" + modelName,
-            // The tests drive deploys themselves.
+            // The tests drive each deploy's re-index themselves; the background check runs at start, then only hourly.
             ["PortfolioTwin:ReindexOnModelChange"] = "true",
             ["PortfolioTwin:CacheTtl"] = "01:00:00",
         };

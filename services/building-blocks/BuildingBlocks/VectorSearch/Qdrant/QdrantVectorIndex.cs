@@ -59,7 +59,8 @@ public sealed class QdrantVectorIndex : IVectorIndex
     {
         await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
         var collection = await AliasTargetAsync(space.Name, cancellationToken).ConfigureAwait(false);
-        return collection?[(space.Name.Length + 1)..];
+        // Collections this adapter builds are named {space}-{version}; an alias moved by hand names its collection as is.
+        return collection is not null && collection.StartsWith(space.Name + "-", StringComparison.Ordinal) ? collection[(space.Name.Length + 1)..] : collection;
     }
 
     public async Task UpsertAsync(VectorSpace space, string tenantId, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default)
