@@ -8,5 +8,11 @@ if (args is ["latency", ..])
     return await VectorIndexLatency.RunAsync(args[1..]);
 }
 
+// `adapters` prints the same for the embedded index and the Qdrant adapter over the in-process gRPC fake, side by side.
+if (args is ["adapters", ..])
+{
+    return await VectorIndexAdapterLatency.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -32,6 +32,7 @@ public static class PlatformCommandLine
                 TwinBenchmarkCommand.Create(),
                 EstimateLoadBenchmarkCommand.Create(),
                 RecommendBenchmarkCommand.Create(),
+                ReindexBenchmarkCommand.Create(),
             },
             SmokeCommand.Create(),
         };
@@ -44,7 +45,7 @@ public static class PlatformCommandLine
             "serve" or "import" => true,
             "generate" => !args.Contains("--no-db") && !args.Contains("--connection-string"),
             "train" => args.Count > 1 && args[1] == "twin" && !args.Contains("--connection-string"),
-            "bench" => args.Count > 1 && args[1] is "load" or "recommend" && !args.Contains("--connection-string"),
+            "bench" => args.Count > 1 && args[1] is "load" or "recommend" or "reindex" && !args.Contains("--connection-string"),
             _ => false,
         };
 }

@@ -144,13 +144,17 @@ public static class RecommendBenchmark
 
             // The same searches without HTTP and PostgreSQL, to tell the index's share of the latency from the rest.
             var index = app.Services.GetRequiredService<IVectorIndex>();
-            var filter = new VectorFilter(settings.TenantId) { PropertyTypes = ["leilighet", "rekkehus"], MaxPrice = 6_000_000, Status = "active" };
+            var space = app.Services.GetRequiredService<PropertyIndexer>().Space;
+            var filter = VectorFilter.All(
+                new MatchAnyCondition(PropertyVectorSpace.Type, [PayloadValue.Keyword("leilighet"), PayloadValue.Keyword("rekkehus")]),
+                new RangeCondition(PropertyVectorSpace.Price, Lte: 6_000_000),
+                new MatchCondition(PropertyVectorSpace.Status, PayloadValue.Keyword("active")));
             var indexLatencies = new double[settings.Requests];
             for (var i = -settings.Warmup; i < settings.Requests; i++)
             {
                 var query = RandomUnitVector(random, 16);
                 var started = Stopwatch.GetTimestamp();
-                await index.SearchAsync(query, settings.TopK, filter, cancellationToken).ConfigureAwait(false);
+                await index.SearchAsync(space, new VectorQuery(settings.TenantId, query, settings.TopK) { Filter = filter }, cancellationToken).ConfigureAwait(false);
                 if (i >= 0)
                 {
                     indexLatencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -170,21 +174,31 @@ public static class RecommendBenchmark
         }
     }
 
-    private static WebApplication BuildHost(RecommendBenchmarkSettings settings, string artifactsPath)
+    private static WebApplication BuildHost(RecommendBenchmarkSettings settings, string artifactsPath) =>
+        BuildHost(settings.ConnectionString, settings.ModelName, artifactsPath, new Dictionary<string, string?>());
+
+    /// <summary>The twin host on loopback with the embedded index in memory unless <paramref name="extra"/> says otherwise.</summary>
+    internal static WebApplication BuildHost(string connectionString, string modelName, string artifactsPath, IReadOnlyDictionary<string, string?> extra)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Postgres"] = settings.ConnectionString,
+            ["ConnectionStrings:Postgres"] = connectionString,
             ["Platform:Embedded:ArtifactsPath"] = artifactsPath,
             ["VectorIndex:Embedded:DataDirectory"] = string.Empty,
-            ["PortfolioTwin:ModelName"] = settings.ModelName,
+            ["PortfolioTwin:ModelName"] = modelName,
             // The benchmark drives indexing itself; no background reindex of other tenants while it measures.
             ["PortfolioTwin:ReindexOnModelChange"] = "false",
             ["Platform:RateLimit:PermitLimit"] = "1000000",
             ["Logging:LogLevel:Default"] = "Warning",
-        });
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.AddServiceDefaults();
         // Registry metadata lives as long as the run, like the temporary artifact folder its model file is written to.
         builder.Services.AddSingleton<IStateStore, InMemoryStateStore>();
