@@ -113,6 +113,11 @@ public sealed class DashboardFixture : IAsyncLifetime
         var id = await StartWorkflowAsync("PlatformRetraining", input);
         var state = await WaitForWorkflowAsync(id, s => s.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated", TimeSpan.FromMinutes(5));
         Assert.True(state.GetProperty("runtimeStatus").GetString() == "Completed", $"training did not complete: {state}");
+
+        // A second price version, so the registry has a champion and an older version to compare with and roll back to.
+        var second = await StartWorkflowAsync("PriceModelTraining", Merge(new JsonObject { ["tenantId"] = Tenant, ["seed"] = 43 }, FastPriceTraining));
+        state = await WaitForWorkflowAsync(second, s => s.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated", TimeSpan.FromMinutes(2));
+        Assert.True(state.GetProperty("runtimeStatus").GetString() == "Completed", $"second price training did not complete: {state}");
         using var reload = await Api.PostAsync("/admin/reload", null);
         reload.EnsureSuccessStatusCode();
     }

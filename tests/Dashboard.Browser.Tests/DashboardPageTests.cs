@@ -55,7 +55,7 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : BrowserTest(f
             }
 
             await page.GotoAsync("/dashboard/estimate");
-            await page.GetByLabel("CSV file").SetInputFilesAsync(new FilePayload { Name = "batch.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(csv.ToString()) });
+            await page.GetByLabel("CSV file", new() { Exact = true }).SetInputFilesAsync(new FilePayload { Name = "batch.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(csv.ToString()) });
             await page.GetByRole(AriaRole.Button, new() { Name = "Estimate all" }).ClickAsync();
 
             var table = page.GetByTestId("batch");
@@ -180,17 +180,28 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : BrowserTest(f
     private sealed record Feature(string Name, bool Numeric, string Typical);
 
     /// <summary>Each feature of the served model with a valid value: the middle of a numeric range, the first category.</summary>
-    private async Task<IReadOnlyList<Feature>> FeaturesAsync()
+    private async Task<List<Feature>> FeaturesAsync()
     {
         var info = JsonDocument.Parse(await Fixture.Api.GetStringAsync("/model/info")).RootElement;
-        return [.. info.GetProperty("features").EnumerateArray().Select(f =>
+        var features = new List<Feature>();
+        foreach (var f in info.GetProperty("features").EnumerateArray())
         {
-            var numeric = f.GetProperty("kind").GetString() == "numeric";
-            var typical = numeric
-                ? Math.Round((f.GetProperty("min").GetDouble() + f.GetProperty("max").GetDouble()) / 2).ToString(CultureInfo.InvariantCulture)
-                : f.GetProperty("categories")[0].GetString()!;
-            return new Feature(f.GetProperty("name").GetString()!, numeric, typical);
-        })];
+            var name = f.GetProperty("name").GetString()!;
+            if (f.GetProperty("kind").GetString() == "numeric")
+            {
+                if (f.TryGetProperty("min", out var min) && f.TryGetProperty("max", out var max))
+                {
+                    features.Add(new Feature(name, true, Math.Round((min.GetDouble() + max.GetDouble()) / 2).ToString(CultureInfo.InvariantCulture)));
+                }
+            }
+            else if (f.TryGetProperty("categories", out var categories) && categories.GetArrayLength() > 0)
+            {
+                features.Add(new Feature(name, false, categories[0].GetString()!));
+            }
+        }
+
+        Assert.NotEmpty(features);
+        return features;
     }
 
     private static double Number(string? text) => double.Parse(text!.Replace(",", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);

@@ -90,7 +90,9 @@ public static class DashboardModule
 
         var dashboard = app.MapGroup("/dashboard").RequireAuthorization(DashboardUser.Policy).ExcludeFromDescription();
         dashboard.MapGet("/live/stream", (EstimatesFeed feed, CancellationToken ct) =>
-            TypedResults.ServerSentEvents(feed.SubscribeAsync(ct).Select(e => new SseItem<LiveEstimate>(e, "estimate") { EventId = e.EventId })));
+            TypedResults.ServerSentEvents(feed.SubscribeAsync(ct).Select(e => e is null
+                ? new SseItem<LiveEstimate?>(null, "ready")
+                : new SseItem<LiveEstimate?>(e, "estimate") { EventId = e.EventId })));
         dashboard.MapGet("/live/chart.png", (EstimatesFeed feed, TimeProvider time) =>
             TypedResults.File(Charts.Charts.LiveVolumeAndError(feed.History(), time.GetUtcNow()), "image/png"));
         dashboard.MapGet("/workflows/{instanceId}/stream", RelayWorkflowStreamAsync);

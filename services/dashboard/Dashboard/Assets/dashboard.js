@@ -18,7 +18,7 @@ function liveEstimates(table) {
     const body = table.tBodies[0];
     let chartTimer = null;
     const source = new EventSource(table.dataset.stream);
-    source.onopen = () => { status.textContent = "Connected: waiting for estimates."; };
+    source.addEventListener("ready", () => { status.textContent = "Connected: waiting for estimates."; });
     source.onerror = () => { status.textContent = "Connection lost; reconnecting…"; };
     source.addEventListener("estimate", (event) => {
         const e = JSON.parse(event.data);

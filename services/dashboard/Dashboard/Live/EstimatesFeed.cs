@@ -37,13 +37,17 @@ public sealed class EstimatesFeed(IOptions<DashboardOptions> options, TimeProvid
         }
     }
 
-    /// <summary>Estimates from now on, until <paramref name="ct"/> ends (the page closes).</summary>
-    public async IAsyncEnumerable<LiveEstimate> SubscribeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <summary>
+    /// Estimates from now on, until <paramref name="ct"/> ends (the page closes). The first item is null: it says the
+    /// subscription is in place, so nothing published after the page saw it can be missed.
+    /// </summary>
+    public async IAsyncEnumerable<LiveEstimate?> SubscribeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         var channel = Channel.CreateBounded<LiveEstimate>(new BoundedChannelOptions(1_000) { FullMode = BoundedChannelFullMode.DropOldest });
         _subscribers[channel] = 0;
         try
         {
+            yield return null;
             await foreach (var estimate in channel.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
                 yield return estimate;
