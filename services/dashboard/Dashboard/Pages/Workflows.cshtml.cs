@@ -17,16 +17,31 @@ public sealed class WorkflowsModel(PlatformApi api) : PageModel
     public ApiResult<WorkflowPage>? Instances { get; private set; }
     public ApiProblem? StartProblem { get; private set; }
 
-    public IEnumerable<WorkflowInfo> TenantInstances =>
-        (Instances?.Value?.Items ?? []).Where(w => w.TenantId == api.User.TenantId).OrderByDescending(w => w.CreatedAt);
+    /// <summary>Instances whose input names the signed-in tenant; other tenants' runs are never listed.</summary>
+    public IReadOnlyList<WorkflowInfo> TenantInstances { get; private set; } = [];
+
+    /// <summary>Most recent instances looked at (the list route leaves inputs out, so each is read for its tenant).</summary>
+    public const int Recent = 50;
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        if (IsAdmin)
+        if (!IsAdmin)
         {
-            Instances = await api.ListWorkflowsAsync(200, ct);
+            return;
         }
+
+        Instances = await api.ListWorkflowsAsync(WorkflowManagementPageSize, ct);
+        if (Instances.Value.Value?.Items is not { } items)
+        {
+            return;
+        }
+
+        var recent = items.OrderByDescending(w => w.CreatedAt).Take(Recent).ToList();
+        var detailed = await Task.WhenAll(recent.Select(async w => w.Input is null ? (await api.GetWorkflowAsync(w.InstanceId, ct)).Value : w));
+        TenantInstances = [.. detailed.Where(w => w?.TenantId == api.User.TenantId).Select(w => w!)];
     }
+
+    private const int WorkflowManagementPageSize = 500;
 
     public async Task<IActionResult> OnPostStartAsync(string name, bool approvalRequired, CancellationToken ct)
     {
