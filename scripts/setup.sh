@@ -19,3 +19,12 @@ if ! have_postgres; then
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq postgresql >/dev/null
 fi
+
+# Debian's Chromium: the dashboard's browser tests drive /usr/bin/chromium through Playwright (never `playwright install`).
+if [ ! -x /usr/bin/chromium ]; then
+    echo "setup: installing Chromium for the dashboard browser tests (apt-get install chromium)..."
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+fi

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -168,6 +169,33 @@ public sealed class DashboardFixture : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("signed-in")).ToContainTextAsync(admin ? "administrator" : "analyst");
         return page;
+    }
+
+    public sealed record Feature(string Name, bool Numeric, string Typical);
+
+    /// <summary>Each feature of the served model with a valid value: the middle of a numeric range, the first category.</summary>
+    public async Task<List<Feature>> FeaturesAsync()
+    {
+        var info = JsonDocument.Parse(await Api.GetStringAsync("/model/info")).RootElement;
+        var features = new List<Feature>();
+        foreach (var f in info.GetProperty("features").EnumerateArray())
+        {
+            var name = f.GetProperty("name").GetString()!;
+            if (f.GetProperty("kind").GetString() == "numeric")
+            {
+                if (f.TryGetProperty("min", out var min) && f.TryGetProperty("max", out var max))
+                {
+                    features.Add(new Feature(name, true, Math.Round((min.GetDouble() + max.GetDouble()) / 2).ToString(CultureInfo.InvariantCulture)));
+                }
+            }
+            else if (f.TryGetProperty("categories", out var categories) && categories.GetArrayLength() > 0)
+            {
+                features.Add(new Feature(name, false, categories[0].GetString()!));
+            }
+        }
+
+        Assert.NotEmpty(features);
+        return features;
     }
 
     public static JsonObject Merge(JsonObject target, JsonObject extra)

@@ -15,7 +15,7 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : BrowserTest(f
     public Task Estimate_form_returns_an_estimate_with_its_interval_and_contributions() =>
         InBrowserAsync(nameof(Estimate_form_returns_an_estimate_with_its_interval_and_contributions), admin: false, async page =>
         {
-            var features = await FeaturesAsync();
+            var features = await Fixture.FeaturesAsync();
             await page.GotoAsync("/dashboard/estimate");
             var form = page.GetByTestId("estimate-form");
             foreach (var feature in features)
@@ -46,7 +46,7 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : BrowserTest(f
     public Task Csv_upload_with_one_bad_row_shows_that_rows_error_and_the_others_estimates() =>
         InBrowserAsync(nameof(Csv_upload_with_one_bad_row_shows_that_rows_error_and_the_others_estimates), admin: false, async page =>
         {
-            var features = await FeaturesAsync();
+            var features = await Fixture.FeaturesAsync();
             var numeric = features.First(f => f.Numeric);
             var csv = new StringBuilder("property_id," + string.Join(",", features.Select(f => f.Name)) + "\n");
             for (var i = 1; i <= 3; i++)
@@ -123,7 +123,7 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : BrowserTest(f
     public Task A_streamed_estimate_appears_on_the_live_page_without_reload() =>
         InBrowserAsync(nameof(A_streamed_estimate_appears_on_the_live_page_without_reload), admin: false, async page =>
         {
-            var features = await FeaturesAsync();
+            var features = await Fixture.FeaturesAsync();
             await page.GotoAsync("/dashboard/live");
             await Expect(page.GetByTestId("live-status")).ToContainTextAsync("Connected");
             await page.EvaluateAsync("() => window.__sameDocument = true");
@@ -176,33 +176,6 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : BrowserTest(f
                 await admin.Context.CloseAsync();
             }
         });
-
-    private sealed record Feature(string Name, bool Numeric, string Typical);
-
-    /// <summary>Each feature of the served model with a valid value: the middle of a numeric range, the first category.</summary>
-    private async Task<List<Feature>> FeaturesAsync()
-    {
-        var info = JsonDocument.Parse(await Fixture.Api.GetStringAsync("/model/info")).RootElement;
-        var features = new List<Feature>();
-        foreach (var f in info.GetProperty("features").EnumerateArray())
-        {
-            var name = f.GetProperty("name").GetString()!;
-            if (f.GetProperty("kind").GetString() == "numeric")
-            {
-                if (f.TryGetProperty("min", out var min) && f.TryGetProperty("max", out var max))
-                {
-                    features.Add(new Feature(name, true, Math.Round((min.GetDouble() + max.GetDouble()) / 2).ToString(CultureInfo.InvariantCulture)));
-                }
-            }
-            else if (f.TryGetProperty("categories", out var categories) && categories.GetArrayLength() > 0)
-            {
-                features.Add(new Feature(name, false, categories[0].GetString()!));
-            }
-        }
-
-        Assert.NotEmpty(features);
-        return features;
-    }
 
     private static double Number(string? text) => double.Parse(text!.Replace(",", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
 }

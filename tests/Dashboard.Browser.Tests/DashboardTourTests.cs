@@ -47,6 +47,15 @@ public sealed class DashboardTourTests(DashboardFixture fixture) : BrowserTest(f
             await SaveAsync(page, "monitoring");
 
             await page.GotoAsync("/dashboard/estimate");
+            var form = page.GetByTestId("estimate-form");
+            foreach (var feature in await Fixture.FeaturesAsync())
+            {
+                var field = form.GetByLabel(feature.Name, new() { Exact = false }).First;
+                await (feature.Numeric ? field.FillAsync(feature.Typical) : field.SelectOptionAsync(feature.Typical));
+            }
+
+            await form.GetByRole(AriaRole.Button, new() { Name = "Estimate" }).ClickAsync();
+            await Expect(page.GetByTestId("contributions")).ToBeVisibleAsync();
             await SaveAsync(page, "estimate");
             await page.GotoAsync("/dashboard/live");
             await SaveAsync(page, "live");

@@ -132,12 +132,14 @@ public static class Charts
 
         plot.Add.Bars(bars);
         plot.Axes.Bottom.SetTicks([.. metrics.Select((_, i) => 3.0 * i + 0.5)], [.. metrics]);
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -30;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"v{a.Version}", FillColor = Colors.SteelBlue });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"v{b.Version}", FillColor = Colors.Orange });
         plot.ShowLegend();
         plot.Axes.Margins(bottom: 0);
         plot.Title($"v{a.Version} and v{b.Version}");
-        return Png(plot, Width, 320);
+        return Png(plot, Width, 380);
     }
 
     /// <summary>PSI per feature with the warning and alert thresholds.</summary>
