@@ -44,6 +44,7 @@ public static class Charts
         plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, labels.Count).Select(i => (double)i)], [.. labels]);
         plot.Axes.Bottom.TickLabelStyle.Rotation = -30;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.Bottom.MinimumSize = 110;
         var low = Math.Min(0, bars.Min(b => Math.Min(b.ValueBase, b.Value)));
         plot.Axes.SetLimitsY(low, bars.Max(b => Math.Max(b.ValueBase, b.Value)) * 1.08);
         plot.Title("How the estimate is built");
@@ -134,6 +135,7 @@ public static class Charts
         plot.Axes.Bottom.SetTicks([.. metrics.Select((_, i) => 3.0 * i + 0.5)], [.. metrics]);
         plot.Axes.Bottom.TickLabelStyle.Rotation = -30;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.Bottom.MinimumSize = 110;
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"v{a.Version}", FillColor = Colors.SteelBlue });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"v{b.Version}", FillColor = Colors.Orange });
         plot.ShowLegend();
@@ -163,6 +165,7 @@ public static class Charts
         plot.Axes.Bottom.SetTicks([.. features.Select((_, i) => (double)i)], [.. features.Select(f => f.Feature)]);
         plot.Axes.Bottom.TickLabelStyle.Rotation = -30;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.Bottom.MinimumSize = 110;
         plot.Axes.Margins(bottom: 0);
         plot.Title("Population stability index per feature");
         plot.ShowLegend();
@@ -185,6 +188,7 @@ public static class Charts
         plot.Axes.Bottom.SetTicks([.. routes.Select((_, i) => 4.0 * i + 1)], [.. routes.Select(r => r.Route)]);
         plot.Axes.Bottom.TickLabelStyle.Rotation = -20;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.Bottom.MinimumSize = 110;
         foreach (var (label, color) in new[] { ("p50", Colors.SeaGreen), ("p95", Colors.Orange), ("p99", Colors.IndianRed) })
         {
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = label, FillColor = color });
