@@ -32,6 +32,21 @@ public sealed class DashboardFixture : IAsyncLifetime
         ["gates"] = new JsonObject { ["minRows"] = 50, ["maxMdApeDegradation"] = 10.0, ["maxWapeDegradation"] = 10.0, ["maxKeySegmentDegradation"] = 10.0 },
     };
 
+    /// <summary>
+    /// Debian's Chromium, headless, with a fresh temporary profile per launch (Playwright's default) and nothing that phones
+    /// home; Playwright's own browser download is never used.
+    /// </summary>
+    public static readonly BrowserTypeLaunchOptions LaunchOptions = new()
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args =
+        [
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run", "--disable-quic",
+        ],
+    };
+
     private readonly PostgresDatabaseFixture _database = new();
     private DirectoryInfo? _workspace;
     private IPlaywright? _playwright;
@@ -82,16 +97,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         await TrainBothModelsAsync();
 
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--disable-quic",
-            ],
-        });
+        Browser = await _playwright.Chromium.LaunchAsync(LaunchOptions);
     }
 
     /// <summary>PlatformRetraining through <c>POST /workflows/PlatformRetraining/start</c>, exactly as an operator would start it.</summary>

@@ -7,7 +7,7 @@ namespace Platform.Dashboard.Browser.Tests;
 /// <summary>
 /// Every page against the trained demo data: it renders its content and no error state, keyboard focus reaches the navigation,
 /// and tenants stay apart. Each page's screenshot is saved under TestResults/dashboard-pages; with
-/// <c>DASHBOARD_SCREENSHOTS_DIR</c> set (see docs/images/README.md) the README's screenshots are written there too.
+/// <c>DASHBOARD_SCREENSHOTS_DIR</c> set (README, "Dashboard") the README's screenshots are written there too.
 /// </summary>
 [Collection(DashboardCollection.Name)]
 public sealed class DashboardTourTests(DashboardFixture fixture) : BrowserTest(fixture)
