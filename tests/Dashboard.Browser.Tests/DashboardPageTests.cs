@@ -117,6 +117,13 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : BrowserTest(f
             await Expect(page.GetByTestId("steps")).ToContainTextAsync("DeployModelActivity");
             var state = await Fixture.WaitForWorkflowAsync(id, s => s.GetProperty("runtimeStatus").GetString() == "Completed", TimeSpan.FromSeconds(5));
             Assert.True(state.GetProperty("output").GetProperty("deployed").GetBoolean(), state.ToString());
+
+            // The page's progress feed: the public stream relayed with the administrator's key, here its final event.
+            var relay = await page.APIRequest.GetAsync($"/dashboard/workflows/{id}/stream");
+            Assert.Equal("text/event-stream", relay.Headers["content-type"].Split(';')[0]);
+            var events = await relay.TextAsync();
+            Assert.Contains("event: status", events);
+            Assert.Contains("\"runtimeStatus\":\"Completed\"", events);
         });
 
     [Fact]

@@ -63,7 +63,12 @@ function workflowProgress(panel) {
             setTimeout(() => location.reload(), 300);
         }
     });
-    source.onerror = () => set("connection", "progress stream interrupted; reload to resume");
+    // The stream also closes when the run ends; either way the server-rendered page shows the current state.
+    source.onerror = () => {
+        source.close();
+        set("connection", "refreshing…");
+        setTimeout(() => location.reload(), 1500);
+    };
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -13,6 +13,8 @@ public sealed class WorkflowModel(PlatformApi api) : PageModel
 {
     public const string ApprovalEvent = "approval";
 
+    public static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     [BindProperty(SupportsGet = true)] public string InstanceId { get; set; } = "";
     [BindProperty(SupportsGet = true)] public string? Done { get; set; }
 
