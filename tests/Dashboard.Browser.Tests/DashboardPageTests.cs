@@ -40,6 +40,7 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : BrowserTest(f
             Assert.True(await page.GetByTestId("contributions").Locator("tbody tr").CountAsync() > 0);
             await Expect(page.GetByAltText(new System.Text.RegularExpressions.Regex("Waterfall"))).ToBeVisibleAsync();
             Assert.True(await page.GetByTestId("comparables").Locator("tbody tr").CountAsync() > 0);
+            await Expect(page.GetByTestId("comparables-map")).ToBeVisibleAsync();
         });
 
     [Fact]

@@ -21,7 +21,8 @@ public sealed record ModelInfo(
 
 public sealed record ContributionInfo(string Feature, double Amount);
 
-public sealed record ComparableInfo(string? PropertyId, int Line, double Price, double Distance, double? DistanceKm, string? Segment);
+public sealed record ComparableInfo(
+    string? PropertyId, int Line, double Price, double Distance, double? DistanceKm, string? Segment, double? Latitude = null, double? Longitude = null);
 
 public sealed record RowProblemInfo(string? Title, string? Detail, string? Field, string? Reason);
 

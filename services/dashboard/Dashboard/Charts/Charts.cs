@@ -74,6 +74,34 @@ public static class Charts
         return Png(plot, Width, Height);
     }
 
+    /// <summary>Map of the subject and its comparable sales by latitude and longitude (no tiles: coordinates only).</summary>
+    public static byte[] ComparablesMap(double? subjectLatitude, double? subjectLongitude, IReadOnlyList<ComparableInfo> comparables)
+    {
+        var plot = new Plot();
+        var located = comparables.Where(c => c.Latitude is not null && c.Longitude is not null).ToList();
+        if (located.Count > 0)
+        {
+            var sales = plot.Add.ScatterPoints(located.Select(c => c.Longitude!.Value).ToArray(), located.Select(c => c.Latitude!.Value).ToArray());
+            sales.LegendText = "comparable sales";
+            sales.MarkerSize = 9;
+        }
+
+        if (subjectLatitude is { } lat && subjectLongitude is { } lon)
+        {
+            var subject = plot.Add.ScatterPoints(new[] { lon }, new[] { lat });
+            subject.LegendText = "subject";
+            subject.MarkerShape = MarkerShape.FilledDiamond;
+            subject.MarkerSize = 14;
+            subject.Color = Colors.OrangeRed;
+        }
+
+        plot.Title("Subject and comparables");
+        plot.XLabel("longitude");
+        plot.YLabel("latitude");
+        plot.ShowLegend();
+        return Png(plot, Width, Height);
+    }
+
     /// <summary>The live page's running chart: estimates per minute (bars) and error against the actual price (points).</summary>
     public static byte[] LiveVolumeAndError(IReadOnlyList<LiveEstimate> history, DateTimeOffset now)
     {

@@ -34,6 +34,10 @@ public sealed class EstimateModel(PlatformApi api) : PageModel
 
     public async Task OnGetAsync(CancellationToken ct) => Info = await api.GetModelInfoAsync(ct);
 
+    /// <summary>The subject's coordinate as typed, for the comparables map.</summary>
+    public double? Coordinate(string feature) =>
+        Values.GetValueOrDefault(feature) is { } text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+
     public async Task OnPostEstimateAsync(CancellationToken ct)
     {
         Info = await api.GetModelInfoAsync(ct);
