@@ -96,6 +96,8 @@ public sealed class DashboardFixture : IAsyncLifetime
         Api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
         await TrainBothModelsAsync();
 
+        // The whole suite runs test projects in parallel on two cores: give assertions room beyond Playwright's 5 s.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(LaunchOptions);
     }

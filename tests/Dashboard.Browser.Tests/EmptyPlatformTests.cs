@@ -39,6 +39,7 @@ public sealed class EmptyPlatformTests(PostgresDatabaseFixture database) : IClas
             "--Logging:LogLevel:Default=Warning",
         ]);
         await _app.StartAsync();
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(DashboardFixture.LaunchOptions);
     }
