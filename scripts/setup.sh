@@ -41,3 +41,12 @@ if ! command -v kubectl >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; t
         echo "setup: apt offers no kubectl; the Kubernetes manifest tests will be skipped." >&2
     fi
 fi
+
+# Debian's Chromium: the dashboard's browser tests drive /usr/bin/chromium through Playwright (never `playwright install`).
+if [ ! -x /usr/bin/chromium ]; then
+    echo "setup: installing Chromium for the dashboard browser tests (apt-get install chromium)..."
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+fi

@@ -1,6 +1,7 @@
 using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.VectorSearch;
+using Platform.Dashboard;
 using Platform.PortfolioTwin.Api;
 using Platform.TrainingWorkflow;
 using Platform.Valuation.Api;
@@ -21,6 +22,7 @@ public static class PlatformHost
         builder.AddValuation();
         builder.AddPortfolioTwin();
         builder.AddTrainingWorkflow();
+        builder.AddDashboard();
         builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.SectionName));
         builder.Services.AddHostedService<DemoBootstrapService>();
 
@@ -31,6 +33,7 @@ public static class PlatformHost
         app.MapValuationApi();
         app.MapPortfolioTwinApi();
         app.MapTrainingWorkflowApi();
+        app.MapDashboard();
         app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(app, generatedApiKey));
         return app;
     }

@@ -56,6 +56,9 @@ public sealed class EstimateApiTests(ChampionFixture fixture) : IClassFixture<Ch
             var comparables = result.GetProperty("comparables").EnumerateArray().ToList();
             Assert.Equal(3, comparables.Count);
             Assert.All(comparables, c => Assert.True(c.GetProperty("price").GetDouble() > 0));
+            // Coordinates of each comparable (the dashboard maps them beside the subject).
+            Assert.All(comparables, c => Assert.InRange(c.GetProperty("latitude").GetDouble(), -90, 90));
+            Assert.All(comparables, c => Assert.InRange(c.GetProperty("longitude").GetDouble(), -180, 180));
         }
 
         Assert.Equal(HttpStatusCode.BadRequest, (await EstimateAsync(SacramentoData.Request(SacramentoData.Rows(1)), "?comparables=1000")).Status);

@@ -80,6 +80,7 @@ public static class PortfolioTwinModule
         app.MapSimilarityEndpoints();
         app.MapInteractionEndpoints();
         app.MapIndexEndpoints();
+        app.MapUserEndpoints();
 
         // Instruments are created with the metrics object; resolve it now so gauges exist before the first request.
         app.Services.GetRequiredService<PortfolioTwinMetrics>();

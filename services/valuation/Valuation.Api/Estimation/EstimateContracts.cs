@@ -87,7 +87,13 @@ public sealed record RowProblem(string Type, string Title, int Status, string De
     }
 }
 
-public sealed record ComparableResult(string? PropertyId, int Line, double Price, double Distance, double? DistanceKm, string? Segment);
+public sealed record ComparableResult(string? PropertyId, int Line, double Price, double Distance, double? DistanceKm, string? Segment)
+{
+    /// <summary>The sale's coordinates when known, so a client can map subject and comparables.</summary>
+    public double? Latitude { get; init; }
+
+    public double? Longitude { get; init; }
+}
 
 public sealed record EstimateResult(int Index, string? PropertyId, string Status)
 {

@@ -84,7 +84,11 @@ public sealed class EstimationService(
 
     private static List<ComparableResult> FindComparables(ValuationModel model, FeatureRow row, int k) =>
         [.. model.Estimator.FindComparables(row, k).Select(c => new ComparableResult(
-            c.PropertyId, c.Line, c.Price, Math.Round(c.Distance, 4), c.DistanceKm is { } km ? Math.Round(km, 3) : null, c.Segment))];
+            c.PropertyId, c.Line, c.Price, Math.Round(c.Distance, 4), c.DistanceKm is { } km ? Math.Round(km, 3) : null, c.Segment)
+        {
+            Latitude = c.Latitude,
+            Longitude = c.Longitude,
+        })];
 
     // Cents are the finest meaningful unit of a price; shorter numbers are also cheaper to write.
     private static double Money(double amount) => Math.Round(amount, 2);

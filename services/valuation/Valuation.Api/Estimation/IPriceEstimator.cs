@@ -40,7 +40,12 @@ public sealed record FeatureContribution(string Feature, double Amount);
 public sealed record PriceEstimate(double Estimate, double Low, double High, IReadOnlyList<FeatureContribution> Contributions);
 
 /// <summary>A sold property like the one estimated; <see cref="Line"/> is its line in the training file when it has no id.</summary>
-public sealed record ComparableSale(string? PropertyId, int Line, double Price, double Distance, double? DistanceKm, string? Segment);
+public sealed record ComparableSale(string? PropertyId, int Line, double Price, double Distance, double? DistanceKm, string? Segment)
+{
+    public double? Latitude { get; init; }
+
+    public double? Longitude { get; init; }
+}
 
 /// <summary>
 /// What the API needs from a loaded price model. Kept narrow so the web layer does not depend on how the model library

@@ -115,7 +115,11 @@ public sealed class PriceModelEstimator : IPriceEstimator
     }
 
     public IReadOnlyList<ComparableSale> FindComparables(FeatureRow row, int k) =>
-        [.. _model.FindComparables(RecordOf(row), k).Select((ModelComparable c) => new ComparableSale(c.Id, c.Line, c.Price, c.Distance, c.DistanceKm, c.Segment))];
+        [.. _model.FindComparables(RecordOf(row), k).Select((ModelComparable c) => new ComparableSale(c.Id, c.Line, c.Price, c.Distance, c.DistanceKm, c.Segment)
+        {
+            Latitude = c.Latitude,
+            Longitude = c.Longitude,
+        })];
 
     public IReadOnlyList<FieldError> Check(FeatureRow row, bool strictCategories)
     {

@@ -86,7 +86,11 @@ public sealed record ComparablesIndex
             distance[i] = Math.Sqrt(total);
         }
         var order = Enumerable.Range(0, n).OrderBy(i => distance[i]).ThenBy(i => i).Take(k);
-        return [.. order.Select(i => new ComparableSale(Ids[i], Lines[i], Prices[i], distance[i], double.IsNaN(km[i]) ? null : km[i], Segments[i]))];
+        return [.. order.Select(i => new ComparableSale(Ids[i], Lines[i], Prices[i], distance[i], double.IsNaN(km[i]) ? null : km[i], Segments[i])
+        {
+            Latitude = double.IsFinite(Latitude[i]) ? Latitude[i] : null,
+            Longitude = double.IsFinite(Longitude[i]) ? Longitude[i] : null,
+        })];
     }
 
     private static double TypicalNeighbourRadius(double[] lat, double[] lon, int[] geo, double refLat)
