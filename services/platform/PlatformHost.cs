@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Chaos;
 using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.VectorSearch;
@@ -21,6 +22,7 @@ public static class PlatformHost
         builder.AddValuation();
         builder.AddPortfolioTwin();
         builder.AddTrainingWorkflow();
+        builder.AddPlatformChaos();
         builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.SectionName));
         builder.Services.AddHostedService<DemoBootstrapService>();
 
@@ -31,6 +33,7 @@ public static class PlatformHost
         app.MapValuationApi();
         app.MapPortfolioTwinApi();
         app.MapTrainingWorkflowApi();
+        app.MapChaosEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(app, generatedApiKey));
         return app;
     }
