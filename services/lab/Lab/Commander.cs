@@ -110,13 +110,23 @@ public sealed class Commander(Scenario scenario, PlatformClient client, TextWrit
         {
             try
             {
-                await client.GetJsonAsync("/ready", cancellationToken).ConfigureAwait(false);
-                return;
+                using var response = await client.Http.GetAsync("/ready", cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new InvalidOperationException($"The platform at {client.BaseAddress} is not ready (/ready answered {(int)response.StatusCode}).");
+                }
             }
-            catch (Exception exception) when (exception is PlatformCallException or HttpRequestException && DateTime.UtcNow < deadline)
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
             {
-                await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+                // Not listening yet.
             }
+
+            await Task.Delay(500, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -69,5 +69,15 @@ public static class LabCommand
     {
         Description = "The running platform.",
         DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080"),
+        CustomParser = result =>
+        {
+            if (Uri.TryCreate(result.Tokens[0].Value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+            {
+                return uri;
+            }
+
+            result.AddError($"--url: '{result.Tokens[0].Value}' is not an absolute http(s) URL.");
+            return null;
+        },
     };
 }
