@@ -19,6 +19,7 @@ public sealed class Guardrail(PlatformClient client, Scenario scenario, RunRecor
     private readonly HashSet<string> _alerting = new(StringComparer.Ordinal);
     private TimeSpan _canarySince = TimeSpan.Zero;
     private int? _canaryVersion;
+    private TimeSpan _retryTrainingAfter = TimeSpan.Zero;
 
     public List<Decision> Decisions { get; } = [];
 
@@ -41,12 +42,19 @@ public sealed class Guardrail(PlatformClient client, Scenario scenario, RunRecor
 
     private async Task DriftAsync(Observation observation, TimeSpan now, CancellationToken cancellationToken)
     {
-        if (!scenario.Guardrails.RetrainOnDrift || TrainingEventId is not null || observation.DriftLevel != "alert")
+        if (!scenario.Guardrails.RetrainOnDrift || TrainingEventId is not null || observation.DriftLevel != "alert" || now < _retryTrainingAfter)
         {
             return;
         }
 
-        var drifting = string.Join(", ", observation.Psi.Where(p => p.Value >= 0.25).Select(p => $"{p.Key} PSI {p.Value:F2}"));
+        var watched = scenario.Guardrails.DriftFeatures;
+        var alerting = observation.Psi.Where(p => p.Value >= observation.AlertPsi && (watched.Count == 0 || watched.Contains(p.Key))).ToList();
+        if (alerting.Count == 0)
+        {
+            return;
+        }
+
+        var drifting = string.Join(", ", alerting.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} PSI {p.Value:F2}")));
         var reason = $"lab scenario {scenario.Name}: drift alert ({drifting})";
         try
         {
@@ -58,6 +66,8 @@ public sealed class Guardrail(PlatformClient client, Scenario scenario, RunRecor
         }
         catch (PlatformCallException exception)
         {
+            // Tried again while the alert lasts, but not on every sample.
+            _retryTrainingAfter = now + TimeSpan.FromSeconds(5);
             Decide(now, "drift-alert", "retrain", "could not request training: " + exception.Message, false);
         }
     }

@@ -11,7 +11,8 @@ public sealed record Observation(
     IReadOnlyDictionary<string, double> Psi,
     int? Champion,
     int? Challenger,
-    DateTimeOffset? ChampionCreatedAt);
+    DateTimeOffset? ChampionCreatedAt,
+    double AlertPsi = 0.25);
 
 /// <summary>
 /// Samples the platform through the run: drift PSI/KS per feature, the champion and challenger versions and the champion's
@@ -40,7 +41,8 @@ public sealed class Observer(PlatformClient client, string modelName = "price")
             var champion = aliases?["champion"]?.GetValue<int>();
             var challenger = aliases?["challenger"]?.GetValue<int>();
             DateTimeOffset? created = champion is { } c ? await CreatedAtAsync(c, cancellationToken).ConfigureAwait(false) : null;
-            var observation = new Observation(at, drift?["level"]?.GetValue<string>(), psi.Values.DefaultIfEmpty(0).Max(), ks, psi, champion, challenger, created);
+            var observation = new Observation(at, drift?["level"]?.GetValue<string>(), psi.Values.DefaultIfEmpty(0).Max(), ks, psi, champion, challenger, created,
+                drift?["alert_psi"]?.GetValue<double>() ?? 0.25);
             Observations.Add(observation);
             return observation;
         }

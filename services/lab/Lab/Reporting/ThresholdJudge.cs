@@ -19,6 +19,13 @@ public static class ThresholdJudge
 
     private static double? Observe(Threshold threshold, RunRecorder recorder, Observer observer, TimeSpan duration)
     {
+        if (threshold.Scope.StartsWith("drift.", StringComparison.Ordinal))
+        {
+            var feature = threshold.Scope["drift.".Length..];
+            var seen = observer.Observations.Where(o => o.Psi.ContainsKey(feature)).Select(o => o.Psi[feature]).ToList();
+            return seen.Count == 0 ? null : seen.Max();
+        }
+
         switch (threshold.Scope)
         {
             case "drift":

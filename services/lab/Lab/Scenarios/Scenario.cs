@@ -158,6 +158,9 @@ public sealed record GuardrailSpec
 {
     public bool RetrainOnDrift { get; init; }
 
+    /// <summary>Features whose alert-level drift triggers retraining; empty: any alert the platform raises.</summary>
+    public IReadOnlyList<string> DriftFeatures { get; init; } = [];
+
     /// <summary>SLO of the challenger's share of traffic; a breach rolls the canary back.</summary>
     public IReadOnlyList<Threshold> CanarySlo { get; init; } = [];
 

@@ -262,6 +262,7 @@ public static partial class ScenarioLoader
             var spec = new GuardrailSpec
             {
                 RetrainOnDrift = map.Bool("retrain_on_drift") ?? false,
+                DriftFeatures = map.Strings("drift_features") ?? [],
                 CanarySlo = map.Strings("canary_slo")?.Select(t => ParseThreshold(map, "challenger", "canary_slo", t)).ToList() ?? [],
                 CanaryMinSamples = map.Int("canary_min_samples", min: 1) ?? 30,
                 RollbackCanary = map.Bool("rollback_canary") ?? true,

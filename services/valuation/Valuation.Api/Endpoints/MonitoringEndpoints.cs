@@ -27,7 +27,9 @@ public static class MonitoringEndpoints
     }
 
     /// <summary>Body of <c>POST /monitoring/training-requests</c>.</summary>
-    public sealed record TrainingRequestBody(string? TenantId, string? Reason);
+    public sealed record TrainingRequestBody(
+        [property: System.Text.Json.Serialization.JsonPropertyName("tenant_id")] string? TenantId,
+        [property: System.Text.Json.Serialization.JsonPropertyName("reason")] string? Reason);
 
     /// <summary>The data of the training-requested event, in the shape the training workflow's subscription reads.</summary>
     public sealed record TrainingRequested(string TenantId, string? Reason);
