@@ -7,9 +7,23 @@ public sealed class AuctionSimulationTests
 {
     private static readonly Property Flat = new()
     {
-        TenantId = "demo", PropertyId = "p1", PropertyType = PropertyTypes.Leilighet, Municipality = "Oslo", Latitude = 59.9, Longitude = 10.7,
-        UsableArea = 70, Rooms = 3, Bedrooms = 2, Bathrooms = 1, YearBuilt = 1990, Condition = 2, Status = ListingStatus.Active,
-        DaysOnMarket = 10, ListedAt = new DateOnly(2023, 12, 1), ListingPrice = 5_000_000, MonthlyRent = 19_000,
+        TenantId = "demo",
+        PropertyId = "p1",
+        PropertyType = PropertyTypes.Leilighet,
+        Municipality = "Oslo",
+        Latitude = 59.9,
+        Longitude = 10.7,
+        UsableArea = 70,
+        Rooms = 3,
+        Bedrooms = 2,
+        Bathrooms = 1,
+        YearBuilt = 1990,
+        Condition = 2,
+        Status = ListingStatus.Active,
+        DaysOnMarket = 10,
+        ListedAt = new DateOnly(2023, 12, 1),
+        ListingPrice = 5_000_000,
+        MonthlyRent = 19_000,
     };
 
     private static readonly Lot Lot = new(Flat, TrueValue: 5_000_000, Estimate: 5_100_000, Low: 4_600_000, High: 5_600_000);

@@ -129,7 +129,7 @@ public static partial class ScenarioLoader
                 Drift = map.List("drift", required: false, Drift) ?? [],
                 Faults = map.Child("faults") is { } faults ? Faults(faults) : null,
             };
-            if (phase.Duration <= TimeSpan.Zero && map.Has("duration"))
+            if (phase.Duration <= TimeSpan.Zero && map.String("duration") is { } text && TryParseDuration(text, out _))
             {
                 map.Problem("duration", "must be positive.");
             }

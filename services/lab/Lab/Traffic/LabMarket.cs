@@ -1,6 +1,6 @@
+using Platform.Lab.Scenarios;
 using Platform.MarketData.Domain;
 using Platform.MarketData.Synthetic;
-using Platform.Lab.Scenarios;
 
 namespace Platform.Lab.Traffic;
 
