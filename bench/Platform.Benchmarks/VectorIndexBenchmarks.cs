@@ -24,7 +24,7 @@ public class VectorIndexBenchmarks
     public void Setup() => _fixture = VectorIndexFixture.Create(Points);
 
     [GlobalCleanup]
-    public void Cleanup() => _fixture.Index.Dispose();
+    public void Cleanup() => ((IDisposable)_fixture.Index).Dispose();
 
     [Benchmark(Description = "recommend top-10, filtered")]
     public Task<IReadOnlyList<VectorHit>> RecommendFiltered() => _fixture.RecommendAsync(_next++);
@@ -33,7 +33,7 @@ public class VectorIndexBenchmarks
     public Task<IReadOnlyList<VectorHit>> SearchFiltered() => _fixture.SearchAsync(_next++, _fixture.Filter);
 
     [Benchmark(Description = "search top-10, tenant only")]
-    public Task<IReadOnlyList<VectorHit>> SearchUnfiltered() => _fixture.SearchAsync(_next++, new VectorFilter(VectorIndexFixture.Tenant));
+    public Task<IReadOnlyList<VectorHit>> SearchUnfiltered() => _fixture.SearchAsync(_next++, null);
 
     private sealed class PercentileConfig : ManualConfig
     {
@@ -41,7 +41,7 @@ public class VectorIndexBenchmarks
     }
 }
 
-/// <summary>A seeded 100k-point index and the queries the benchmarks rotate through.</summary>
+/// <summary>A seeded index of one tenant's properties (any adapter) and the queries the benchmarks rotate through.</summary>
 public sealed class VectorIndexFixture
 {
     public const string Tenant = "bench";
@@ -52,7 +52,7 @@ public sealed class VectorIndexFixture
     private readonly string[][] _positives;
     private readonly string[][] _negatives;
 
-    private VectorIndexFixture(EmbeddedVectorIndex index, float[][] queries, string[][] positives, string[][] negatives)
+    private VectorIndexFixture(IVectorIndex index, float[][] queries, string[][] positives, string[][] negatives)
     {
         Index = index;
         _queries = queries;
@@ -60,34 +60,46 @@ public sealed class VectorIndexFixture
         _negatives = negatives;
     }
 
-    public EmbeddedVectorIndex Index { get; }
+    public static VectorSpace Space { get; } = new("bench-properties", Dimension,
+    [
+        new PayloadField("type", PayloadFieldType.Keyword),
+        new PayloadField("price", PayloadFieldType.Float),
+        new PayloadField("bedrooms", PayloadFieldType.Integer),
+        new PayloadField("location", PayloadFieldType.Geo),
+        new PayloadField("status", PayloadFieldType.Keyword),
+    ]);
+
+    public IVectorIndex Index { get; }
 
     /// <summary>Matches about a fifth of the points: half the types, 40% of the price span, about half active.</summary>
-    public VectorFilter Filter { get; } = new(Tenant)
-    {
-        PropertyTypes = ["apartment", "house"],
-        MinPrice = 2_000_000,
-        MaxPrice = 6_000_000,
-        Status = "active",
-    };
+    public VectorFilter Filter { get; } = VectorFilter.All(
+        new MatchAnyCondition("type", [PayloadValue.Keyword("apartment"), PayloadValue.Keyword("house")]),
+        new RangeCondition("price", Gte: 2_000_000, Lte: 6_000_000),
+        new MatchCondition("status", PayloadValue.Keyword("active")));
 
-    /// <param name="dataDirectory">Where the index keeps its snapshot; null for memory only.</param>
-    public static VectorIndexFixture Create(int count, string? dataDirectory = null)
+    /// <param name="dataDirectory">Where the embedded index keeps its snapshot; null for memory only.</param>
+    public static VectorIndexFixture Create(int count, string? dataDirectory = null) =>
+        Create(new EmbeddedVectorIndex(new EmbeddedVectorIndexOptions { DataDirectory = dataDirectory }), count);
+
+    /// <summary>Loads <paramref name="count"/> seeded points into <paramref name="index"/>: the same data whatever the adapter.</summary>
+    public static VectorIndexFixture Create(IVectorIndex index, int count)
     {
         var random = new Random(42);
-        var index = new EmbeddedVectorIndex(new EmbeddedVectorIndexOptions { Dimension = Dimension, DataDirectory = dataDirectory });
         var points = new VectorPoint[count];
         for (var i = 0; i < count; i++)
         {
-            points[i] = new VectorPoint(
-                $"property-{i}",
-                RandomVector(random),
-                new VectorPayload(Tenant, Types[random.Next(Types.Length)], 1_000_000 + random.NextDouble() * 9_000_000,
-                    random.Next(0, 6), 59.8 + random.NextDouble() * 0.3, 10.5 + random.NextDouble() * 0.5,
-                    random.Next(2) == 0 ? "active" : "sold"));
+            points[i] = new VectorPoint($"property-{i}", RandomVector(random), new Dictionary<string, PayloadValue>
+            {
+                ["type"] = PayloadValue.Keyword(Types[random.Next(Types.Length)]),
+                ["price"] = PayloadValue.Float(1_000_000 + random.NextDouble() * 9_000_000),
+                ["bedrooms"] = PayloadValue.Integer(random.Next(0, 6)),
+                ["location"] = PayloadValue.Geo(59.8 + random.NextDouble() * 0.3, 10.5 + random.NextDouble() * 0.5),
+                ["status"] = PayloadValue.Keyword(random.Next(2) == 0 ? "active" : "sold"),
+            });
         }
 
-        index.UpsertAsync(points).GetAwaiter().GetResult();
+        index.EnsureSpaceAsync(Space).GetAwaiter().GetResult();
+        index.UpsertAsync(Space, Tenant, points).GetAwaiter().GetResult();
         const int variants = 256;
         return new VectorIndexFixture(
             index,
@@ -97,10 +109,10 @@ public sealed class VectorIndexFixture
     }
 
     public Task<IReadOnlyList<VectorHit>> RecommendAsync(int variant) =>
-        Index.RecommendAsync(_positives[variant % _positives.Length], _negatives[variant % _negatives.Length], 10, Filter);
+        Index.RecommendAsync(Space, new RecommendQuery(Tenant, _positives[variant % _positives.Length], _negatives[variant % _negatives.Length], 10) { Filter = Filter });
 
-    public Task<IReadOnlyList<VectorHit>> SearchAsync(int variant, VectorFilter filter) =>
-        Index.SearchAsync(_queries[variant % _queries.Length], 10, filter);
+    public Task<IReadOnlyList<VectorHit>> SearchAsync(int variant, VectorFilter? filter) =>
+        Index.SearchAsync(Space, new VectorQuery(Tenant, _queries[variant % _queries.Length], 10) { Filter = filter });
 
     private static float[] RandomVector(Random random) =>
         [.. Enumerable.Range(0, Dimension).Select(_ => (float)(random.NextDouble() * 2 - 1))];

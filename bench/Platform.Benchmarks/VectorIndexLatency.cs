@@ -44,15 +44,17 @@ public static class VectorIndexLatency
         {
             var persisted = VectorIndexFixture.Create(points, directory);
             var start = Stopwatch.GetTimestamp();
-            await persisted.Index.FlushAsync();
+            var embedded = (EmbeddedVectorIndex)persisted.Index;
+            await embedded.FlushAsync();
             var write = Stopwatch.GetElapsedTime(start);
-            await persisted.Index.DisposeAsync();
-            var bytes = Directory.GetFiles(directory).Sum(f => new FileInfo(f).Length);
+            await embedded.DisposeAsync();
+            var bytes = Directory.GetFiles(directory, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
 
             start = Stopwatch.GetTimestamp();
             await using var reloaded = new EmbeddedVectorIndex(new EmbeddedVectorIndexOptions { DataDirectory = directory });
+            await reloaded.EnsureSpaceAsync(VectorIndexFixture.Space);
             var load = Stopwatch.GetElapsedTime(start);
-            Console.WriteLine($"snapshot of {await reloaded.CountAsync(VectorIndexFixture.Tenant)} points: {bytes / 1048576.0:F1} MiB, " +
+            Console.WriteLine($"snapshot of {await reloaded.CountAsync(VectorIndexFixture.Space, VectorIndexFixture.Tenant)} points: {bytes / 1048576.0:F1} MiB, " +
                 $"write {write.TotalMilliseconds:F0} ms, load {load.TotalMilliseconds:F0} ms");
         }
         finally

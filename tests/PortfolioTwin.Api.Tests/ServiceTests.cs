@@ -31,6 +31,7 @@ public sealed class ServiceTests(TwinApiFixture fixture)
     {
         var publisher = fixture.Factory.Services.GetRequiredService<IEventPublisher>();
         var index = fixture.Factory.Services.GetRequiredService<IVectorIndex>();
+        var space = fixture.Factory.Services.GetRequiredService<Platform.PortfolioTwin.Api.Indexing.PropertyIndexer>().Space;
         var listing = new Dictionary<string, object>
         {
             ["property_type"] = "hytte",
@@ -45,15 +46,15 @@ public sealed class ServiceTests(TwinApiFixture fixture)
 
         await publisher.PublishAsync(Topics.Properties, new { tenant_id = TwinApiFixture.Beta, property_id = "beta-new-cabin", change = "created", property = listing });
         await fixture.WaitForEventsAsync();
-        var created = await index.GetAsync(TwinApiFixture.Beta, "beta-new-cabin");
+        var created = await index.GetAsync(space, TwinApiFixture.Beta, "beta-new-cabin");
         Assert.NotNull(created);
-        Assert.Equal("hytte", created.Payload.PropertyType);
-        Assert.Equal(2_500_000, created.Payload.Price);
+        Assert.Equal("hytte", created.Payload["type"].KeywordValue);
+        Assert.Equal(2_500_000, created.Payload["price"].FloatValue);
 
         await publisher.PublishAsync(Topics.Properties, new { tenant_id = TwinApiFixture.Beta, property_id = "beta-new-cabin", change = "removed" });
         await fixture.WaitForEventsAsync();
-        Assert.Null(await index.GetAsync(TwinApiFixture.Beta, "beta-new-cabin"));
-        Assert.Null(await index.GetAsync(TwinApiFixture.Alpha, "beta-new-cabin"));
+        Assert.Null(await index.GetAsync(space, TwinApiFixture.Beta, "beta-new-cabin"));
+        Assert.Null(await index.GetAsync(space, TwinApiFixture.Alpha, "beta-new-cabin"));
     }
 
     [Fact]

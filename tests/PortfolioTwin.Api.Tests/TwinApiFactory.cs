@@ -6,7 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Platform.PortfolioTwin.Api.Tests;
 
 /// <summary>The real portfolio-twin host on a test database, with temporary artifact and vector folders and a known API key.</summary>
-public sealed class TwinApiFactory(string connectionString, Action<IServiceCollection>? configureServices = null) : WebApplicationFactory<Program>
+public sealed class TwinApiFactory(
+    string connectionString, Action<IServiceCollection>? configureServices = null, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
     public const string ApiKey = "test-key-twin";
 
@@ -21,6 +22,11 @@ public sealed class TwinApiFactory(string connectionString, Action<IServiceColle
         builder.UseSetting("Platform:EventBus:FirstRetryDelay", "00:00:00.050");
         builder.UseSetting("VectorIndex:Embedded:DataDirectory", Path.Combine(WorkPath, "vectors"));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(key, value);
+        }
+
         if (configureServices is not null)
         {
             builder.ConfigureTestServices(configureServices);

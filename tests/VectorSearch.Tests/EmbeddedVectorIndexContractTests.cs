@@ -6,5 +6,5 @@ namespace Platform.VectorSearch.Tests;
 public sealed class EmbeddedVectorIndexContractTests : VectorIndexContractTests
 {
     protected override Task<IVectorIndex> CreateIndexAsync() =>
-        Task.FromResult<IVectorIndex>(new EmbeddedVectorIndex(new EmbeddedVectorIndexOptions { Dimension = TestPoints.Dimension, DataDirectory = null }));
+        Task.FromResult<IVectorIndex>(new EmbeddedVectorIndex(new EmbeddedVectorIndexOptions { DataDirectory = null }));
 }

@@ -42,7 +42,15 @@ public sealed class PortfolioTwinOptions : IValidatableObject
     [Range(1, 3_600)]
     public int RetryAfterSeconds { get; set; } = 10;
 
-    /// <summary>Reindex every tenant whose index was built by another model version once a new champion loads.</summary>
+    /// <summary>Name of the vector space (the Qdrant alias) holding the property embeddings; versions are named after the model.</summary>
+    [Required, RegularExpression("^[a-z0-9][a-z0-9_-]{0,40}$")]
+    public string IndexSpace { get; set; } = "properties";
+
+    /// <summary>Length of the property embeddings; a model of another dimension is refused at indexing time.</summary>
+    [Range(1, 4_096)]
+    public int EmbeddingDimension { get; set; } = 16;
+
+    /// <summary>Rebuild the index (aside, then one alias switch) when a champion of another model version loads.</summary>
     public bool ReindexOnModelChange { get; set; } = true;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -125,10 +125,18 @@ public sealed class ChaosController
         {
             EnabledGenerator = _ => ValueTask.FromResult(Fault(port).ErrorRate > 0),
             InjectionRateGenerator = _ => ValueTask.FromResult(Fault(port).ErrorRate),
-            FaultGenerator = _ => ValueTask.FromResult<Exception?>(new ChaosInjectedException(port)),
+            FaultGenerator = _ => ValueTask.FromResult<Exception?>(FaultFor(port)),
             OnFaultInjected = _ => Count(port, "error"),
         })
         .Build();
+
+    /// <summary>
+    /// The failure a real outage of the port raises: the vector index's contract names <see cref="VectorIndexUnavailableException"/>
+    /// for an unreachable backend; the other ports have no such type and fail with the injected I/O error itself.
+    /// </summary>
+    private static Exception FaultFor(string port) => port == ChaosPorts.VectorIndex
+        ? new VectorSearch.VectorIndexUnavailableException("Chaos: the vector index is unavailable.", new ChaosInjectedException(port))
+        : new ChaosInjectedException(port);
 
     private ValueTask Count(string port, string kind)
     {

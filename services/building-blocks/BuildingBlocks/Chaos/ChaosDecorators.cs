@@ -60,29 +60,50 @@ internal sealed class ChaosArtifactStore(IArtifactStore inner, ChaosController c
         chaos.ExecuteAsync(Port, ct => new ValueTask(inner.DeleteAsync(id, ct)), cancellationToken).AsTask();
 }
 
-/// <summary>The vector-index port (similarity search behind /recommend and /similar).</summary>
+/// <summary>The vector-index port (similarity search behind /recommend and /similar, and index builds).</summary>
 internal sealed class ChaosVectorIndex(IVectorIndex inner, ChaosController chaos) : IVectorIndex
 {
     private const string Port = ChaosPorts.VectorIndex;
 
-    public Task UpsertAsync(IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default) =>
-        chaos.ExecuteAsync(Port, ct => new ValueTask(inner.UpsertAsync(points, ct)), cancellationToken).AsTask();
+    public Task EnsureSpaceAsync(VectorSpace space, CancellationToken cancellationToken = default) =>
+        chaos.ExecuteAsync(Port, ct => new ValueTask(inner.EnsureSpaceAsync(space, ct)), cancellationToken).AsTask();
 
-    public Task DeleteAsync(string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
-        chaos.ExecuteAsync(Port, ct => new ValueTask(inner.DeleteAsync(tenantId, ids, ct)), cancellationToken).AsTask();
+    public Task<string?> ServingVersionAsync(VectorSpace space, CancellationToken cancellationToken = default) =>
+        chaos.ExecuteAsync(Port, ct => new ValueTask<string?>(inner.ServingVersionAsync(space, ct)), cancellationToken).AsTask();
 
-    public Task<IReadOnlyList<VectorHit>> SearchAsync(float[] vector, int limit, VectorFilter filter, CancellationToken cancellationToken = default) =>
-        chaos.ExecuteAsync(Port, ct => new ValueTask<IReadOnlyList<VectorHit>>(inner.SearchAsync(vector, limit, filter, ct)), cancellationToken).AsTask();
+    public Task UpsertAsync(VectorSpace space, string tenantId, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default) =>
+        chaos.ExecuteAsync(Port, ct => new ValueTask(inner.UpsertAsync(space, tenantId, points, ct)), cancellationToken).AsTask();
 
-    public Task<IReadOnlyList<VectorHit>> RecommendAsync(
-        IReadOnlyList<string> positiveIds, IReadOnlyList<string> negativeIds, int limit, VectorFilter filter,
-        CancellationToken cancellationToken = default) =>
-        chaos.ExecuteAsync(Port, ct => new ValueTask<IReadOnlyList<VectorHit>>(inner.RecommendAsync(positiveIds, negativeIds, limit, filter, ct)),
-            cancellationToken).AsTask();
+    public Task DeleteAsync(VectorSpace space, string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
+        chaos.ExecuteAsync(Port, ct => new ValueTask(inner.DeleteAsync(space, tenantId, ids, ct)), cancellationToken).AsTask();
 
-    public Task<VectorPoint?> GetAsync(string tenantId, string id, CancellationToken cancellationToken = default) =>
-        chaos.ExecuteAsync(Port, ct => new ValueTask<VectorPoint?>(inner.GetAsync(tenantId, id, ct)), cancellationToken).AsTask();
+    public Task<VectorPoint?> GetAsync(VectorSpace space, string tenantId, string id, CancellationToken cancellationToken = default) =>
+        chaos.ExecuteAsync(Port, ct => new ValueTask<VectorPoint?>(inner.GetAsync(space, tenantId, id, ct)), cancellationToken).AsTask();
 
-    public Task<long> CountAsync(string tenantId, CancellationToken cancellationToken = default) =>
-        chaos.ExecuteAsync(Port, ct => new ValueTask<long>(inner.CountAsync(tenantId, ct)), cancellationToken).AsTask();
+    public Task<long> CountAsync(VectorSpace space, string tenantId, CancellationToken cancellationToken = default) =>
+        chaos.ExecuteAsync(Port, ct => new ValueTask<long>(inner.CountAsync(space, tenantId, ct)), cancellationToken).AsTask();
+
+    public Task<IReadOnlyList<VectorHit>> SearchAsync(VectorSpace space, VectorQuery query, CancellationToken cancellationToken = default) =>
+        chaos.ExecuteAsync(Port, ct => new ValueTask<IReadOnlyList<VectorHit>>(inner.SearchAsync(space, query, ct)), cancellationToken).AsTask();
+
+    public Task<IReadOnlyList<VectorHit>> RecommendAsync(VectorSpace space, RecommendQuery query, CancellationToken cancellationToken = default) =>
+        chaos.ExecuteAsync(Port, ct => new ValueTask<IReadOnlyList<VectorHit>>(inner.RecommendAsync(space, query, ct)), cancellationToken).AsTask();
+
+    public async Task<IVectorSpaceBuild> BeginBuildAsync(VectorSpace space, string version, CancellationToken cancellationToken = default) =>
+        new ChaosVectorSpaceBuild(
+            await chaos.ExecuteAsync(Port, ct => new ValueTask<IVectorSpaceBuild>(inner.BeginBuildAsync(space, version, ct)), cancellationToken).ConfigureAwait(false),
+            chaos);
+
+    private sealed class ChaosVectorSpaceBuild(IVectorSpaceBuild inner, ChaosController chaos) : IVectorSpaceBuild
+    {
+        public string Version => inner.Version;
+
+        public Task UpsertAsync(string tenantId, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default) =>
+            chaos.ExecuteAsync(Port, ct => new ValueTask(inner.UpsertAsync(tenantId, points, ct)), cancellationToken).AsTask();
+
+        public Task CommitAsync(CancellationToken cancellationToken = default) =>
+            chaos.ExecuteAsync(Port, ct => new ValueTask(inner.CommitAsync(ct)), cancellationToken).AsTask();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
 }

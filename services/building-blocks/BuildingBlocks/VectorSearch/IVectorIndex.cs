@@ -1,64 +1,76 @@
 namespace Platform.BuildingBlocks.VectorSearch;
 
-/// <summary>A point in the index: an id, its (unit) vector and the payload the filters read.</summary>
-public sealed record VectorPoint(string Id, float[] Vector, VectorPayload Payload);
-
-/// <summary>The filterable fields of a property in the index. Every point belongs to one tenant.</summary>
-public sealed record VectorPayload(
-    string TenantId,
-    string PropertyType,
-    double Price,
-    int Bedrooms,
-    double Latitude,
-    double Longitude,
-    string Status);
-
-/// <summary>A circle on the earth's surface.</summary>
-public sealed record GeoRadius(double Latitude, double Longitude, double RadiusKm);
-
 /// <summary>
-/// Conditions every hit must satisfy; applied inside the index (pre-filtering), never after the top-k cut.
-/// <see cref="TenantId"/> is required: there is no cross-tenant search.
+/// Similarity search over embeddings, knowing nothing of what the points are: the caller declares a <see cref="VectorSpace"/>
+/// (dimension and typed payload fields) and filters on those fields. Qdrant in production (Qdrant.Client, gRPC), an embedded
+/// exact index by default.
+/// <para>
+/// Multitenancy: one collection per embedding space; every call names its tenant, and no call reads or writes another
+/// tenant's points. Re-indexing: <see cref="BeginBuildAsync"/> fills a new version aside while readers keep the old one, and
+/// <see cref="IVectorSpaceBuild.CommitAsync"/> switches the space's alias to it at once. Calls on a space pinned with
+/// <see cref="VectorSpace.AtVersion"/> address that version (the serving one, or the one replaced less than the grace period
+/// ago), so one request never reads two versions.
+/// </para>
+/// <para>
+/// Errors: bad input (wrong dimension, NaN/∞, an undeclared field, a negative radius, a limit outside 1..max) throws
+/// <see cref="ArgumentException"/> whose <see cref="ArgumentException.ParamName"/> names the field, before anything is written;
+/// an example id the tenant lacks throws <see cref="KeyNotFoundException"/>; a backend past its deadline throws
+/// <see cref="TimeoutException"/>; a backend that cannot be reached throws <see cref="VectorIndexUnavailableException"/>.
+/// </para>
 /// </summary>
-public sealed record VectorFilter(string TenantId)
-{
-    public IReadOnlyCollection<string>? PropertyTypes { get; init; }
-    public double? MinPrice { get; init; }
-    public double? MaxPrice { get; init; }
-    public int? MinBedrooms { get; init; }
-    public int? MaxBedrooms { get; init; }
-    public GeoRadius? Radius { get; init; }
-    public string? Status { get; init; }
-    public IReadOnlyCollection<string>? ExcludeIds { get; init; }
-    public IReadOnlyCollection<string>? OnlyIds { get; init; }
-}
-
-/// <summary>A search result: cosine similarity in [-1, 1].</summary>
-public sealed record VectorHit(string Id, float Score, VectorPayload Payload);
-
-/// <summary>Similarity search over property embeddings: Qdrant in production, an embedded exact index by default.</summary>
 public interface IVectorIndex
 {
     /// <summary>
-    /// Inserts or replaces points (vectors are stored normalised). The whole batch is validated first: a wrong dimension,
-    /// NaN/Infinity, a zero vector or a bad payload throws <see cref="ArgumentException"/> naming the point, and nothing is written.
+    /// Makes sure the space exists (an empty first version behind its alias when it does not) with the declared payload
+    /// indexes, and that an existing one has the declared dimension. Safe to call from several replicas at once.
     /// </summary>
-    Task UpsertAsync(IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default);
+    Task EnsureSpaceAsync(VectorSpace space, CancellationToken cancellationToken = default);
 
-    Task DeleteAsync(string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
-
-    Task<IReadOnlyList<VectorHit>> SearchAsync(float[] vector, int limit, VectorFilter filter, CancellationToken cancellationToken = default);
+    /// <summary>The version the space serves now (the one its alias points at), or null when the space does not exist.</summary>
+    Task<string?> ServingVersionAsync(VectorSpace space, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Points like the positive examples and unlike the negative ones (Qdrant's average-vector strategy:
-    /// 2·avg(positive) − avg(negative)). The examples themselves are never returned; an example id the tenant does not
-    /// have throws <see cref="KeyNotFoundException"/>.
+    /// Inserts or replaces points of one tenant in the serving version (vectors are stored normalised). The whole batch is
+    /// validated first; nothing is written when any point is bad.
     /// </summary>
-    Task<IReadOnlyList<VectorHit>> RecommendAsync(
-        IReadOnlyList<string> positiveIds, IReadOnlyList<string> negativeIds, int limit, VectorFilter filter,
-        CancellationToken cancellationToken = default);
+    Task UpsertAsync(VectorSpace space, string tenantId, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default);
 
-    Task<VectorPoint?> GetAsync(string tenantId, string id, CancellationToken cancellationToken = default);
+    Task DeleteAsync(VectorSpace space, string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
 
-    Task<long> CountAsync(string tenantId, CancellationToken cancellationToken = default);
+    Task<VectorPoint?> GetAsync(VectorSpace space, string tenantId, string id, CancellationToken cancellationToken = default);
+
+    Task<long> CountAsync(VectorSpace space, string tenantId, CancellationToken cancellationToken = default);
+
+    /// <summary>The tenant's nearest points by cosine similarity, filtered inside the index (before the top-k cut).</summary>
+    Task<IReadOnlyList<VectorHit>> SearchAsync(VectorSpace space, VectorQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Points like the positive examples and unlike the negative ones (Qdrant's recommend semantics for the chosen strategy).
+    /// The examples themselves are never returned.
+    /// </summary>
+    Task<IReadOnlyList<VectorHit>> RecommendAsync(VectorSpace space, RecommendQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts building <paramref name="version"/> of the space aside (e.g. <c>twin-v7</c>: model and version). Readers keep the
+    /// serving version until <see cref="IVectorSpaceBuild.CommitAsync"/>; disposing an uncommitted build discards it.
+    /// </summary>
+    Task<IVectorSpaceBuild> BeginBuildAsync(VectorSpace space, string version, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A version of a space being filled aside; nobody reads it until it is committed.</summary>
+public interface IVectorSpaceBuild : IAsyncDisposable
+{
+    string Version { get; }
+
+    /// <summary>Same checks and semantics as <see cref="IVectorIndex.UpsertAsync"/>, into the version being built.</summary>
+    Task UpsertAsync(string tenantId, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Switches the space's alias to this version in one atomic step; the previous version is dropped after the configured
+    /// grace period (readers that resolved it just before the switch finish on it).
+    /// </summary>
+    Task CommitAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>The backend could not be reached (after retries); nothing is known to have been written.</summary>
+public sealed class VectorIndexUnavailableException(string message, Exception? innerException = null) : Exception(message, innerException);

@@ -8,26 +8,26 @@ public static class VectorMath
     /// <summary>Mean earth radius in metres, used for radius filters (haversine).</summary>
     public const double EarthRadiusMeters = 6_371_000;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming <paramref name="what"/> unless the vector can be indexed.</summary>
-    public static void EnsureValid(ReadOnlySpan<float> vector, int dimension, string what)
+    /// <summary>Throws <see cref="ArgumentException"/> naming <paramref name="what"/> (and <paramref name="field"/>) unless the vector can be indexed.</summary>
+    public static void EnsureValid(ReadOnlySpan<float> vector, int dimension, string what, string? field = null)
     {
         if (vector.Length != dimension)
         {
-            throw new ArgumentException($"{what}: the vector has {vector.Length} components; the index expects {dimension}.");
+            throw new ArgumentException($"{what}: the vector has {vector.Length} components; the index expects {dimension}.", field);
         }
 
         for (var i = 0; i < vector.Length; i++)
         {
             if (!float.IsFinite(vector[i]))
             {
-                throw new ArgumentException($"{what}: component {i} is {vector[i]}; vectors must be finite.");
+                throw new ArgumentException($"{what}: component {i} is {vector[i]}; vectors must be finite.", field);
             }
         }
 
         // Cosine similarity is undefined for the zero vector.
         if (TensorPrimitives.Norm(vector) is var norm && (norm == 0 || !float.IsFinite(norm)))
         {
-            throw new ArgumentException($"{what}: the vector's length is {norm}; it cannot be normalised.");
+            throw new ArgumentException($"{what}: the vector's length is {norm}; it cannot be normalised.", field);
         }
     }
 
@@ -56,4 +56,39 @@ public static class VectorMath
     }
 
     private static double DegreesToRadians(double degrees) => degrees * Math.PI / 180;
+
+    /// <summary>Qdrant's average-vector strategy: avg(positive) when there are no negatives, else avg(positive) + avg(positive) − avg(negative).</summary>
+    public static float[] AverageVectorQuery(IReadOnlyList<float[]> positives, IReadOnlyList<float[]> negatives, int dimension)
+    {
+        var query = new float[dimension];
+        var average = new float[dimension];
+        Average(positives, average);
+        TensorPrimitives.Add(query, average, query);
+        if (negatives.Count > 0)
+        {
+            TensorPrimitives.Add(query, average, query);
+            Average(negatives, average);
+            TensorPrimitives.Subtract(query, average, query);
+        }
+
+        return query;
+    }
+
+    /// <summary>
+    /// Qdrant's best-score objective for one candidate, given its similarity to the best positive and the best negative
+    /// (−∞ when there are no negatives): the positive similarity when it wins, else the negative one squared and negated.
+    /// </summary>
+    public static float BestScore(float bestPositive, float bestNegative) =>
+        bestPositive > bestNegative ? bestPositive : -(bestNegative * bestNegative);
+
+    private static void Average(IReadOnlyList<float[]> vectors, Span<float> destination)
+    {
+        destination.Clear();
+        foreach (var vector in vectors)
+        {
+            TensorPrimitives.Add(destination, vector, destination);
+        }
+
+        TensorPrimitives.Divide(destination, vectors.Count, destination);
+    }
 }

@@ -144,13 +144,17 @@ public static class RecommendBenchmark
 
             // The same searches without HTTP and PostgreSQL, to tell the index's share of the latency from the rest.
             var index = app.Services.GetRequiredService<IVectorIndex>();
-            var filter = new VectorFilter(settings.TenantId) { PropertyTypes = ["leilighet", "rekkehus"], MaxPrice = 6_000_000, Status = "active" };
+            var space = app.Services.GetRequiredService<PropertyIndexer>().Space;
+            var filter = VectorFilter.All(
+                new MatchAnyCondition(PropertyVectorSpace.Type, [PayloadValue.Keyword("leilighet"), PayloadValue.Keyword("rekkehus")]),
+                new RangeCondition(PropertyVectorSpace.Price, Lte: 6_000_000),
+                new MatchCondition(PropertyVectorSpace.Status, PayloadValue.Keyword("active")));
             var indexLatencies = new double[settings.Requests];
             for (var i = -settings.Warmup; i < settings.Requests; i++)
             {
                 var query = RandomUnitVector(random, 16);
                 var started = Stopwatch.GetTimestamp();
-                await index.SearchAsync(query, settings.TopK, filter, cancellationToken).ConfigureAwait(false);
+                await index.SearchAsync(space, new VectorQuery(settings.TenantId, query, settings.TopK) { Filter = filter }, cancellationToken).ConfigureAwait(false);
                 if (i >= 0)
                 {
                     indexLatencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;

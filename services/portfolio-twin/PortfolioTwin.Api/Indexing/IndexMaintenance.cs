@@ -1,19 +1,17 @@
 using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Registry;
-using Platform.PortfolioTwin.Api.Data;
 using Platform.PortfolioTwin.Api.Serving;
 
 namespace Platform.PortfolioTwin.Api.Indexing;
 
 /// <summary>
 /// Loads the champion at start and re-reads the alias every <c>CacheTtl</c> (sooner on a model-deployed event); whenever the
-/// serving model differs from the one a tenant's index was built with, reindexes that tenant, so property vectors and user
-/// embeddings always come from the same model space.
+/// champion differs from the model the index serves, rebuilds the index aside and switches to it
+/// (<see cref="PropertyIndexer.EnsureCurrentAsync"/>), so property vectors and user embeddings always come from one model.
 /// </summary>
 public sealed class IndexMaintenance(
     ChampionModelCache<IServedTwin> models,
     PropertyIndexer indexer,
-    ITwinDataStore store,
     IOptionsMonitor<PortfolioTwinOptions> options,
     ILogger<IndexMaintenance> logger) : BackgroundService
 {
@@ -35,7 +33,7 @@ public sealed class IndexMaintenance(
         }
     }
 
-    /// <summary>Reloads the champion and reindexes every tenant whose index is stale. Returns the properties indexed.</summary>
+    /// <summary>Reloads the champion and rebuilds the index when it serves another model. Returns the properties indexed.</summary>
     public async Task<int> EnsureIndexedAsync(CancellationToken cancellationToken)
     {
         var model = await models.ReloadAsync(cancellationToken).ConfigureAwait(false);
@@ -44,13 +42,7 @@ public sealed class IndexMaintenance(
             return 0;
         }
 
-        var total = 0;
-        foreach (var tenantId in await store.TenantsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            total += await indexer.EnsureIndexedAsync(tenantId, cancellationToken).ConfigureAwait(false) ?? 0;
-        }
-
-        return total;
+        return await indexer.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false) ?? 0;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -13,6 +13,7 @@ public sealed class InteractionIngestion(
     ITwinDataStore store,
     UserVectorResolver users,
     Platform.BuildingBlocks.Registry.ChampionModelCache<IServedTwin> models,
+    Indexing.PropertyIndexer indexer,
     PortfolioTwinMetrics metrics,
     TimeProvider time)
 {
@@ -71,7 +72,9 @@ public sealed class InteractionIngestion(
         metrics.InteractionsIngested(stored, duplicates);
 
         var refreshed = 0;
-        if (stored > 0 && models.Current is { } model)
+        // Fold in with the model the index serves, so the refreshed vector lives in the same space as the property vectors.
+        var serving = indexer.Serving ?? (models.Current is { } champion ? new Indexing.ServingIndex(champion, indexer.Space) : null);
+        if (stored > 0 && serving is { } model)
         {
             // The insert does not say which rows were new; refreshing every user of the batch is correct, merely thorough.
             foreach (var userId in interactions.Select(i => i.UserId).Distinct(StringComparer.Ordinal))

@@ -1,20 +1,23 @@
 using Platform.BuildingBlocks.VectorSearch;
 using Platform.MarketData.Domain;
 using Platform.PortfolioTwin.Api.Contracts;
+using Platform.PortfolioTwin.Api.Indexing;
 
 namespace Platform.PortfolioTwin.Api.Serving;
 
-/// <summary>Turns a request's <see cref="SearchFilters"/> into the index's <see cref="VectorFilter"/>, naming any invalid field.</summary>
+/// <summary>
+/// Turns a request's <see cref="SearchFilters"/> into conditions on the property payload (<see cref="PropertyVectorSpace"/>),
+/// naming any invalid field. Active listings only unless the request asks for another status or <c>any</c>.
+/// </summary>
 public static class SearchFilterMapper
 {
     public const string AnyStatus = "any";
 
-    public static VectorFilter ToVectorFilter(SearchFilters? filters, string tenantId, List<FieldError> errors)
+    public static List<FilterCondition> ToConditions(SearchFilters? filters, List<FieldError> errors)
     {
-        var filter = new VectorFilter(tenantId) { Status = ListingStatus.Active };
         if (filters is null)
         {
-            return filter;
+            return [Match(PropertyVectorSpace.Status, ListingStatus.Active)];
         }
 
         string[]? types = null;
@@ -41,7 +44,7 @@ public static class SearchFilterMapper
         CheckRange(filters.MinPrice, filters.MaxPrice, "filters.min_price", "filters.max_price", errors);
         CheckRange(filters.MinBedrooms, filters.MaxBedrooms, "filters.min_bedrooms", "filters.max_bedrooms", errors);
 
-        GeoRadius? radius = null;
+        GeoRadiusCondition? radius = null;
         if (filters.Near is { } near)
         {
             if (near.Latitude is not { } lat || !double.IsFinite(lat) || lat is < -90 or > 90)
@@ -58,21 +61,40 @@ public static class SearchFilterMapper
             }
             else
             {
-                radius = new GeoRadius(lat, lon, km);
+                radius = new GeoRadiusCondition(PropertyVectorSpace.Location, new GeoPoint(lat, lon), km * 1000);
             }
         }
 
-        return filter with
+        var conditions = new List<FilterCondition>();
+        if (types is not null)
         {
-            PropertyTypes = types,
-            MinPrice = filters.MinPrice,
-            MaxPrice = filters.MaxPrice,
-            MinBedrooms = filters.MinBedrooms,
-            MaxBedrooms = filters.MaxBedrooms,
-            Radius = radius,
-            Status = status,
-        };
+            conditions.Add(new MatchAnyCondition(PropertyVectorSpace.Type, [.. types.Select(PayloadValue.Keyword)]));
+        }
+
+        if (filters.MinPrice is not null || filters.MaxPrice is not null)
+        {
+            conditions.Add(new RangeCondition(PropertyVectorSpace.Price, Gte: filters.MinPrice, Lte: filters.MaxPrice));
+        }
+
+        if (filters.MinBedrooms is not null || filters.MaxBedrooms is not null)
+        {
+            conditions.Add(new RangeCondition(PropertyVectorSpace.Bedrooms, Gte: filters.MinBedrooms, Lte: filters.MaxBedrooms));
+        }
+
+        if (radius is not null)
+        {
+            conditions.Add(radius);
+        }
+
+        if (status is not null)
+        {
+            conditions.Add(Match(PropertyVectorSpace.Status, status));
+        }
+
+        return conditions;
     }
+
+    private static MatchCondition Match(string field, string value) => new(field, PayloadValue.Keyword(value));
 
     private static void CheckRange(double? min, double? max, string minField, string maxField, List<FieldError> errors)
     {

@@ -38,14 +38,20 @@ public sealed class TwinRequestException(int status, string title, string detail
         "Too many items in one request.", $"{count} items in '{field}'; at most {limit} per request.", field);
 }
 
-/// <summary>Maps <see cref="TwinRequestException"/> to problem details (with <c>field</c> and, for 422, every <c>errors</c> entry).</summary>
+/// <summary>
+/// Maps <see cref="TwinRequestException"/> to problem details (with <c>field</c> and, for 422, every <c>errors</c> entry); a
+/// vector index that is down or past its deadline is a 503 with Retry-After, and input the index refused (nothing written) a 422
+/// naming the field.
+/// </summary>
 public sealed class TwinProblemFilter : IEndpointFilter
 {
+    private const int IndexRetryAfterSeconds = 5;
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         try
         {
-            return await next(context).ConfigureAwait(false);
+            return await ForIndexFailures(next, context).ConfigureAwait(false);
         }
         catch (TwinRequestException exception)
         {
@@ -66,6 +72,27 @@ public sealed class TwinProblemFilter : IEndpointFilter
             }
 
             return TypedResults.Problem(title: exception.Title, detail: exception.Message, statusCode: exception.Status, extensions: extensions);
+        }
+    }
+
+    private static async ValueTask<object?> ForIndexFailures(EndpointFilterDelegate next, EndpointFilterInvocationContext context)
+    {
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is TimeoutException or Platform.BuildingBlocks.VectorSearch.VectorIndexUnavailableException)
+        {
+            throw new TwinRequestException(StatusCodes.Status503ServiceUnavailable, "The vector index is unavailable.", exception.Message)
+            {
+                RetryAfterSeconds = IndexRetryAfterSeconds,
+            };
+        }
+        catch (ArgumentException exception) when (exception.ParamName is { } field)
+        {
+            // The index names its own parameter; the request calls the result count top_k.
+            var name = field == "limit" ? "top_k" : field;
+            throw TwinRequestException.Invalid(name, exception.Message);
         }
     }
 }

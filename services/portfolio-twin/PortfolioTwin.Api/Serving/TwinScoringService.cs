@@ -4,6 +4,7 @@ using Platform.BuildingBlocks.VectorSearch;
 using Platform.MarketData.Domain;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Data;
+using Platform.PortfolioTwin.Api.Indexing;
 using Platform.PortfolioTwin.Api.Valuation;
 
 namespace Platform.PortfolioTwin.Api.Serving;
@@ -14,6 +15,7 @@ namespace Platform.PortfolioTwin.Api.Serving;
 /// </summary>
 public sealed class TwinScoringService(
     ChampionModelCache<IServedTwin> models,
+    PropertyIndexer indexer,
     UserVectorResolver users,
     IVectorIndex index,
     ITwinDataStore store,
@@ -26,9 +28,19 @@ public sealed class TwinScoringService(
 
     public PortfolioTwinOptions Options => options.CurrentValue;
 
+    /// <summary>
+    /// The model to answer with: the one the vector index was built with, so user vectors and property vectors share one space
+    /// (a newer champion serves once its index is complete); the champion itself while no index exists yet.
+    /// </summary>
     public async ValueTask<LoadedModel<IServedTwin>> ModelAsync(CancellationToken cancellationToken) =>
-        models.Current ?? await models.GetAsync(cancellationToken).ConfigureAwait(false)
-        ?? throw TwinRequestException.NoModel(models.ModelName, Options.RetryAfterSeconds);
+        (await ServingAsync(cancellationToken).ConfigureAwait(false)).Model;
+
+    /// <summary>The model with the index space pinned to its version: every read of one request goes through this pair.</summary>
+    private async ValueTask<ServingIndex> ServingAsync(CancellationToken cancellationToken) =>
+        await indexer.ServingAsync(cancellationToken).ConfigureAwait(false)
+        ?? new ServingIndex(
+            models.Current ?? await models.GetAsync(cancellationToken).ConfigureAwait(false) ?? throw TwinRequestException.NoModel(models.ModelName, Options.RetryAfterSeconds),
+            indexer.Space);
 
     public async Task<PredictResponse> PredictAsync(string tenantId, PredictRequest request, CancellationToken cancellationToken)
     {
@@ -37,8 +49,9 @@ public sealed class TwinScoringService(
         var property = PropertyFeaturesValidator.Validate(request.PropertyFeatures, tenantId, "property_features", errors, time);
         ThrowIfAny(errors);
 
-        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
-        var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var model = serving.Model;
+        var user = await ResolveUserAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false);
         var vector = (await EncodeAsync(model.Model, [property!], [request.PropertyFeatures!.EstimatedValue], cancellationToken).ConfigureAwait(false))[0];
         var (affinity, confidence) = model.Model.Score(user.Vector, user.InteractionCount, vector);
         metrics.Predicted(1, user.Source);
@@ -63,8 +76,9 @@ public sealed class TwinScoringService(
         var properties = inputs.Select((input, i) => PropertyFeaturesValidator.Validate(input, tenantId, $"properties[{i}]", errors, time)).ToList();
         ThrowIfAny(errors);
 
-        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
-        var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var model = serving.Model;
+        var user = await ResolveUserAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false);
         var vectors = await EncodeAsync(model.Model, properties!, [.. inputs.Select(i => i!.EstimatedValue)], cancellationToken).ConfigureAwait(false);
         var predictions = vectors.Select((vector, i) =>
         {
@@ -80,7 +94,7 @@ public sealed class TwinScoringService(
         var userId = RequireUserId(request.UserId);
         var errors = new List<FieldError>();
         var topK = TopK(request.TopK, errors);
-        var filter = SearchFilterMapper.ToVectorFilter(request.Filters, tenantId, errors);
+        var conditions = SearchFilterMapper.ToConditions(request.Filters, errors);
         if (request.CandidatePropertyIds is { } candidates)
         {
             if (candidates.Count == 0 || candidates.Count > Options.MaxCandidates || candidates.Any(string.IsNullOrWhiteSpace))
@@ -89,19 +103,20 @@ public sealed class TwinScoringService(
             }
             else
             {
-                filter = filter with { OnlyIds = candidates.ToHashSet(StringComparer.Ordinal) };
+                conditions.Add(new HasIdCondition(candidates.ToHashSet(StringComparer.Ordinal)));
             }
         }
 
         ThrowIfAny(errors);
-        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
-        var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
-        if (user.DealtOrDisliked.Count > 0)
+        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var model = serving.Model;
+        var user = await ResolveUserAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false);
+        var filter = new VectorFilter
         {
-            filter = filter with { ExcludeIds = user.DealtOrDisliked };
-        }
-
-        var hits = await index.SearchAsync(user.Vector, topK, filter, cancellationToken).ConfigureAwait(false);
+            Must = conditions,
+            MustNot = user.DealtOrDisliked.Count > 0 ? [new HasIdCondition(user.DealtOrDisliked)] : [],
+        };
+        var hits = await index.SearchAsync(serving.Space, new VectorQuery(tenantId, user.Vector, topK) { Filter = filter }, cancellationToken).ConfigureAwait(false);
         metrics.Recommended(hits.Count, user.Source);
         return new RecommendResponse(userId, user.Source.WireName(), model.Version.Version, user.DealtOrDisliked.Count, [.. hits.Select(ToScored)]);
     }
@@ -110,7 +125,7 @@ public sealed class TwinScoringService(
     {
         var errors = new List<FieldError>();
         var topK = TopK(request.TopK, errors);
-        var filter = SearchFilterMapper.ToVectorFilter(request.Filters, tenantId, errors);
+        var conditions = SearchFilterMapper.ToConditions(request.Filters, errors);
         var given = (request.PropertyId is not null ? 1 : 0) + (request.PropertyFeatures is not null ? 1 : 0) + (request.Vector is not null ? 1 : 0);
         if (given != 1)
         {
@@ -124,14 +139,16 @@ public sealed class TwinScoringService(
         }
 
         ThrowIfAny(errors);
-        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var model = serving.Model;
         float[] query;
+        var filter = new VectorFilter { Must = conditions };
         if (request.PropertyId is { } propertyId)
         {
-            var point = await index.GetAsync(tenantId, propertyId, cancellationToken).ConfigureAwait(false)
+            var point = await index.GetAsync(serving.Space, tenantId, propertyId, cancellationToken).ConfigureAwait(false)
                 ?? throw TwinRequestException.UnknownProperty(propertyId, "property_id");
             query = point.Vector;
-            filter = filter with { ExcludeIds = [propertyId] };
+            filter = filter with { MustNot = [new HasIdCondition([propertyId])] };
         }
         else if (described is not null)
         {
@@ -142,7 +159,7 @@ public sealed class TwinScoringService(
             query = UnitVector(request.Vector!, model.Model.Dimension);
         }
 
-        var hits = await index.SearchAsync(query, topK, filter, cancellationToken).ConfigureAwait(false);
+        var hits = await index.SearchAsync(serving.Space, new VectorQuery(tenantId, query, topK) { Filter = filter }, cancellationToken).ConfigureAwait(false);
         return new SimilarResponse(request.PropertyId, model.Version.Version, [.. hits.Select(ToScored)]);
     }
 
@@ -158,8 +175,9 @@ public sealed class TwinScoringService(
 
     public async Task<ExplainResponse> ExplainAsync(string tenantId, string userId, string propertyId, CancellationToken cancellationToken)
     {
-        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
-        var user = await ResolveUserAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var model = serving.Model;
+        var user = await ResolveUserAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false);
         var property = await store.GetPropertyAsync(tenantId, propertyId, cancellationToken).ConfigureAwait(false)
             ?? throw TwinRequestException.UnknownProperty(propertyId, "property_id");
         var estimate = (await estimatedValues.EstimateAsync([property], cancellationToken).ConfigureAwait(false))[0];
@@ -185,8 +203,8 @@ public sealed class TwinScoringService(
         return model.Encode(properties, values);
     }
 
-    private async Task<ResolvedUser> ResolveUserAsync(string tenantId, string userId, LoadedModel<IServedTwin> model, CancellationToken cancellationToken) =>
-        await users.ResolveAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false) ?? throw TwinRequestException.UnknownUser(userId);
+    private async Task<ResolvedUser> ResolveUserAsync(string tenantId, string userId, ServingIndex serving, CancellationToken cancellationToken) =>
+        await users.ResolveAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false) ?? throw TwinRequestException.UnknownUser(userId);
 
     private int TopK(int? requested, List<FieldError> errors)
     {
@@ -233,7 +251,9 @@ public sealed class TwinScoringService(
         }
     }
 
-    private static ScoredProperty ToScored(VectorHit hit) => new(
-        hit.Id, hit.Score, Math.Clamp((hit.Score + 1.0) / 2.0, 0.0, 1.0), hit.Payload.PropertyType, hit.Payload.Price, hit.Payload.Bedrooms,
-        hit.Payload.Latitude, hit.Payload.Longitude, hit.Payload.Status);
+    private static ScoredProperty ToScored(VectorHit hit)
+    {
+        var (type, price, bedrooms, latitude, longitude, status) = PropertyVectorSpace.Read(hit.Payload);
+        return new(hit.Id, hit.Score, Math.Clamp((hit.Score + 1.0) / 2.0, 0.0, 1.0), type, price, bedrooms, latitude, longitude, status);
+    }
 }

@@ -2,6 +2,7 @@ using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.VectorSearch;
 using Platform.MarketData.Domain;
 using Platform.PortfolioTwin.Api.Data;
+using Platform.PortfolioTwin.Api.Indexing;
 
 namespace Platform.PortfolioTwin.Api.Serving;
 
@@ -20,8 +21,10 @@ public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index,
 
     private const int PopularProperties = 50;
 
-    public async Task<ResolvedUser?> ResolveAsync(string tenantId, string userId, LoadedModel<IServedTwin> model, CancellationToken cancellationToken)
+    /// <summary>The user's vector under <paramref name="serving"/>'s model, folding in from property vectors of its index version.</summary>
+    public async Task<ResolvedUser?> ResolveAsync(string tenantId, string userId, ServingIndex serving, CancellationToken cancellationToken)
     {
+        var model = serving.Model;
         var interactions = await store.InteractionsOfUserAsync(tenantId, userId, cancellationToken).ConfigureAwait(false);
         var excluded = interactions.Where(i => i.Kind is InteractionKind.Deal or InteractionKind.Dislike).Select(i => i.PropertyId).ToHashSet(StringComparer.Ordinal);
 
@@ -35,25 +38,26 @@ public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index,
             return new ResolvedUser(userId, trained, UserSource.Trained, interactions.Count, excluded);
         }
 
-        var computed = await FoldInAsync(tenantId, userId, interactions, model, cancellationToken).ConfigureAwait(false);
+        var computed = await FoldInAsync(tenantId, userId, interactions, serving, cancellationToken).ConfigureAwait(false);
         return computed is null ? null : new ResolvedUser(userId, computed.Vector, computed.Source, interactions.Count, excluded);
     }
 
     /// <summary>Recomputes a user's vector after new interactions, so it serves until the next training. Null for an unknown user.</summary>
-    public async Task<FoldedUserVector?> RefreshAsync(string tenantId, string userId, LoadedModel<IServedTwin> model, CancellationToken cancellationToken)
+    public async Task<FoldedUserVector?> RefreshAsync(string tenantId, string userId, ServingIndex serving, CancellationToken cancellationToken)
     {
         var interactions = await store.InteractionsOfUserAsync(tenantId, userId, cancellationToken).ConfigureAwait(false);
         cache.Remove(tenantId, userId);
-        return await FoldInAsync(tenantId, userId, interactions, model, cancellationToken).ConfigureAwait(false);
+        return await FoldInAsync(tenantId, userId, interactions, serving, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<FoldedUserVector?> FoldInAsync(
-        string tenantId, string userId, IReadOnlyList<Interaction> interactions, LoadedModel<IServedTwin> model, CancellationToken cancellationToken)
+        string tenantId, string userId, IReadOnlyList<Interaction> interactions, ServingIndex serving, CancellationToken cancellationToken)
     {
+        var model = serving.Model;
         var recent = interactions.Skip(Math.Max(0, interactions.Count - MaxFoldedInteractions)).ToList();
         if (recent.Count > 0)
         {
-            var touched = await VectorsOfAsync(tenantId, recent.Select(i => (i.PropertyId, i.Kind)), cancellationToken).ConfigureAwait(false);
+            var touched = await VectorsOfAsync(serving.Space, tenantId, recent.Select(i => (i.PropertyId, i.Kind)), cancellationToken).ConfigureAwait(false);
             if (model.Model.FoldIn(touched) is { } vector)
             {
                 return Remember(tenantId, userId, new FoldedUserVector(vector, model.Version.Version, UserSource.FoldedIn));
@@ -67,7 +71,7 @@ public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index,
 
         // Known, but nothing to learn from: the tenant's popular properties stand in, flagged as such.
         var popular = await store.PopularPropertyIdsAsync(tenantId, PopularProperties, cancellationToken).ConfigureAwait(false);
-        var liked = await VectorsOfAsync(tenantId, popular.Select(id => (id, InteractionKind.Like)), cancellationToken).ConfigureAwait(false);
+        var liked = await VectorsOfAsync(serving.Space, tenantId, popular.Select(id => (id, InteractionKind.Like)), cancellationToken).ConfigureAwait(false);
         return model.Model.FoldIn(liked) is { } fallback
             ? Remember(tenantId, userId, new FoldedUserVector(fallback, model.Version.Version, UserSource.Popularity))
             : null;
@@ -80,13 +84,13 @@ public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index,
     }
 
     private async Task<List<(float[] PropertyVector, InteractionKind Kind)>> VectorsOfAsync(
-        string tenantId, IEnumerable<(string PropertyId, InteractionKind Kind)> touched, CancellationToken cancellationToken)
+        VectorSpace space, string tenantId, IEnumerable<(string PropertyId, InteractionKind Kind)> touched, CancellationToken cancellationToken)
     {
         var vectors = new List<(float[], InteractionKind)>();
         foreach (var (propertyId, kind) in touched)
         {
             // Properties missing from the index (removed listings) carry no signal any more.
-            if (await index.GetAsync(tenantId, propertyId, cancellationToken).ConfigureAwait(false) is { } point)
+            if (await index.GetAsync(space, tenantId, propertyId, cancellationToken).ConfigureAwait(false) is { } point)
             {
                 vectors.Add((point.Vector, kind));
             }

@@ -4,18 +4,29 @@ using Microsoft.Extensions.Options;
 namespace Platform.BuildingBlocks.VectorSearch.Embedded;
 
 /// <summary>
-/// An exact cosine index in process: one <see cref="TenantShard"/> per tenant (so tenant scoping is structural, not a
-/// filter that could be forgotten), filters applied during the scan, SIMD dot products on unit vectors. Snapshots are
-/// written to <see cref="EmbeddedVectorIndexOptions.DataDirectory"/> after <see cref="EmbeddedVectorIndexOptions.FlushDelay"/>
-/// or on <see cref="FlushAsync"/>/dispose, and loaded at construction, so a restart does not re-encode every property.
+/// An exact cosine index in process. Each space serves one version at a time; a version holds one <see cref="TenantShard"/>
+/// per tenant (so tenant scoping is structural, not a filter that could be forgotten); filters are applied during the scan;
+/// dot products are SIMD over unit vectors. A read takes the serving version once, so it never sees two versions.
+/// <para>
+/// Re-indexing builds a version aside (<see cref="BeginBuildAsync"/>); committing writes it to disk completely, then points
+/// the space's alias file at it and swaps the in-memory reference, so a crash or failure leaves the old version serving.
+/// Snapshots of changed tenants are written after <see cref="EmbeddedVectorIndexOptions.FlushDelay"/> or on
+/// <see cref="FlushAsync"/>/dispose, and loaded when a space is first used, so a restart does not re-encode every point.
+/// </para>
 /// </summary>
 public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDisposable
 {
-    private readonly ConcurrentDictionary<string, TenantShard> _shards = new(StringComparer.Ordinal);
+    /// <summary>The version a space starts with before any build is committed.</summary>
+    public const string InitialVersion = "initial";
+
+    private const string AliasFileName = "serving";
+
+    private readonly ConcurrentDictionary<string, SpaceState> _spaces = new(StringComparer.Ordinal);
+    private readonly Lock _spacesGate = new();
     private readonly EmbeddedVectorIndexOptions _options;
     private readonly string? _directory;
-    private readonly TimeProvider _timeProvider;
     private readonly SemaphoreSlim _flushGate = new(1, 1);
+    private readonly TimeProvider _time;
     private readonly ITimer? _flushTimer;
     private int _flushScheduled;
     private bool _disposed;
@@ -23,14 +34,14 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
     public EmbeddedVectorIndex(IOptions<EmbeddedVectorIndexOptions> options, TimeProvider? timeProvider = null)
     {
         _options = options.Value;
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.Dimension);
-        _timeProvider = timeProvider ?? TimeProvider.System;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.MaxLimit);
+        var time = timeProvider ?? TimeProvider.System;
+        _time = time;
         if (!string.IsNullOrWhiteSpace(_options.DataDirectory))
         {
             _directory = Path.GetFullPath(_options.DataDirectory);
             Directory.CreateDirectory(_directory);
-            Load();
-            _flushTimer = _timeProvider.CreateTimer(_ => _ = FlushInBackgroundAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _flushTimer = time.CreateTimer(_ => _ = FlushInBackgroundAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -39,45 +50,37 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
     {
     }
 
-    public int Dimension => _options.Dimension;
-
     /// <summary>The last background flush failure, if any; the changes stay dirty, so the next flush retries them.</summary>
     public Exception? LastFlushError { get; private set; }
 
-    public Task UpsertAsync(IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default)
+    public Task EnsureSpaceAsync(VectorSpace space, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
-        // Validate the whole batch first: a bad point rejects the batch and leaves the index untouched.
-        VectorIndexGuards.EnsurePoints(points, Dimension);
-        foreach (var group in points.GroupBy(p => p.Payload.TenantId, StringComparer.Ordinal))
-        {
-            var shard = _shards.GetOrAdd(group.Key, tenant => new TenantShard(tenant, Dimension));
-            shard.Lock.EnterWriteLock();
-            try
-            {
-                foreach (var point in group)
-                {
-                    shard.Upsert(point.Id, point.Vector, point.Payload);
-                }
-            }
-            finally
-            {
-                shard.Lock.ExitWriteLock();
-            }
-        }
+        StateOf(space);
+        return Task.CompletedTask;
+    }
 
+    public Task<string?> ServingVersionAsync(VectorSpace space, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<string?>(StateOf(space).Serving.Version);
+    }
+
+    public Task UpsertAsync(VectorSpace space, string tenantId, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        VectorIndexGuards.EnsurePoints(space, tenantId, points);
+        VersionOf(space).Upsert(tenantId, points);
         ScheduleFlush();
         return Task.CompletedTask;
     }
 
-    public Task DeleteAsync(string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    public Task DeleteAsync(VectorSpace space, string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         VectorIndexGuards.EnsureTenant(tenantId);
         ArgumentNullException.ThrowIfNull(ids);
-        if (_shards.TryGetValue(tenantId, out var shard))
+        if (VersionOf(space).Shards.TryGetValue(tenantId, out var shard))
         {
             WithWriteLock(shard, () =>
             {
@@ -92,54 +95,12 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<VectorHit>> SearchAsync(float[] vector, int limit, VectorFilter filter, CancellationToken cancellationToken = default)
+    public Task<VectorPoint?> GetAsync(VectorSpace space, string tenantId, string id, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        cancellationToken.ThrowIfCancellationRequested();
-        ArgumentNullException.ThrowIfNull(vector);
-        VectorIndexGuards.EnsureQuery(limit, filter);
-        VectorMath.EnsureValid(vector, Dimension, "Search query");
-        if (!_shards.TryGetValue(filter.TenantId, out var shard))
-        {
-            return Task.FromResult<IReadOnlyList<VectorHit>>([]);
-        }
-
-        var query = VectorMath.Normalized(vector);
-        return Task.FromResult(WithReadLock(shard, () => Search(shard, query, limit, filter, excluded: null)));
-    }
-
-    public Task<IReadOnlyList<VectorHit>> RecommendAsync(
-        IReadOnlyList<string> positiveIds, IReadOnlyList<string> negativeIds, int limit, VectorFilter filter,
-        CancellationToken cancellationToken = default)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        cancellationToken.ThrowIfCancellationRequested();
-        VectorIndexGuards.EnsureExamples(positiveIds, negativeIds);
-        VectorIndexGuards.EnsureQuery(limit, filter);
-        if (!_shards.TryGetValue(filter.TenantId, out var shard))
-        {
-            throw NotFound(filter.TenantId, positiveIds[0]);
-        }
-
-        return Task.FromResult(WithReadLock(shard, () =>
-        {
-            var positives = positiveIds.Select(id => VectorOf(shard, id)).ToList();
-            var negatives = negativeIds.Select(id => VectorOf(shard, id)).ToList();
-            var query = VectorIndexGuards.AverageVectorQuery(positives, negatives, Dimension);
-            VectorMath.EnsureValid(query, Dimension, "Recommend query (the examples cancel out)");
-            VectorMath.Normalize(query, query);
-            // Like Qdrant, the examples themselves are not recommended.
-            return Search(shard, query, limit, filter, excluded: [.. positiveIds, .. negativeIds]);
-        }));
-    }
-
-    public Task<VectorPoint?> GetAsync(string tenantId, string id, CancellationToken cancellationToken = default)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         VectorIndexGuards.EnsureTenant(tenantId);
         ArgumentNullException.ThrowIfNull(id);
-        if (!_shards.TryGetValue(tenantId, out var shard))
+        if (!VersionOf(space).Shards.TryGetValue(tenantId, out var shard))
         {
             return Task.FromResult<VectorPoint?>(null);
         }
@@ -148,15 +109,69 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
             shard.TryGetRow(id, out var row) ? new VectorPoint(id, shard.VectorAt(row).ToArray(), shard.PayloadAt(row)) : null));
     }
 
-    public Task<long> CountAsync(string tenantId, CancellationToken cancellationToken = default)
+    public Task<long> CountAsync(VectorSpace space, string tenantId, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         VectorIndexGuards.EnsureTenant(tenantId);
-        return Task.FromResult(_shards.TryGetValue(tenantId, out var shard) ? WithReadLock(shard, () => (long)shard.Count) : 0L);
+        return Task.FromResult(VersionOf(space).Shards.TryGetValue(tenantId, out var shard) ? WithReadLock(shard, () => (long)shard.Count) : 0L);
     }
 
-    /// <summary>Writes the snapshot of every changed tenant now. A no-op for an in-memory index.</summary>
+    public Task<IReadOnlyList<VectorHit>> SearchAsync(VectorSpace space, VectorQuery query, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        VectorIndexGuards.EnsureQuery(space, query, _options.MaxLimit);
+        if (!VersionOf(space).Shards.TryGetValue(query.TenantId, out var shard))
+        {
+            return Task.FromResult<IReadOnlyList<VectorHit>>([]);
+        }
+
+        var unit = VectorMath.Normalized(query.Vector);
+        return Task.FromResult(WithReadLock(shard, () =>
+            Hits(shard, shard.Search(unit, query.Limit, RowFilter.Compile(shard, query.Filter, excludedIds: null)))));
+    }
+
+    public Task<IReadOnlyList<VectorHit>> RecommendAsync(VectorSpace space, RecommendQuery query, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        VectorIndexGuards.EnsureRecommend(space, query, _options.MaxLimit);
+        var negativeIds = query.Negative ?? [];
+        if (!VersionOf(space).Shards.TryGetValue(query.TenantId, out var shard))
+        {
+            throw NotFound(query.TenantId, query.Positive[0]);
+        }
+
+        return Task.FromResult(WithReadLock(shard, () =>
+        {
+            var positives = query.Positive.Select(id => VectorOf(shard, id)).ToList();
+            var negatives = negativeIds.Select(id => VectorOf(shard, id)).ToList();
+            // Like Qdrant, the examples themselves are not recommended.
+            var admits = RowFilter.Compile(shard, query.Filter, [.. query.Positive, .. negativeIds]);
+            if ((query.Strategy ?? _options.DefaultStrategy) == RecommendStrategy.BestScore)
+            {
+                return Hits(shard, shard.SearchBestScore(positives, negatives, query.Limit, admits));
+            }
+
+            var target = VectorMath.AverageVectorQuery(positives, negatives, space.Dimension);
+            VectorMath.EnsureValid(target, space.Dimension, "The recommend query (the examples cancel out)", "positive");
+            VectorMath.Normalize(target, target);
+            return Hits(shard, shard.Search(target, query.Limit, admits));
+        }));
+    }
+
+    public Task<IVectorSpaceBuild> BeginBuildAsync(VectorSpace space, string version, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = StateOf(space);
+        space.CollectionFor(version);
+        if (state.Serving.Version == version)
+        {
+            throw new InvalidOperationException($"Version '{version}' of space '{space.Name}' is already serving; a build needs a new version.");
+        }
+
+        return Task.FromResult<IVectorSpaceBuild>(new Build(this, state, new SpaceVersion(version, space)));
+    }
+
+    /// <summary>Writes the snapshot of every changed tenant of every serving version now. A no-op for an in-memory index.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         if (_directory is null)
@@ -164,35 +179,17 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
             return;
         }
 
-        await _flushGate.WaitAsync(cancellationToken);
+        await _flushGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             Interlocked.Exchange(ref _flushScheduled, 0);
-            foreach (var shard in _shards.Values)
+            foreach (var state in _spaces.Values)
             {
-                // Clear the flag before writing: a change during the write sets it again and is written next time.
-                shard.Lock.EnterReadLock();
-                try
+                // Nothing changed, nothing written (the alias file is written when a build commits, or with the first data).
+                var serving = state.Serving;
+                if (WriteShards(serving, VersionDirectory(serving.Space, serving.Version), onlyDirty: true))
                 {
-                    if (!shard.Dirty)
-                    {
-                        continue;
-                    }
-
-                    shard.Dirty = false;
-                    try
-                    {
-                        ShardSnapshot.Write(shard, _directory);
-                    }
-                    catch
-                    {
-                        shard.Dirty = true;
-                        throw;
-                    }
-                }
-                finally
-                {
-                    shard.Lock.ExitReadLock();
+                    WriteAlias(state.Space, serving.Version);
                 }
             }
 
@@ -213,25 +210,177 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
 
         if (_flushTimer is not null)
         {
-            await _flushTimer.DisposeAsync();
+            await _flushTimer.DisposeAsync().ConfigureAwait(false);
         }
 
-        await FlushAsync();
+        await FlushAsync().ConfigureAwait(false);
         _disposed = true;
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private static IReadOnlyList<VectorHit> Search(TenantShard shard, float[] unitQuery, int limit, VectorFilter filter, string[]? excluded)
+    private SpaceState StateOf(VectorSpace space)
     {
-        var compiled = shard.Compile(filter, excluded);
-        if (compiled.MatchesNothing)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(space);
+        if (!_spaces.TryGetValue(space.Name, out var state))
         {
-            return [];
+            lock (_spacesGate)
+            {
+                state = _spaces.GetOrAdd(space.Name, _ => new SpaceState(space, LoadOrCreate(space)));
+            }
         }
 
-        return [.. shard.Search(unitQuery, limit, compiled).Select(hit => new VectorHit(shard.IdAt(hit.Row), hit.Score, shard.PayloadAt(hit.Row)))];
+        if (state.Space.Dimension != space.Dimension)
+        {
+            throw new InvalidOperationException(
+                $"Space '{space.Name}' exists with {state.Space.Dimension}-dimensional vectors; this caller declares {space.Dimension}. Rebuild it under a new space name or version.");
+        }
+
+        if (!state.Space.Fields.Select(f => (f.Name, f.Type)).SequenceEqual(space.Fields.Select(f => (f.Name, f.Type))))
+        {
+            throw new InvalidOperationException($"Space '{space.Name}' exists with other payload fields than this caller declares.");
+        }
+
+        return state;
     }
+
+    /// <summary>The version a call addresses: the serving one, or the pinned one while it serves or is within its grace period.</summary>
+    private SpaceVersion VersionOf(VectorSpace space)
+    {
+        var state = StateOf(space);
+        var serving = state.Serving;
+        if (space.Version is null || space.Version == serving.Version)
+        {
+            return serving;
+        }
+
+        if (state.Previous is { } previous && previous.Version == space.Version && _time.GetUtcNow() - state.ReplacedAt <= _options.OldVersionGracePeriod)
+        {
+            return previous;
+        }
+
+        throw new InvalidOperationException(
+            $"Version '{space.Version}' of space '{space.Name}' is not available: it serves '{serving.Version}', and older versions are kept for {_options.OldVersionGracePeriod} after a switch.");
+    }
+
+    private SpaceVersion LoadOrCreate(VectorSpace space)
+    {
+        if (_directory is null)
+        {
+            return new SpaceVersion(InitialVersion, space);
+        }
+
+        var spaceDirectory = Path.Combine(_directory, space.Name);
+        var aliasPath = Path.Combine(spaceDirectory, AliasFileName);
+        var version = File.Exists(aliasPath) ? File.ReadAllText(aliasPath).Trim() : InitialVersion;
+        var serving = new SpaceVersion(version, space);
+        var versionDirectory = VersionDirectory(space, version);
+        if (Directory.Exists(versionDirectory))
+        {
+            foreach (var path in Directory.EnumerateFiles(versionDirectory, "*" + ShardSnapshot.Extension).Order(StringComparer.Ordinal))
+            {
+                var shard = ShardSnapshot.Read(path, space);
+                if (!serving.Shards.TryAdd(shard.TenantId, shard))
+                {
+                    throw new InvalidDataException($"Vector snapshot '{path}' repeats tenant '{shard.TenantId}'.");
+                }
+            }
+        }
+
+        // Left-overs of builds that never committed (a crash mid-build) or of versions already replaced.
+        if (Directory.Exists(spaceDirectory))
+        {
+            foreach (var stale in Directory.EnumerateDirectories(spaceDirectory).Where(d => Path.GetFileName(d) != version))
+            {
+                Directory.Delete(stale, recursive: true);
+            }
+        }
+
+        return serving;
+    }
+
+    private string VersionDirectory(VectorSpace space, string version) => Path.Combine(_directory!, space.Name, version);
+
+    /// <summary>Writes the version's (changed) shards; true when anything was written.</summary>
+    private static bool WriteShards(SpaceVersion version, string directory, bool onlyDirty)
+    {
+        var wrote = false;
+        foreach (var shard in version.Shards.Values)
+        {
+            // Clear the flag before writing: a change during the write sets it again and is written next time.
+            shard.Lock.EnterReadLock();
+            try
+            {
+                if (onlyDirty && !shard.Dirty)
+                {
+                    continue;
+                }
+
+                shard.Dirty = false;
+                try
+                {
+                    Directory.CreateDirectory(directory);
+                    ShardSnapshot.Write(shard, directory);
+                    wrote = true;
+                }
+                catch
+                {
+                    shard.Dirty = true;
+                    throw;
+                }
+            }
+            finally
+            {
+                shard.Lock.ExitReadLock();
+            }
+        }
+
+        return wrote;
+    }
+
+    private void WriteAlias(VectorSpace space, string version)
+    {
+        var path = Path.Combine(_directory!, space.Name, AliasFileName);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (File.Exists(path) && File.ReadAllText(path).Trim() == version)
+        {
+            return;
+        }
+
+        File.WriteAllText(path + ".tmp", version);
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    private async Task CommitAsync(SpaceState state, SpaceVersion built, CancellationToken cancellationToken)
+    {
+        await _flushGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var previous = state.Serving;
+            if (_directory is not null)
+            {
+                // The whole new version is on disk before the alias names it: a crash before the rename keeps the old one.
+                Directory.CreateDirectory(VersionDirectory(built.Space, built.Version));
+                WriteShards(built, VersionDirectory(built.Space, built.Version), onlyDirty: false);
+                WriteAlias(state.Space, built.Version);
+            }
+
+            state.Replace(built, _time.GetUtcNow());
+            if (_directory is not null && previous.Version != built.Version && Directory.Exists(VersionDirectory(previous.Space, previous.Version)))
+            {
+                // Readers hold the old version in memory; only its files go.
+                Directory.Delete(VersionDirectory(previous.Space, previous.Version), recursive: true);
+            }
+        }
+        finally
+        {
+            _flushGate.Release();
+        }
+    }
+
+    private static IReadOnlyList<VectorHit> Hits(TenantShard shard, List<(int Row, float Score)> rows) =>
+        [.. rows.Select(hit => new VectorHit(shard.IdAt(hit.Row), hit.Score, shard.PayloadAt(hit.Row)))];
 
     private static float[] VectorOf(TenantShard shard, string id) =>
         shard.TryGetRow(id, out var row) ? shard.VectorAt(row).ToArray() : throw NotFound(shard.TenantId, id);
@@ -265,18 +414,6 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
         }
     }
 
-    private void Load()
-    {
-        foreach (var path in Directory.EnumerateFiles(_directory!, "*" + ShardSnapshot.Extension).Order(StringComparer.Ordinal))
-        {
-            var shard = ShardSnapshot.Read(path, Dimension);
-            if (!_shards.TryAdd(shard.TenantId, shard))
-            {
-                throw new InvalidDataException($"Vector snapshot '{path}' repeats tenant '{shard.TenantId}'.");
-            }
-        }
-    }
-
     private void ScheduleFlush()
     {
         if (_flushTimer is not null && Interlocked.Exchange(ref _flushScheduled, 1) == 0)
@@ -289,12 +426,88 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
     {
         try
         {
-            await FlushAsync();
+            await FlushAsync().ConfigureAwait(false);
         }
         catch (Exception e)
         {
             // Kept for the next explicit flush and for diagnostics; the data stays in memory and dirty, so nothing is lost yet.
             LastFlushError = e;
+        }
+    }
+
+    /// <summary>
+    /// A space, the version it serves (the reference is swapped whole on commit) and the one it replaced, kept in memory for
+    /// readers pinned to it until the grace period ends or the next commit.
+    /// </summary>
+    private sealed class SpaceState(VectorSpace space, SpaceVersion serving)
+    {
+        private volatile SpaceVersion _serving = serving;
+
+        public VectorSpace Space { get; } = space;
+
+        public SpaceVersion Serving => _serving;
+
+        public SpaceVersion? Previous { get; private set; }
+
+        public DateTimeOffset ReplacedAt { get; private set; }
+
+        public void Replace(SpaceVersion next, DateTimeOffset now)
+        {
+            Previous = _serving;
+            ReplacedAt = now;
+            _serving = next;
+        }
+    }
+
+    /// <summary>One version of a space: a shard per tenant.</summary>
+    private sealed class SpaceVersion(string version, VectorSpace space)
+    {
+        public string Version { get; } = version;
+
+        public VectorSpace Space { get; } = space;
+
+        public ConcurrentDictionary<string, TenantShard> Shards { get; } = new(StringComparer.Ordinal);
+
+        public void Upsert(string tenantId, IReadOnlyList<VectorPoint> points)
+        {
+            var shard = Shards.GetOrAdd(tenantId, tenant => new TenantShard(tenant, Space));
+            WithWriteLock(shard, () =>
+            {
+                foreach (var point in points)
+                {
+                    shard.Upsert(point.Id, point.Vector, point.Payload);
+                }
+            });
+        }
+    }
+
+    private sealed class Build(EmbeddedVectorIndex index, SpaceState state, SpaceVersion version) : IVectorSpaceBuild
+    {
+        private bool _committed;
+
+        public string Version => version.Version;
+
+        public Task UpsertAsync(string tenantId, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ObjectDisposedException.ThrowIf(_committed, this);
+            VectorIndexGuards.EnsurePoints(version.Space, tenantId, points);
+            version.Upsert(tenantId, points);
+            return Task.CompletedTask;
+        }
+
+        public async Task CommitAsync(CancellationToken cancellationToken = default)
+        {
+            ObjectDisposedException.ThrowIf(_committed, this);
+            await index.CommitAsync(state, version, cancellationToken).ConfigureAwait(false);
+            _committed = true;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            // An uncommitted build lived in memory only (its files are written at commit): dropping the reference discards it.
+            _committed = true;
+            return ValueTask.CompletedTask;
         }
     }
 }

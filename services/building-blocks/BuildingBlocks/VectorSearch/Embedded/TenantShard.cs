@@ -3,30 +3,39 @@ using System.Numerics.Tensors;
 namespace Platform.BuildingBlocks.VectorSearch.Embedded;
 
 /// <summary>
-/// One tenant's points as a struct of arrays: a contiguous matrix of unit vectors (row-major) beside one array per
-/// payload field, so a search walks memory linearly and filters on primitives. Strings (type, status) are stored as
-/// codes into a per-shard label table. Not thread-safe: <see cref="EmbeddedVectorIndex"/> guards it with <see cref="Lock"/>.
+/// One tenant's points in one version of a space, as a struct of arrays: a contiguous matrix of unit vectors (row-major)
+/// beside one column per declared payload field, so a search walks memory linearly and filters on primitives.
+/// Not thread-safe: <see cref="EmbeddedVectorIndex"/> guards it with <see cref="Lock"/>.
 /// </summary>
-internal sealed class TenantShard(string tenantId, int dimension)
+internal sealed class TenantShard
 {
     private const int InitialCapacity = 64;
 
     private readonly Dictionary<string, int> _rowById = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _labelCodes = new(StringComparer.Ordinal);
-    private readonly List<string> _labels = [];
-
-    private float[] _vectors = new float[InitialCapacity * dimension];
+    private readonly Dictionary<string, PayloadColumn> _columnByName = new(StringComparer.Ordinal);
+    private readonly PayloadColumn[] _columns;
+    private float[] _vectors;
     private string[] _ids = new string[InitialCapacity];
-    private int[] _typeCodes = new int[InitialCapacity];
-    private int[] _statusCodes = new int[InitialCapacity];
-    private double[] _prices = new double[InitialCapacity];
-    private int[] _bedrooms = new int[InitialCapacity];
-    private double[] _latitudes = new double[InitialCapacity];
-    private double[] _longitudes = new double[InitialCapacity];
 
-    public string TenantId { get; } = tenantId;
+    public TenantShard(string tenantId, VectorSpace space)
+    {
+        TenantId = tenantId;
+        Space = space;
+        Dimension = space.Dimension;
+        _vectors = new float[InitialCapacity * Dimension];
+        _columns = [.. space.Fields.Select(f => PayloadColumn.For(f.Type))];
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            _columns[i].Resize(InitialCapacity);
+            _columnByName[space.Fields[i].Name] = _columns[i];
+        }
+    }
 
-    public int Dimension { get; } = dimension;
+    public string TenantId { get; }
+
+    public VectorSpace Space { get; }
+
+    public int Dimension { get; }
 
     public int Count { get; private set; }
 
@@ -40,16 +49,26 @@ internal sealed class TenantShard(string tenantId, int dimension)
 
     public string IdAt(int row) => _ids[row];
 
-    public VectorPayload PayloadAt(int row) => new(
-        TenantId, _labels[_typeCodes[row]], _prices[row], _bedrooms[row], _latitudes[row], _longitudes[row], _labels[_statusCodes[row]]);
+    public PayloadColumn Column(string field) => _columnByName[field];
+
+    public IReadOnlyDictionary<string, PayloadValue> PayloadAt(int row)
+    {
+        var payload = new Dictionary<string, PayloadValue>(_columns.Length, StringComparer.Ordinal);
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            payload[Space.Fields[i].Name] = _columns[i].Get(row);
+        }
+
+        return payload;
+    }
 
     public bool TryGetRow(string id, out int row) => _rowById.TryGetValue(id, out row);
 
     /// <summary>
-    /// Inserts or overwrites; <paramref name="vector"/> must already be validated. <paramref name="isUnit"/> says it is a
-    /// stored unit vector (from a snapshot) to copy bit for bit: normalising again could move its last bits.
+    /// Inserts or overwrites; the point must already be validated. <paramref name="isUnit"/> says it is a stored unit vector
+    /// (from a snapshot) to copy bit for bit: normalising again could move its last bits.
     /// </summary>
-    public void Upsert(string id, ReadOnlySpan<float> vector, VectorPayload payload, bool isUnit = false)
+    public void Upsert(string id, ReadOnlySpan<float> vector, IReadOnlyDictionary<string, PayloadValue> payload, bool isUnit = false)
     {
         if (!_rowById.TryGetValue(id, out var row))
         {
@@ -69,12 +88,11 @@ internal sealed class TenantShard(string tenantId, int dimension)
             VectorMath.Normalize(vector, destination);
         }
 
-        _typeCodes[row] = CodeOf(payload.PropertyType);
-        _statusCodes[row] = CodeOf(payload.Status);
-        _prices[row] = payload.Price;
-        _bedrooms[row] = payload.Bedrooms;
-        _latitudes[row] = payload.Latitude;
-        _longitudes[row] = payload.Longitude;
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            _columns[i].Set(row, payload[Space.Fields[i].Name]);
+        }
+
         Dirty = true;
     }
 
@@ -91,12 +109,11 @@ internal sealed class TenantShard(string tenantId, int dimension)
         {
             _vectors.AsSpan(last * Dimension, Dimension).CopyTo(_vectors.AsSpan(row * Dimension, Dimension));
             _ids[row] = _ids[last];
-            _typeCodes[row] = _typeCodes[last];
-            _statusCodes[row] = _statusCodes[last];
-            _prices[row] = _prices[last];
-            _bedrooms[row] = _bedrooms[last];
-            _latitudes[row] = _latitudes[last];
-            _longitudes[row] = _longitudes[last];
+            foreach (var column in _columns)
+            {
+                column.Move(last, row);
+            }
+
             _rowById[_ids[row]] = row;
         }
 
@@ -106,15 +123,14 @@ internal sealed class TenantShard(string tenantId, int dimension)
     }
 
     /// <summary>Exact top-k by dot product over the rows the filter admits (cosine, since rows and query are unit vectors).</summary>
-    public List<(int Row, float Score)> Search(ReadOnlySpan<float> unitQuery, int limit, CompiledFilter filter)
+    public List<(int Row, float Score)> Search(ReadOnlySpan<float> unitQuery, int limit, Func<int, bool>? admits)
     {
         var top = new TopK(limit, this);
         var dimension = Dimension;
-        var count = Count;
-        var vectors = _vectors.AsSpan(0, count * dimension);
-        for (var row = 0; row < count; row++)
+        var vectors = _vectors.AsSpan(0, Count * dimension);
+        for (var row = 0; row < Count; row++)
         {
-            if (filter.Admits(row))
+            if (admits is null || admits(row))
             {
                 top.Offer(row, TensorPrimitives.Dot(vectors.Slice(row * dimension, dimension), unitQuery));
             }
@@ -123,53 +139,34 @@ internal sealed class TenantShard(string tenantId, int dimension)
         return top.ToSortedList();
     }
 
-    /// <summary>The filter with its strings turned into this shard's label codes, so the scan compares integers.</summary>
-    public CompiledFilter Compile(VectorFilter filter, IReadOnlyCollection<string>? alsoExcluded = null)
+    /// <summary>Qdrant's best-score objective over the rows the filter admits: examples are unit vectors of this shard.</summary>
+    public List<(int Row, float Score)> SearchBestScore(IReadOnlyList<float[]> positives, IReadOnlyList<float[]> negatives, int limit, Func<int, bool>? admits)
     {
-        bool[]? allowedTypes = null;
-        if (filter.PropertyTypes is { Count: > 0 } types)
+        var top = new TopK(limit, this);
+        for (var row = 0; row < Count; row++)
         {
-            allowedTypes = new bool[_labels.Count];
-            foreach (var type in types)
+            if (admits is not null && !admits(row))
             {
-                if (_labelCodes.TryGetValue(type, out var code))
-                {
-                    allowedTypes[code] = true;
-                }
+                continue;
             }
-        }
 
-        var statusCode = filter.Status is null ? -1 : _labelCodes.GetValueOrDefault(filter.Status, int.MinValue);
-
-        HashSet<int>? excludedRows = null;
-        foreach (var id in (filter.ExcludeIds ?? []).Concat(alsoExcluded ?? []))
-        {
-            if (_rowById.TryGetValue(id, out var row))
+            var vector = VectorAt(row);
+            var bestPositive = float.NegativeInfinity;
+            foreach (var positive in positives)
             {
-                (excludedRows ??= []).Add(row);
+                bestPositive = Math.Max(bestPositive, TensorPrimitives.Dot(vector, positive));
             }
+
+            var bestNegative = float.NegativeInfinity;
+            foreach (var negative in negatives)
+            {
+                bestNegative = Math.Max(bestNegative, TensorPrimitives.Dot(vector, negative));
+            }
+
+            top.Offer(row, VectorMath.BestScore(bestPositive, bestNegative));
         }
 
-        HashSet<int>? onlyRows = null;
-        if (filter.OnlyIds is { } only)
-        {
-            onlyRows = [.. only.Where(_rowById.ContainsKey).Select(id => _rowById[id])];
-        }
-
-        var columns = new ShardColumns(_typeCodes, _statusCodes, _prices, _bedrooms, _latitudes, _longitudes);
-        return new CompiledFilter(filter, columns, allowedTypes, statusCode, excludedRows, onlyRows);
-    }
-
-    private int CodeOf(string label)
-    {
-        if (!_labelCodes.TryGetValue(label, out var code))
-        {
-            code = _labels.Count;
-            _labels.Add(label);
-            _labelCodes[label] = code;
-        }
-
-        return code;
+        return top.ToSortedList();
     }
 
     private void EnsureCapacity(int count)
@@ -182,12 +179,10 @@ internal sealed class TenantShard(string tenantId, int dimension)
         var capacity = Math.Max(count, _ids.Length * 2);
         Array.Resize(ref _vectors, capacity * Dimension);
         Array.Resize(ref _ids, capacity);
-        Array.Resize(ref _typeCodes, capacity);
-        Array.Resize(ref _statusCodes, capacity);
-        Array.Resize(ref _prices, capacity);
-        Array.Resize(ref _bedrooms, capacity);
-        Array.Resize(ref _latitudes, capacity);
-        Array.Resize(ref _longitudes, capacity);
+        foreach (var column in _columns)
+        {
+            column.Resize(capacity);
+        }
     }
 
     /// <summary>A bounded min-heap of the best rows so far; ties broken by id so results are deterministic.</summary>

@@ -13,7 +13,7 @@ public static class QdrantPointIds
     // A fixed namespace for this platform's property points.
     private static readonly byte[] Namespace = Guid.Parse("6f1c6a52-3b0e-4c55-9a1e-2f7f3f0c9d41").ToByteArray(bigEndian: true);
 
-    public static string For(string tenantId, string id)
+    public static Guid For(string tenantId, string id)
     {
         var name = Encoding.UTF8.GetBytes(tenantId + "\u001f" + id);
         var input = new byte[Namespace.Length + name.Length];
@@ -24,6 +24,6 @@ public static class QdrantPointIds
         var uuid = hash[..16];
         uuid[6] = (byte)((uuid[6] & 0x0F) | 0x50);
         uuid[8] = (byte)((uuid[8] & 0x3F) | 0x80);
-        return new Guid(uuid, bigEndian: true).ToString("D");
+        return new Guid(uuid, bigEndian: true);
     }
 }

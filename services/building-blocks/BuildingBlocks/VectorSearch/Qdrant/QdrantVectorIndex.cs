@@ -1,49 +1,75 @@
-using System.Net;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Options;
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Qdrant.Client;
+using Qdrant.Client.Grpc;
+using GrpcStrategy = Qdrant.Client.Grpc.RecommendStrategy;
 
 namespace Platform.BuildingBlocks.VectorSearch.Qdrant;
 
 /// <summary>
-/// <see cref="IVectorIndex"/> over Qdrant's REST API: one collection (cosine distance) for all tenants, scoped by a
-/// <c>tenant_id</c> payload condition on every read and by tenant-derived point ids on every write. The collection and
-/// its payload indexes are created on first use.
+/// <see cref="IVectorIndex"/> on Qdrant through the official client (gRPC). Multitenancy as Qdrant recommends: one collection
+/// per embedding space and version, every tenant's points in it, a keyword payload index on <c>tenant_id</c> with
+/// <c>is_tenant</c>, the tenant condition on every read, write, count and delete, and point ids derived from (tenant, id)
+/// (<see cref="QdrantPointIds"/>) so no call can reach another tenant's point. Readers address the space's alias; a build
+/// fills a new collection <c>{space}-{version}</c> and one <c>UpdateAliases</c> request moves the alias to it atomically;
+/// the previous collection is dropped after a grace period. Search and recommend go through the Query API with the filter
+/// inside Qdrant.
 /// </summary>
-public sealed class QdrantVectorIndex(HttpClient httpClient, IOptions<QdrantOptions> options) : IVectorIndex
+public sealed class QdrantVectorIndex : IVectorIndex
 {
-    public const string TenantField = "tenant_id";
-    public const string IdField = "point_id";
-    public const string PropertyTypeField = "property_type";
-    public const string PriceField = "price";
-    public const string BedroomsField = "bedrooms";
-    public const string LocationField = "location";
-    public const string StatusField = "status";
+    /// <summary>The version a space starts with before any build is committed.</summary>
+    public const string InitialVersion = "initial";
 
-    private readonly QdrantOptions _options = options.Value;
-    private readonly SemaphoreSlim _ensureGate = new(1, 1);
-    private volatile bool _collectionReady;
+    private readonly QdrantClient _client;
+    private readonly QdrantOptions _options;
+    private readonly QdrantCalls _calls;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, Task> _ensured = new(StringComparer.Ordinal);
 
-    public QdrantVectorIndex(HttpClient httpClient, QdrantOptions options)
-        : this(httpClient, Options.Create(options))
+    public QdrantVectorIndex(QdrantClient client, QdrantOptions options, ILogger<QdrantVectorIndex>? logger = null, TimeProvider? time = null)
     {
+        _client = client;
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _calls = new QdrantCalls(options, time);
+        _logger = logger ?? NullLogger<QdrantVectorIndex>.Instance;
     }
 
-    private string CollectionPath => $"collections/{Uri.EscapeDataString(_options.Collection)}";
-
-    public async Task UpsertAsync(IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default)
+    public async Task EnsureSpaceAsync(VectorSpace space, CancellationToken cancellationToken = default)
     {
-        VectorIndexGuards.EnsurePoints(points, _options.Dimension);
-        await EnsureCollectionAsync(cancellationToken);
-        foreach (var batch in points.Chunk(_options.UpsertBatchSize))
+        ArgumentNullException.ThrowIfNull(space);
+        // Once per space shape and process; a failed attempt is forgotten so the next call tries again.
+        var key = $"{space.Name}/{space.Dimension}/{string.Join(',', space.Fields.Select(f => $"{f.Name}:{f.Type}:{f.Indexed}"))}";
+        var ensuring = _ensured.GetOrAdd(key, _ => EnsureCoreAsync(space, CancellationToken.None));
+        try
         {
-            var body = new JsonObject { ["points"] = new JsonArray([.. batch.Select(ToPointJson)]) };
-            using var _ = await SendAsync(HttpMethod.Put, $"{CollectionPath}/points?wait=true", body, cancellationToken);
+            await ensuring.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch when (ensuring.IsFaulted || ensuring.IsCanceled)
+        {
+            _ensured.TryRemove(new KeyValuePair<string, Task>(key, ensuring));
+            throw;
         }
     }
 
-    public async Task DeleteAsync(string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    public async Task<string?> ServingVersionAsync(VectorSpace space, CancellationToken cancellationToken = default)
+    {
+        await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
+        var collection = await AliasTargetAsync(space.Name, cancellationToken).ConfigureAwait(false);
+        return collection?[(space.Name.Length + 1)..];
+    }
+
+    public async Task UpsertAsync(VectorSpace space, string tenantId, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default)
+    {
+        VectorIndexGuards.EnsurePoints(space, tenantId, points);
+        await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
+        await UpsertIntoAsync(Target(space), tenantId, points, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task DeleteAsync(VectorSpace space, string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
     {
         VectorIndexGuards.EnsureTenant(tenantId);
         ArgumentNullException.ThrowIfNull(ids);
@@ -52,341 +78,313 @@ public sealed class QdrantVectorIndex(HttpClient httpClient, IOptions<QdrantOpti
             return;
         }
 
-        await EnsureCollectionAsync(cancellationToken);
-        var body = new JsonObject { ["points"] = PointIds(tenantId, ids) };
-        using var _ = await SendAsync(HttpMethod.Post, $"{CollectionPath}/points/delete?wait=true", body, cancellationToken);
+        await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
+        var filter = QdrantMapping.Scoped(tenantId, VectorFilter.All(new HasIdCondition(ids)));
+        await _calls.RunAsync($"delete from '{Target(space)}'", idempotent: true,
+            token => _client.DeleteAsync(Target(space), filter, wait: true, cancellationToken: token), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<VectorHit>> SearchAsync(float[] vector, int limit, VectorFilter filter, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(vector);
-        VectorIndexGuards.EnsureQuery(limit, filter);
-        VectorMath.EnsureValid(vector, _options.Dimension, "Search query");
-        var body = new JsonObject { ["query"] = new JsonArray([.. vector.Select(c => (JsonNode)c)]) };
-        return await ScoredPointsAsync("points/query", body, limit, filter, result => result.GetProperty("points"), cancellationToken);
-    }
-
-    /// <remarks>
-    /// Uses <c>/points/recommend</c> rather than the Query API's <c>recommend</c>: Qdrant releases before mid-2026
-    /// silently drop missing example ids in the Query API (qdrant/qdrant#9390), while this endpoint always answers 404,
-    /// which is what lets us report an unknown (or another tenant's) example instead of recommending from fewer examples.
-    /// </remarks>
-    public async Task<IReadOnlyList<VectorHit>> RecommendAsync(
-        IReadOnlyList<string> positiveIds, IReadOnlyList<string> negativeIds, int limit, VectorFilter filter,
-        CancellationToken cancellationToken = default)
-    {
-        VectorIndexGuards.EnsureExamples(positiveIds, negativeIds);
-        VectorIndexGuards.EnsureQuery(limit, filter);
-        var body = new JsonObject
-        {
-            ["positive"] = PointIds(filter.TenantId, positiveIds),
-            ["negative"] = PointIds(filter.TenantId, negativeIds),
-            ["strategy"] = "average_vector",
-        };
-        try
-        {
-            return await ScoredPointsAsync("points/recommend", body, limit, filter, result => result, cancellationToken);
-        }
-        catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.NotFound)
-        {
-            // Example ids are tenant-scoped UUIDs, so another tenant's point is "not found" too.
-            throw new KeyNotFoundException(
-                $"An example point of [{string.Join(", ", positiveIds.Concat(negativeIds))}] does not exist in tenant '{filter.TenantId}'.", e);
-        }
-    }
-
-    public async Task<VectorPoint?> GetAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    public async Task<VectorPoint?> GetAsync(VectorSpace space, string tenantId, string id, CancellationToken cancellationToken = default)
     {
         VectorIndexGuards.EnsureTenant(tenantId);
         ArgumentNullException.ThrowIfNull(id);
-        await EnsureCollectionAsync(cancellationToken);
-        var body = new JsonObject
-        {
-            ["ids"] = PointIds(tenantId, [id]),
-            ["with_payload"] = true,
-            ["with_vector"] = true,
-        };
-        using var response = await SendAsync(HttpMethod.Post, $"{CollectionPath}/points", body, cancellationToken);
-        foreach (var point in response.RootElement.GetProperty("result").EnumerateArray())
-        {
-            var payload = ReadPayload(point.GetProperty("payload"));
-            if (payload.TenantId == tenantId)
-            {
-                return new VectorPoint(id, [.. point.GetProperty("vector").EnumerateArray().Select(c => c.GetSingle())], payload);
-            }
-        }
-
-        return null;
+        await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
+        var found = await _calls.RunAsync($"get from '{Target(space)}'", idempotent: true,
+            token => _client.RetrieveAsync(Target(space), QdrantPointIds.For(tenantId, id), withPayload: true, withVectors: true, cancellationToken: token),
+            cancellationToken).ConfigureAwait(false);
+        var point = found.FirstOrDefault(p => p.Payload.TryGetValue(VectorSpace.TenantField, out var tenant) && tenant.StringValue == tenantId);
+        return point is null ? null : new VectorPoint(QdrantMapping.IdOf(point.Payload), QdrantMapping.VectorOf(point.Vectors), QdrantMapping.FromPayload(space, point.Payload));
     }
 
-    public async Task<long> CountAsync(string tenantId, CancellationToken cancellationToken = default)
+    public async Task<long> CountAsync(VectorSpace space, string tenantId, CancellationToken cancellationToken = default)
     {
         VectorIndexGuards.EnsureTenant(tenantId);
-        await EnsureCollectionAsync(cancellationToken);
-        var body = new JsonObject
-        {
-            ["filter"] = new JsonObject { ["must"] = new JsonArray(Match(TenantField, tenantId)) },
-            ["exact"] = true,
-        };
-        using var response = await SendAsync(HttpMethod.Post, $"{CollectionPath}/points/count", body, cancellationToken);
-        return response.RootElement.GetProperty("result").GetProperty("count").GetInt64();
+        await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
+        var filter = QdrantMapping.Scoped(tenantId, null);
+        return (long)await _calls.RunAsync($"count in '{Target(space)}'", idempotent: true,
+            token => _client.CountAsync(Target(space), filter, exact: true, cancellationToken: token), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Creates the collection and the payload indexes the filters use, once per process; checks an existing collection's size.</summary>
-    public async Task EnsureCollectionAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<VectorHit>> SearchAsync(VectorSpace space, VectorQuery query, CancellationToken cancellationToken = default)
     {
-        if (_collectionReady)
+        VectorIndexGuards.EnsureQuery(space, query, _options.MaxLimit);
+        await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
+        var filter = QdrantMapping.Scoped(query.TenantId, query.Filter);
+        var unit = VectorMath.Normalized(query.Vector);
+        var hits = await _calls.RunAsync($"search in '{Target(space)}'", idempotent: true,
+            token => _client.QueryAsync(Target(space), query: unit, filter: filter, searchParams: SearchParams(), limit: (ulong)query.Limit,
+                payloadSelector: true, cancellationToken: token),
+            cancellationToken).ConfigureAwait(false);
+        return Hits(space, hits);
+    }
+
+    public async Task<IReadOnlyList<VectorHit>> RecommendAsync(VectorSpace space, RecommendQuery query, CancellationToken cancellationToken = default)
+    {
+        VectorIndexGuards.EnsureRecommend(space, query, _options.MaxLimit);
+        await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
+        var negative = query.Negative ?? [];
+        var input = new RecommendInput
+        {
+            Strategy = (query.Strategy ?? _options.DefaultStrategy) == RecommendStrategy.BestScore ? GrpcStrategy.BestScore : GrpcStrategy.AverageVector,
+        };
+        input.Positive.AddRange(query.Positive.Select(id => (VectorInput)QdrantMapping.PointIdFor(query.TenantId, id)));
+        input.Negative.AddRange(negative.Select(id => (VectorInput)QdrantMapping.PointIdFor(query.TenantId, id)));
+        // The examples are left out explicitly (and tenant-scoped like every id), whatever the server version does by default.
+        var filter = QdrantMapping.Scoped(query.TenantId, query.Filter, [.. query.Positive, .. negative]);
+        try
+        {
+            var hits = await _calls.RunAsync($"recommend in '{Target(space)}'", idempotent: true,
+                token => _client.QueryAsync(Target(space), query: input, filter: filter, searchParams: SearchParams(), limit: (ulong)query.Limit,
+                    payloadSelector: true, cancellationToken: token),
+                cancellationToken).ConfigureAwait(false);
+            return Hits(space, hits);
+        }
+        catch (Exception e) when (e is RpcException { StatusCode: StatusCode.InvalidArgument } or InvalidOperationException { InnerException: RpcException { StatusCode: StatusCode.NotFound } })
+        {
+            // Qdrant names the missing point by its derived id; say which of the caller's examples it was.
+            var missing = await MissingExampleAsync(space, query.TenantId, [.. query.Positive, .. negative], cancellationToken).ConfigureAwait(false);
+            if (missing is null)
+            {
+                throw new InvalidOperationException($"Qdrant rejected recommend in '{Target(space)}': {e.Message}", e);
+            }
+
+            throw new KeyNotFoundException($"No point with id '{missing}' in tenant '{query.TenantId}'.", e);
+        }
+    }
+
+    public async Task<IVectorSpaceBuild> BeginBuildAsync(VectorSpace space, string version, CancellationToken cancellationToken = default)
+    {
+        await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
+        var collection = space.CollectionFor(version);
+        if (await AliasTargetAsync(space.Name, cancellationToken).ConfigureAwait(false) == collection)
+        {
+            throw new InvalidOperationException($"Version '{version}' of space '{space.Name}' is already serving; a build needs a new version.");
+        }
+
+        // A collection of that name is the left-over of a build that never committed: start it afresh.
+        if (await _calls.RunAsync($"check collection '{collection}'", idempotent: true, token => _client.CollectionExistsAsync(collection, token), cancellationToken).ConfigureAwait(false))
+        {
+            await _calls.RunAsync($"drop collection '{collection}'", idempotent: true, token => _client.DeleteCollectionAsync(collection, cancellationToken: token), cancellationToken).ConfigureAwait(false);
+        }
+
+        await CreateCollectionAsync(space, collection, cancellationToken).ConfigureAwait(false);
+        return new Build(this, space, version, collection);
+    }
+
+    /// <summary>The alias, or the pinned version's collection (kept for the grace period after the alias moved on).</summary>
+    private static string Target(VectorSpace space) => space.Version is null ? space.Name : space.CollectionFor(space.Version);
+
+    private async Task EnsureCoreAsync(VectorSpace space, CancellationToken cancellationToken)
+    {
+        var serving = await AliasTargetAsync(space.Name, cancellationToken).ConfigureAwait(false);
+        if (serving is null)
+        {
+            var initial = space.CollectionFor(InitialVersion);
+            await CreateCollectionAsync(space, initial, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _calls.RunAsync($"create alias '{space.Name}'", idempotent: false,
+                    token => _client.CreateAliasAsync(space.Name, initial, cancellationToken: token), cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (IsAlreadyExists(e))
+            {
+                // Another replica created it first; whatever it points at is the space now.
+            }
+
+            serving = await AliasTargetAsync(space.Name, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Qdrant alias '{space.Name}' is missing right after it was created.");
+        }
+
+        await CheckShapeAsync(space, serving, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates the collection (tolerating a concurrent creator) and its payload indexes, before any point is loaded.</summary>
+    private async Task CreateCollectionAsync(VectorSpace space, string collection, CancellationToken cancellationToken)
+    {
+        var hnsw = _options.Hnsw;
+        var config = new HnswConfigDiff { M = (ulong)hnsw.M, EfConstruct = (ulong)hnsw.EfConstruct, FullScanThreshold = (ulong)hnsw.FullScanThresholdKb };
+        if (hnsw.PayloadM > 0)
+        {
+            config.PayloadM = (ulong)hnsw.PayloadM;
+        }
+
+        try
+        {
+            await _calls.RunAsync($"create collection '{collection}'", idempotent: false,
+                token => _client.CreateCollectionAsync(collection, new VectorParams { Size = (ulong)space.Dimension, Distance = Distance.Cosine }, hnswConfig: config,
+                    cancellationToken: token),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (IsAlreadyExists(e))
+        {
+            // A concurrent creator won; its collection is checked below like any existing one.
+        }
+
+        await CheckShapeAsync(space, collection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks the dimension of an existing collection and creates the payload indexes it lacks (tenant first).</summary>
+    private async Task CheckShapeAsync(VectorSpace space, string collection, CancellationToken cancellationToken)
+    {
+        var info = await _calls.RunAsync($"describe collection '{collection}'", idempotent: true,
+            token => _client.GetCollectionInfoAsync(collection, token), cancellationToken).ConfigureAwait(false);
+        var size = info.Config?.Params?.VectorsConfig?.Params?.Size;
+        if (size is not null && size != (ulong)space.Dimension)
+        {
+            throw new InvalidOperationException(
+                $"Space '{space.Name}' exists in Qdrant (collection '{collection}') with {size}-dimensional vectors; this caller declares {space.Dimension}. Build it under a new version or space name.");
+        }
+
+        var indexed = info.PayloadSchema.Keys.ToHashSet(StringComparer.Ordinal);
+        if (!indexed.Contains(VectorSpace.TenantField))
+        {
+            var tenantIndex = new PayloadIndexParams { KeywordIndexParams = new KeywordIndexParams { IsTenant = true } };
+            await _calls.RunAsync($"index '{VectorSpace.TenantField}' of '{collection}'", idempotent: true,
+                token => _client.CreatePayloadIndexAsync(collection, VectorSpace.TenantField, PayloadSchemaType.Keyword, tenantIndex, wait: true, cancellationToken: token),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var field in space.Fields.Where(f => f.Indexed && !indexed.Contains(f.Name)))
+        {
+            await _calls.RunAsync($"index '{field.Name}' of '{collection}'", idempotent: true,
+                token => _client.CreatePayloadIndexAsync(collection, field.Name, QdrantMapping.SchemaOf(field.Type), wait: true, cancellationToken: token),
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<string?> AliasTargetAsync(string alias, CancellationToken cancellationToken)
+    {
+        var aliases = await _calls.RunAsync("list aliases", idempotent: true, token => _client.ListAliasesAsync(token), cancellationToken).ConfigureAwait(false);
+        return aliases.FirstOrDefault(a => a.AliasName == alias)?.CollectionName;
+    }
+
+    /// <summary>Batches sent concurrently (bounded), each waiting until applied; the whole call was validated before the first.</summary>
+    private async Task UpsertIntoAsync(string collection, string tenantId, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken)
+    {
+        if (points.Count == 0)
         {
             return;
         }
 
-        await _ensureGate.WaitAsync(cancellationToken);
-        try
+        var batches = points.Chunk(_options.UpsertBatchSize).Select(chunk => (IReadOnlyList<PointStruct>)[.. chunk.Select(p => ToPoint(tenantId, p))]).ToList();
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = _options.UpsertConcurrency, CancellationToken = cancellationToken },
+            async (batch, token) => await _calls.RunAsync($"upsert into '{collection}'", idempotent: true,
+                t => _client.UpsertAsync(collection, batch, wait: true, cancellationToken: t), token).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    private static PointStruct ToPoint(string tenantId, VectorPoint point)
+    {
+        var structure = new PointStruct { Id = QdrantPointIds.For(tenantId, point.Id), Vectors = VectorMath.Normalized(point.Vector) };
+        structure.Payload.Add(QdrantMapping.Payload(tenantId, point));
+        return structure;
+    }
+
+    private SearchParams SearchParams()
+    {
+        var parameters = new SearchParams { Exact = _options.Hnsw.Exact };
+        if (_options.Hnsw.HnswEf is { } ef)
         {
-            if (_collectionReady)
-            {
-                return;
-            }
-
-            using (var existing = await SendOrNotFoundAsync(HttpMethod.Get, CollectionPath, body: null, cancellationToken, allowNotFound: true))
-            {
-                if (existing is null)
-                {
-                    var create = new JsonObject
-                    {
-                        ["vectors"] = new JsonObject { ["size"] = _options.Dimension, ["distance"] = "Cosine" },
-                    };
-                    using var _ = await SendAsync(HttpMethod.Put, CollectionPath, create, cancellationToken);
-                }
-                else
-                {
-                    EnsureCompatible(existing.RootElement);
-                }
-            }
-
-            // Creating an index that exists is a no-op in Qdrant, so this is safe on every start.
-            JsonNode tenantSchema = new JsonObject { ["type"] = "keyword", ["is_tenant"] = true };
-            (string Field, JsonNode Schema)[] indexes =
-            [
-                (TenantField, tenantSchema), (PropertyTypeField, "keyword"), (StatusField, "keyword"),
-                (PriceField, "float"), (BedroomsField, "integer"), (LocationField, "geo"),
-            ];
-            foreach (var (field, schema) in indexes)
-            {
-                var body = new JsonObject { ["field_name"] = field, ["field_schema"] = schema };
-                using var _ = await SendAsync(HttpMethod.Put, $"{CollectionPath}/index?wait=true", body, cancellationToken);
-            }
-
-            _collectionReady = true;
+            parameters.HnswEf = (ulong)ef;
         }
-        finally
+
+        return parameters;
+    }
+
+    private static IReadOnlyList<VectorHit> Hits(VectorSpace space, IReadOnlyList<ScoredPoint> points) =>
+        [.. points.Select(p => new VectorHit(QdrantMapping.IdOf(p.Payload), p.Score, QdrantMapping.FromPayload(space, p.Payload)))];
+
+    private async Task<string?> MissingExampleAsync(VectorSpace space, string tenantId, IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        var found = await _calls.RunAsync($"get from '{Target(space)}'", idempotent: true,
+            token => _client.RetrieveAsync(Target(space), [.. ids.Select(id => QdrantMapping.PointIdFor(tenantId, id))], withPayload: true, withVectors: false,
+                cancellationToken: token),
+            cancellationToken).ConfigureAwait(false);
+        var present = found.Select(p => QdrantMapping.IdOf(p.Payload)).ToHashSet(StringComparer.Ordinal);
+        return ids.FirstOrDefault(id => !present.Contains(id));
+    }
+
+    private static bool IsAlreadyExists(RpcException e) =>
+        e.StatusCode == StatusCode.AlreadyExists || (e.StatusCode == StatusCode.InvalidArgument && e.Status.Detail.Contains("already exists", StringComparison.OrdinalIgnoreCase));
+
+    private async Task CommitAsync(VectorSpace space, string collection, CancellationToken cancellationToken)
+    {
+        var previous = await AliasTargetAsync(space.Name, cancellationToken).ConfigureAwait(false);
+        var operations = new List<AliasOperations>();
+        if (previous is not null)
         {
-            _ensureGate.Release();
+            operations.Add(new AliasOperations { DeleteAlias = new DeleteAlias { AliasName = space.Name } });
+        }
+
+        operations.Add(new AliasOperations { CreateAlias = new CreateAlias { AliasName = space.Name, CollectionName = collection } });
+        // One request: Qdrant applies the alias changes together, so no reader sees the alias missing or half-moved.
+        await _calls.RunAsync($"switch alias '{space.Name}' to '{collection}'", idempotent: false,
+            token => _client.UpdateAliasesAsync(operations, cancellationToken: token), cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("Qdrant alias {Alias} now serves {Collection} (was {Previous})", space.Name, collection, previous);
+        if (previous is not null && previous != collection)
+        {
+            _ = DropAfterGraceAsync(previous);
         }
     }
 
-    private void EnsureCompatible(JsonElement collectionInfo)
-    {
-        var vectors = collectionInfo.GetProperty("result").GetProperty("config").GetProperty("params").GetProperty("vectors");
-        if (!vectors.TryGetProperty("size", out _))
-        {
-            throw new InvalidOperationException(
-                $"Qdrant collection '{_options.Collection}' uses named vectors; this adapter needs a single unnamed vector. Use another Collection.");
-        }
-
-        var size = vectors.GetProperty("size").GetInt32();
-        var distance = vectors.GetProperty("distance").GetString();
-        if (size != _options.Dimension || !string.Equals(distance, "Cosine", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException(
-                $"Qdrant collection '{_options.Collection}' has {size}-dimensional {distance} vectors; VectorIndex:Qdrant expects " +
-                $"{_options.Dimension}-dimensional Cosine. Use another Collection or recreate it.");
-        }
-    }
-
-    /// <summary>Adds the filter, limit and payload selection to <paramref name="body"/>, posts it and reads the scored points.</summary>
-    private async Task<IReadOnlyList<VectorHit>> ScoredPointsAsync(
-        string endpoint, JsonObject body, int limit, VectorFilter filter, Func<JsonElement, JsonElement> pointsOf,
-        CancellationToken cancellationToken)
-    {
-        if (filter.OnlyIds is { Count: 0 })
-        {
-            return [];
-        }
-
-        await EnsureCollectionAsync(cancellationToken);
-        body["filter"] = ToFilterJson(filter);
-        body["limit"] = limit;
-        body["with_payload"] = true;
-        body["with_vector"] = false;
-        using var response = await SendAsync(HttpMethod.Post, $"{CollectionPath}/{endpoint}", body, cancellationToken);
-        var hits = new List<VectorHit>();
-        foreach (var point in pointsOf(response.RootElement.GetProperty("result")).EnumerateArray())
-        {
-            var payload = point.GetProperty("payload");
-            hits.Add(new VectorHit(payload.GetProperty(IdField).GetString()!, point.GetProperty("score").GetSingle(), ReadPayload(payload)));
-        }
-
-        return hits;
-    }
-
-    /// <summary>The filter as Qdrant conditions: everything in <c>must</c>, excluded ids in <c>must_not</c>.</summary>
-    public static JsonObject ToFilterJson(VectorFilter filter)
-    {
-        var must = new JsonArray(Match(TenantField, filter.TenantId));
-        if (filter.PropertyTypes is { Count: > 0 } types)
-        {
-            must.Add(new JsonObject
-            {
-                ["key"] = PropertyTypeField,
-                ["match"] = new JsonObject { ["any"] = new JsonArray([.. types.Select(t => (JsonNode)t)]) },
-            });
-        }
-
-        if (filter.MinPrice is not null || filter.MaxPrice is not null)
-        {
-            must.Add(Range(PriceField, filter.MinPrice, filter.MaxPrice));
-        }
-
-        if (filter.MinBedrooms is not null || filter.MaxBedrooms is not null)
-        {
-            must.Add(Range(BedroomsField, filter.MinBedrooms, filter.MaxBedrooms));
-        }
-
-        if (filter.Radius is { } radius)
-        {
-            must.Add(new JsonObject
-            {
-                ["key"] = LocationField,
-                ["geo_radius"] = new JsonObject
-                {
-                    ["center"] = new JsonObject { ["lat"] = radius.Latitude, ["lon"] = radius.Longitude },
-                    ["radius"] = radius.RadiusKm * 1000,
-                },
-            });
-        }
-
-        if (filter.Status is { } status)
-        {
-            must.Add(Match(StatusField, status));
-        }
-
-        if (filter.OnlyIds is { } only)
-        {
-            must.Add(new JsonObject { ["has_id"] = PointIds(filter.TenantId, only) });
-        }
-
-        var result = new JsonObject { ["must"] = must };
-        if (filter.ExcludeIds is { Count: > 0 } excluded)
-        {
-            result["must_not"] = new JsonArray(new JsonObject { ["has_id"] = PointIds(filter.TenantId, excluded) });
-        }
-
-        return result;
-    }
-
-    private static JsonObject Match(string key, string value) =>
-        new() { ["key"] = key, ["match"] = new JsonObject { ["value"] = value } };
-
-    private static JsonObject Range(string key, double? min, double? max)
-    {
-        var range = new JsonObject();
-        if (min is { } gte)
-        {
-            range["gte"] = gte;
-        }
-
-        if (max is { } lte)
-        {
-            range["lte"] = lte;
-        }
-
-        return new JsonObject { ["key"] = key, ["range"] = range };
-    }
-
-    private static JsonArray PointIds(string tenantId, IEnumerable<string> ids) =>
-        new([.. ids.Select(id => (JsonNode)QdrantPointIds.For(tenantId, id))]);
-
-    private static JsonObject ToPointJson(VectorPoint point) => new()
-    {
-        ["id"] = QdrantPointIds.For(point.Payload.TenantId, point.Id),
-        ["vector"] = new JsonArray([.. point.Vector.Select(c => (JsonNode)c)]),
-        ["payload"] = new JsonObject
-        {
-            [TenantField] = point.Payload.TenantId,
-            [IdField] = point.Id,
-            [PropertyTypeField] = point.Payload.PropertyType,
-            [PriceField] = point.Payload.Price,
-            [BedroomsField] = point.Payload.Bedrooms,
-            [LocationField] = new JsonObject { ["lat"] = point.Payload.Latitude, ["lon"] = point.Payload.Longitude },
-            [StatusField] = point.Payload.Status,
-        },
-    };
-
-    private static VectorPayload ReadPayload(JsonElement payload)
-    {
-        var location = payload.GetProperty(LocationField);
-        return new VectorPayload(
-            payload.GetProperty(TenantField).GetString()!,
-            payload.GetProperty(PropertyTypeField).GetString()!,
-            payload.GetProperty(PriceField).GetDouble(),
-            payload.GetProperty(BedroomsField).GetInt32(),
-            location.GetProperty("lat").GetDouble(),
-            location.GetProperty("lon").GetDouble(),
-            payload.GetProperty(StatusField).GetString()!);
-    }
-
-    /// <summary>Sends one request; a non-success answer throws <see cref="HttpRequestException"/> with Qdrant's error text.</summary>
-    private async Task<JsonDocument> SendAsync(HttpMethod method, string relativePath, JsonNode? body, CancellationToken cancellationToken) =>
-        (await SendOrNotFoundAsync(method, relativePath, body, cancellationToken, allowNotFound: false))!;
-
-    private async Task<JsonDocument?> SendOrNotFoundAsync(
-        HttpMethod method, string relativePath, JsonNode? body, CancellationToken cancellationToken, bool allowNotFound)
-    {
-        using var request = new HttpRequestMessage(method, new Uri(new Uri(_options.Url.TrimEnd('/') + "/"), relativePath));
-        if (!string.IsNullOrEmpty(_options.ApiKey))
-        {
-            request.Headers.Add("api-key", _options.ApiKey);
-        }
-
-        if (body is not null)
-        {
-            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-        }
-
-        using var response = await httpClient.SendAsync(request, cancellationToken);
-        if (allowNotFound && response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException(
-                $"Qdrant {method} /{relativePath} answered {(int)response.StatusCode} {response.StatusCode}: {ErrorText(text)}",
-                inner: null, response.StatusCode);
-        }
-
-        return JsonDocument.Parse(text);
-    }
-
-    private static string ErrorText(string body)
+    private async Task DropAfterGraceAsync(string collection)
     {
         try
         {
-            using var document = JsonDocument.Parse(body);
-            if (document.RootElement.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object
-                && status.TryGetProperty("error", out var error))
+            if (_options.OldVersionGracePeriod > TimeSpan.Zero)
             {
-                return error.GetString() ?? body;
+                await Task.Delay(_options.OldVersionGracePeriod, _time).ConfigureAwait(false);
             }
+
+            await _calls.RunAsync($"drop collection '{collection}'", idempotent: true,
+                token => _client.DeleteCollectionAsync(collection, cancellationToken: token), CancellationToken.None).ConfigureAwait(false);
+            _logger.LogInformation("Dropped the replaced Qdrant collection {Collection}", collection);
         }
-        catch (JsonException)
+        catch (Exception e)
         {
-            // Not JSON (a proxy's error page, say): show it as it is.
+            _logger.LogWarning(e, "Could not drop the replaced Qdrant collection {Collection}; drop it by hand", collection);
+        }
+    }
+
+    private async Task DiscardAsync(string collection)
+    {
+        try
+        {
+            await _calls.RunAsync($"drop collection '{collection}'", idempotent: true,
+                token => _client.DeleteCollectionAsync(collection, cancellationToken: token), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Could not drop the uncommitted Qdrant collection {Collection}; the next build of that version replaces it", collection);
+        }
+    }
+
+    private sealed class Build(QdrantVectorIndex index, VectorSpace space, string version, string collection) : IVectorSpaceBuild
+    {
+        private bool _done;
+
+        public string Version => version;
+
+        public async Task UpsertAsync(string tenantId, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default)
+        {
+            ObjectDisposedException.ThrowIf(_done, this);
+            VectorIndexGuards.EnsurePoints(space, tenantId, points);
+            await index.UpsertIntoAsync(collection, tenantId, points, cancellationToken).ConfigureAwait(false);
         }
 
-        return body.Length > 500 ? body[..500] : body;
+        public async Task CommitAsync(CancellationToken cancellationToken = default)
+        {
+            ObjectDisposedException.ThrowIf(_done, this);
+            await index.CommitAsync(space, collection, cancellationToken).ConfigureAwait(false);
+            _done = true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_done)
+            {
+                _done = true;
+                await index.DiscardAsync(collection).ConfigureAwait(false);
+            }
+        }
     }
 }
