@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.BuildingBlocks.Registry;
 using Platform.Lab.Reporting;
@@ -53,6 +56,51 @@ public sealed class ScenarioRunTests(LabPlatformFixture platform, ITestOutputHel
         // The registry agrees: the challenger alias now points at the champion, so the canary share is served by the champion.
         var aliases = await platform.Registry.GetAliasesAsync("price");
         Assert.Equal(aliases[ModelRegistry.Champion], aliases[ModelRegistry.Challenger]);
+    }
+
+    [Fact]
+    public async Task S3b_shadow_release_scores_the_challenger_without_returning_it()
+    {
+        var aliases = await platform.Registry.GetAliasesAsync("price");
+        var champion = aliases[ModelRegistry.Champion];
+        var challenger = (await platform.Registry.ListVersionsAsync("price")).Select(v => v.Version).First(v => v != champion);
+        using var client = platform.Client();
+        SetReleaseMode("Shadow", 1.0);
+        try
+        {
+            await client.SendJsonAsync(HttpMethod.Post, "/registry/price/aliases/challenger", new JsonObject { ["version"] = challenger }, CancellationToken.None);
+            var market = new Traffic.LabMarket(new MarketSpec { Properties = 20, Users = 1 }, "demo");
+            var served = new List<(string Alias, int Version)>();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            while (served.Count < 20 && DateTime.UtcNow < deadline)
+            {
+                var row = Traffic.TrafficAgent.EstimateRow(market.Properties[served.Count % 20], market.ValuationDate);
+                var answer = await client.SendJsonAsync(HttpMethod.Post, "/estimate", new JsonObject { ["properties"] = new JsonArray(row) }, CancellationToken.None, admin: false);
+                served.Add((answer!["alias"]!.GetValue<string>(), answer["model_version"]!.GetValue<int>()));
+            }
+
+            // Every answer is the champion's; the challenger's opinion only shows in the shadow metric.
+            Assert.All(served, s => Assert.Equal(("champion", champion), s));
+            var metrics = await client.Http.GetStringAsync("/metrics/prometheus");
+            var count = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("platform_valuation_shadow_difference", StringComparison.Ordinal)
+                && l.Contains("_count{", StringComparison.Ordinal));
+            Assert.NotNull(count);
+            Assert.Contains($"version=\"{challenger}\"", count);
+            Assert.True(double.Parse(count.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture) >= 1, count);
+        }
+        finally
+        {
+            await client.SendJsonAsync(HttpMethod.Post, "/registry/price/aliases/challenger", new JsonObject { ["version"] = champion }, CancellationToken.None);
+            SetReleaseMode("Canary", 0.2);
+        }
+    }
+
+    /// <summary>Switches Valuation:Release at run time, as a configuration reload would.</summary>
+    private void SetReleaseMode(string mode, double share)
+    {
+        platform.App.Configuration["Valuation:Release:Mode"] = mode;
+        platform.App.Configuration["Valuation:Release:Share"] = share.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        platform.App.Services.GetRequiredService<IOptionsMonitorCache<Valuation.Api.ValuationOptions>>().TryRemove(Options.DefaultName);
     }
 
     [Fact]

@@ -39,6 +39,8 @@ public sealed class Commander(Scenario scenario, PlatformClient client, TextWrit
 
         var needsWorkflows = scenario.Expect.RetrainingStarted || scenario.Guardrails.RetrainOnDrift;
         var workflowsBefore = needsWorkflows ? await observer.WorkflowsAsync(RetrainingWorkflow, cancellationToken).ConfigureAwait(false) : [];
+        // The platform counts injected faults since it started; the report shows this run's share.
+        var injectedBefore = await faults.InjectedAsync(cancellationToken).ConfigureAwait(false) ?? [];
         var clock = Stopwatch.StartNew();
         var initial = await observer.SampleAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         using var observing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -71,7 +73,10 @@ public sealed class Commander(Scenario scenario, PlatformClient client, TextWrit
         }
 
         var timelineEnd = clock.Elapsed;
-        var injected = await faults.InjectedAsync(cancellationToken).ConfigureAwait(false);
+        var injected = (await faults.InjectedAsync(cancellationToken).ConfigureAwait(false))?
+            .Select(i => KeyValuePair.Create(i.Key, i.Value - injectedBefore.GetValueOrDefault(i.Key)))
+            .Where(i => i.Value > 0)
+            .ToDictionary();
         var expectations = new List<Check>();
         await AwaitOutcomesAsync(observer, guardrail, initial, workflowsBefore, expectations, cancellationToken).ConfigureAwait(false);
         await observing.CancelAsync().ConfigureAwait(false);
