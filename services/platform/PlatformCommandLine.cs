@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Platform.Lab;
 using Platform.MarketData;
 using Platform.PortfolioTwin.Api.Benchmarks;
 using Platform.PortfolioTwin.Model.Cli;
@@ -35,6 +36,7 @@ public static class PlatformCommandLine
                 ReindexBenchmarkCommand.Create(),
             },
             SmokeCommand.Create(),
+            LabCommand.Create(() => File.Exists(LocalApiKey.DefaultPath) ? LocalApiKey.LoadOrCreate() : null),
         };
     }
 

@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Chaos;
 using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.VectorSearch;
@@ -23,6 +24,7 @@ public static class PlatformHost
         builder.AddPortfolioTwin();
         builder.AddTrainingWorkflow();
         builder.AddDashboard();
+        builder.AddPlatformChaos();
         builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.SectionName));
         builder.Services.AddHostedService<DemoBootstrapService>();
 
@@ -34,6 +36,7 @@ public static class PlatformHost
         app.MapPortfolioTwinApi();
         app.MapTrainingWorkflowApi();
         app.MapDashboard();
+        app.MapChaosEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(app, generatedApiKey));
         return app;
     }

@@ -17,6 +17,8 @@ public sealed class ValuationMetrics
     private readonly Counter<long> _estimates;
     private readonly Counter<long> _rejected;
     private readonly Histogram<int> _rows;
+    private readonly Counter<long> _shadowRejected;
+    private readonly Histogram<double> _shadowDifference;
 
     public ValuationMetrics(IMeterFactory meterFactory, ChampionModelCache<ValuationModel> cache, DriftMonitor drift)
     {
@@ -26,6 +28,10 @@ public sealed class ValuationMetrics
         _rows = meter.CreateHistogram<int>("platform.valuation.request.rows", "{row}", "Rows per estimate request.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 10, 100, 500, 1_000, 10_000] });
 
+        _shadowRejected = meter.CreateCounter<long>("platform.valuation.shadow.rejected", "{row}", "Rows the shadow challenger could not price.");
+        _shadowDifference = meter.CreateHistogram<double>("platform.valuation.shadow.difference", "%",
+            "Shadow challenger estimate relative to the champion's served estimate, in percent.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [-50, -20, -10, -5, -2, 0, 2, 5, 10, 20, 50] });
         meter.CreateObservableGauge("platform.valuation.model.version", () => cache.Current is { } loaded
             ? [new Measurement<int>(loaded.Version.Version, new KeyValuePair<string, object?>("model", cache.ModelName))]
             : Array.Empty<Measurement<int>>(), description: "Registry version of the model serving estimates.");
@@ -35,8 +41,16 @@ public sealed class ValuationMetrics
             description: "Kolmogorov-Smirnov statistic per feature at the last drift evaluation.");
     }
 
-    public void EstimatesServed(int count, string source) =>
-        _estimates.Add(count, new KeyValuePair<string, object?>("source", source));
+    public void EstimatesServed(int count, string source, string alias = ModelRegistry.Champion, int? version = null) =>
+        _estimates.Add(count, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("alias", alias),
+            new KeyValuePair<string, object?>("version", version));
+
+    public void ShadowScored(double relativeDifference, int version) =>
+        _shadowDifference.Record(relativeDifference * 100, new KeyValuePair<string, object?>("alias", ModelRegistry.Challenger),
+            new KeyValuePair<string, object?>("version", version));
+
+    public void ShadowRejected(int rows, int version) =>
+        _shadowRejected.Add(rows, new KeyValuePair<string, object?>("alias", ModelRegistry.Challenger), new KeyValuePair<string, object?>("version", version));
 
     public void RowRejected(RejectionReason reason) =>
         _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason.Code()));

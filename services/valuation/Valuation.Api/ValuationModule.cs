@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Platform.BuildingBlocks.Chaos;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -7,6 +8,7 @@ using Platform.Valuation.Api.Endpoints;
 using Platform.Valuation.Api.Estimation;
 using Platform.Valuation.Api.Models;
 using Platform.Valuation.Api.Monitoring;
+using Platform.Valuation.Api.Release;
 
 namespace Platform.Valuation.Api;
 
@@ -28,6 +30,11 @@ public static class ValuationModule
             .ValidateOnStart();
 
         services.TryAddSingleton<IPriceModelLoader, PriceModelLoader>();
+        if (ChaosExtensions.IsEnabled(builder.Configuration))
+        {
+            services.DecorateForChaos<IPriceModelLoader>((inner, chaos) => new ChaosPriceModelLoader(inner, chaos));
+        }
+
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp =>
         {
@@ -43,6 +50,7 @@ public static class ValuationModule
         });
         services.AddSingleton<IEventHandler, ModelDeployedHandler<ValuationModel>>();
         services.AddHostedService<ChampionRefresher>();
+        AddRelease(services, builder.Configuration);
 
         services.AddSingleton<DriftMonitor>();
         services.AddSingleton<ValuationMetrics>();
@@ -51,6 +59,39 @@ public static class ValuationModule
 
         services.AddHealthChecks().AddCheck<ModelReadyHealthCheck>(ReadyCheckName, tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
+    }
+
+    /// <summary>
+    /// The challenger alias for canary and shadow releases: always resolvable (it loads nothing until asked), kept fresh
+    /// and reloaded on model-deployed only when a release mode is configured.
+    /// </summary>
+    private static void AddRelease(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(sp =>
+        {
+            var monitor = sp.GetRequiredService<IOptionsMonitor<ValuationOptions>>();
+            var loader = sp.GetRequiredService<IPriceModelLoader>();
+            var challenger = new ChampionModelCache<ValuationModel>(
+                sp.GetRequiredService<ModelRegistry>(),
+                monitor.CurrentValue.ModelName,
+                bytes => new ValuationModel(loader.Load(bytes)),
+                monitor.CurrentValue.CacheTtl,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ChampionModelCache<ValuationModel>>(),
+                ModelRegistry.Challenger);
+            return new ReleaseRouter(challenger, () => monitor.CurrentValue.Release);
+        });
+
+        var mode = configuration.GetSection(ValuationOptions.SectionName).Get<ValuationOptions>()?.Release.Mode ?? ReleaseMode.None;
+        if (mode != ReleaseMode.None)
+        {
+            services.AddSingleton<IEventHandler>(sp => new ModelDeployedHandler<ValuationModel>(sp.GetRequiredService<ReleaseRouter>().Challenger));
+            services.AddSingleton<IHostedService>(sp => new ChampionRefresher(
+                sp.GetRequiredService<ReleaseRouter>().Challenger,
+                sp.GetRequiredService<IOptionsMonitor<ValuationOptions>>(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<ChampionRefresher>>()));
+        }
     }
 
     /// <summary>Maps the valuation routes: estimates, model info and admin, metrics, registry, monitoring.</summary>

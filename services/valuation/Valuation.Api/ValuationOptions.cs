@@ -63,6 +63,9 @@ public sealed class ValuationOptions : IValidatableObject
     [Range(0.0, 10.0)]
     public double DriftAlertPsi { get; set; } = 0.25;
 
+    /// <summary>Canary or shadow release of the challenger alias (<c>Valuation:Release:Mode</c>, <c>Share</c>).</summary>
+    public Release.ReleaseOptions Release { get; set; } = new();
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (CacheTtl <= TimeSpan.Zero)
@@ -73,6 +76,11 @@ public sealed class ValuationOptions : IValidatableObject
         if (DriftAlertPsi <= DriftWarningPsi)
         {
             yield return new ValidationResult("Valuation:DriftAlertPsi must be greater than DriftWarningPsi.", [nameof(DriftAlertPsi)]);
+        }
+
+        if (double.IsNaN(Release.Share) || Release.Share is < 0 or > 1)
+        {
+            yield return new ValidationResult("Valuation:Release:Share must be between 0 and 1.", [nameof(Release)]);
         }
 
         if (DriftMinSamples > DriftWindowSize)

@@ -20,7 +20,8 @@ public sealed class ChampionModelCache<TModel>(
     Func<byte[], TModel> load,
     TimeSpan timeToLive,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    string alias = ModelRegistry.Champion)
     where TModel : class
 {
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
@@ -28,6 +29,9 @@ public sealed class ChampionModelCache<TModel>(
     private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
 
     public string ModelName => modelName;
+
+    /// <summary>The alias this cache serves: <c>champion</c>, or <c>challenger</c> for canary and shadow releases.</summary>
+    public string Alias => alias;
 
     /// <summary>The model serving now, without touching the registry (hot path).</summary>
     public LoadedModel<TModel>? Current => _current;
@@ -52,7 +56,7 @@ public sealed class ChampionModelCache<TModel>(
         try
         {
             _checkedAt = time.GetUtcNow();
-            var champion = await registry.ResolveAsync(modelName, ModelRegistry.Champion, cancellationToken).ConfigureAwait(false);
+            var champion = await registry.ResolveAsync(modelName, alias, cancellationToken).ConfigureAwait(false);
             if (champion is null || champion.Version == _current?.Version.Version)
             {
                 return _current;
@@ -63,7 +67,7 @@ public sealed class ChampionModelCache<TModel>(
                 var bytes = await registry.ReadModelFileAsync(champion, cancellationToken).ConfigureAwait(false);
                 _current = new LoadedModel<TModel>(champion, load(bytes), time.GetUtcNow());
                 LastError = null;
-                logger.LogInformation("Serving {Model} v{Version}", modelName, champion.Version);
+                logger.LogInformation("Serving {Model} v{Version} as {Alias}", modelName, champion.Version, alias);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -81,7 +85,7 @@ public sealed class ChampionModelCache<TModel>(
     }
 }
 
-/// <summary>Reloads a <see cref="ChampionModelCache{TModel}"/> when its model is deployed.</summary>
+/// <summary>Reloads a <see cref="ChampionModelCache{TModel}"/> when its model's alias moves.</summary>
 public sealed class ModelDeployedHandler<TModel>(ChampionModelCache<TModel> cache) : IEventHandler
     where TModel : class
 {
@@ -95,7 +99,7 @@ public sealed class ModelDeployedHandler<TModel>(ChampionModelCache<TModel> cach
             return DeliveryResult.Drop;
         }
 
-        if (deployed.ModelName == cache.ModelName && deployed.Alias == ModelRegistry.Champion)
+        if (deployed.ModelName == cache.ModelName && deployed.Alias == cache.Alias)
         {
             await cache.ReloadAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -53,6 +53,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = RejectWithRetryAfterAsync;
             o.AddPolicy(RateLimitPolicy, context =>
             {
                 var limits = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<RateLimitOptions>>().CurrentValue;
@@ -73,6 +74,26 @@ public static class ServiceDefaultsExtensions
             .AddPrometheusExporter());
 
         return builder;
+    }
+
+    /// <summary>A refused request learns when to come back (Retry-After, whole seconds) and gets problem details naming the limit.</summary>
+    private static async ValueTask RejectWithRetryAfterAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    {
+        var http = context.HttpContext;
+        var window = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<RateLimitOptions>>().CurrentValue.Window;
+        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var advised) ? advised : window;
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many requests.",
+                Detail = $"The rate limit of this client was reached; retry after {seconds} s.",
+            },
+        }).ConfigureAwait(false);
     }
 
     /// <summary>Request ids, problem details for unhandled errors, rate limiting.</summary>

@@ -78,7 +78,8 @@ public static class EstimateEndpoints
                 return Problem(StatusCodes.Status400BadRequest, "No properties to estimate.", "'properties' is empty.", "properties");
             }
 
-            var response = estimation.Estimate(model, properties, k, EstimationService.HttpSource);
+            var serving = estimation.Choose(model);
+            var response = estimation.Estimate(serving.Model, properties, k, EstimationService.HttpSource, serving.Alias);
             if (response.Accepted == 0)
             {
                 // Serialised with the API's snake_case options so the rows look the same as in a 200.

@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.Valuation.Api.Estimation;
 using Platform.Valuation.Api.Monitoring;
@@ -15,6 +16,37 @@ public static class MonitoringEndpoints
             .WithDescription("Levels: none below PSI 0.1, warning from 0.1, alert from 0.25 (configurable); insufficient_data until the window "
                 + "holds DriftMinSamples rows. Rises are published on the drift-alerts topic.")
             .Produces<DriftReport>();
+        group.MapPost("/training-requests", RequestTrainingAsync)
+            .RequireApiKey()
+            .WithName("RequestTraining")
+            .WithSummary("Publishes training-requested for a tenant (e.g. a guardrail acting on a drift alert); the training workflow starts from it.")
+            .Produces<TrainingRequestAccepted>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         return routes;
+    }
+
+    /// <summary>Body of <c>POST /monitoring/training-requests</c>.</summary>
+    public sealed record TrainingRequestBody(
+        [property: System.Text.Json.Serialization.JsonPropertyName("tenant_id")] string? TenantId,
+        [property: System.Text.Json.Serialization.JsonPropertyName("reason")] string? Reason);
+
+    /// <summary>The data of the training-requested event, in the shape the training workflow's subscription reads.</summary>
+    public sealed record TrainingRequested(string TenantId, string? Reason);
+
+    public sealed record TrainingRequestAccepted(string EventId, string TenantId, string Topic);
+
+    private static async Task<IResult> RequestTrainingAsync(TrainingRequestBody? body, IEventPublisher publisher, CancellationToken cancellationToken)
+    {
+        if (body?.TenantId is not { } tenantId || !System.Text.RegularExpressions.Regex.IsMatch(tenantId, "^[A-Za-z0-9_-]{1,64}$"))
+        {
+            return EstimateEndpoints.Problem(StatusCodes.Status400BadRequest, "A tenant is required.",
+                "Send { \"tenant_id\": \"...\", \"reason\": \"...\" } with 1-64 letters, digits, '_' or '-'.", "tenant_id");
+        }
+
+        var reason = body.Reason is { Length: > 0 } given ? given[..Math.Min(given.Length, 500)] : "requested through /monitoring/training-requests";
+        var eventId = await publisher.PublishAsync(Topics.TrainingRequested, new TrainingRequested(tenantId, reason), cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return TypedResults.Json(new TrainingRequestAccepted(eventId, tenantId, Topics.TrainingRequested), ValuationJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 }

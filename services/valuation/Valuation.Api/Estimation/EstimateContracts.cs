@@ -115,4 +115,8 @@ public sealed record EstimateResult(int Index, string? PropertyId, string Status
     public RowProblem? Problem { get; init; }
 }
 
-public sealed record EstimateResponse(string Model, int ModelVersion, int Count, int Accepted, int Rejected, IReadOnlyList<EstimateResult> Results);
+public sealed record EstimateResponse(string Model, int ModelVersion, int Count, int Accepted, int Rejected, IReadOnlyList<EstimateResult> Results)
+{
+    /// <summary>The registry alias that answered: <c>champion</c>, or <c>challenger</c> for a canary share.</summary>
+    public string Alias { get; init; } = "champion";
+}

@@ -13,7 +13,8 @@ public sealed class EstimationService(
     ChampionModelCache<ValuationModel> cache,
     IOptionsMonitor<ValuationOptions> options,
     ValuationMetrics metrics,
-    DriftMonitor drift)
+    DriftMonitor drift,
+    Release.ReleaseRouter release)
 {
     public const string HttpSource = "http";
     public const string PubSubSource = "pubsub";
@@ -24,7 +25,11 @@ public sealed class EstimationService(
     public async ValueTask<LoadedModel<ValuationModel>?> GetModelAsync(CancellationToken cancellationToken) =>
         cache.Current ?? await cache.GetAsync(cancellationToken).ConfigureAwait(false);
 
-    public EstimateResponse Estimate(LoadedModel<ValuationModel> model, JsonElement properties, int comparables, string source)
+    /// <summary>The model answering one HTTP request: the champion, or the challenger for a canary share.</summary>
+    public Release.ServingChoice Choose(LoadedModel<ValuationModel> champion) => release.Choose(champion);
+
+    public EstimateResponse Estimate(
+        LoadedModel<ValuationModel> model, JsonElement properties, int comparables, string source, string alias = ModelRegistry.Champion)
     {
         var settings = options.CurrentValue;
         var count = properties.GetArrayLength();
@@ -74,12 +79,36 @@ public sealed class EstimationService(
                 };
             }
 
-            metrics.EstimatesServed(valid.Count, source);
-            drift.Record(model, valid);
+            metrics.EstimatesServed(valid.Count, source, alias, model.Version.Version);
+            if (alias == ModelRegistry.Champion)
+            {
+                // The drift window compares traffic with the champion's training data; canary rows would reset it.
+                drift.Record(model, valid);
+                if (release.ShadowFor(model) is { } shadow)
+                {
+                    ScoreInShadow(shadow, valid, estimates, settings.TopContributions);
+                }
+            }
         }
 
         metrics.RequestRows(count, source);
-        return new EstimateResponse(model.Version.ModelName, model.Version.Version, count, valid.Count, count - valid.Count, results!);
+        return new EstimateResponse(model.Version.ModelName, model.Version.Version, count, valid.Count, count - valid.Count, results!) { Alias = alias };
+    }
+
+    /// <summary>The challenger prices the same rows; only how far it lands from the champion is recorded.</summary>
+    private void ScoreInShadow(LoadedModel<ValuationModel> shadow, List<FeatureRow> rows, IReadOnlyList<PriceEstimate> served, int topContributions)
+    {
+        if (rows.Any(row => shadow.Model.Estimator.Check(row, options.CurrentValue.StrictCategories).Count > 0))
+        {
+            metrics.ShadowRejected(rows.Count, shadow.Version.Version);
+            return;
+        }
+
+        var shadowEstimates = shadow.Model.Estimator.Predict(rows, topContributions);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            metrics.ShadowScored(shadowEstimates[i].Estimate / served[i].Estimate - 1, shadow.Version.Version);
+        }
     }
 
     private static List<ComparableResult> FindComparables(ValuationModel model, FeatureRow row, int k) =>
