@@ -40,6 +40,9 @@ public sealed class PricePipelineTests(PostgresDatabaseFixture database) : IClas
         Assert.Equal(second.DataHash, champion.Lineage.DataHash);
         Assert.Equal(CodeVersion.Current, champion.Lineage.CodeVersion);
         Assert.Equal("150", champion.Lineage.Parameters["iterations"]);
+        // What training chose is lineage too: the searched boosting parameters and the kept blend.
+        Assert.True(champion.Lineage.Parameters.ContainsKey("chosen.leaves"), string.Join(", ", champion.Lineage.Parameters.Keys));
+        Assert.False(string.IsNullOrEmpty(champion.Lineage.Parameters["blend"]));
 
         await host.Bus.WaitUntilIdleAsync(TimeSpan.FromSeconds(10));
         var announced = host.Deployed.Received.Select(e => e.DataAs<ModelDeployed>()!).ToList();
@@ -55,6 +58,7 @@ public sealed class PricePipelineTests(PostgresDatabaseFixture database) : IClas
             await ArtifactJson.ReadBytesAsync(host.Artifacts, champion.ReportArtifactId!, CancellationToken.None));
         Assert.StartsWith("# Price model report", report, StringComparison.Ordinal);
         Assert.Contains("## Segments", report, StringComparison.Ordinal);
+        Assert.Contains("## Tuning and blend", report, StringComparison.Ordinal);
     }
 
     [Fact]

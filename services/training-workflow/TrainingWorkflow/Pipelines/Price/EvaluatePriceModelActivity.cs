@@ -71,7 +71,7 @@ public sealed class EvaluatePriceModelActivity(ModelRegistry registry, IArtifact
 
         var summary = MetricsCalculator.Summarise(actual, predicted, [.. holdout.Select(r => r.Segment)]);
         var report = new PriceReport(summary, input.TrainingRows, holdout.Count, candidate.IntervalLevel, 100.0 * covered / holdout.Count,
-            candidate.Trainer, input.TrainSeconds, candidate.Schema.ToJson(), candidate.FeatureImportance);
+            candidate.Trainer, input.TrainSeconds, candidate.Schema.ToJson(), candidate.FeatureImportance, Training: candidate.Training);
         using var markdown = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(ReportWriter.Markdown(report, [])));
         await artifacts.PutAsync(artifactId, markdown, cancellationToken).ConfigureAwait(false);
     }

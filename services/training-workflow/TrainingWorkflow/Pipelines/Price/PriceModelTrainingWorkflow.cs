@@ -58,7 +58,7 @@ public sealed class PriceModelTrainingWorkflow : Workflow<PriceTrainingInput, Tr
             Alias = ModelRegistry.Champion,
             Metrics = metrics,
             DataHash = snapshot.DataHash,
-            Parameters = input.Training.Describe(input.Seed),
+            Parameters = Lineage(input.Training.Describe(input.Seed), trained.Lineage),
             ManifestArtifactId = snapshot.ManifestArtifactId,
             ReportArtifactId = evaluation.ReportArtifactId,
         };
@@ -109,5 +109,16 @@ public sealed class PriceModelTrainingWorkflow : Workflow<PriceTrainingInput, Tr
     {
         progress.Enter("deploy", "rejected: " + reason);
         return new TrainingOutcome(modelName, false, challengerVersion, challengerVersion is null ? null : ModelRegistry.Challenger, reason, metrics, dataHash);
+    }
+
+    /// <summary>The requested settings plus what training chose (tuned parameters, blend, interval method) for the registry lineage.</summary>
+    private static Dictionary<string, string> Lineage(Dictionary<string, string> requested, Dictionary<string, string>? chosen)
+    {
+        foreach (var (key, value) in chosen ?? [])
+        {
+            requested.TryAdd(key, value);
+        }
+
+        return requested;
     }
 }

@@ -118,7 +118,8 @@ public sealed record PriceDatasetSnapshot(string CsvArtifactId, string ManifestA
 
 public sealed record TrainPriceModelRequest(PriceDatasetSnapshot Snapshot, int Seed, double HoldoutShare, PriceTrainingParameters Training);
 
-public sealed record TrainedPriceModel(string ModelArtifactId, int TrainingRows, int HoldoutRows, double Seconds);
+/// <summary>A staged model; <paramref name="Lineage"/> is how it was chosen (search result, blend, intervals) for the registry.</summary>
+public sealed record TrainedPriceModel(string ModelArtifactId, int TrainingRows, int HoldoutRows, double Seconds, Dictionary<string, string>? Lineage = null);
 
 /// <summary>Holdout accuracy of one model (percentages in percent).</summary>
 public sealed record PriceScore(double MdApe, double Wape, double Mape, double Ppe10, Dictionary<string, double> SegmentMdApe);

@@ -25,6 +25,7 @@ public sealed class TrainPriceModelActivity(IArtifactStore artifacts) : Workflow
         file.Position = 0;
         var modelId = $"training/{context.InstanceId}/price-model.bin";
         await artifacts.PutAsync(modelId, file, cancellationToken).ConfigureAwait(false);
-        return new TrainedPriceModel(modelId, training.Count, dataset.Rows.Count - training.Count, Math.Round(clock.Elapsed.TotalSeconds, 3));
+        return new TrainedPriceModel(
+            modelId, training.Count, dataset.Rows.Count - training.Count, Math.Round(clock.Elapsed.TotalSeconds, 3), model.Training?.Describe());
     }
 }
