@@ -21,6 +21,7 @@ if (connectionString is null)
     cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresClusterOptions { RootDirectory = root });
     await cluster.EnsureDatabaseAsync("workflow_bench");
     connectionString = cluster.ConnectionString("workflow_bench");
+    CpuClock.Postmaster = int.Parse(File.ReadLines(Path.Combine(cluster.DataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
 }
 
 try
@@ -53,6 +54,7 @@ try
 
     // 1. Sequential: one instance at a time.
     var perActivity = new List<double>();
+    var cpu = CpuClock.Start();
     for (var run = 0; run < 5; run++)
     {
         var elapsed = await RunAsync(client, new SequenceInput(options.Activities, nameof(NoOpActivity)));
@@ -60,10 +62,12 @@ try
     }
 
     perActivity.Sort();
-    Console.WriteLine($"sequential: {options.Activities} activities per instance, ms per activity over 5 runs: median {perActivity[2]:F2}, min {perActivity[0]:F2}, max {perActivity[^1]:F2}");
+    Console.WriteLine($"sequential: {options.Activities} activities per instance, ms per activity over 5 runs: median {perActivity[2]:F2}, min {perActivity[0]:F2}, max {perActivity[^1]:F2}; "
+        + cpu.PerItem(5 * options.Activities));
 
     // 2. Concurrent: N instances at once.
     var throughput = new List<double>();
+    cpu = CpuClock.Start();
     for (var run = 0; run < 3; run++)
     {
         var watch = Stopwatch.StartNew();
@@ -72,7 +76,8 @@ try
     }
 
     throughput.Sort();
-    Console.WriteLine($"concurrent: {options.Instances} instances x {options.Activities} activities, activities/s over 3 runs: median {throughput[1]:F0}, min {throughput[0]:F0}, max {throughput[^1]:F0}");
+    Console.WriteLine($"concurrent: {options.Instances} instances x {options.Activities} activities, activities/s over 3 runs: median {throughput[1]:F0}, min {throughput[0]:F0}, max {throughput[^1]:F0}; "
+        + cpu.PerItem(3 * options.Instances * options.Activities));
 
     // 3. Growing history: each step adds three events (TaskScheduled, WorkflowStarted, TaskCompleted); the gap between
     // consecutive activity starts is the cost of one step at that history length.
@@ -144,6 +149,63 @@ namespace Platform.WorkflowSidecar.Bench
     }
 
     internal sealed record SequenceInput(int Steps, string Activity);
+
+    /// <summary>CPU time of this process and of every PostgreSQL process (Linux /proc), the steadier figure on a shared machine.</summary>
+    internal sealed class CpuClock
+    {
+        private readonly TimeSpan _process;
+        private readonly double _postgresSeconds;
+
+        private CpuClock(TimeSpan process, double postgresSeconds)
+        {
+            _process = process;
+            _postgresSeconds = postgresSeconds;
+        }
+
+        /// <summary>The postmaster of the cluster this run started (its backends are its children); 0: not ours, not measured.</summary>
+        public static int Postmaster { get; set; }
+
+        public static CpuClock Start() => new(Process.GetCurrentProcess().TotalProcessorTime, PostgresSeconds());
+
+        public string PerItem(int items)
+        {
+            var process = (Process.GetCurrentProcess().TotalProcessorTime - _process).TotalMilliseconds / items;
+            var postgres = (PostgresSeconds() - _postgresSeconds) * 1000 / items;
+            return Postmaster == 0
+                ? $"CPU per activity: {process:F2} ms .NET (SDK worker, client and sidecar)"
+                : $"CPU per activity: {process:F2} ms .NET (SDK worker, client and sidecar) + {postgres:F2} ms PostgreSQL";
+        }
+
+        private static double PostgresSeconds()
+        {
+            var ticks = 0L;
+            foreach (var dir in Postmaster != 0 && Directory.Exists("/proc") ? Directory.GetDirectories("/proc") : [])
+            {
+                try
+                {
+                    if (!int.TryParse(Path.GetFileName(dir), out var pid))
+                    {
+                        continue;
+                    }
+
+                    // Fields after "(comm)": state, ppid, ..., utime (12th), stime (13th), in clock ticks (100 Hz).
+                    var fields = File.ReadAllText(Path.Combine(dir, "stat")).Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (pid != Postmaster && fields[1] != Postmaster.ToString(CultureInfo.InvariantCulture))
+                    {
+                        continue;
+                    }
+
+                    ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+                {
+                    // A process that ended meanwhile.
+                }
+            }
+
+            return ticks / 100.0;
+        }
+    }
 
     /// <summary>Calls the named activity <c>Steps</c> times in a row.</summary>
     internal sealed class SequenceWorkflow : Workflow<SequenceInput, int>

@@ -94,8 +94,12 @@ internal sealed class TurnCommit
 }
 
 /// <summary>All SQL of the sidecar. Per step it keeps to one or two round trips (claim, commit).</summary>
-internal sealed class SidecarStore(NpgsqlDataSource dataSource)
+internal sealed class SidecarStore(NpgsqlDataSource dataSource, int maxConnections = 20)
 {
+    // The data source is the platform's; the sidecar never takes more than its share of the pool, however many
+    // clients and workers call at once (they queue here instead of timing out on an exhausted pool).
+    private readonly SemaphoreSlim _connections = new(maxConnections, maxConnections);
+
     public const string WorkChannel = "workflow_sidecar_work";
     public const string InstanceChannel = "workflow_sidecar_instance";
 
@@ -113,8 +117,10 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
 
     public async Task RegisterSidecarAsync(string sidecarId, string address, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "INSERT INTO workflow_sidecar.sidecars (id, address) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()");
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO workflow_sidecar.sidecars (id, address) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()", connection);
         command.Parameters.Add(new() { Value = sidecarId });
         command.Parameters.Add(new() { Value = address });
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -137,15 +143,17 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
     /// <summary>Creates the instance with its start event; false when an instance of that id already exists.</summary>
     public async Task<bool> CreateInstanceAsync(NewInstance instance, DateTime? scheduledStart, IDictionary<string, string> tags, HistoryEvent startEvent, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand($"""
             WITH created AS (
                 INSERT INTO workflow_sidecar.instances (instance_id, execution_id, name, version, status, input, tags, scheduled_start_at)
                 VALUES ($1, $2, $3, $4, 6, $5, $6, $7)
                 ON CONFLICT (instance_id) DO NOTHING
                 RETURNING instance_id, execution_id)
             INSERT INTO workflow_sidecar.inbox (instance_id, execution_id, kind, visible_at, event)
-            SELECT instance_id, execution_id, {SidecarSchema.KindStart}, coalesce($7, now()), $8 FROM created;
-            """);
+            SELECT instance_id, execution_id, {SidecarSchema.KindStart}, coalesce($7, now()), $8 FROM created
+            """, connection);
         command.Parameters.Add(new() { Value = instance.InstanceId });
         command.Parameters.Add(new() { Value = instance.ExecutionId });
         command.Parameters.Add(new() { Value = instance.Name });
@@ -154,10 +162,12 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = tags.Count == 0 ? DBNull.Value : EncodeTags(tags), NpgsqlDbType = NpgsqlDbType.Bytea });
         command.Parameters.Add(new() { Value = (object?)scheduledStart ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new() { Value = startEvent.ToByteArray() });
+        // Prepared once per pooled connection: the claim and commit statements are the hot path.
+        await command.PrepareAsync(cancellationToken);
         var created = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         if (created)
         {
-            await NotifyAsync(instance.InstanceId, cancellationToken);
+            await NotifyAsync(connection, instance.InstanceId, cancellationToken);
         }
 
         return created;
@@ -165,12 +175,16 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
 
     public async Task<InstanceRow?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand("""
             SELECT instance_id, execution_id, name, version, status, input, output, custom_status, failure, parent_instance_id, tags,
                    created_at, last_updated_at, scheduled_start_at, started_at, completed_at
             FROM workflow_sidecar.instances WHERE instance_id = $1
-            """);
+            """, connection);
         command.Parameters.Add(new() { Value = instanceId });
+        // Prepared once per pooled connection: the claim and commit statements are the hot path.
+        await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
@@ -191,21 +205,25 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
     /// <summary>Adds an event to an active instance's inbox; false when the instance is missing or finished.</summary>
     public async Task<bool> EnqueueAsync(string instanceId, short kind, HistoryEvent historyEvent, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand($"""
             WITH target AS (
                 SELECT instance_id FROM workflow_sidecar.instances WHERE instance_id = $1 AND status IN {ActiveStatuses} FOR SHARE)
             INSERT INTO workflow_sidecar.inbox (instance_id, execution_id, kind, visible_at, event)
-            SELECT instance_id, NULL, $2, now(), $3 FROM target;
-            """);
+            SELECT instance_id, NULL, $2, now(), $3 FROM target
+            """, connection);
         command.Parameters.Add(new() { Value = instanceId });
         command.Parameters.Add(new() { Value = kind });
         command.Parameters.Add(new() { Value = historyEvent.ToByteArray() });
+        // Prepared once per pooled connection: the claim and commit statements are the hot path.
+        await command.PrepareAsync(cancellationToken);
         if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
         {
             return false;
         }
 
-        await NotifyAsync(null, cancellationToken);
+        await NotifyAsync(connection, null, cancellationToken);
         return true;
     }
 
@@ -215,7 +233,9 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<List<ClaimedInstance>> ClaimInstancesAsync(string sidecarId, TimeSpan leaseDuration, int limit, bool controlOnly, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand($"""
             WITH candidates AS (
                 SELECT c.instance_id FROM workflow_sidecar.instances c
                 WHERE c.instance_id IN (SELECT b.instance_id FROM workflow_sidecar.inbox b WHERE b.visible_at <= now())
@@ -233,12 +253,14 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
             SELECT c.instance_id, c.execution_id, c.status, c.history_length, c.parent_instance_id, c.started, b.id, b.kind, b.event, b.execution_id, c.name
             FROM claimed c JOIN workflow_sidecar.inbox b ON b.instance_id = c.instance_id AND b.visible_at <= now()
             ORDER BY c.instance_id, b.id
-            """);
+            """, connection);
         command.Parameters.Add(new() { Value = sidecarId });
         command.Parameters.Add(new() { Value = leaseDuration });
         command.Parameters.Add(new() { Value = limit });
         command.Parameters.Add(new() { Value = controlOnly });
         var claimed = new List<ClaimedInstance>();
+        // Prepared once per pooled connection: the claim and commit statements are the hot path.
+        await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         ClaimedInstance? current = null;
         while (await reader.ReadAsync(cancellationToken))
@@ -262,7 +284,9 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
 
     public async Task<List<HistoryEvent>> LoadHistoryAsync(string instanceId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT event FROM workflow_sidecar.history WHERE instance_id = $1 ORDER BY seq");
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand("SELECT event FROM workflow_sidecar.history WHERE instance_id = $1 ORDER BY seq", connection);
         command.Parameters.Add(new() { Value = instanceId });
         var events = new List<HistoryEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -298,7 +322,8 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
     public async Task<CommittedTurn?> CommitTurnAsync(string sidecarId, TurnCommit turn, CancellationToken cancellationToken)
     {
         // One batch is one implicit transaction: if hold_lease raises, nothing of the turn is written.
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
         await using var batch = new NpgsqlBatch(connection);
 
         void Add(string sql, params object?[] values)
@@ -425,6 +450,7 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
         var moreInbox = false;
         try
         {
+            await batch.PrepareAsync(cancellationToken);
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             do
             {
@@ -459,18 +485,22 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
     /// <summary>Leases up to <paramref name="limit"/> activities nobody (alive) holds.</summary>
     public async Task<List<ClaimedActivity>> ClaimActivitiesAsync(string sidecarId, TimeSpan leaseDuration, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand($"""
             UPDATE workflow_sidecar.activities a SET lease_owner = $1, attempts = a.attempts + 1
             WHERE a.id IN (
                 SELECT c.id FROM workflow_sidecar.activities c
                 WHERE {LeaseFree.Replace("lease_owner", "c.lease_owner", StringComparison.Ordinal)}
                 ORDER BY c.id LIMIT $3 FOR UPDATE SKIP LOCKED)
             RETURNING a.id, a.request
-            """);
+            """, connection);
         command.Parameters.Add(new() { Value = sidecarId });
         command.Parameters.Add(new() { Value = leaseDuration });
         command.Parameters.Add(new() { Value = limit });
         var claimed = new List<ClaimedActivity>();
+        // Prepared once per pooled connection: the claim and commit statements are the hot path.
+        await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -487,7 +517,9 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<(bool Delivered, ClaimedInstance? Claimed)> CompleteActivityAsync(string sidecarId, TimeSpan leaseDuration, long activityId, HistoryEvent result, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand($"""
             WITH done AS (
                 DELETE FROM workflow_sidecar.activities WHERE id = $1 AND lease_owner = $2 RETURNING instance_id, execution_id),
             delivered AS (
@@ -507,11 +539,13 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
             LEFT JOIN claimed c ON true
             LEFT JOIN workflow_sidecar.inbox b ON b.instance_id = c.instance_id AND b.visible_at <= now()
             ORDER BY b.id
-            """);
+            """, connection);
         command.Parameters.Add(new() { Value = activityId });
         command.Parameters.Add(new() { Value = sidecarId });
         command.Parameters.Add(new() { Value = result.ToByteArray() });
         command.Parameters.Add(new() { Value = leaseDuration });
+        // Prepared once per pooled connection: the claim and commit statements are the hot path.
+        await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var delivered = false;
         ClaimedInstance? claimed = null;
@@ -547,7 +581,9 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
     /// <summary>When the next not yet visible inbox row (a timer, a delayed start) becomes visible.</summary>
     public async Task<DateTime?> NextVisibleAtAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT min(visible_at) FROM workflow_sidecar.inbox WHERE visible_at > now()");
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand("SELECT min(visible_at) FROM workflow_sidecar.inbox WHERE visible_at > now()", connection);
         var value = await command.ExecuteScalarAsync(cancellationToken);
         return value is DateTime next ? next : null;
     }
@@ -557,8 +593,10 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
 
     public async Task<(List<string> Ids, string? Next)> ListInstanceIdsAsync(string? after, int pageSize, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT instance_id FROM workflow_sidecar.instances WHERE $1::text IS NULL OR instance_id > $1 ORDER BY instance_id LIMIT $2");
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand(
+            "SELECT instance_id FROM workflow_sidecar.instances WHERE $1::text IS NULL OR instance_id > $1 ORDER BY instance_id LIMIT $2", connection);
         command.Parameters.Add(new() { Value = (object?)after ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = pageSize + 1 });
         var ids = new List<string>();
@@ -596,14 +634,16 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
                   SELECT c.instance_id FROM workflow_sidecar.instances c JOIN tree t ON c.parent_instance_id = t.instance_id)
               """
             : "WITH tree(instance_id) AS (SELECT instance_id FROM workflow_sidecar.instances WHERE instance_id = ANY($1))";
-        await using var command = dataSource.CreateCommand($"""
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand($"""
             {tree},
             h AS (DELETE FROM workflow_sidecar.history WHERE instance_id IN (SELECT instance_id FROM tree)),
             b AS (DELETE FROM workflow_sidecar.inbox WHERE instance_id IN (SELECT instance_id FROM tree)),
             a AS (DELETE FROM workflow_sidecar.activities WHERE instance_id IN (SELECT instance_id FROM tree)),
             d AS (DELETE FROM workflow_sidecar.instances WHERE instance_id IN (SELECT instance_id FROM tree) RETURNING instance_id)
             SELECT count(*) FROM d
-            """);
+            """, connection);
         command.Parameters.Add(new() { Value = rootIds.ToArray() });
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken) ?? 0L);
     }
@@ -611,14 +651,16 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
     /// <summary>Root instances (no parent left) matching a purge filter; finished ones only.</summary>
     public async Task<List<string>> FindFinishedRootsAsync(DateTime? createdFrom, DateTime? createdTo, int[] statuses, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand($"""
             SELECT i.instance_id FROM workflow_sidecar.instances i
             WHERE i.status IN {FinishedStatuses}
               AND ($1::timestamptz IS NULL OR i.created_at >= $1) AND ($2::timestamptz IS NULL OR i.created_at < $2)
               AND (cardinality($3::int[]) = 0 OR i.status = ANY($3))
               AND (i.parent_instance_id IS NULL OR NOT EXISTS (SELECT 1 FROM workflow_sidecar.instances p WHERE p.instance_id = i.parent_instance_id))
             LIMIT 10000
-            """);
+            """, connection);
         command.Parameters.Add(new() { Value = (object?)createdFrom ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new() { Value = (object?)createdTo ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new() { Value = statuses });
@@ -628,14 +670,16 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
     /// <summary>Finished root instances whose time to live is over (per workflow name, else the default).</summary>
     public async Task<List<string>> FindExpiredRootsAsync(TimeSpan defaultTtl, IReadOnlyDictionary<string, TimeSpan> perWorkflow, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand($"""
             SELECT i.instance_id FROM workflow_sidecar.instances i
             LEFT JOIN unnest($2::text[], $3::interval[]) AS ttl(name, keep) ON ttl.name = i.name
             WHERE i.completed_at IS NOT NULL AND i.status IN {FinishedStatuses}
               AND i.completed_at < now() - coalesce(ttl.keep, $1::interval)
               AND (i.parent_instance_id IS NULL OR NOT EXISTS (SELECT 1 FROM workflow_sidecar.instances p WHERE p.instance_id = i.parent_instance_id))
             LIMIT $4
-            """);
+            """, connection);
         command.Parameters.Add(new() { Value = defaultTtl });
         command.Parameters.Add(new() { Value = perWorkflow.Keys.ToArray() });
         command.Parameters.Add(new() { Value = perWorkflow.Values.ToArray() });
@@ -646,17 +690,20 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
     /// <summary>Children of an instance that are not finished (for recursive terminate).</summary>
     public async Task<List<string>> ActiveChildrenAsync(string instanceId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            $"SELECT instance_id FROM workflow_sidecar.instances WHERE parent_instance_id = $1 AND status IN {ActiveStatuses}");
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
+        await using var command = new NpgsqlCommand(
+            $"SELECT instance_id FROM workflow_sidecar.instances WHERE parent_instance_id = $1 AND status IN {ActiveStatuses}", connection);
         command.Parameters.Add(new() { Value = instanceId });
         return await ReadStringsAsync(command, cancellationToken);
     }
 
-    public async Task NotifyAsync(string? instanceId, CancellationToken cancellationToken)
+    /// <summary>Notifies on a connection the caller already holds (taking a second one from the gate could deadlock it).</summary>
+    private async Task NotifyAsync(NpgsqlConnection connection, string? instanceId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(instanceId is null
+        await using var command = new NpgsqlCommand(instanceId is null
             ? $"SELECT pg_notify('{WorkChannel}', '{SidecarId}')"
-            : $"SELECT pg_notify('{WorkChannel}', '{SidecarId}'), pg_notify('{InstanceChannel}', $1)");
+            : $"SELECT pg_notify('{WorkChannel}', '{SidecarId}'), pg_notify('{InstanceChannel}', $1)", connection);
         if (instanceId is not null)
         {
             command.Parameters.Add(new() { Value = instanceId });
@@ -665,10 +712,36 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    private async Task<ConnectionLease> OpenAsync(CancellationToken cancellationToken)
+    {
+        await _connections.WaitAsync(cancellationToken);
+        try
+        {
+            return new ConnectionLease(await dataSource.OpenConnectionAsync(cancellationToken), _connections);
+        }
+        catch
+        {
+            _connections.Release();
+            throw;
+        }
+    }
+
+    private sealed class ConnectionLease(NpgsqlConnection connection, SemaphoreSlim gate) : IAsyncDisposable
+    {
+        public NpgsqlConnection Connection => connection;
+
+        public async ValueTask DisposeAsync()
+        {
+            await connection.DisposeAsync();
+            gate.Release();
+        }
+    }
+
     /// <summary>Several statements in one round trip (positional parameters need one command per statement).</summary>
     private async Task ExecuteBatchAsync(CancellationToken cancellationToken, params (string Sql, object[] Values)[] statements)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var lease = await OpenAsync(cancellationToken);
+        var connection = lease.Connection;
         await using var batch = new NpgsqlBatch(connection);
         foreach (var (sql, values) in statements)
         {

@@ -332,6 +332,22 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
 
     private async Task StartTurnAsync(ClaimedInstance claimed, CancellationToken cancellationToken)
     {
+        try
+        {
+            await StartTurnCoreAsync(claimed, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever went wrong, the instance must not stay leased to us: give it back, try again a little later.
+            logger.LogError(ex, "Workflow sidecar could not run a turn of {InstanceId}; it is retried.", claimed.InstanceId);
+            ForgetHistory(claimed.InstanceId);
+            await store.ReleaseInstancesAsync(SidecarId, [claimed.InstanceId], TimeSpan.FromSeconds(1), CancellationToken.None);
+            DueAt(DateTime.UtcNow.AddSeconds(1));
+        }
+    }
+
+    private async Task StartTurnCoreAsync(ClaimedInstance claimed, CancellationToken cancellationToken)
+    {
         var now = DateTime.UtcNow;
         if (claimed.Inbox.Any(r => r.Kind is SidecarSchema.KindControl))
         {
@@ -539,16 +555,28 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
             return;
         }
 
-        var turn = TurnApplier.Apply(claimed, pending.PastEvents, pending.NewEvents, response, DateTime.UtcNow);
-        List<HistoryEvent>? full = null;
-        if (!turn.Finished && turn.NewExecutionId is null)
+        try
         {
-            full = new List<HistoryEvent>(pending.PastEvents.Count + turn.AppendHistory.Count);
-            full.AddRange(pending.PastEvents);
-            full.AddRange(turn.AppendHistory);
-        }
+            var turn = TurnApplier.Apply(claimed, pending.PastEvents, pending.NewEvents, response, DateTime.UtcNow);
+            List<HistoryEvent>? full = null;
+            if (!turn.Finished && turn.NewExecutionId is null)
+            {
+                full = new List<HistoryEvent>(pending.PastEvents.Count + turn.AppendHistory.Count);
+                full.AddRange(pending.PastEvents);
+                full.AddRange(turn.AppendHistory);
+            }
 
-        await CommitAsync(turn, full, cancellationToken);
+            await CommitAsync(turn, full, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Nothing of the turn was written (one transaction); the instance is offered again a little later.
+            logger.LogError(ex, "Workflow sidecar could not commit a turn of {InstanceId}; it is retried.", claimed.InstanceId);
+            ForgetHistory(claimed.InstanceId);
+            await store.ReleaseInstancesAsync(SidecarId, [claimed.InstanceId], TimeSpan.FromSeconds(1), CancellationToken.None);
+            DueAt(DateTime.UtcNow.AddSeconds(1));
+            throw new RpcException(new Status(StatusCode.Unavailable, $"The workflow turn could not be stored: {ex.Message}"));
+        }
     }
 
     public async Task CompleteActivityAsync(ActivityResponse response, CancellationToken cancellationToken)
@@ -585,7 +613,20 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
             result.TaskCompleted = new TaskCompletedEvent { TaskScheduledId = request.TaskId, Result = response.Result, TaskExecutionId = request.TaskExecutionId };
         }
 
-        var (_, claimed) = await store.CompleteActivityAsync(SidecarId, _options.LeaseDuration, pending.ActivityId, result, cancellationToken);
+        ClaimedInstance? claimed;
+        try
+        {
+            (_, claimed) = await store.CompleteActivityAsync(SidecarId, _options.LeaseDuration, pending.ActivityId, result, cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            // The activity stays scheduled (at least once): give it back so it runs again.
+            logger.LogError(ex, "Workflow sidecar could not store the result of activity {ActivityId}; it runs again.", pending.ActivityId);
+            await store.ReleaseActivitiesAsync(SidecarId, [pending.ActivityId], CancellationToken.None);
+            _claimActivities = true;
+            throw new RpcException(new Status(StatusCode.Unavailable, $"The activity result could not be stored: {ex.Message}"));
+        }
+
         if (claimed is not null)
         {
             // The instance was free: its next turn starts here and now.

@@ -35,6 +35,10 @@ public sealed class WorkflowSidecarOptions
     /// <summary>When set (default: <c>DAPR_API_TOKEN</c>), calls must carry it as <c>dapr-api-token</c>, as daprd demands.</summary>
     public string? ApiToken { get; set; }
 
+    /// <summary>Most connections the sidecar takes at once from the (shared) data source's pool.</summary>
+    [Range(2, 1000)]
+    public int MaxDatabaseConnections { get; set; } = 20;
+
     [Range(1, 10_000)]
     public int MaxInFlightPerWorker { get; set; } = 100;
 }

@@ -71,7 +71,7 @@ public sealed class WorkflowSidecarServer : IAsyncDisposable
 
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton(Options.Create(options));
-        builder.Services.AddSingleton<SidecarStore>();
+        builder.Services.AddSingleton(new SidecarStore(dataSource, options.MaxDatabaseConnections));
         builder.Services.AddSingleton<WorkDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkDispatcher>());
         builder.Services.AddGrpc(grpc =>
@@ -79,6 +79,8 @@ public sealed class WorkflowSidecarServer : IAsyncDisposable
             // Work items carry whole histories; daprd's limit is larger than gRPC's 4 MB default too.
             grpc.MaxReceiveMessageSize = 64 * 1024 * 1024;
             grpc.MaxSendMessageSize = null;
+            // Callers are local workers and clients: the real cause of a failure helps them more than a generic one.
+            grpc.EnableDetailedErrors = true;
         });
         builder.Services.AddSingleton<SidecarGrpcService>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<SidecarGrpcService>, SidecarMethodProvider>());
