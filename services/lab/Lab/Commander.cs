@@ -145,7 +145,14 @@ public sealed class Commander(Scenario scenario, PlatformClient client, TextWrit
         var input = new JsonObject
         {
             ["tenantId"] = scenario.Tenant,
-            ["training"] = new JsonObject { ["iterations"] = setup.Iterations, ["leaves"] = setup.Leaves, ["learningRate"] = setup.LearningRate },
+            // tuneSeconds 0: exactly these trees, no search and no blend (either would rescue the weak model).
+            ["training"] = new JsonObject
+            {
+                ["iterations"] = setup.Iterations,
+                ["leaves"] = setup.Leaves,
+                ["learningRate"] = setup.LearningRate,
+                ["tuneSeconds"] = 0,
+            },
         };
         await client.SendJsonAsync(HttpMethod.Post, $"/workflows/PriceModelTraining/start?instanceId={instanceId}", input, cancellationToken)
             .ConfigureAwait(false);
