@@ -439,7 +439,9 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource, int maxConnectio
             new NpgsqlParameter { Value = (object?)turn.NewInput ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
             historyLength);
 
-        if (turn.Messages.Count > 0 || turn.Children.Count > 0 || turn.Activities.Count > 0 || turn.NewExecutionId is not null)
+        // New activities need no notification: they are created leased to this (live) sidecar, which dispatches them
+        // itself, and a NOTIFY costs a round of the server's notification queue lock at commit plus a wake-up here.
+        if (turn.Messages.Count > 0 || turn.Children.Count > 0 || turn.NewExecutionId is not null)
         {
             Add($"SELECT pg_notify('{WorkChannel}', '{SidecarId}')");
         }
