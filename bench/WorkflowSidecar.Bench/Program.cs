@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Dapr.Workflow;
 using Microsoft.Extensions.DependencyInjection;
@@ -55,6 +56,7 @@ try
     // 1. Sequential: one instance at a time.
     var perActivity = new List<double>();
     var cpu = CpuClock.Start();
+    using var atWorker = new WorkerTime();
     for (var run = 0; run < 5; run++)
     {
         var elapsed = await RunAsync(client, new SequenceInput(options.Activities, nameof(NoOpActivity)));
@@ -64,6 +66,8 @@ try
     perActivity.Sort();
     Console.WriteLine($"sequential: {options.Activities} activities per instance, ms per activity over 5 runs: median {perActivity[2]:F2}, min {perActivity[0]:F2}, max {perActivity[^1]:F2}; "
         + cpu.PerItem(5 * options.Activities));
+    Console.WriteLine($"  of which at the worker (SDK replay/activity + gRPC both ways), ms per activity: {atWorker.PerItem(5 * options.Activities)}");
+    atWorker.Dispose();
 
     // 2. Concurrent: N instances at once.
     var throughput = new List<double>();
@@ -149,6 +153,59 @@ namespace Platform.WorkflowSidecar.Bench
     }
 
     internal sealed record SequenceInput(int Steps, string Activity);
+
+    /// <summary>
+    /// Sums the sidecar's <c>workflow_sidecar.worker.duration</c> (work item sent to a worker until its completion
+    /// arrived) per kind: the wall time of a step spent in the SDK worker, apart from the sidecar and PostgreSQL.
+    /// </summary>
+    internal sealed class WorkerTime : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private double _workflow;
+        private double _activity;
+
+        public WorkerTime()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "Platform.EmbeddedWorkflowSidecar" && instrument.Name == "workflow_sidecar.worker.duration")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "kind")
+                    {
+                        lock (_listener)
+                        {
+                            if (Equals(tag.Value, "workflow"))
+                            {
+                                _workflow += value;
+                            }
+                            else
+                            {
+                                _activity += value;
+                            }
+                        }
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public string PerItem(int items)
+        {
+            lock (_listener)
+            {
+                return $"{(_workflow + _activity) / items:F2} (workflow turns {_workflow / items:F2}, activities {_activity / items:F2})";
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
 
     /// <summary>CPU time of this process and of every PostgreSQL process (Linux /proc), the steadier figure on a shared machine.</summary>
     internal sealed class CpuClock

@@ -65,6 +65,41 @@ public sealed class EmbeddedSidecarTests(SidecarDatabase database) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_sidecar_whose_own_heartbeat_is_late_does_not_take_its_own_running_activities_again()
+    {
+        // A short lease makes the dispatcher sweep for expired leases every half second while each activity runs.
+        var options = new WorkflowSidecarOptions { LeaseDuration = TimeSpan.FromSeconds(1) };
+        await using var server = await WorkflowSidecarServer.StartAsync(database.DataSource, options);
+        var probe = new ActivityProbe();
+        await using var app = await WorkflowAppHost.StartAsync(server.Endpoint, probe: probe);
+        var id = await app.Client.ScheduleNewWorkflowAsync(nameof(ShareWorkflow), $"late-heartbeat-{Guid.NewGuid():N}", 800);
+
+        // Keep this sidecar's own heartbeat stale, as a CPU-starved heartbeat loop would leave it.
+        using var stop = new CancellationTokenSource();
+        var staleness = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await using var command = database.DataSource.CreateCommand(
+                    "UPDATE workflow_sidecar.sidecars SET heartbeat_at = now() - interval '10 seconds' WHERE id = $1");
+                command.Parameters.Add(new() { Value = server.SidecarId });
+                await command.ExecuteNonQueryAsync();
+                await Task.Delay(20);
+            }
+        });
+        var state = await CompletionAsync(app.Client, id);
+        await stop.CancelAsync();
+        await staleness;
+
+        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
+        for (var step = 0; step < 5; step++)
+        {
+            var runs = probe.Executions.GetValueOrDefault($"{id}/{step}");
+            Assert.True(runs == 1, $"activity {id}/{step} ran {runs} times");
+        }
+    }
+
+    [Fact]
     public async Task Durable_timer_fires_after_the_sidecar_restarts()
     {
         var server = await WorkflowSidecarServer.StartAsync(database.DataSource, Options());

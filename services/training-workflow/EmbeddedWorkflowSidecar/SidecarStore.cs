@@ -105,9 +105,15 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource, int maxConnectio
 
     private const string ActiveStatuses = "(0, 6, 7)";
     private const string FinishedStatuses = "(1, 3, 4, 5)";
-    private const string LeaseFree = """
-        (lease_owner IS NULL OR NOT EXISTS (
-            SELECT 1 FROM workflow_sidecar.sidecars s WHERE s.id = lease_owner AND s.heartbeat_at > now() - $2::interval))
+    /// <summary>
+    /// SQL condition: the lease in <paramref name="column"/> is free for the claiming sidecar (id in parameter
+    /// <paramref name="self"/>): nobody holds it, or a peer whose heartbeat is older than the lease duration
+    /// (parameter <paramref name="interval"/>). Never its own lease: a late heartbeat of its own (CPU load) must not
+    /// re-dispatch work that is still running here.
+    /// </summary>
+    private static string LeaseFree(string column, string self, string interval) => $"""
+        ({column} IS NULL OR ({column} IS DISTINCT FROM {self} AND NOT EXISTS (
+            SELECT 1 FROM workflow_sidecar.sidecars s WHERE s.id = {column} AND s.heartbeat_at > now() - {interval}::interval)))
         """;
 
     public NpgsqlDataSource DataSource => dataSource;
@@ -239,7 +245,7 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource, int maxConnectio
             WITH candidates AS (
                 SELECT c.instance_id FROM workflow_sidecar.instances c
                 WHERE c.instance_id IN (SELECT b.instance_id FROM workflow_sidecar.inbox b WHERE b.visible_at <= now())
-                  AND c.status IN {ActiveStatuses} AND c.ready_at <= now() AND {LeaseFree.Replace("lease_owner", "c.lease_owner", StringComparison.Ordinal)}
+                  AND c.status IN {ActiveStatuses} AND c.ready_at <= now() AND {LeaseFree("c.lease_owner", "$1", "$2")}
                   AND EXISTS (
                       SELECT 1 FROM workflow_sidecar.inbox b
                       WHERE b.instance_id = c.instance_id AND b.visible_at <= now()
@@ -433,7 +439,9 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource, int maxConnectio
             new NpgsqlParameter { Value = (object?)turn.NewInput ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
             historyLength);
 
-        if (turn.Messages.Count > 0 || turn.Children.Count > 0 || turn.Activities.Count > 0 || turn.NewExecutionId is not null)
+        // New activities need no notification: they are created leased to this (live) sidecar, which dispatches them
+        // itself, and a NOTIFY costs a round of the server's notification queue lock at commit plus a wake-up here.
+        if (turn.Messages.Count > 0 || turn.Children.Count > 0 || turn.NewExecutionId is not null)
         {
             Add($"SELECT pg_notify('{WorkChannel}', '{SidecarId}')");
         }
@@ -491,7 +499,7 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource, int maxConnectio
             UPDATE workflow_sidecar.activities a SET lease_owner = $1, attempts = a.attempts + 1
             WHERE a.id IN (
                 SELECT c.id FROM workflow_sidecar.activities c
-                WHERE {LeaseFree.Replace("lease_owner", "c.lease_owner", StringComparison.Ordinal)}
+                WHERE {LeaseFree("c.lease_owner", "$1", "$2")}
                 ORDER BY c.id LIMIT $3 FOR UPDATE SKIP LOCKED)
             RETURNING a.id, a.request
             """, connection);
@@ -531,7 +539,7 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource, int maxConnectio
                 UPDATE workflow_sidecar.instances i SET lease_owner = $2
                 FROM delivered d
                 WHERE i.instance_id = d.instance_id AND i.status = 0 AND i.ready_at <= now()
-                  AND {LeaseFree.Replace("lease_owner", "i.lease_owner", StringComparison.Ordinal).Replace("$2::interval", "$4::interval", StringComparison.Ordinal)}
+                  AND {LeaseFree("i.lease_owner", "$2", "$4")}
                 RETURNING i.instance_id, i.execution_id, i.status, i.history_length, i.parent_instance_id, i.started_at IS NOT NULL AS started, i.name)
             SELECT d.id, c.instance_id, c.execution_id, c.status, c.history_length, c.parent_instance_id, c.started, c.name,
                    b.id, b.kind, b.event, b.execution_id

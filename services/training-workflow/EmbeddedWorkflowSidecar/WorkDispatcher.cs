@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Dapr.DurableTask.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -23,9 +24,9 @@ internal sealed class WorkerStream
     public ConcurrentDictionary<string, bool> RefusedActivities { get; } = new(StringComparer.Ordinal);
 }
 
-internal sealed record PendingTurn(WorkerStream Stream, ClaimedInstance Claimed, List<HistoryEvent> PastEvents, List<HistoryEvent> NewEvents);
+internal sealed record PendingTurn(WorkerStream Stream, ClaimedInstance Claimed, List<HistoryEvent> PastEvents, List<HistoryEvent> NewEvents, long SentAt);
 
-internal sealed record PendingActivity(WorkerStream Stream, long ActivityId, ActivityRequest Request);
+internal sealed record PendingActivity(WorkerStream Stream, long ActivityId, ActivityRequest Request, long SentAt);
 
 /// <summary>
 /// The sidecar's engine: leases work in PostgreSQL, hands it to connected workers, and commits their answers. Woken
@@ -396,7 +397,7 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
         var request = new WorkflowRequest { InstanceId = claimed.InstanceId, ExecutionId = claimed.ExecutionId };
         request.PastEvents.AddRange(past);
         request.NewEvents.AddRange(newEvents);
-        _turns[token] = new PendingTurn(stream, consumed, past, newEvents);
+        _turns[token] = new PendingTurn(stream, consumed, past, newEvents, Stopwatch.GetTimestamp());
         Interlocked.Increment(ref stream.WorkflowsInFlight);
         SidecarMetrics.WorkItemsDispatched.Add(1, new KeyValuePair<string, object?>("kind", "workflow"));
         if (!stream.Items.Writer.TryWrite(new WorkItem { WorkflowRequest = request, CompletionToken = token }))
@@ -505,7 +506,7 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
         }
 
         var token = Guid.NewGuid().ToString("N");
-        _activities[token] = new PendingActivity(stream, activityId, request);
+        _activities[token] = new PendingActivity(stream, activityId, request, Stopwatch.GetTimestamp());
         Interlocked.Increment(ref stream.ActivitiesInFlight);
         SidecarMetrics.WorkItemsDispatched.Add(1, new KeyValuePair<string, object?>("kind", "activity"));
         if (!stream.Items.Writer.TryWrite(new WorkItem { ActivityRequest = request, CompletionToken = token }))
@@ -528,6 +529,7 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
         }
 
         Interlocked.Decrement(ref pending.Stream.WorkflowsInFlight);
+        SidecarMetrics.WorkerDuration.Record(Stopwatch.GetElapsedTime(pending.SentAt).TotalMilliseconds, new KeyValuePair<string, object?>("kind", "workflow"));
         var claimed = pending.Claimed;
         try
         {
@@ -588,6 +590,7 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
         }
 
         Interlocked.Decrement(ref pending.Stream.ActivitiesInFlight);
+        SidecarMetrics.WorkerDuration.Record(Stopwatch.GetElapsedTime(pending.SentAt).TotalMilliseconds, new KeyValuePair<string, object?>("kind", "activity"));
         var request = pending.Request;
         if (response.TaskId != request.TaskId || response.InstanceId != request.WorkflowInstance.InstanceId)
         {
