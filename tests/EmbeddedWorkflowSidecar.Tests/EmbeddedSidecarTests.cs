@@ -32,6 +32,22 @@ public sealed class EmbeddedSidecarTests(SidecarDatabase database) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_child_started_under_an_instance_id_in_use_fails_in_its_parent_and_leaves_the_other_instance_alone()
+    {
+        await using var server = await WorkflowSidecarServer.StartAsync(database.DataSource, Options());
+        await using var app = await WorkflowAppHost.StartAsync(server.Endpoint);
+        var taken = await app.Client.ScheduleNewWorkflowAsync(nameof(ChainWorkflow), $"taken-{Guid.NewGuid():N}", new ChainInput(0, 2));
+        Assert.Equal(2, (await CompletionAsync(app.Client, taken)).ReadOutputAs<int>());
+
+        var parent = await app.Client.ScheduleNewWorkflowAsync(nameof(TakenChildIdWorkflow), $"taker-{Guid.NewGuid():N}", taken);
+        var state = await CompletionAsync(app.Client, parent);
+
+        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
+        Assert.Equal($"InstanceAlreadyExists: A workflow instance with id '{taken}' already exists.", state.ReadOutputAs<string>());
+        Assert.Equal(2, (await app.Client.GetWorkflowStateAsync(taken))!.ReadOutputAs<int>());
+    }
+
+    [Fact]
     public async Task Two_sidecars_on_one_database_share_the_work_and_run_no_activity_twice()
     {
         await using var first = await WorkflowSidecarServer.StartAsync(database.DataSource, Options());

@@ -14,6 +14,7 @@ public static class TestWorkflows
         options.RegisterWorkflow<TimerWorkflow>();
         options.RegisterWorkflow<ApprovalWorkflow>();
         options.RegisterWorkflow<ParentWorkflow>();
+        options.RegisterWorkflow<TakenChildIdWorkflow>();
         options.RegisterWorkflow<FailingChildWorkflow>();
         options.RegisterWorkflow<CounterWorkflow>();
         options.RegisterWorkflow<WaitForeverWorkflow>();
@@ -180,6 +181,23 @@ public sealed class ParentWorkflow : Workflow<string, string>
         catch (WorkflowTaskFailedException ex)
         {
             return $"child chain {sum}, failing child: {ex.FailureDetails.ErrorMessage}";
+        }
+    }
+}
+
+/// <summary>Starts a chain child under the id it is given (one already in use in the test).</summary>
+public sealed class TakenChildIdWorkflow : Workflow<string, string>
+{
+    public override async Task<string> RunAsync(WorkflowContext context, string childId)
+    {
+        try
+        {
+            await context.CallChildWorkflowAsync<int>(nameof(ChainWorkflow), new ChainInput(1, 1), new ChildWorkflowTaskOptions(childId));
+            return "child ran";
+        }
+        catch (WorkflowTaskFailedException ex)
+        {
+            return ex.FailureDetails.ErrorType + ": " + ex.FailureDetails.ErrorMessage;
         }
     }
 }

@@ -46,7 +46,11 @@ internal sealed record ClaimedActivity(long Id, ActivityRequest Request);
 internal sealed record CommittedTurn(long[] ActivityIds, bool MoreInbox);
 
 /// <summary>A message for some instance's inbox written by a turn, with the condition under which it is delivered.</summary>
-internal sealed record OutgoingMessage(string TargetInstanceId, string? ExecutionId, short Kind, DateTime VisibleAt, HistoryEvent Event, DeliveryCondition Condition);
+/// <param name="ConditionInstanceId">With <see cref="DeliveryCondition.ChildIdTaken"/>: the child whose creation is checked.</param>
+/// <param name="ConditionExecutionId">With <see cref="DeliveryCondition.ChildIdTaken"/>: the execution the child would have had.</param>
+internal sealed record OutgoingMessage(
+    string TargetInstanceId, string? ExecutionId, short Kind, DateTime VisibleAt, HistoryEvent Event, DeliveryCondition Condition,
+    string? ConditionInstanceId = null, string? ConditionExecutionId = null);
 
 internal enum DeliveryCondition : short
 {
@@ -58,6 +62,12 @@ internal enum DeliveryCondition : short
 
     /// <summary>Only while the target runs exactly <see cref="OutgoingMessage.ExecutionId"/> (results for a parent, a child's start).</summary>
     ExecutionMatches = 2,
+
+    /// <summary>
+    /// Only when the instance <see cref="OutgoingMessage.ConditionInstanceId"/> exists under another execution than
+    /// <see cref="OutgoingMessage.ConditionExecutionId"/>: the child's creation in the same commit found its id taken.
+    /// </summary>
+    ChildIdTaken = 3,
 }
 
 internal sealed record NewActivity(int TaskId, string Name, ActivityRequest Request);
@@ -404,14 +414,17 @@ internal sealed class SidecarStore(NpgsqlDataSource dataSource, int maxConnectio
             Add($"""
                 INSERT INTO workflow_sidecar.inbox (instance_id, execution_id, kind, visible_at, event)
                 SELECT t.target, t.exec, t.kind, t.visible_at, t.event
-                FROM unnest($1::text[], $2::text[], $3::smallint[], $4::timestamptz[], $5::bytea[], $6::smallint[]) AS t(target, exec, kind, visible_at, event, cond)
+                FROM unnest($1::text[], $2::text[], $3::smallint[], $4::timestamptz[], $5::bytea[], $6::smallint[], $7::text[], $8::text[])
+                    AS t(target, exec, kind, visible_at, event, cond, cond_instance, cond_exec)
                 WHERE t.cond = 0
                    OR (t.cond = 1 AND EXISTS (SELECT 1 FROM workflow_sidecar.instances x WHERE x.instance_id = t.target AND x.status IN {ActiveStatuses}))
                    OR (t.cond = 2 AND EXISTS (SELECT 1 FROM workflow_sidecar.instances x WHERE x.instance_id = t.target AND x.execution_id = t.exec AND x.status IN {ActiveStatuses}))
+                   OR (t.cond = 3 AND EXISTS (SELECT 1 FROM workflow_sidecar.instances x WHERE x.instance_id = t.cond_instance AND x.execution_id IS DISTINCT FROM t.cond_exec))
                 """,
                 turn.Messages.Select(m => m.TargetInstanceId).ToArray(), turn.Messages.Select(m => m.ExecutionId).ToArray(),
                 turn.Messages.Select(m => m.Kind).ToArray(), turn.Messages.Select(m => m.VisibleAt).ToArray(),
-                turn.Messages.Select(m => m.Event.ToByteArray()).ToArray(), turn.Messages.Select(m => (short)m.Condition).ToArray());
+                turn.Messages.Select(m => m.Event.ToByteArray()).ToArray(), turn.Messages.Select(m => (short)m.Condition).ToArray(),
+                turn.Messages.Select(m => m.ConditionInstanceId).ToArray(), turn.Messages.Select(m => m.ConditionExecutionId).ToArray());
         }
 
         Add($"""

@@ -203,6 +203,22 @@ internal static partial class TurnApplier
                             ParentTraceContext = start?.ParentTraceContext,
                         };
                         turn.Messages.Add(new OutgoingMessage(childId, childExecution, SidecarSchema.KindStart, now, childStart, DeliveryCondition.ExecutionMatches));
+
+                        // An id already in use creates nothing (the insert does nothing, the start is not delivered): the child
+                        // task fails in the parent instead of waiting for a result that never comes.
+                        var taken = NewEvent(now);
+                        taken.ChildWorkflowInstanceFailed = new ChildWorkflowInstanceFailedEvent
+                        {
+                            TaskScheduledId = action.Id,
+                            FailureDetails = new TaskFailureDetails
+                            {
+                                ErrorType = "InstanceAlreadyExists",
+                                ErrorMessage = $"A workflow instance with id '{childId}' already exists.",
+                                IsNonRetriable = true,
+                            },
+                        };
+                        turn.Messages.Add(new OutgoingMessage(
+                            claimed.InstanceId, claimed.ExecutionId, SidecarSchema.KindEvent, now, taken, DeliveryCondition.ChildIdTaken, childId, childExecution));
                         break;
                     }
 
