@@ -12,7 +12,9 @@ for trx in TestResults/*.trx; do
     [ -e "$trx" ] || continue
     counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
     p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
-    n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")
+    # Skipped tests are counted in total but not executed (the trx's notExecuted stays 0 for xunit's skips).
+    t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    n=$(( ${t:-0} - ${e:-0} ))
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
 done
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
