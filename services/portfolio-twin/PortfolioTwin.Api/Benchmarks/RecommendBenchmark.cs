@@ -61,33 +61,26 @@ public static class RecommendBenchmark
     public static async Task<RecommendBenchmarkResult> RunAsync(RecommendBenchmarkSettings settings, TextWriter log, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        await using (var owner = NpgsqlDataSource.Create(settings.ConnectionString))
-        {
-            await new PlatformDatabase(owner).MigrateAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var market = new SyntheticMarketGenerator(new SyntheticMarketOptions
-        {
-            Properties = settings.Properties,
-            Users = settings.Users,
-            InteractionsPerUser = settings.InteractionsPerUser,
-            Seed = settings.Seed,
-            TenantId = settings.TenantId,
-        });
-        await using (var owner = NpgsqlDataSource.Create(settings.ConnectionString))
-        {
-            await new PostgresMarketWriter(owner).WriteAsync(market, replace: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
+        var market = await BenchmarkMarket.LoadAsync(
+            settings.ConnectionString,
+            new SyntheticMarketOptions
+            {
+                Properties = settings.Properties,
+                Users = settings.Users,
+                InteractionsPerUser = settings.InteractionsPerUser,
+                Seed = settings.Seed,
+                TenantId = settings.TenantId,
+            },
+            cancellationToken).ConfigureAwait(false);
 
         var loadSeconds = clock.Elapsed.TotalSeconds;
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loaded {settings.Properties:N0} properties, {settings.Users} users in {loadSeconds:F1} s"));
 
         clock.Restart();
-        var users = market.Users.Select(u => u.User).ToList();
+        var dataset = BenchmarkMarket.Dataset(market);
+        var users = dataset.Users;
         var trained = new TwinTrainer().Train(
-            new TwinDataset(market.Properties, users, [.. market.Interactions()]),
-            new TwinTrainingOptions { TenantId = settings.TenantId, Epochs = 2, BatchSize = 256, MaxStepsPerEpoch = 50, Seed = settings.Seed },
-            cancellationToken: cancellationToken);
+            dataset, BenchmarkMarket.ShortTraining(settings.TenantId, settings.Seed), cancellationToken: cancellationToken);
         var trainSeconds = clock.Elapsed.TotalSeconds;
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained a short twin in {trainSeconds:F1} s"));
 

@@ -70,32 +70,24 @@ public static class ReindexBenchmark
     public static async Task<ReindexBenchmarkResult> RunAsync(ReindexBenchmarkSettings settings, TextWriter log, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        await using (var owner = NpgsqlDataSource.Create(settings.ConnectionString))
-        {
-            await new PlatformDatabase(owner).MigrateAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var market = new SyntheticMarketGenerator(new SyntheticMarketOptions
-        {
-            Properties = settings.Properties,
-            Users = settings.Users,
-            InteractionsPerUser = settings.InteractionsPerUser,
-            Seed = settings.Seed,
-            TenantId = settings.TenantId,
-        });
-        await using (var owner = NpgsqlDataSource.Create(settings.ConnectionString))
-        {
-            await new PostgresMarketWriter(owner).WriteAsync(market, replace: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
+        var market = await BenchmarkMarket.LoadAsync(
+            settings.ConnectionString,
+            new SyntheticMarketOptions
+            {
+                Properties = settings.Properties,
+                Users = settings.Users,
+                InteractionsPerUser = settings.InteractionsPerUser,
+                Seed = settings.Seed,
+                TenantId = settings.TenantId,
+            },
+            cancellationToken).ConfigureAwait(false);
 
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loaded {settings.Properties:N0} properties, {settings.Users} users in {clock.Elapsed.TotalSeconds:F1} s"));
-        var users = market.Users.Select(u => u.User).ToList();
-        var dataset = new TwinDataset(market.Properties, users, [.. market.Interactions()]);
+        var dataset = BenchmarkMarket.Dataset(market);
+        var users = dataset.Users;
         byte[] Train(int seed)
         {
-            var trained = new TwinTrainer().Train(dataset,
-                new TwinTrainingOptions { TenantId = settings.TenantId, Epochs = 2, BatchSize = 256, MaxStepsPerEpoch = 50, Seed = seed },
-                cancellationToken: cancellationToken);
+            var trained = new TwinTrainer().Train(dataset, BenchmarkMarket.ShortTraining(settings.TenantId, seed), cancellationToken: cancellationToken);
             using var model = trained.Model;
             using var file = new MemoryStream();
             model.Save(file);
