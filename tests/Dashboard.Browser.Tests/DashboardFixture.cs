@@ -77,7 +77,7 @@ public sealed class DashboardFixture : IAsyncLifetime
             await new PostgresMarketWriter(_database.DataSource).WriteAsync(market, replace: false, cancellationToken: CancellationToken.None);
         }
 
-        BaseUrl = $"http://127.0.0.1:{FreePort()}";
+        BaseUrl = $"http://127.0.0.1:{Loopback.FreePort()}";
         App = PlatformHost.Build(
         [
             "--urls", BaseUrl,
@@ -233,13 +233,6 @@ public sealed class DashboardFixture : IAsyncLifetime
 
         await _database.DisposeAsync();
         _workspace?.Delete(recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -27,7 +27,7 @@ public sealed class EmptyPlatformTests(PostgresDatabaseFixture database) : IClas
     public async Task InitializeAsync()
     {
         await new TenantStore(database.DataSource).EnsureAsync("empty");
-        _url = $"http://127.0.0.1:{FreePort()}";
+        _url = $"http://127.0.0.1:{Loopback.FreePort()}";
         _app = PlatformHost.Build(
         [
             "--urls", _url,
@@ -78,7 +78,7 @@ public sealed class EmptyPlatformTests(PostgresDatabaseFixture database) : IClas
     [Fact]
     public async Task An_unreachable_api_is_a_problem_not_a_crash()
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{FreePort()}/") };
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Loopback.FreePort()}/") };
         var api = new PlatformApi(http, new DashboardUser("empty", null));
         var info = await api.GetModelInfoAsync(CancellationToken.None);
         Assert.True(info.Problem?.Unreachable, "a closed port must read as unreachable");
@@ -100,12 +100,5 @@ public sealed class EmptyPlatformTests(PostgresDatabaseFixture database) : IClas
         }
 
         _workspace.Delete(recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

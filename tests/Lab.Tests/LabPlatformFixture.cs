@@ -36,7 +36,7 @@ public sealed class LabPlatformFixture : IAsyncLifetime
     {
         await _database.InitializeAsync();
         _workspace = Directory.CreateTempSubdirectory("platform-lab-");
-        Url = new Uri($"http://127.0.0.1:{FreePort()}");
+        Url = new Uri($"http://127.0.0.1:{Loopback.FreePort()}");
         App = PlatformHost.Build(
         [
             "--urls", Url.ToString().TrimEnd('/'),
@@ -101,13 +101,6 @@ public sealed class LabPlatformFixture : IAsyncLifetime
         await App.DisposeAsync();
         await _database.DisposeAsync();
         _workspace?.Delete(recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -21,7 +21,7 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
         var workspace = Directory.CreateTempSubdirectory("platform-e2e-");
         try
         {
-            var url = $"http://127.0.0.1:{FreePort()}";
+            var url = $"http://127.0.0.1:{Loopback.FreePort()}";
             await using (var first = await StartAsync(url, workspace.FullName))
             {
                 var failures = await WaitForSmokeAsync(url, workspace.FullName, TrainingBudget);
@@ -79,12 +79,5 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
 
         output.WriteLine(log.ToString());
         return failures;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
