@@ -110,30 +110,30 @@ internal sealed class SidecarGrpcService(SidecarStore store, WorkDispatcher disp
 
     public async Task<SuspendResponse> SuspendInstance(SuspendRequest request, ServerCallContext context)
     {
-        RequireInstanceId(request.InstanceId);
         var suspended = TurnApplier.NewEvent(DateTime.UtcNow);
         suspended.ExecutionSuspended = new ExecutionSuspendedEvent { Input = request.Reason };
-        if (!await store.EnqueueAsync(request.InstanceId, SidecarSchema.KindControl, suspended, context.CancellationToken))
-        {
-            throw await NotActiveAsync(request.InstanceId, "suspend", context);
-        }
-
-        dispatcher.Wake();
+        await EnqueueControlAsync(request.InstanceId, suspended, "suspend", context);
         return new SuspendResponse();
     }
 
     public async Task<ResumeResponse> ResumeInstance(ResumeRequest request, ServerCallContext context)
     {
-        RequireInstanceId(request.InstanceId);
         var resumed = TurnApplier.NewEvent(DateTime.UtcNow);
         resumed.ExecutionResumed = new ExecutionResumedEvent { Input = request.Reason };
-        if (!await store.EnqueueAsync(request.InstanceId, SidecarSchema.KindControl, resumed, context.CancellationToken))
+        await EnqueueControlAsync(request.InstanceId, resumed, "resume", context);
+        return new ResumeResponse();
+    }
+
+    /// <summary>Suspend and resume: a control event for the instance's next turn, refused once the instance has ended.</summary>
+    private async Task EnqueueControlAsync(string instanceId, HistoryEvent control, string verb, ServerCallContext context)
+    {
+        RequireInstanceId(instanceId);
+        if (!await store.EnqueueAsync(instanceId, SidecarSchema.KindControl, control, context.CancellationToken))
         {
-            throw await NotActiveAsync(request.InstanceId, "resume", context);
+            throw await NotActiveAsync(instanceId, verb, context);
         }
 
         dispatcher.Wake();
-        return new ResumeResponse();
     }
 
     public async Task<PurgeInstancesResponse> PurgeInstances(PurgeInstancesRequest request, ServerCallContext context)
