@@ -103,8 +103,39 @@ public static class CrashLog
             CREATE TABLE IF NOT EXISTS crash_executions (
                 instance_id text NOT NULL, step int NOT NULL, pid int NOT NULL, version int, at timestamptz NOT NULL DEFAULT clock_timestamp());
             CREATE TABLE IF NOT EXISTS crash_events (topic text NOT NULL, event_id text NOT NULL, pid int NOT NULL);
+            CREATE TABLE IF NOT EXISTS crash_hosts (pid int PRIMARY KEY);
             """);
-        await command.ExecuteNonQueryAsync();
+        try
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Two hosts starting at once raced on CREATE TABLE IF NOT EXISTS (a known PostgreSQL race); the other one won.
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>Announces this host, then waits until <paramref name="hosts"/> hosts have (a start barrier).</summary>
+    public static async Task JoinAsync(NpgsqlDataSource dataSource, int hosts, TimeSpan patience)
+    {
+        await using (var join = dataSource.CreateCommand("INSERT INTO crash_hosts (pid) VALUES ($1) ON CONFLICT DO NOTHING"))
+        {
+            join.Parameters.Add(new NpgsqlParameter { Value = Environment.ProcessId });
+            await join.ExecuteNonQueryAsync();
+        }
+
+        var deadline = DateTime.UtcNow + patience;
+        await using var count = dataSource.CreateCommand("SELECT count(*) FROM crash_hosts");
+        while ((long)(await count.ExecuteScalarAsync())! < hosts)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"fewer than {hosts} hosts joined within {patience}");
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     public static async Task RecordAsync(NpgsqlDataSource dataSource, string instanceId, int step, int? version)

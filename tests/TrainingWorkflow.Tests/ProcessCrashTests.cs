@@ -106,8 +106,8 @@ public sealed class ProcessCrashTests : IAsyncLifetime
     public async Task Two_hosts_on_one_database_share_the_work_and_run_no_activity_twice()
     {
         var instanceIds = Enumerable.Range(0, 6).Select(i => $"shared-{i}").ToArray();
-        using var first = StartHost("FanOutWorkflow", 10, instanceIds);
-        using var second = StartHost("FanOutWorkflow", 10, instanceIds);
+        using var first = StartHost("FanOutWorkflow", 10, instanceIds, hosts: 2);
+        using var second = StartHost("FanOutWorkflow", 10, instanceIds, hosts: 2);
         await ExitsCleanlyAsync(first);
         await ExitsCleanlyAsync(second);
 
@@ -125,9 +125,13 @@ public sealed class ProcessCrashTests : IAsyncLifetime
 
     private sealed record Execution(string InstanceId, int Step, int Pid, int? Version, DateTimeOffset At);
 
-    private Process StartHost(string workflow, int input, params string[] instanceIds)
+    private Process StartHost(string workflow, int input, string instanceId) => StartHost(workflow, input, [instanceId], hosts: 1);
+
+    /// <param name="hosts">How many hosts must be up before this one starts its instances.</param>
+    private Process StartHost(string workflow, int input, string[] instanceIds, int hosts)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.Environment["CRASH_HOSTS"] = hosts.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var argument in new[] { HostAssembly, _database.ConnectionString, _artifactRoot, workflow, input.ToString(System.Globalization.CultureInfo.InvariantCulture) }
             .Concat(instanceIds))
         {
