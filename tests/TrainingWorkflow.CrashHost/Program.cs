@@ -24,7 +24,9 @@ await using var dataSource = NpgsqlDataSource.Create(connectionString);
 await CrashLog.EnsureAsync(dataSource);
 
 var builder = Host.CreateApplicationBuilder();
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Platform:WorkflowSidecar:LeaseDuration"] = "00:00:03",
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["Platform:WorkflowSidecar:LeaseDuration"] = "00:00:03",
     ["Platform:WorkflowSidecar:MaxInFlightPerWorker"] = "4",
 });
 builder.Logging.SetMinimumLevel(LogLevel.Warning);

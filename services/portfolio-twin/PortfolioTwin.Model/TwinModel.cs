@@ -46,23 +46,23 @@ public sealed record TwinModelMetadata
 public sealed class TwinModel : IDisposable
 {
     private const string Magic = "PTWIN";
-    private readonly PropertyEncoder encoder;
-    private readonly Dictionary<string, int> userIndex;
-    private readonly float[][] userVectors;
-    private readonly int[] userInteractionCounts;
-    private readonly Lock gate = new();
+    private readonly PropertyEncoder _encoder;
+    private readonly Dictionary<string, int> _userIndex;
+    private readonly float[][] _userVectors;
+    private readonly int[] _userInteractionCounts;
+    private readonly Lock _gate = new();
 
     public TwinModel(PropertyEncoder encoder, FeatureScaler scaler, IReadOnlyList<string> userIds, float[][] userVectors, int[] userInteractionCounts, TwinModelMetadata metadata)
     {
-        this.encoder = encoder;
-        this.encoder.eval();
+        _encoder = encoder;
+        _encoder.eval();
         Scaler = scaler;
         UserIds = userIds;
-        this.userVectors = userVectors;
-        this.userInteractionCounts = userInteractionCounts;
+        _userVectors = userVectors;
+        _userInteractionCounts = userInteractionCounts;
         Metadata = metadata;
-        userIndex = new Dictionary<string, int>(userIds.Count, StringComparer.Ordinal);
-        for (var i = 0; i < userIds.Count; i++) userIndex[userIds[i]] = i;
+        _userIndex = new Dictionary<string, int>(userIds.Count, StringComparer.Ordinal);
+        for (var i = 0; i < userIds.Count; i++) _userIndex[userIds[i]] = i;
     }
 
     public FeatureScaler Scaler { get; }
@@ -104,7 +104,7 @@ public sealed class TwinModel : IDisposable
     {
         var result = new float[rows][];
         const int chunk = 65_536;
-        lock (gate)
+        lock (_gate)
         {
             using var noGrad = torch.no_grad();
             for (var start = 0; start < rows; start += chunk)
@@ -112,7 +112,7 @@ public sealed class TwinModel : IDisposable
                 using var scope = torch.NewDisposeScope();
                 var count = Math.Min(chunk, rows - start);
                 var input = torch.tensor(scaledFeatures.AsSpan(start * PropertyFeatureBuilder.FeatureCount, count * PropertyFeatureBuilder.FeatureCount).ToArray(), [count, PropertyFeatureBuilder.FeatureCount]);
-                var flat = encoder.call(input).data<float>().ToArray();
+                var flat = _encoder.call(input).data<float>().ToArray();
                 for (var i = 0; i < count; i++) result[start + i] = flat.AsSpan(i * EmbeddingSize, EmbeddingSize).ToArray();
             }
         }
@@ -121,7 +121,7 @@ public sealed class TwinModel : IDisposable
 
     /// <summary>The learned embedding of a training user, or null when the model has not seen the user.</summary>
     public UserEmbedding? FindUser(string userId) =>
-        userIndex.TryGetValue(userId, out var i) ? new UserEmbedding(userId, userVectors[i], userInteractionCounts[i], false) : null;
+        _userIndex.TryGetValue(userId, out var i) ? new UserEmbedding(userId, _userVectors[i], _userInteractionCounts[i], false) : null;
 
     /// <summary>
     /// Cold start without retraining: the weighted mean of the centred embeddings of the properties a user touched
@@ -183,12 +183,12 @@ public sealed class TwinModel : IDisposable
         var scaled = (float[])raw.Clone();
         Scaler.TransformInPlace(scaled);
         float[] gradient;
-        lock (gate)
+        lock (_gate)
         {
             using var scope = torch.NewDisposeScope();
             var input = torch.tensor(scaled, [1, PropertyFeatureBuilder.FeatureCount]).requires_grad_(true);
             var userVector = nn.functional.normalize(torch.tensor(user.Vector, [1, EmbeddingSize]), p: 2, dim: 1);
-            var similarity = (encoder.call(input) * userVector).sum();
+            var similarity = (_encoder.call(input) * userVector).sum();
             similarity.backward();
             gradient = input.grad!.data<float>().ToArray();
         }
@@ -211,10 +211,10 @@ public sealed class TwinModel : IDisposable
         for (var i = 0; i < UserIds.Count; i++)
         {
             writer.Write(UserIds[i]);
-            writer.Write(userInteractionCounts[i]);
-            WriteFloats(writer, userVectors[i]);
+            writer.Write(_userInteractionCounts[i]);
+            WriteFloats(writer, _userVectors[i]);
         }
-        lock (gate) encoder.save(writer);
+        lock (_gate) _encoder.save(writer);
     }
 
     public static TwinModel Load(Stream stream)
@@ -239,7 +239,7 @@ public sealed class TwinModel : IDisposable
         return new TwinModel(encoder, scaler, ids, vectors, counts, metadata);
     }
 
-    public void Dispose() => encoder.Dispose();
+    public void Dispose() => _encoder.Dispose();
 
     private static void WriteFloats(BinaryWriter writer, float[] values)
     {

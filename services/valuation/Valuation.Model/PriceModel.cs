@@ -22,8 +22,8 @@ public sealed class PriceModel
     private readonly double _expected;
     private readonly BlendMember[]? _members;
     private readonly AdaptiveInterval? _interval;
-    [ThreadStatic] private static float[]? t_features;
-    [ThreadStatic] private static double[]? t_slots;
+    [ThreadStatic] private static float[]? _threadFeatures;
+    [ThreadStatic] private static double[]? _threadSlots;
 
     internal PriceModel(PriceModelState state, byte[] mlNetModel)
     {
@@ -79,8 +79,8 @@ public sealed class PriceModel
     /// <summary>The row's encoded slots, plus one spare slot at the end for the difficulty model's estimate input.</summary>
     private float[] Features(SaleRecord row)
     {
-        var x = t_features ??= new float[_encoder.Width + 1];
-        if (x.Length != _encoder.Width + 1) x = t_features = new float[_encoder.Width + 1];
+        var x = _threadFeatures ??= new float[_encoder.Width + 1];
+        if (x.Length != _encoder.Width + 1) x = _threadFeatures = new float[_encoder.Width + 1];
         _encoder.Encode(row, x.AsSpan(0, _encoder.Width));
         return x;
     }
@@ -110,8 +110,8 @@ public sealed class PriceModel
             return new PriceEstimate(e, lo, hi, double.ExpM1(_expected), []);
         }
         var x = Features(row);
-        var slots = t_slots ??= new double[_encoder.Width];
-        if (slots.Length != _encoder.Width) slots = t_slots = new double[_encoder.Width];
+        var slots = _threadSlots ??= new double[_encoder.Width];
+        if (slots.Length != _encoder.Width) slots = _threadSlots = new double[_encoder.Width];
         Array.Clear(slots);
         double f = ScoreWithContributions(x, slots);
         double h = HalfWidth(x, f);

@@ -3,67 +3,67 @@ using Platform.PortfolioTwin.Model.Evaluation;
 
 namespace Platform.PortfolioTwin.Model.Baselines;
 
-/// <summary>Implicit ALS hyperparameters: latent factors, alternating sweeps, L2 regularisation λ and confidence scale α.</summary>
+/// <summary>Implicit ALS hyperparameters: latent _factors, alternating sweeps, L2 regularisation λ and confidence scale α.</summary>
 public sealed record ImplicitAlsSettings(int Factors = 16, int Iterations = 10, double Regularization = 0.1, double Alpha = 10)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
-        if (Factors < 1) throw new ArgumentException($"ALS factors must be at least 1 (got {Factors}).", nameof(Factors));
+        if (Factors < 1) throw new ArgumentException($"ALS _factors must be at least 1 (got {Factors}).", nameof(Factors));
         if (Iterations < 1) throw new ArgumentException($"ALS iterations must be at least 1 (got {Iterations}).", nameof(Iterations));
         if (Regularization <= 0) throw new ArgumentException($"ALS regularisation must be positive (got {Regularization}).", nameof(Regularization));
-        if (Alpha < 0) throw new ArgumentException($"ALS alpha must not be negative (got {Alpha}).", nameof(Alpha));
+        if (Alpha < 0) throw new ArgumentException($"ALS _alpha must not be negative (got {Alpha}).", nameof(Alpha));
     }
 }
 
 /// <summary>
 /// Baseline: one-class matrix factorisation by implicit-feedback ALS (Hu, Koren and Volinsky 2008): preference 1
 /// for touched properties with confidence 1 + α·weight, 0 elsewhere with confidence 1. New users are folded in by
-/// one least-squares solve against the fixed property factors. Properties without training interactions keep
-/// zero factors, so they cannot be recommended — the cold-start gap the twin closes.
+/// one least-squares solve against the fixed property _factors. Properties without training interactions keep
+/// zero _factors, so they cannot be recommended — the cold-start gap the twin closes.
 /// </summary>
 public sealed class ImplicitAlsRecommender : IUserScorer
 {
-    private readonly int factors;
-    private readonly double regularization;
-    private readonly double alpha;
-    private readonly InteractionWeights weights;
-    private readonly double[][] itemFactors;
-    private readonly double[,] itemGram;
+    private readonly int _factors;
+    private readonly double _regularization;
+    private readonly double _alpha;
+    private readonly InteractionWeights _weights;
+    private readonly double[][] _itemFactors;
+    private readonly double[,] _itemGram;
 
     public ImplicitAlsRecommender(InteractionIndex index, EvaluationSplit split, ImplicitAlsSettings? settings = null, int seed = 42, InteractionWeights? weights = null)
     {
         settings ??= new ImplicitAlsSettings();
         settings.Validate();
-        factors = settings.Factors;
-        regularization = settings.Regularization;
-        alpha = settings.Alpha;
-        this.weights = weights ?? new InteractionWeights();
+        _factors = settings.Factors;
+        _regularization = settings.Regularization;
+        _alpha = settings.Alpha;
+        _weights = weights ?? new InteractionWeights();
         var random = new Random(seed);
-        var byUser = split.TrainUsers.Select(u => index.Signals[u].Where(s => s.IsPositive && !split.IsCold[s.Property]).Select(s => (s.Property, this.weights.Of(s.Kind))).ToArray()).ToArray();
+        var byUser = split.TrainUsers.Select(u => index.Signals[u].Where(s => s.IsPositive && !split.IsCold[s.Property]).Select(s => (s.Property, _weights.Of(s.Kind))).ToArray()).ToArray();
         var byItem = new List<(int, float)>[index.Properties.Count];
         for (var u = 0; u < byUser.Length; u++)
         {
             foreach (var (p, w) in byUser[u]) (byItem[p] ??= []).Add((u, w));
         }
-        var userFactors = byUser.Select(_ => Enumerable.Range(0, factors).Select(_ => random.NextDouble() * 0.01).ToArray()).ToArray();
-        itemFactors = [.. byItem.Select(_ => Enumerable.Range(0, factors).Select(_ => random.NextDouble() * 0.01).ToArray())];
+        var userFactors = byUser.Select(_ => Enumerable.Range(0, _factors).Select(_ => random.NextDouble() * 0.01).ToArray()).ToArray();
+        _itemFactors = [.. byItem.Select(_ => Enumerable.Range(0, _factors).Select(_ => random.NextDouble() * 0.01).ToArray())];
         for (var i = 0; i < byItem.Length; i++)
         {
-            if (byItem[i] is null) Array.Clear(itemFactors[i]);
+            if (byItem[i] is null) Array.Clear(_itemFactors[i]);
         }
         var itemLists = byItem.Select(l => l?.ToArray() ?? []).ToArray();
         for (var iteration = 0; iteration < settings.Iterations; iteration++)
         {
-            var itemGram = Gram(itemFactors);
-            Parallel.For(0, userFactors.Length, u => userFactors[u] = Solve(itemGram, itemFactors, byUser[u]));
+            var itemGram = Gram(_itemFactors);
+            Parallel.For(0, userFactors.Length, u => userFactors[u] = Solve(itemGram, _itemFactors, byUser[u]));
             var userGram = Gram(userFactors);
-            Parallel.For(0, itemFactors.Length, i =>
+            Parallel.For(0, _itemFactors.Length, i =>
             {
-                if (itemLists[i].Length > 0) itemFactors[i] = Solve(userGram, userFactors, itemLists[i]);
+                if (itemLists[i].Length > 0) _itemFactors[i] = Solve(userGram, userFactors, itemLists[i]);
             });
         }
-        itemGram = Gram(itemFactors);
+        _itemGram = Gram(_itemFactors);
     }
 
     public string Name => "implicit-als";
@@ -73,29 +73,29 @@ public sealed class ImplicitAlsRecommender : IUserScorer
         var observed = new List<(int, float)>();
         foreach (var s in history)
         {
-            if (s.IsPositive) observed.Add((s.Property, weights.Of(s.Kind)));
+            if (s.IsPositive) observed.Add((s.Property, _weights.Of(s.Kind)));
         }
-        var user = Solve(itemGram, itemFactors, [.. observed]);
+        var user = Solve(_itemGram, _itemFactors, [.. observed]);
         for (var p = 0; p < scores.Length; p++)
         {
             double dot = 0;
-            var item = itemFactors[p];
-            for (var f = 0; f < factors; f++) dot += user[f] * item[f];
+            var item = _itemFactors[p];
+            for (var f = 0; f < _factors; f++) dot += user[f] * item[f];
             scores[p] = (float)dot;
         }
     }
 
     private double[,] Gram(double[][] rows)
     {
-        var gram = new double[factors, factors];
+        var gram = new double[_factors, _factors];
         foreach (var row in rows)
         {
-            for (var a = 0; a < factors; a++)
+            for (var a = 0; a < _factors; a++)
             {
-                for (var b = a; b < factors; b++) gram[a, b] += row[a] * row[b];
+                for (var b = a; b < _factors; b++) gram[a, b] += row[a] * row[b];
             }
         }
-        for (var a = 0; a < factors; a++)
+        for (var a = 0; a < _factors; a++)
         {
             for (var b = 0; b < a; b++) gram[a, b] = gram[b, a];
         }
@@ -106,18 +106,18 @@ public sealed class ImplicitAlsRecommender : IUserScorer
     private double[] Solve(double[,] gram, double[][] other, (int Index, float Weight)[] observed)
     {
         var a = (double[,])gram.Clone();
-        var rhs = new double[factors];
+        var rhs = new double[_factors];
         foreach (var (index, weight) in observed)
         {
             var y = other[index];
-            var confidence = 1 + alpha * weight;
-            for (var r = 0; r < factors; r++)
+            var confidence = 1 + _alpha * weight;
+            for (var r = 0; r < _factors; r++)
             {
                 rhs[r] += confidence * y[r];
-                for (var c = 0; c < factors; c++) a[r, c] += (confidence - 1) * y[r] * y[c];
+                for (var c = 0; c < _factors; c++) a[r, c] += (confidence - 1) * y[r] * y[c];
             }
         }
-        for (var r = 0; r < factors; r++) a[r, r] += regularization;
+        for (var r = 0; r < _factors; r++) a[r, r] += _regularization;
         return CholeskySolve(a, rhs);
     }
 

@@ -10,22 +10,22 @@ namespace Platform.PortfolioTwin.Model.Baselines;
 /// </summary>
 public sealed class ItemKnnRecommender : IUserScorer
 {
-    private readonly int[][] usersOfProperty;
-    private readonly int[][] propertiesOfUser;
-    private readonly float[] inverseSqrtDegree;
-    private readonly InteractionWeights weights;
+    private readonly int[][] _usersOfProperty;
+    private readonly int[][] _propertiesOfUser;
+    private readonly float[] _inverseSqrtDegree;
+    private readonly InteractionWeights _weights;
 
     public ItemKnnRecommender(InteractionIndex index, EvaluationSplit split, InteractionWeights? weights = null)
     {
-        this.weights = weights ??= new InteractionWeights();
-        propertiesOfUser = [.. split.TrainUsers.Select(u => index.Signals[u].Where(s => s.IsPositive && !split.IsCold[s.Property]).Select(s => s.Property).ToArray())];
+        _weights = weights ??= new InteractionWeights();
+        _propertiesOfUser = [.. split.TrainUsers.Select(u => index.Signals[u].Where(s => s.IsPositive && !split.IsCold[s.Property]).Select(s => s.Property).ToArray())];
         var lists = new List<int>[index.Properties.Count];
-        for (var u = 0; u < propertiesOfUser.Length; u++)
+        for (var u = 0; u < _propertiesOfUser.Length; u++)
         {
-            foreach (var p in propertiesOfUser[u]) (lists[p] ??= []).Add(u);
+            foreach (var p in _propertiesOfUser[u]) (lists[p] ??= []).Add(u);
         }
-        usersOfProperty = [.. lists.Select(l => l?.ToArray() ?? [])];
-        inverseSqrtDegree = [.. usersOfProperty.Select(u => u.Length > 0 ? 1 / MathF.Sqrt(u.Length) : 0f)];
+        _usersOfProperty = [.. lists.Select(l => l?.ToArray() ?? [])];
+        _inverseSqrtDegree = [.. _usersOfProperty.Select(u => u.Length > 0 ? 1 / MathF.Sqrt(u.Length) : 0f)];
     }
 
     public string Name => "item-knn";
@@ -36,12 +36,12 @@ public sealed class ItemKnnRecommender : IUserScorer
         foreach (var signal in history)
         {
             if (!signal.IsPositive) continue;
-            var w = weights.Of(signal.Kind) * inverseSqrtDegree[signal.Property];
-            foreach (var user in usersOfProperty[signal.Property])
+            var w = _weights.Of(signal.Kind) * _inverseSqrtDegree[signal.Property];
+            foreach (var user in _usersOfProperty[signal.Property])
             {
-                foreach (var other in propertiesOfUser[user]) scores[other] += w;
+                foreach (var other in _propertiesOfUser[user]) scores[other] += w;
             }
         }
-        for (var p = 0; p < scores.Length; p++) scores[p] *= inverseSqrtDegree[p];
+        for (var p = 0; p < scores.Length; p++) scores[p] *= _inverseSqrtDegree[p];
     }
 }

@@ -31,9 +31,9 @@ public static class Popularity
 /// <summary>Baseline: the most popular properties for everyone, ignoring the user's history.</summary>
 public sealed class MostPopularRecommender(InteractionIndex index, EvaluationSplit split) : IUserScorer
 {
-    private readonly float[] counts = Popularity.Counts(index, split, null);
+    private readonly float[] _counts = Popularity.Counts(index, split, null);
 
     public string Name => "most-popular";
 
-    public void Score(ReadOnlySpan<UserSignal> history, string segment, Span<float> scores) => counts.CopyTo(scores);
+    public void Score(ReadOnlySpan<UserSignal> history, string segment, Span<float> scores) => _counts.CopyTo(scores);
 }

@@ -8,7 +8,10 @@ namespace Platform.PortfolioTwin.Model.Training;
 public sealed class PropertyEncoder : nn.Module<Tensor, Tensor>
 {
     public const int EmbeddingSize = 16;
+    // TorchSharp names the saved parameters after the fields ("layers.0.weight"), so this one keeps its name.
+#pragma warning disable IDE1006
     private readonly nn.Module<Tensor, Tensor> layers;
+#pragma warning restore IDE1006
 
     public PropertyEncoder(double dropout = 0.2) : base(nameof(PropertyEncoder))
     {

@@ -6,14 +6,14 @@ namespace Platform.PortfolioTwin.Model.Training;
 /// <summary>Scores properties for a user known by a history: affinity between the folded-in user (<see cref="UserFoldIn"/>) and each property.</summary>
 public sealed class TwinScorer(float[][] propertyEmbeddings, float[] catalogCentroid, InteractionWeights weights, string name = "portfolio-twin") : IUserScorer
 {
-    private readonly int dimensions = propertyEmbeddings.Length > 0 ? propertyEmbeddings[0].Length : PropertyEncoder.EmbeddingSize;
+    private readonly int _dimensions = propertyEmbeddings.Length > 0 ? propertyEmbeddings[0].Length : PropertyEncoder.EmbeddingSize;
 
     public string Name => name;
 
     /// <summary>The user's unit vector, or null when the history gives no direction.</summary>
     public float[]? FoldIn(ReadOnlySpan<UserSignal> history)
     {
-        var user = new float[dimensions];
+        var user = new float[_dimensions];
         foreach (var signal in history)
         {
             UserFoldIn.Accumulate(user, propertyEmbeddings[signal.Property], catalogCentroid, weights.Of(signal.Kind));
