@@ -24,11 +24,29 @@ public static class Repo
     public static DaprApp? AppIn(string folder) =>
         DaprApps.SingleOrDefault(a => Path.TrimEndingDirectorySeparator(PathOf(a.Folder)) == Path.TrimEndingDirectorySeparator(PathOf(folder)));
 
-    /// <summary>Every file the repository has outside build output and version control, relative and with '/'.</summary>
-    public static IEnumerable<string> FilesUnder(string relativeFolder) =>
-        Directory.EnumerateFiles(PathOf(relativeFolder), "*", SearchOption.AllDirectories)
-            .Select(Relative)
-            .Where(f => !f.Split('/').Any(part => part is "bin" or "obj" or ".git"));
+    /// <summary>
+    /// Every source file under a folder, relative and with '/': what git tracks or would track (untracked files it does not
+    /// ignore), so that local state such as a <c>.platform/</c> data folder or build output never counts as source.
+    /// </summary>
+    public static IEnumerable<string> FilesUnder(string relativeFolder)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = Root, RedirectStandardOutput = true };
+        foreach (var argument in new[] { "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", relativeFolder })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var git = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("git could not be started");
+        var files = git.StandardOutput.ReadToEnd().Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        git.WaitForExit();
+        if (git.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"git ls-files failed with exit code {git.ExitCode}");
+        }
+
+        // A file deleted in the working tree but still in the index is not there to copy.
+        return files.Where(f => File.Exists(PathOf(f)));
+    }
 
     /// <summary>The project and every project it references, transitively, as repository-relative paths.</summary>
     public static IReadOnlyList<string> ProjectClosure(string relativeProject)
