@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.MarketData.Postgres;
 
-namespace Platform.BuildingBlocks.Hosting;
+namespace Platform.MarketData.Hosting;
 
 /// <summary>
 /// Brings the PostgreSQL schema up to date before the host serves: start-up waits for it, and the migrator's advisory
