@@ -3,6 +3,7 @@ using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.VectorSearch;
 using Platform.Dashboard;
+using Platform.MarketData.Hosting;
 using Platform.PortfolioTwin.Api;
 using Platform.TrainingWorkflow;
 using Platform.Valuation.Api;
@@ -19,6 +20,8 @@ public static class PlatformHost
         var generatedApiKey = EnsureApiKey(builder.Configuration);
         builder.AddServiceDefaults();
         builder.AddPlatformBuildingBlocks();
+        // The host's own demo bootstrap loads market data; the twin and training modules add the same (idempotent) call.
+        builder.AddMarketData();
         builder.Services.AddVectorIndex(builder.Configuration);
         builder.AddValuation();
         builder.AddPortfolioTwin();

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
-using Platform.MarketData.Postgres;
+using Platform.MarketData.Hosting;
 using Platform.PortfolioTwin.Api.Data;
 using Platform.PortfolioTwin.Api.Endpoints;
 using Platform.PortfolioTwin.Api.Indexing;
@@ -21,7 +21,8 @@ public static class PortfolioTwinModule
     /// <summary>
     /// Registers options, the champion cache and its reload handlers, scoring, interaction ingestion, index maintenance, the
     /// interactions and properties subscriptions and metrics. Needs service defaults, the building blocks
-    /// (<c>AddPlatformBuildingBlocks</c>: NpgsqlDataSource, registry, pub/sub) and an <c>IVectorIndex</c> (<c>AddVectorIndex</c>).
+    /// (<c>AddPlatformBuildingBlocks</c>: NpgsqlDataSource, registry, pub/sub) and an <c>IVectorIndex</c> (<c>AddVectorIndex</c>);
+    /// adds the market data itself (<c>AddMarketData</c>).
     /// </summary>
     public static IHostApplicationBuilder AddPortfolioTwin(this IHostApplicationBuilder builder)
     {
@@ -47,12 +48,8 @@ public static class PortfolioTwinModule
         });
         services.AddSingleton<IEventHandler, ModelDeployedHandler<IServedTwin>>();
 
-        // Market-data stores (tenant-scoped, row-level secured); TryAdd so the all-in-one host can share its own.
-        services.TryAddSingleton<TenantConnectionFactory>();
-        services.TryAddSingleton<PropertyStore>();
-        services.TryAddSingleton<InteractionStore>();
-        services.TryAddSingleton<UserStore>();
-        services.TryAddSingleton<TenantStore>();
+        // The market-data schema and stores (tenant-scoped, row-level secured), shared with the other modules of a host.
+        builder.AddMarketData();
         services.TryAddSingleton<ITwinDataStore, PostgresTwinDataStore>();
         services.TryAddSingleton<IEstimatedValueProvider, NoEstimatedValueProvider>();
 

@@ -1,6 +1,7 @@
 using Platform.BuildingBlocks.Dapr;
 using Platform.BuildingBlocks.Hosting;
 using Platform.EmbeddedWorkflowSidecar;
+using Platform.MarketData.Hosting;
 using Platform.TrainingWorkflow.Management;
 using Platform.TrainingWorkflow.Pipelines;
 
@@ -15,6 +16,8 @@ public static class TrainingWorkflowModule
     /// </summary>
     public static IHostApplicationBuilder AddTrainingWorkflow(this IHostApplicationBuilder builder)
     {
+        // The pipelines read market data; its migrations must run before the workflow worker resumes any instance.
+        builder.AddMarketData();
         if (PlatformBuildingBlocksExtensions.RuntimeOf(builder.Configuration) != PlatformRuntime.Dapr)
         {
             builder.AddEmbeddedWorkflowSidecar();

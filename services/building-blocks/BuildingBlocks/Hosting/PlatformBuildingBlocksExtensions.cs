@@ -6,7 +6,6 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Platform.BuildingBlocks.Dapr;
 using Platform.BuildingBlocks.Registry;
-using Platform.MarketData.Postgres;
 
 namespace Platform.BuildingBlocks.Hosting;
 
@@ -23,7 +22,9 @@ public static class PlatformBuildingBlocksExtensions
     public const string ConnectionStringEnvironmentVariable = "PLATFORM_POSTGRES";
 
     /// <summary>
-    /// PostgreSQL (always needed) and the ports' adapters for the configured runtime (<c>Platform:Runtime</c>).
+    /// PostgreSQL (always needed: an <see cref="NpgsqlDataSource"/>) and the ports' adapters for the configured runtime
+    /// (<c>Platform:Runtime</c>). Domain schemas are not the building blocks' business: a service that uses market data
+    /// adds it (and its migrations) with <c>AddMarketData()</c>.
     /// </summary>
     public static IHostApplicationBuilder AddPlatformBuildingBlocks(this IHostApplicationBuilder builder)
     {
@@ -31,8 +32,6 @@ public static class PlatformBuildingBlocksExtensions
             ?? throw new InvalidOperationException(
                 $"No PostgreSQL connection string: set ConnectionStrings:{ConnectionStringName} or {ConnectionStringEnvironmentVariable}.");
         builder.Services.TryAddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
-        builder.Services.TryAddSingleton<PlatformDatabase>();
-        builder.Services.AddHostedService<DatabaseMigrationService>();
 
         switch (RuntimeOf(builder.Configuration))
         {

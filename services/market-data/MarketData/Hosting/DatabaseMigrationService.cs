@@ -2,10 +2,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.MarketData.Postgres;
 
-namespace Platform.BuildingBlocks.Hosting;
+namespace Platform.MarketData.Hosting;
 
 /// <summary>
-/// Brings the PostgreSQL schema up to date before the host serves: start-up waits for it, and the migrator's advisory
+/// Brings the market-data schema up to date before the host serves: start-up waits for it, and the migrator's advisory
 /// lock makes it safe when several services start against one database at once.
 /// </summary>
 internal sealed class DatabaseMigrationService(PlatformDatabase database, ILogger<DatabaseMigrationService> logger) : IHostedService
