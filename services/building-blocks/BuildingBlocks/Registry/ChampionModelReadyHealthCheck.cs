@@ -1,11 +1,10 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Platform.BuildingBlocks.Registry;
-using Platform.Valuation.Api.Estimation;
 
-namespace Platform.Valuation.Api.Models;
+namespace Platform.BuildingBlocks.Registry;
 
 /// <summary>Ready only while a valid model is loaded: before the first deployment the service can answer nothing useful.</summary>
-public sealed class ModelReadyHealthCheck(ChampionModelCache<ValuationModel> cache) : IHealthCheck
+public sealed class ChampionModelReadyHealthCheck<TModel>(ChampionModelCache<TModel> cache) : IHealthCheck
+    where TModel : class
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(cache.Current is { } loaded

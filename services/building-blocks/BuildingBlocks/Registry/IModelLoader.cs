@@ -1,7 +1,10 @@
-namespace Platform.Valuation.Api.Estimation;
+namespace Platform.BuildingBlocks.Registry;
 
-/// <summary>Turns a registered model file into an estimator; throws on a corrupt or incompatible file.</summary>
-public interface IPriceModelLoader
+/// <summary>
+/// Turns a registered model file into a servable model (the champion cache calls it for every new version); throws on a
+/// corrupt or incompatible file, which leaves the previous model serving.
+/// </summary>
+public interface IModelLoader<out TModel>
 {
-    IPriceEstimator Load(byte[] modelFile);
+    TModel Load(byte[] modelFile);
 }
