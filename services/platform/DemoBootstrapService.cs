@@ -60,8 +60,8 @@ public sealed class DemoBootstrapService(
             logger.LogInformation("Seeded {Rows} rows in {Seconds:F1} s", loaded.TotalRows, loaded.Elapsed.TotalSeconds);
         }
 
-        var priceChampion = await registry.ResolveAsync("price", ModelRegistry.Champion, stoppingToken);
-        var twinChampion = await registry.ResolveAsync("twin", ModelRegistry.Champion, stoppingToken);
+        var priceChampion = await registry.ResolveAsync(ModelNames.Price, ModelRegistry.Champion, stoppingToken);
+        var twinChampion = await registry.ResolveAsync(ModelNames.Twin, ModelRegistry.Champion, stoppingToken);
         if (priceChampion is not null && twinChampion is not null)
         {
             logger.LogInformation("Serving price v{Price} and twin v{Twin}", priceChampion.Version, twinChampion.Version);

@@ -1,5 +1,6 @@
 using Platform.BuildingBlocks.Chaos;
 using Platform.BuildingBlocks.Hosting;
+using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.VectorSearch;
 using Platform.Dashboard;
@@ -36,6 +37,7 @@ public static class PlatformHost
         app.UsePlatformBuildingBlocks();
         app.MapDefaultEndpoints();
         app.MapValuationApi();
+        app.MapRegistryEndpoints();
         app.MapPortfolioTwinApi();
         app.MapTrainingWorkflowApi();
         app.MapDashboard();

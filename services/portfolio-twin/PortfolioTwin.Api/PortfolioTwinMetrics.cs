@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Platform.BuildingBlocks.Registry;
 using Platform.PortfolioTwin.Api.Serving;
 
 namespace Platform.PortfolioTwin.Api;
@@ -7,7 +6,8 @@ namespace Platform.PortfolioTwin.Api;
 /// <summary>
 /// The service's own instruments (meter <c>Platform.PortfolioTwin</c>, exported at /metrics/prometheus next to the ASP.NET Core
 /// request durations by route): predictions and recommendations by user source (trained, folded-in, popularity), interactions
-/// stored and duplicates skipped, properties indexed, and the serving model version.
+/// stored and duplicates skipped, properties indexed. The serving model version (<c>platform.twin.model.version</c>) is the
+/// champion-model block's gauge on this meter.
 /// </summary>
 public sealed class PortfolioTwinMetrics
 {
@@ -18,16 +18,13 @@ public sealed class PortfolioTwinMetrics
     private readonly Counter<long> _interactions;
     private readonly Counter<long> _indexed;
 
-    public PortfolioTwinMetrics(IMeterFactory meterFactory, ChampionModelCache<IServedTwin> cache, UserVectorCache users)
+    public PortfolioTwinMetrics(IMeterFactory meterFactory, UserVectorCache users)
     {
         var meter = meterFactory.Create(MeterName);
         _predictions = meter.CreateCounter<long>("platform.twin.predictions", "{prediction}", "Affinity scores served.");
         _recommendations = meter.CreateCounter<long>("platform.twin.recommendations", "{property}", "Properties recommended.");
         _interactions = meter.CreateCounter<long>("platform.twin.interactions", "{interaction}", "Interactions ingested, by outcome (stored or duplicate).");
         _indexed = meter.CreateCounter<long>("platform.twin.index.upserts", "{property}", "Property vectors written to the index.");
-        meter.CreateObservableGauge("platform.twin.model.version", () => cache.Current is { } loaded
-            ? [new Measurement<int>(loaded.Version.Version, new KeyValuePair<string, object?>("model", cache.ModelName))]
-            : Array.Empty<Measurement<int>>(), description: "Registry version of the twin model serving.");
         meter.CreateObservableGauge("platform.twin.folded_users", () => users.Count, "{user}", "Folded-in user vectors held in memory.");
     }
 

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
-using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.MarketData.Hosting;
 using Platform.PortfolioTwin.Api.Data;
 using Platform.PortfolioTwin.Api.Endpoints;
@@ -19,7 +17,8 @@ public static class PortfolioTwinModule
     public const string ReadyCheckName = "portfolio-twin-model";
 
     /// <summary>
-    /// Registers options, the champion cache and its reload handlers, scoring, interaction ingestion, index maintenance, the
+    /// Registers options and the twin champion (the building blocks' champion-model block, refreshed by
+    /// <see cref="IndexMaintenance"/> so a new champion is indexed before it serves), scoring, interaction ingestion, the
     /// interactions and properties subscriptions and metrics. Needs service defaults, the building blocks
     /// (<c>AddPlatformBuildingBlocks</c>: NpgsqlDataSource, registry, pub/sub) and an <c>IVectorIndex</c> (<c>AddVectorIndex</c>);
     /// adds the market data itself (<c>AddMarketData</c>).
@@ -27,26 +26,10 @@ public static class PortfolioTwinModule
     public static IHostApplicationBuilder AddPortfolioTwin(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<PortfolioTwinOptions>()
-            .Bind(builder.Configuration.GetSection(PortfolioTwinOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ITwinModelLoader, TwinModelLoader>();
-        services.AddSingleton(sp =>
-        {
-            var settings = sp.GetRequiredService<IOptions<PortfolioTwinOptions>>().Value;
-            var loader = sp.GetRequiredService<ITwinModelLoader>();
-            return new ChampionModelCache<IServedTwin>(
-                sp.GetRequiredService<ModelRegistry>(),
-                settings.ModelName,
-                loader.Load,
-                settings.CacheTtl,
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ChampionModelCache<IServedTwin>>());
-        });
-        services.AddSingleton<IEventHandler, ModelDeployedHandler<IServedTwin>>();
+        services.TryAddSingleton<IModelLoader<IServedTwin>, TwinModelLoader>();
+        builder.AddChampionModel<IServedTwin, PortfolioTwinOptions, IndexMaintenance>(new ChampionModelSetup(
+            PortfolioTwinOptions.SectionName, ReadyCheckName, PortfolioTwinMetrics.MeterName,
+            "platform.twin.model.version", "Registry version of the twin model serving."));
 
         // The market-data schema and stores (tenant-scoped, row-level secured), shared with the other modules of a host.
         builder.AddMarketData();
@@ -59,13 +42,8 @@ public static class PortfolioTwinModule
         services.AddSingleton<TwinScoringService>();
         services.AddSingleton<InteractionIngestion>();
         services.AddSingleton<PropertyIndexer>();
-        services.AddSingleton<IndexMaintenance>();
-        services.AddHostedService(sp => sp.GetRequiredService<IndexMaintenance>());
-        services.AddSingleton<IEventHandler, TwinModelDeployedHandler>();
         services.AddSingleton<IEventHandler, InteractionsEventHandler>();
         services.AddSingleton<IEventHandler, PropertiesEventHandler>();
-
-        services.AddHealthChecks().AddCheck<TwinModelReadyHealthCheck>(ReadyCheckName, tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
     }
 

@@ -1,18 +1,17 @@
 using System.ComponentModel.DataAnnotations;
+using Platform.BuildingBlocks.Registry;
 
 namespace Platform.PortfolioTwin.Api;
 
-/// <summary>Settings of the portfolio-twin service (configuration section <c>PortfolioTwin</c>), validated when the host starts.</summary>
-public sealed class PortfolioTwinOptions : IValidatableObject
+/// <summary>
+/// Settings of the portfolio-twin service (configuration section <c>PortfolioTwin</c>), validated when the host starts; the
+/// champion's name, TTL and Retry-After come from <see cref="ChampionModelOptions"/>.
+/// </summary>
+public sealed class PortfolioTwinOptions : ChampionModelOptions
 {
     public const string SectionName = "PortfolioTwin";
 
-    /// <summary>Registry name of the twin model whose champion is served.</summary>
-    [Required, RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$")]
-    public string ModelName { get; set; } = "twin";
-
-    /// <summary>How often the champion alias is re-read from the registry when no model-deployed event arrives.</summary>
-    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+    public PortfolioTwinOptions() => ModelName = ModelNames.Twin;
 
     /// <summary>Upper bound of <c>top_k</c> in /recommend and /similar.</summary>
     [Range(1, 1_000)]
@@ -38,10 +37,6 @@ public sealed class PortfolioTwinOptions : IValidatableObject
     [Range(1, 10_000_000)]
     public int UserVectorCacheSize { get; set; } = 100_000;
 
-    /// <summary>Retry-After sent with 503 while no model is deployed.</summary>
-    [Range(1, 3_600)]
-    public int RetryAfterSeconds { get; set; } = 10;
-
     /// <summary>Name of the vector space (the Qdrant alias) holding the property embeddings; versions are named after the model.</summary>
     [Required, RegularExpression("^[a-z0-9][a-z0-9_-]{0,40}$")]
     public string IndexSpace { get; set; } = "properties";
@@ -53,11 +48,13 @@ public sealed class PortfolioTwinOptions : IValidatableObject
     /// <summary>Rebuild the index (aside, then one alias switch) when a champion of another model version loads.</summary>
     public bool ReindexOnModelChange { get; set; } = true;
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    protected override string Section => SectionName;
+
+    public override IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (CacheTtl <= TimeSpan.Zero)
+        foreach (var result in base.Validate(validationContext))
         {
-            yield return new ValidationResult("PortfolioTwin:CacheTtl must be positive.", [nameof(CacheTtl)]);
+            yield return result;
         }
 
         if (DefaultTopK > MaxTopK)

@@ -1,9 +1,10 @@
 using Platform.BuildingBlocks.Hosting;
+using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 
 namespace Platform.Valuation.Api;
 
-/// <summary>The valuation service on its own; the all-in-one platform host composes the same two module calls.</summary>
+/// <summary>The valuation service on its own; the all-in-one platform host composes the same module calls.</summary>
 public class Program
 {
     public static void Main(string[] args)
@@ -18,6 +19,7 @@ public class Program
         app.UsePlatformBuildingBlocks();
         app.MapDefaultEndpoints();
         app.MapValuationApi();
+        app.MapRegistryEndpoints();
         app.Run();
     }
 }

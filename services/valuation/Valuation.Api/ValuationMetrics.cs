@@ -8,7 +8,8 @@ namespace Platform.Valuation.Api;
 /// <summary>
 /// The service's own instruments (meter <c>Platform.Valuation</c>, exported at /metrics/prometheus with the ASP.NET Core
 /// request-duration histograms by route and status): estimates served, rows rejected by reason, rows per request, the
-/// serving model version and the last drift evaluation.
+/// last drift evaluation. The serving model version (<c>platform.valuation.model.version</c>) is the champion-model block's gauge
+/// on this meter.
 /// </summary>
 public sealed class ValuationMetrics
 {
@@ -20,7 +21,7 @@ public sealed class ValuationMetrics
     private readonly Counter<long> _shadowRejected;
     private readonly Histogram<double> _shadowDifference;
 
-    public ValuationMetrics(IMeterFactory meterFactory, ChampionModelCache<ValuationModel> cache, DriftMonitor drift)
+    public ValuationMetrics(IMeterFactory meterFactory, DriftMonitor drift)
     {
         var meter = meterFactory.Create(MeterName);
         _estimates = meter.CreateCounter<long>("platform.valuation.estimates", "{estimate}", "Estimates served.");
@@ -32,9 +33,6 @@ public sealed class ValuationMetrics
         _shadowDifference = meter.CreateHistogram<double>("platform.valuation.shadow.difference", "%",
             "Shadow challenger estimate relative to the champion's served estimate, in percent.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [-50, -20, -10, -5, -2, 0, 2, 5, 10, 20, 50] });
-        meter.CreateObservableGauge("platform.valuation.model.version", () => cache.Current is { } loaded
-            ? [new Measurement<int>(loaded.Version.Version, new KeyValuePair<string, object?>("model", cache.ModelName))]
-            : Array.Empty<Measurement<int>>(), description: "Registry version of the model serving estimates.");
         meter.CreateObservableGauge("platform.valuation.drift.psi", () => DriftMeasurements(drift, f => f.Psi),
             description: "Population stability index per feature at the last drift evaluation.");
         meter.CreateObservableGauge("platform.valuation.drift.ks", () => DriftMeasurements(drift, f => f.Ks),

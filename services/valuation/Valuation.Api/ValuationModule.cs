@@ -3,10 +3,8 @@ using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Chaos;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
-using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.Valuation.Api.Endpoints;
 using Platform.Valuation.Api.Estimation;
-using Platform.Valuation.Api.Models;
 using Platform.Valuation.Api.Monitoring;
 using Platform.Valuation.Api.Release;
 
@@ -18,46 +16,28 @@ public static class ValuationModule
     public const string ReadyCheckName = "valuation-model";
 
     /// <summary>
-    /// Registers options, the champion cache and its reload handler, estimation, drift monitoring, metrics and the
-    /// estimate-requests subscription. Needs the building blocks (<c>AddPlatformBuildingBlocks</c>) and service defaults.
+    /// Registers options and the price champion (the building blocks' champion-model block), the challenger for releases,
+    /// estimation, drift monitoring, metrics and the estimate-requests subscription. Needs the building blocks
+    /// (<c>AddPlatformBuildingBlocks</c>) and service defaults.
     /// </summary>
     public static IHostApplicationBuilder AddValuation(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ValuationOptions>()
-            .Bind(builder.Configuration.GetSection(ValuationOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-
-        services.TryAddSingleton<IPriceModelLoader, PriceModelLoader>();
+        services.TryAddSingleton<IModelLoader<ValuationModel>, PriceModelLoader>();
         if (ChaosExtensions.IsEnabled(builder.Configuration))
         {
-            services.DecorateForChaos<IPriceModelLoader>((inner, chaos) => new ChaosPriceModelLoader(inner, chaos));
+            services.DecorateForChaos<IModelLoader<ValuationModel>>((inner, chaos) => new ChaosPriceModelLoader(inner, chaos));
         }
 
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp =>
-        {
-            var settings = sp.GetRequiredService<IOptions<ValuationOptions>>().Value;
-            var loader = sp.GetRequiredService<IPriceModelLoader>();
-            return new ChampionModelCache<ValuationModel>(
-                sp.GetRequiredService<ModelRegistry>(),
-                settings.ModelName,
-                bytes => new ValuationModel(loader.Load(bytes)),
-                settings.CacheTtl,
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ChampionModelCache<ValuationModel>>());
-        });
-        services.AddSingleton<IEventHandler, ModelDeployedHandler<ValuationModel>>();
-        services.AddHostedService<ChampionRefresher>();
+        builder.AddChampionModel<ValuationModel, ValuationOptions>(new ChampionModelSetup(
+            ValuationOptions.SectionName, ReadyCheckName, ValuationMetrics.MeterName,
+            "platform.valuation.model.version", "Registry version of the model serving estimates."));
         AddRelease(services, builder.Configuration);
 
         services.AddSingleton<DriftMonitor>();
         services.AddSingleton<ValuationMetrics>();
         services.AddSingleton<EstimationService>();
         services.AddSingleton<IEventHandler, EstimateRequestHandler>();
-
-        services.AddHealthChecks().AddCheck<ModelReadyHealthCheck>(ReadyCheckName, tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
     }
 
@@ -70,11 +50,11 @@ public static class ValuationModule
         services.AddSingleton(sp =>
         {
             var monitor = sp.GetRequiredService<IOptionsMonitor<ValuationOptions>>();
-            var loader = sp.GetRequiredService<IPriceModelLoader>();
+            var loader = sp.GetRequiredService<IModelLoader<ValuationModel>>();
             var challenger = new ChampionModelCache<ValuationModel>(
                 sp.GetRequiredService<ModelRegistry>(),
                 monitor.CurrentValue.ModelName,
-                bytes => new ValuationModel(loader.Load(bytes)),
+                loader.Load,
                 monitor.CurrentValue.CacheTtl,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<ChampionModelCache<ValuationModel>>(),
@@ -86,21 +66,22 @@ public static class ValuationModule
         if (mode != ReleaseMode.None)
         {
             services.AddSingleton<IEventHandler>(sp => new ModelDeployedHandler<ValuationModel>(sp.GetRequiredService<ReleaseRouter>().Challenger));
-            services.AddSingleton<IHostedService>(sp => new ChampionRefresher(
+            services.AddSingleton<IHostedService>(sp => new ChampionRefresher<ValuationModel>(
                 sp.GetRequiredService<ReleaseRouter>().Challenger,
-                sp.GetRequiredService<IOptionsMonitor<ValuationOptions>>(),
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<ChampionRefresher>>()));
+                sp.GetRequiredService<ILogger<ChampionRefresher<ValuationModel>>>()));
         }
     }
 
-    /// <summary>Maps the valuation routes: estimates, model info and admin, metrics, registry, monitoring.</summary>
+    /// <summary>
+    /// Maps the valuation routes: estimates, model info and reload, metrics, monitoring. The platform-wide registry routes are
+    /// the host's to map (<see cref="RegistryEndpoints.MapRegistryEndpoints"/>).
+    /// </summary>
     public static WebApplication MapValuationApi(this WebApplication app)
     {
         app.MapEstimateEndpoints();
         app.MapModelEndpoints();
         app.MapMetricsEndpoints();
-        app.MapRegistryEndpoints();
         app.MapMonitoringEndpoints();
 
         // Instruments are created with the metrics object; resolve it now so gauges exist before the first request.

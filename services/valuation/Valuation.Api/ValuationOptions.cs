@@ -1,15 +1,17 @@
 using System.ComponentModel.DataAnnotations;
+using Platform.BuildingBlocks.Registry;
 
 namespace Platform.Valuation.Api;
 
-/// <summary>Settings of the valuation service (configuration section <c>Valuation</c>), validated when the host starts.</summary>
-public sealed class ValuationOptions : IValidatableObject
+/// <summary>
+/// Settings of the valuation service (configuration section <c>Valuation</c>), validated when the host starts; the champion's
+/// name, TTL and Retry-After come from <see cref="ChampionModelOptions"/>.
+/// </summary>
+public sealed class ValuationOptions : ChampionModelOptions
 {
     public const string SectionName = "Valuation";
 
-    /// <summary>Registry name of the price model whose champion is served.</summary>
-    [Required, RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$")]
-    public string ModelName { get; set; } = "price";
+    public ValuationOptions() => ModelName = ModelNames.Price;
 
     /// <summary>Most rows one estimate request may carry; more is answered 413.</summary>
     [Range(1, 100_000)]
@@ -21,13 +23,6 @@ public sealed class ValuationOptions : IValidatableObject
 
     /// <summary>Reject categories the model never saw in training (true), or let the model treat them as unknown.</summary>
     public bool StrictCategories { get; set; } = true;
-
-    /// <summary>How often the champion alias is re-read from the registry when no model-deployed event arrives.</summary>
-    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Retry-After sent with 503 while no model is deployed.</summary>
-    [Range(1, 3_600)]
-    public int RetryAfterSeconds { get; set; } = 10;
 
     /// <summary>Feature contributions returned with each estimate, largest first.</summary>
     [Range(1, 50)]
@@ -66,11 +61,13 @@ public sealed class ValuationOptions : IValidatableObject
     /// <summary>Canary or shadow release of the challenger alias (<c>Valuation:Release:Mode</c>, <c>Share</c>).</summary>
     public Release.ReleaseOptions Release { get; set; } = new();
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    protected override string Section => SectionName;
+
+    public override IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (CacheTtl <= TimeSpan.Zero)
+        foreach (var result in base.Validate(validationContext))
         {
-            yield return new ValidationResult("Valuation:CacheTtl must be positive.", [nameof(CacheTtl)]);
+            yield return result;
         }
 
         if (DriftAlertPsi <= DriftWarningPsi)

@@ -33,6 +33,12 @@ public sealed class ChampionModelCache<TModel>(
     /// <summary>The alias this cache serves: <c>champion</c>, or <c>challenger</c> for canary and shadow releases.</summary>
     public string Alias => alias;
 
+    /// <summary>How long a resolved alias is trusted before <see cref="GetAsync"/> (and the refresher) read it again.</summary>
+    public TimeSpan TimeToLive => timeToLive;
+
+    /// <summary>Retry-After of the 503 answered while nothing is loaded (<see cref="RequireAsync"/>).</summary>
+    public int RetryAfterSeconds { get; init; } = 10;
+
     /// <summary>The model serving now, without touching the registry (hot path).</summary>
     public LoadedModel<TModel>? Current => _current;
 
@@ -48,6 +54,12 @@ public sealed class ChampionModelCache<TModel>(
 
         return _current;
     }
+
+    /// <summary>The serving model, or <see cref="ModelNotDeployedException"/> (a 503 with Retry-After) while there is none.</summary>
+    public async ValueTask<LoadedModel<TModel>> RequireAsync(CancellationToken cancellationToken = default) =>
+        _current
+        ?? await GetAsync(cancellationToken).ConfigureAwait(false)
+        ?? throw new ModelNotDeployedException(modelName, RetryAfterSeconds);
 
     /// <summary>Loads the registry's champion if it differs from the one serving. Returns the model serving afterwards.</summary>
     public async Task<LoadedModel<TModel>?> ReloadAsync(CancellationToken cancellationToken = default)
@@ -85,8 +97,11 @@ public sealed class ChampionModelCache<TModel>(
     }
 }
 
-/// <summary>Reloads a <see cref="ChampionModelCache{TModel}"/> when its model's alias moves.</summary>
-public sealed class ModelDeployedHandler<TModel>(ChampionModelCache<TModel> cache) : IEventHandler
+/// <summary>
+/// Reloads a <see cref="ChampionModelCache{TModel}"/> when its model's alias moves, then asks the refresher to look too (a
+/// refresher that does more than reload, such as the twin's index maintenance, reacts to the deployment that way).
+/// </summary>
+public sealed class ModelDeployedHandler<TModel>(ChampionModelCache<TModel> cache, IChampionRefresher<TModel>? refresher = null) : IEventHandler
     where TModel : class
 {
     public string Topic => Topics.ModelDeployed;
@@ -102,6 +117,7 @@ public sealed class ModelDeployedHandler<TModel>(ChampionModelCache<TModel> cach
         if (deployed.ModelName == cache.ModelName && deployed.Alias == cache.Alias)
         {
             await cache.ReloadAsync(cancellationToken).ConfigureAwait(false);
+            refresher?.RequestRefresh();
         }
 
         return DeliveryResult.Success;

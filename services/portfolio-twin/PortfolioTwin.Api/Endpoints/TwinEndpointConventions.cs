@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Serving;
@@ -6,12 +7,16 @@ using Platform.PortfolioTwin.Api.Tenancy;
 
 namespace Platform.PortfolioTwin.Api.Endpoints;
 
-/// <summary>What every twin route group shares: tenant resolution, problem details for request errors, rate limiting, JSON.</summary>
+/// <summary>
+/// What every twin route group shares: tenant resolution, problem details for request errors (503 + Retry-After before a model
+/// is deployed, as every champion-serving service answers), rate limiting, JSON.
+/// </summary>
 internal static class TwinEndpointConventions
 {
     public static RouteGroupBuilder MapTwinGroup(this IEndpointRouteBuilder routes, string tag) => routes.MapGroup("")
         .WithTags(tag)
         .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy)
+        .AddEndpointFilter<ModelNotDeployedFilter>()
         .AddEndpointFilter<TwinProblemFilter>()
         .AddEndpointFilter<TenantEndpointFilter>()
         .ProducesProblem(StatusCodes.Status400BadRequest)

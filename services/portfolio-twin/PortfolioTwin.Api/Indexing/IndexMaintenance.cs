@@ -8,17 +8,18 @@ namespace Platform.PortfolioTwin.Api.Indexing;
 /// Loads the champion at start and re-reads the alias every <c>CacheTtl</c> (sooner on a model-deployed event); whenever the
 /// champion differs from the model the index serves, rebuilds the index aside and switches to it
 /// (<see cref="PropertyIndexer.EnsureCurrentAsync"/>), so property vectors and user embeddings always come from one model.
+/// It is the twin champion's refresher in the champion-model block, which wakes it on model-deployed.
 /// </summary>
 public sealed class IndexMaintenance(
     ChampionModelCache<IServedTwin> models,
     PropertyIndexer indexer,
     IOptionsMonitor<PortfolioTwinOptions> options,
-    ILogger<IndexMaintenance> logger) : BackgroundService
+    ILogger<IndexMaintenance> logger) : BackgroundService, IChampionRefresher<IServedTwin>
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
 
     /// <summary>Asks for a check now (a model was deployed) instead of at the end of the TTL.</summary>
-    public void RequestCheck()
+    public void RequestRefresh()
     {
         if (_wake.CurrentCount == 0)
         {

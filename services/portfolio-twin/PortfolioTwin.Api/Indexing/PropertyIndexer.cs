@@ -20,7 +20,7 @@ namespace Platform.PortfolioTwin.Api.Indexing;
 public sealed class PropertyIndexer(
     ChampionModelCache<IServedTwin> models,
     ModelRegistry registry,
-    ITwinModelLoader loader,
+    IModelLoader<IServedTwin> loader,
     ITwinDataStore store,
     IVectorIndex index,
     IEstimatedValueProvider estimatedValues,

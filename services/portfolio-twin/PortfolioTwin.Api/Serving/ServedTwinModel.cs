@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Registry;
 using Platform.MarketData.Domain;
 using Platform.PortfolioTwin.Model;
 using Platform.PortfolioTwin.Model.Features;
@@ -46,7 +47,7 @@ public sealed class ServedTwinModel(TwinModel model) : IServedTwin
 }
 
 /// <summary>Loads registered twin model files (<see cref="TwinModel.Load"/>).</summary>
-public sealed class TwinModelLoader : ITwinModelLoader
+public sealed class TwinModelLoader : IModelLoader<IServedTwin>
 {
     public IServedTwin Load(byte[] modelFile)
     {

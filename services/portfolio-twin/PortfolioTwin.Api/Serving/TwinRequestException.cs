@@ -14,14 +14,8 @@ public sealed class TwinRequestException(int status, string title, string detail
     public string? Field { get; } = field;
     public IReadOnlyList<FieldError>? Errors { get; } = errors;
 
-    /// <summary>Seconds for a Retry-After header (503 before any model is deployed).</summary>
+    /// <summary>Seconds for a Retry-After header (503 while the vector index is unavailable).</summary>
     public int? RetryAfterSeconds { get; init; }
-
-    public static TwinRequestException NoModel(string modelName, int retryAfterSeconds) => new(StatusCodes.Status503ServiceUnavailable,
-        "No model is deployed.", $"No champion of '{modelName}' is loaded yet; retry after {retryAfterSeconds} s.")
-    {
-        RetryAfterSeconds = retryAfterSeconds,
-    };
 
     public static TwinRequestException UnknownUser(string userId) => new(StatusCodes.Status404NotFound, "Unknown user.",
         $"User '{userId}' is not known in this tenant: the model has no embedding, and there is no user row or interaction.", "user_id");

@@ -39,7 +39,7 @@ public sealed class TwinScoringService(
     private async ValueTask<ServingIndex> ServingAsync(CancellationToken cancellationToken) =>
         await indexer.ServingAsync(cancellationToken).ConfigureAwait(false)
         ?? new ServingIndex(
-            models.Current ?? await models.GetAsync(cancellationToken).ConfigureAwait(false) ?? throw TwinRequestException.NoModel(models.ModelName, Options.RetryAfterSeconds),
+            await models.RequireAsync(cancellationToken).ConfigureAwait(false),
             indexer.Space);
 
     public async Task<PredictResponse> PredictAsync(string tenantId, PredictRequest request, CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.Valuation.Api.Estimation;
 
@@ -40,9 +40,7 @@ public static class EstimateEndpoints
         var model = await estimation.GetModelAsync(cancellationToken).ConfigureAwait(false);
         if (model is null)
         {
-            context.Response.Headers.RetryAfter = settings.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            return Problem(StatusCodes.Status503ServiceUnavailable, "No model is deployed.",
-                $"No champion of '{settings.ModelName}' is loaded yet; retry after {settings.RetryAfterSeconds} s.", null);
+            return new ModelNotDeployedException(settings.ModelName, settings.RetryAfterSeconds).ToProblem(context);
         }
 
         JsonDocument document;

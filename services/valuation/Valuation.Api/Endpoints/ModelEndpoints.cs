@@ -30,17 +30,7 @@ public static class ModelEndpoints
             .Produces<ModelInfo>()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-        var admin = routes.MapGroup("/admin").WithTags("Admin").RequireApiKey().RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
-        admin.MapPost("/reload", async (ChampionModelCache<ValuationModel> cache, CancellationToken cancellationToken) =>
-            {
-                await cache.ReloadAsync(cancellationToken).ConfigureAwait(false);
-                return Info(cache);
-            })
-            .WithName("ReloadModel")
-            .WithSummary("Re-reads the champion from the registry now. A corrupt artifact keeps the previous model serving (see last_error).")
-            .Produces<ModelInfo>()
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        routes.MapModelReload<ValuationModel>(Info).Produces<ModelInfo>();
         return routes;
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.BuildingBlocks.Registry;
 using Platform.Valuation.Model;
 using Platform.Valuation.Model.Data;
 using Platform.Valuation.Model.Prediction;
@@ -8,12 +9,12 @@ using ModelEstimate = Platform.Valuation.Model.Prediction.PriceEstimate;
 namespace Platform.Valuation.Api.Estimation;
 
 /// <summary>Loads the model library's <see cref="PriceModel"/> file (a zip) for the API.</summary>
-public sealed class PriceModelLoader : IPriceModelLoader
+public sealed class PriceModelLoader : IModelLoader<ValuationModel>
 {
-    public IPriceEstimator Load(byte[] modelFile)
+    public ValuationModel Load(byte[] modelFile)
     {
         using var stream = new MemoryStream(modelFile, writable: false);
-        return new PriceModelEstimator(PriceModel.Load(stream));
+        return new ValuationModel(new PriceModelEstimator(PriceModel.Load(stream)));
     }
 }
 

@@ -12,7 +12,7 @@ namespace Platform.TrainingWorkflow.Pipelines.Price;
 public sealed class PriceModelTrainingWorkflow : Workflow<PriceTrainingInput, TrainingOutcome>
 {
     public const string Name = "PriceModelTraining";
-    public const string DefaultModelName = "price";
+    public const string DefaultModelName = ModelNames.Price;
     public const string ApprovalEvent = "approval";
 
     private static readonly string[] Steps = ["check-data", "snapshot", "train", "evaluate", "gate", "approval", "deploy"];

@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Registry;
 using Platform.Valuation.Model.Training;
 
 namespace Platform.TrainingWorkflow.Pipelines.Price;
@@ -8,7 +9,7 @@ public sealed record PriceTrainingInput
     public required string TenantId { get; init; }
 
     /// <summary>The registry model the pipeline trains; one per tenant is possible (e.g. <c>price-acme</c>).</summary>
-    public string ModelName { get; init; } = "price";
+    public string ModelName { get; init; } = ModelNames.Price;
 
     public int Seed { get; init; } = 42;
 

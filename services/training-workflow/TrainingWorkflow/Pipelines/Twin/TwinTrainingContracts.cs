@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Registry;
 using Platform.PortfolioTwin.Model.Data;
 using Platform.PortfolioTwin.Model.Training;
 
@@ -8,10 +9,10 @@ public sealed record TwinTrainingInput
 {
     public required string TenantId { get; init; }
 
-    public string ModelName { get; init; } = "twin";
+    public string ModelName { get; init; } = ModelNames.Twin;
 
     /// <summary>The price model whose champion supplies the estimated value feature (skipped when there is none).</summary>
-    public string PriceModelName { get; init; } = "price";
+    public string PriceModelName { get; init; } = ModelNames.Price;
 
     public int Seed { get; init; } = 42;
 

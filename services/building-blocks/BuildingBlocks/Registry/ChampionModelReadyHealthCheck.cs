@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Platform.BuildingBlocks.Registry;
 
-namespace Platform.PortfolioTwin.Api.Serving;
+namespace Platform.BuildingBlocks.Registry;
 
-/// <summary>Ready only while a twin model is loaded: before the first deployment no user or property can be embedded.</summary>
-public sealed class TwinModelReadyHealthCheck(ChampionModelCache<IServedTwin> cache) : IHealthCheck
+/// <summary>Ready only while a valid model is loaded: before the first deployment the service can answer nothing useful.</summary>
+public sealed class ChampionModelReadyHealthCheck<TModel>(ChampionModelCache<TModel> cache) : IHealthCheck
+    where TModel : class
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(cache.Current is { } loaded

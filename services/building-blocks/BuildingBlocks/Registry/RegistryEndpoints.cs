@@ -1,0 +1,119 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Platform.BuildingBlocks.Messaging;
+using Platform.BuildingBlocks.ServiceDefaults;
+
+namespace Platform.BuildingBlocks.Registry;
+
+/// <summary>
+/// The platform-wide registry routes, mapped once by each host that serves them (the valuation service and the all-in-one
+/// host): registry views and alias moves. Versions are immutable, so promotion and rollback are both an alias move (API key),
+/// announced with <see cref="ModelDeployed"/> so every service holding the model reloads at once. Also the forced reload of a
+/// champion (<c>POST /admin/reload</c>), which the service owning the model maps with its own description of what serves.
+/// </summary>
+public static class RegistryEndpoints
+{
+    /// <summary>snake_case, nulls left out: the wire shape of every platform API.</summary>
+    public static readonly JsonSerializerOptions WireJson = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    public sealed record SetAliasRequest(int Version);
+
+    public sealed record AliasMoved(string Model, string Alias, int Version, int? PreviousVersion);
+
+    public static IEndpointRouteBuilder MapRegistryEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/registry/{model}").WithTags("Registry").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+
+        group.MapGet("/versions", async (string model, ModelRegistry registry, CancellationToken cancellationToken) =>
+            {
+                var versions = await registry.ListVersionsAsync(model, cancellationToken).ConfigureAwait(false);
+                return TypedResults.Json(versions.OrderBy(v => v.Version).ToList(), WireJson);
+            })
+            .WithName("ListModelVersions")
+            .WithSummary("Every registered version of a model with metrics and lineage, oldest first.")
+            .Produces<List<ModelVersion>>();
+
+        group.MapGet("/aliases", async (string model, ModelRegistry registry, CancellationToken cancellationToken) =>
+                TypedResults.Json(await registry.GetAliasesAsync(model, cancellationToken).ConfigureAwait(false), WireJson))
+            .WithName("ListModelAliases")
+            .WithSummary("The model's aliases (champion, challenger, ...) and the versions they point at.")
+            .Produces<Dictionary<string, int>>();
+
+        group.MapPost("/aliases/{alias}", SetAliasAsync)
+            .RequireApiKey()
+            .WithName("SetModelAlias")
+            .WithSummary("Points an alias at an existing version (promotion or rollback) and publishes model-deployed.")
+            .Produces<AliasMoved>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return routes;
+    }
+
+    private static async Task<IResult> SetAliasAsync(
+        string model,
+        string alias,
+        SetAliasRequest? request,
+        ModelRegistry registry,
+        IEventPublisher publisher,
+        CancellationToken cancellationToken)
+    {
+        if (request is null || request.Version <= 0)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "A version is required.", "Send { \"version\": N } with N ≥ 1.", "version");
+        }
+
+        var aliases = await registry.GetAliasesAsync(model, cancellationToken).ConfigureAwait(false);
+        int? previous = aliases.TryGetValue(alias, out var current) ? current : null;
+        try
+        {
+            await registry.SetAliasAsync(model, alias, request.Version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ModelNotFoundException exception)
+        {
+            return Problem(StatusCodes.Status404NotFound, "No such model version.", exception.Message, "version");
+        }
+        catch (ArgumentException exception)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid alias.", exception.Message, "alias");
+        }
+
+        await publisher.PublishAsync(Topics.ModelDeployed, new ModelDeployed(model, request.Version, alias), cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return TypedResults.Json(new AliasMoved(model, alias, request.Version, previous), WireJson);
+    }
+
+    /// <summary>
+    /// <c>POST /admin/reload</c> (API key): re-reads the champion of <typeparamref name="TModel"/> now and answers with
+    /// <paramref name="describe"/>; a corrupt artifact keeps the previous model serving (the description reports the error).
+    /// </summary>
+    public static RouteHandlerBuilder MapModelReload<TModel>(this IEndpointRouteBuilder routes, Func<ChampionModelCache<TModel>, IResult> describe)
+        where TModel : class
+    {
+        var admin = routes.MapGroup("/admin").WithTags("Admin").RequireApiKey().RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        return admin.MapPost("/reload", async (ChampionModelCache<TModel> cache, CancellationToken cancellationToken) =>
+            {
+                await cache.ReloadAsync(cancellationToken).ConfigureAwait(false);
+                return describe(cache);
+            })
+            .WithName("ReloadModel")
+            .WithSummary("Re-reads the champion from the registry now. A corrupt artifact keeps the previous model serving (see last_error).")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static ProblemHttpResult Problem(int status, string title, string detail, string? field) => TypedResults.Problem(
+        title: title,
+        detail: detail,
+        statusCode: status,
+        extensions: field is null ? null : new Dictionary<string, object?> { ["field"] = field });
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.BuildingBlocks.Registry;
+using Platform.Host;
+using Platform.Testing;
+
+namespace Platform.EndToEnd.Tests;
+
+/// <summary>
+/// The all-in-one host maps the platform-wide registry routes once (from the building blocks' champion-model block) and serves
+/// every model through them, price and twin alike, with the same JSON as the valuation host; the demo is off, so nothing trains.
+/// </summary>
+public sealed class RegistryRoutesTests(PostgresDatabaseFixture database) : IClassFixture<PostgresDatabaseFixture>
+{
+    [Fact]
+    public async Task The_all_in_one_host_serves_the_registry_for_every_model_and_the_reload_route()
+    {
+        var workspace = Directory.CreateTempSubdirectory("platform-registry-");
+        try
+        {
+            var url = $"http://127.0.0.1:{Loopback.FreePort()}";
+            await using var app = PlatformHost.Build(
+            [
+                "--urls", url,
+                $"--ConnectionStrings:Postgres={database.ConnectionString}",
+                $"--Platform:Embedded:ArtifactsPath={Path.Combine(workspace.FullName, "artifacts")}",
+                $"--VectorIndex:Embedded:DataDirectory={Path.Combine(workspace.FullName, "vectors")}",
+                $"--Platform:ApiKeyFile={Path.Combine(workspace.FullName, "api-key")}",
+                "--Platform:Demo:Enabled=false",
+                "--Logging:LogLevel:Default=Warning",
+            ]);
+            await app.StartAsync();
+            var registry = app.Services.GetRequiredService<ModelRegistry>();
+            using var file = new MemoryStream([1, 2, 3]);
+            var twin = await registry.RegisterAsync(ModelNames.Twin, file, new Dictionary<string, double> { ["ndcg_at_10"] = 0.5 },
+                new ModelLineage("sha256:abc", new Dictionary<string, string>(), "test"));
+            using var anonymous = new HttpClient { BaseAddress = new Uri(url) };
+            using var admin = new HttpClient { BaseAddress = new Uri(url) };
+            admin.DefaultRequestHeaders.Add("X-Api-Key", LocalApiKey.LoadOrCreate(Path.Combine(workspace.FullName, "api-key")));
+
+            var versions = await anonymous.GetFromJsonAsync<JsonElement>($"/registry/{ModelNames.Twin}/versions");
+            var listed = Assert.Single(versions.EnumerateArray());
+            Assert.Equal(twin.Version, listed.GetProperty("version").GetInt32());
+            Assert.Equal(ModelNames.Twin, listed.GetProperty("model_name").GetString());
+            Assert.Equal(0.5, listed.GetProperty("metrics").GetProperty("ndcg_at_10").GetDouble());
+            Assert.Equal("sha256:abc", listed.GetProperty("lineage").GetProperty("data_hash").GetString());
+
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync($"/registry/{ModelNames.Twin}/aliases/challenger", new { version = 1 })).StatusCode);
+            using var moved = await admin.PostAsJsonAsync($"/registry/{ModelNames.Twin}/aliases/challenger", new { version = twin.Version });
+            Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+            var body = await moved.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(ModelNames.Twin, body.GetProperty("model").GetString());
+            Assert.Equal(twin.Version, body.GetProperty("version").GetInt32());
+            Assert.False(body.TryGetProperty("previous_version", out _));
+            var aliases = await anonymous.GetFromJsonAsync<Dictionary<string, int>>($"/registry/{ModelNames.Twin}/aliases");
+            Assert.Equal(twin.Version, aliases!["challenger"]);
+            Assert.Empty((await anonymous.GetFromJsonAsync<JsonElement>($"/registry/{ModelNames.Price}/versions")).EnumerateArray());
+
+            // No price model yet: the reload route is there, needs the key, and answers 503 until one is deployed.
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/admin/reload", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await admin.PostAsync("/admin/reload", null)).StatusCode);
+            await app.StopAsync();
+        }
+        finally
+        {
+            workspace.Delete(recursive: true);
+        }
+    }
+}
