@@ -94,13 +94,14 @@ public static class ValuationModule
         }
     }
 
-    /// <summary>Maps the valuation routes: estimates, model info and admin, metrics, registry, monitoring.</summary>
+    /// <summary>Maps the valuation routes: estimates, model info and admin, metrics, registry (with report plots), monitoring.</summary>
     public static WebApplication MapValuationApi(this WebApplication app)
     {
         app.MapEstimateEndpoints();
         app.MapModelEndpoints();
         app.MapMetricsEndpoints();
         app.MapRegistryEndpoints();
+        app.MapReportPlotEndpoints();
         app.MapMonitoringEndpoints();
 
         // Instruments are created with the metrics object; resolve it now so gauges exist before the first request.
