@@ -49,8 +49,13 @@ public sealed class ModelsModel(PlatformApi api) : PageModel
     public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
 
     /// <summary>One report plot as PNG, fetched from the API with the signed-in user's credentials.</summary>
-    public async Task<IActionResult> OnGetPlotAsync(int version, string plot, CancellationToken ct)
+    public async Task<IActionResult> OnGetPlotAsync(int version, string? plot, CancellationToken ct)
     {
+        if (string.IsNullOrEmpty(plot))
+        {
+            return NotFound();
+        }
+
         var png = await api.GetReportPlotAsync(Model, version, plot, ct);
         return png.Problem is { } problem ? StatusCode(problem.Status ?? StatusCodes.Status502BadGateway) : File(png.Value!, "image/png");
     }
