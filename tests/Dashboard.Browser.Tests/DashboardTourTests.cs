@@ -33,6 +33,8 @@ public sealed class DashboardTourTests(DashboardFixture fixture) : BrowserTest(f
 
             await page.GotoAsync("/dashboard/models?model=twin");
             await Expect(page.GetByTestId("versions")).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("report-plots")).ToBeVisibleAsync();
+            await SaveAsync(page, "models-twin");
 
             await page.GotoAsync("/dashboard/workflows");
             await Expect(page.GetByTestId("workflows").Locator("tbody tr").First).ToBeVisibleAsync();

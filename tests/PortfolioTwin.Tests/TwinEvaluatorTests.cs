@@ -16,6 +16,47 @@ public sealed class TwinEvaluatorTests
     }
 
     [Fact]
+    public void Roc_curve_steps_through_each_distinct_score_and_its_area_is_the_auc()
+    {
+        (float, bool)[] pairs = [(0.8f, true), (0.6f, false), (0.4f, true), (0.2f, false)];
+        var curve = TwinEvaluator.RocCurve(pairs);
+        Assert.Equal([(0.0, 0.0), (0.0, 0.5), (0.5, 0.5), (0.5, 1.0), (1.0, 1.0)], curve.Select(p => (p.FalsePositiveRate, p.TruePositiveRate)));
+        Assert.Null(curve[0].Threshold);
+        Assert.Equal(0.6f, (float)curve[2].Threshold!.Value);
+        Assert.Equal(TwinEvaluator.Auc(pairs), Area(curve), 10);
+
+        // Tied scores move together: one diagonal step, area one half like the rank-sum AUC.
+        Assert.Equal([(0.0, 0.0), (1.0, 1.0)], TwinEvaluator.RocCurve([(0.5f, true), (0.5f, false)]).Select(p => (p.FalsePositiveRate, p.TruePositiveRate)));
+    }
+
+    [Fact]
+    public void Roc_curve_is_thinned_to_at_most_max_points_keeping_both_ends()
+    {
+        var random = new Random(5);
+        var pairs = Enumerable.Range(0, 2000).Select(i => ((float)random.NextDouble() + (i % 2 == 0 ? 0.3f : 0f), i % 2 == 0)).ToArray();
+        var full = TwinEvaluator.RocCurve(pairs, maxPoints: int.MaxValue);
+        var thinned = TwinEvaluator.RocCurve(pairs, maxPoints: 51);
+
+        Assert.True(full.Count > 1000);
+        Assert.Equal(51, thinned.Count);
+        Assert.Equal((0.0, 0.0), (thinned[0].FalsePositiveRate, thinned[0].TruePositiveRate));
+        Assert.Equal((1.0, 1.0), (thinned[^1].FalsePositiveRate, thinned[^1].TruePositiveRate));
+        Assert.True(thinned.Zip(thinned.Skip(1)).All(p => p.Second.FalsePositiveRate >= p.First.FalsePositiveRate && p.Second.TruePositiveRate >= p.First.TruePositiveRate));
+        Assert.Equal(TwinEvaluator.Auc(pairs), Area(full), 10);
+        Assert.Equal(TwinEvaluator.Auc(pairs), Area(thinned), 2);
+    }
+
+    [Fact]
+    public void Roc_curve_without_both_labels_is_the_diagonal()
+    {
+        Assert.Equal(2, TwinEvaluator.RocCurve([(0.9f, true), (0.1f, true)]).Count);
+        Assert.Equal(2, TwinEvaluator.RocCurve([]).Count);
+    }
+
+    private static double Area(IReadOnlyList<RocPoint> curve) =>
+        curve.Zip(curve.Skip(1)).Sum(p => (p.Second.FalsePositiveRate - p.First.FalsePositiveRate) * (p.Second.TruePositiveRate + p.First.TruePositiveRate) / 2);
+
+    [Fact]
     public void Classification_metrics_follow_the_confusion_matrix()
     {
         var m = TwinEvaluator.Classification([(0.9f, true), (0.7f, false), (0.4f, true), (0.1f, false)], threshold: 0.5);

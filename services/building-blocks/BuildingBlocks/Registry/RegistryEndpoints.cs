@@ -11,7 +11,7 @@ namespace Platform.BuildingBlocks.Registry;
 
 /// <summary>
 /// The platform-wide registry routes, mapped once by each host that serves them (the valuation service and the all-in-one
-/// host): registry views and alias moves. Versions are immutable, so promotion and rollback are both an alias move (API key),
+/// host): registry views, report plots (<see cref="ReportPlotEndpoints"/>) and alias moves. Versions are immutable, so promotion and rollback are both an alias move (API key),
 /// announced with <see cref="ModelDeployed"/> so every service holding the model reloads at once. Also the forced reload of a
 /// champion (<c>POST /admin/reload</c>), which the service owning the model maps with its own description of what serves.
 /// </summary>
@@ -56,6 +56,8 @@ public static class RegistryEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
+
+        routes.MapReportPlotEndpoints();
         return routes;
     }
 

@@ -44,6 +44,10 @@ public sealed record ModelVersionInfo(
     string ModelName, int Version, string Sha256, long SizeBytes, DateTimeOffset CreatedAt, IReadOnlyDictionary<string, double>? Metrics,
     ModelLineageInfo? Lineage, string? ReportArtifactId);
 
+public sealed record ReportPlotInfo(string Name, string Title, string? Url);
+
+public sealed record ReportPlotListInfo(string Model, int Version, IReadOnlyList<ReportPlotInfo> Plots);
+
 public sealed record FeatureDriftInfo(string Feature, int Samples, double Psi, double? Ks, double? KsPValue, string Level);
 
 public sealed record DriftReportInfo(

@@ -53,6 +53,33 @@ public sealed class PlatformApi(HttpClient http, DashboardUser user)
         return result.Problem is null ? new ApiResult<string>(result.Value, null) : result.Problem;
     }
 
+    public Task<ApiResult<ReportPlotListInfo>> ListReportPlotsAsync(string model, int version, CancellationToken ct) =>
+        GetAsync<ReportPlotListInfo>($"registry/{Uri.EscapeDataString(model)}/versions/{version}/plots", ApiJson.SnakeCase, ct);
+
+    /// <summary>GET one report plot's PNG (<c>/registry/{model}/versions/{version}/plots/{plot}</c>).</summary>
+    public async Task<ApiResult<byte[]>> GetReportPlotAsync(string model, int version, string plot, CancellationToken ct)
+    {
+        using var request = Request(HttpMethod.Get, $"registry/{Uri.EscapeDataString(model)}/versions/{version}/plots/{Uri.EscapeDataString(plot)}", null);
+        request.Headers.Accept.Clear();
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("image/png"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/problem+json"));
+        try
+        {
+            using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
+            return response.IsSuccessStatusCode
+                ? new ApiResult<byte[]>(await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false), null)
+                : ApiProblem.FromResponse(response.StatusCode, await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
+        }
+        catch (HttpRequestException exception)
+        {
+            return ApiProblem.FromUnreachable(exception);
+        }
+        catch (TaskCanceledException exception) when (!ct.IsCancellationRequested)
+        {
+            return ApiProblem.FromUnreachable(exception);
+        }
+    }
+
     public Task<ApiResult<DriftReportInfo>> GetDriftAsync(CancellationToken ct) => GetAsync<DriftReportInfo>("monitoring/drift", ApiJson.SnakeCase, ct);
 
     public async Task<ApiResult<string>> GetPrometheusTextAsync(CancellationToken ct)

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Platform.Dashboard.Api;
@@ -5,9 +6,10 @@ using Platform.Dashboard.Api;
 namespace Platform.Dashboard.Pages;
 
 /// <summary>
-/// The registry of a model (<c>GET /registry/{model}/versions</c>, <c>/aliases</c>), two versions side by side, the champion's
-/// quality report (<c>GET /metrics/summary</c>, price model) and, for administrators, promotion and rollback — both an alias move
-/// (<c>POST /registry/{model}/aliases/champion</c>).
+/// The registry of a model (<c>GET /registry/{model}/versions</c>, <c>/aliases</c>), two versions side by side, the plots of a
+/// chosen version's quality report (<c>GET /registry/{model}/versions/{version}/plots</c>, relayed by the Plot handler so the
+/// browser needs no credentials of its own), the champion's quality report (<c>GET /metrics/summary</c>, price model) and, for
+/// administrators, promotion and rollback — both an alias move (<c>POST /registry/{model}/aliases/champion</c>).
 /// </summary>
 public sealed class ModelsModel(PlatformApi api) : PageModel
 {
@@ -18,10 +20,14 @@ public sealed class ModelsModel(PlatformApi api) : PageModel
     [BindProperty(SupportsGet = true)] public int? B { get; set; }
     [BindProperty(SupportsGet = true)] public string? Moved { get; set; }
 
+    /// <summary>The version whose report plots are shown: the champion unless chosen.</summary>
+    [BindProperty(SupportsGet = true)] public int? Report { get; set; }
+
     public bool IsAdmin => api.User.IsAdmin;
     public ApiResult<List<ModelVersionInfo>> Versions { get; private set; }
     public Dictionary<string, int> Aliases { get; private set; } = [];
-    public ApiResult<string>? Report { get; private set; }
+    public ApiResult<string>? ReportText { get; private set; }
+    public ApiResult<ReportPlotListInfo>? Plots { get; private set; }
     public ApiProblem? ActionProblem { get; private set; }
 
     public int? Champion => Aliases.TryGetValue("champion", out var v) ? v : null;
@@ -41,6 +47,21 @@ public sealed class ModelsModel(PlatformApi api) : PageModel
     private static readonly string[] Headlines = ["mdape", "ndcg_at_10", "wape", "f1", "auc", "recall_at_10"];
 
     public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
+
+    /// <summary>One report plot as PNG, fetched from the API with the signed-in user's credentials.</summary>
+    public async Task<IActionResult> OnGetPlotAsync(int version, string? plot, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(plot))
+        {
+            return NotFound();
+        }
+
+        var png = await api.GetReportPlotAsync(Model, version, plot, ct);
+        return png.Problem is { } problem ? StatusCode(problem.Status ?? StatusCodes.Status502BadGateway) : File(png.Value!, "image/png");
+    }
+
+    public string PlotUrl(int version, string plot) =>
+        $"/dashboard/models?handler=plot&model={Uri.EscapeDataString(Model)}&version={version}&plot={Uri.EscapeDataString(plot)}";
 
     public async Task<IActionResult> OnPostPromoteAsync(int version, CancellationToken ct)
     {
@@ -73,11 +94,17 @@ public sealed class ModelsModel(PlatformApi api) : PageModel
         {
             B ??= Champion ?? versions[^1].Version;
             A ??= versions.LastOrDefault(v => v.Version != B)?.Version;
+            if (Report is not { } chosen || versions.All(v => v.Version != chosen))
+            {
+                Report = Champion ?? versions[^1].Version;
+            }
+
+            Plots = await api.ListReportPlotsAsync(Model, Report.Value, ct);
         }
 
         if (Model == "price")
         {
-            Report = await api.GetQualityReportAsync(ct);
+            ReportText = await api.GetQualityReportAsync(ct);
         }
     }
 }

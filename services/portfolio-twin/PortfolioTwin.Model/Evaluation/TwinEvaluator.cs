@@ -115,6 +115,36 @@ public static class TwinEvaluator
         return best;
     }
 
+    /// <summary>
+    /// The ROC curve from (0, 0) to (1, 1): one point per distinct score, best first (tied scores move together, so the
+    /// trapezoids under it add up to <see cref="Auc"/>), thinned to at most <paramref name="maxPoints"/> evenly spaced points.
+    /// </summary>
+    public static IReadOnlyList<RocPoint> RocCurve(IReadOnlyList<(float Score, bool Label)> pairs, int maxPoints = 101)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPoints, 2);
+        var sorted = pairs.OrderByDescending(p => p.Score).ToArray();
+        var positives = sorted.Count(p => p.Label);
+        var negatives = sorted.Length - positives;
+        var curve = new List<RocPoint> { new(null, 0, 0) };
+        if (positives == 0 || negatives == 0)
+        {
+            curve.Add(new RocPoint(null, 1, 1));
+            return curve;
+        }
+
+        int tp = 0, fp = 0;
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            if (sorted[i].Label) tp++; else fp++;
+            if (i + 1 < sorted.Length && sorted[i + 1].Score == sorted[i].Score) continue;
+            curve.Add(new RocPoint(sorted[i].Score, (double)fp / negatives, (double)tp / positives));
+        }
+
+        if (curve.Count <= maxPoints) return curve;
+        var step = (curve.Count - 1) / (double)(maxPoints - 1);
+        return [.. Enumerable.Range(0, maxPoints).Select(i => curve[(int)Math.Round(i * step)])];
+    }
+
     /// <summary>Area under the ROC curve by the rank-sum (Mann–Whitney) formula, ties counted half.</summary>
     public static double Auc(IReadOnlyList<(float Score, bool Label)> pairs)
     {

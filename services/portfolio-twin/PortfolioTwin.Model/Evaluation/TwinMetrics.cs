@@ -11,6 +11,15 @@ public sealed record RankingMetrics(IReadOnlyDictionary<int, double> PrecisionAt
     public static readonly int[] DefaultKs = [5, 10, 20];
 }
 
+/// <summary>
+/// One point of the ROC curve: accepting scores ≥ <see cref="Threshold"/>, the share of negatives and of positives accepted
+/// (no threshold: the curve's start, accepting nothing, or, without both labels, its end).
+/// </summary>
+public sealed record RocPoint(
+    [property: JsonPropertyName("threshold")] double? Threshold,
+    [property: JsonPropertyName("false_positive_rate")] double FalsePositiveRate,
+    [property: JsonPropertyName("true_positive_rate")] double TruePositiveRate);
+
 /// <summary>What <c>--report</c> writes; key names are part of the command-line contract.</summary>
 public sealed record TwinReport
 {
@@ -27,4 +36,7 @@ public sealed record TwinReport
     [JsonPropertyName("gates_passed")] public bool GatesPassed { get; init; }
     [JsonPropertyName("gate_failures")] public IReadOnlyList<string> GateFailures { get; init; } = [];
     [JsonPropertyName("ranking")] public RankingMetrics? Ranking { get; init; }
+
+    /// <summary>The ROC curve of the test users' pairs (the points behind <see cref="Auc"/>), thinned for plotting.</summary>
+    [JsonPropertyName("roc")] public IReadOnlyList<RocPoint> Roc { get; init; } = [];
 }

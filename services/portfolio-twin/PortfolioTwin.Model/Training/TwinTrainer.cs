@@ -167,7 +167,8 @@ public sealed class TwinTrainer
         var embeddings = model.EncodeScaled(scaled, index.Properties.Count);
         var finite = embeddings.All(e => e.All(float.IsFinite));
         var scorer = new TwinScorer(embeddings, model.Metadata.CatalogCentroid, options.Weights);
-        var finalValidation = TwinEvaluator.Classification(TwinEvaluator.Pairs(scorer, index, split.TestUsers, options.Seed + 1), bestThreshold);
+        var finalPairs = TwinEvaluator.Pairs(scorer, index, split.TestUsers, options.Seed + 1);
+        var finalValidation = TwinEvaluator.Classification(finalPairs, bestThreshold);
         var ranking = TwinEvaluator.Ranking(scorer, index, split.TestUsers, p => !split.IsCold[p]);
         var gateFailures = options.Gates.Check(finalValidation.F1, finalValidation.Accuracy, finite, history[0].TrainLoss, history.Min(h => h.TrainLoss));
         var report = new TwinReport
@@ -185,6 +186,7 @@ public sealed class TwinTrainer
             GatesPassed = gateFailures.Count == 0,
             GateFailures = gateFailures,
             Ranking = ranking,
+            Roc = TwinEvaluator.RocCurve(finalPairs),
         };
         var withMetrics = WithMetrics(model, report);
         if (options.OutputDirectory is { } outDir)

@@ -2,13 +2,34 @@ using ScottPlot;
 
 namespace Platform.Valuation.Model.Reporting;
 
+/// <summary>A rendered report plot: its file name without <c>.png</c>, a title saying what it shows, the PNG bytes.</summary>
+public sealed record PriceReportPlot(string Name, string Title, byte[] Png);
+
 /// <summary>The report's diagnostic plots, drawn with ScottPlot.</summary>
 internal static class PlotWriter
 {
+    public const int Width = 900;
+    public const int Height = 600;
+
     public static IReadOnlyList<string> WriteAll(
         string directory, IReadOnlyList<double> actual, IReadOnlyList<double> predicted, IReadOnlyDictionary<string, double>? importance)
     {
         var files = new List<string>();
+        foreach (var plot in Render(actual, predicted, importance))
+        {
+            var name = plot.Name + ".png";
+            File.WriteAllBytes(Path.Combine(directory, name), plot.Png);
+            files.Add(name);
+        }
+
+        return files;
+    }
+
+    /// <summary>Predicted vs actual, residuals vs predicted, the residual distribution and, when known, feature importance.</summary>
+    public static IReadOnlyList<PriceReportPlot> Render(
+        IReadOnlyList<double> actual, IReadOnlyList<double> predicted, IReadOnlyDictionary<string, double>? importance)
+    {
+        var files = new List<PriceReportPlot>();
         double[] a = [.. actual], p = [.. predicted];
         var residual = a.Select((v, i) => Math.Log(p[i] / v)).ToArray();
 
@@ -20,7 +41,7 @@ internal static class PlotWriter
         scatter.Title("Predicted vs actual price");
         scatter.XLabel("actual");
         scatter.YLabel("predicted");
-        files.Add(Save(scatter, directory, "predicted_vs_actual.png"));
+        files.Add(Save(scatter, "predicted_vs_actual", "Predicted vs actual price on the holdout, the diagonal marking a perfect estimate"));
 
         var residuals = new Plot();
         residuals.Add.ScatterPoints(p, residual);
@@ -28,7 +49,7 @@ internal static class PlotWriter
         residuals.Title("Residuals vs predicted");
         residuals.XLabel("predicted price");
         residuals.YLabel("log(predicted / actual)");
-        files.Add(Save(residuals, directory, "residuals_vs_predicted.png"));
+        files.Add(Save(residuals, "residuals_vs_predicted", "Residuals, log(predicted / actual), against the predicted price"));
 
         var histogram = new Plot();
         int bins = Math.Clamp((int)Math.Sqrt(residual.Length), 5, 60);
@@ -41,7 +62,7 @@ internal static class PlotWriter
         histogram.Title("Residual distribution");
         histogram.XLabel("log(predicted / actual)");
         histogram.YLabel("sales");
-        files.Add(Save(histogram, directory, "residual_distribution.png"));
+        files.Add(Save(histogram, "residual_distribution", "Distribution of the residuals, log(predicted / actual)"));
 
         if (importance is { Count: > 0 })
         {
@@ -52,14 +73,11 @@ internal static class PlotWriter
             hbars.Horizontal = true;
             plot.Axes.Left.SetTicks(positions, top.Select(kv => kv.Key).ToArray());
             plot.Title("Feature importance (mean |contribution|, log price)");
-            files.Add(Save(plot, directory, "feature_importance.png"));
+            files.Add(Save(plot, "feature_importance", "Feature importance: mean absolute contribution to log price, top 20 features"));
         }
         return files;
     }
 
-    private static string Save(Plot plot, string directory, string name)
-    {
-        plot.SavePng(Path.Combine(directory, name), 900, 600);
-        return name;
-    }
+    private static PriceReportPlot Save(Plot plot, string name, string title) =>
+        new(name, title, plot.GetImageBytes(Width, Height, ImageFormat.Png));
 }

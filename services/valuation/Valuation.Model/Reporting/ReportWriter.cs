@@ -14,6 +14,10 @@ public static class ReportWriter
         File.WriteAllText(Path.Combine(directory, "report.md"), Markdown(report, plots));
     }
 
+    /// <summary>The report's plots in memory, for a report stored as artifacts (the names are those <see cref="Write"/> gives the files).</summary>
+    public static IReadOnlyList<PriceReportPlot> Plots(PriceReport report, IReadOnlyList<double> actual, IReadOnlyList<double> predicted) =>
+        PlotWriter.Render(actual, predicted, report.FeatureImportance);
+
     public static string Markdown(PriceReport report, IReadOnlyList<string> plots)
     {
         var m = report.Evaluation.Overall;

@@ -55,7 +55,10 @@ public sealed class EvaluatePriceModelActivity(ModelRegistry registry, IArtifact
             champion is null ? null : PriceMetricKeys.Read(champion.Metrics), reportArtifactId);
     }
 
-    /// <summary>The quality report a person reads (<c>GET /metrics/summary</c> serves it once the version is registered).</summary>
+    /// <summary>
+    /// The quality report a person reads (<c>GET /metrics/summary</c> serves it once the version is registered) and its plots
+    /// beside it (<c>GET /registry/{model}/versions/{version}/plots</c>).
+    /// </summary>
     private async Task WriteReportAsync(
         PriceModel candidate, IReadOnlyList<SaleRecord> holdout, EvaluatePriceModelInput input, string artifactId, CancellationToken cancellationToken)
     {
@@ -72,7 +75,10 @@ public sealed class EvaluatePriceModelActivity(ModelRegistry registry, IArtifact
         var summary = MetricsCalculator.Summarise(actual, predicted, [.. holdout.Select(r => r.Segment)]);
         var report = new PriceReport(summary, input.TrainingRows, holdout.Count, candidate.IntervalLevel, 100.0 * covered / holdout.Count,
             candidate.Trainer, input.TrainSeconds, candidate.Schema.ToJson(), candidate.FeatureImportance, Training: candidate.Training);
-        using var markdown = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(ReportWriter.Markdown(report, [])));
+        var plots = ReportWriter.Plots(report, actual, predicted);
+        await ReportPlots.WriteAsync(artifacts, artifactId, plots.Select(p => new ReportPlotImage(p.Name, p.Title, p.Png)), cancellationToken)
+            .ConfigureAwait(false);
+        using var markdown = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(ReportWriter.Markdown(report, [.. plots.Select(p => p.Name + ".png")])));
         await artifacts.PutAsync(artifactId, markdown, cancellationToken).ConfigureAwait(false);
     }
 

@@ -7,6 +7,7 @@ using Platform.BuildingBlocks.Registry;
 using Platform.MarketData.Domain;
 using Platform.MarketData.Postgres;
 using Platform.PortfolioTwin.Model.Data;
+using Platform.PortfolioTwin.Model.Evaluation;
 using Platform.PortfolioTwin.Model.Training;
 using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Pipelines.Shared;
@@ -101,7 +102,7 @@ public sealed class PrepareTwinDataActivity(NpgsqlDataSource dataSource, ModelRe
     }
 }
 
-/// <summary>Trains the twin on the prepared snapshot (quality gates checked by the trainer) and stages model and report.</summary>
+/// <summary>Trains the twin on the prepared snapshot (quality gates checked by the trainer) and stages model, report and report plots.</summary>
 public sealed class TrainTwinModelActivity(IArtifactStore artifacts) : WorkflowActivity<TrainTwinModelRequest, TrainedTwinModel>
 {
     public override async Task<TrainedTwinModel> RunAsync(WorkflowActivityContext context, TrainTwinModelRequest input)
@@ -124,6 +125,8 @@ public sealed class TrainTwinModelActivity(IArtifactStore artifacts) : WorkflowA
         await artifacts.PutAsync(modelId, file, ct).ConfigureAwait(false);
         var reportId = $"training/{context.InstanceId}/twin-report.json";
         await ArtifactJson.WriteAsync(artifacts, reportId, result.Report, ct).ConfigureAwait(false);
+        await ReportPlots.WriteAsync(artifacts, reportId,
+            TwinReportPlots.Render(result.History, result.Report).Select(p => new ReportPlotImage(p.Name, p.Title, p.Png)), ct).ConfigureAwait(false);
         var metrics = new Dictionary<string, double>(model.Metadata.Metrics, StringComparer.Ordinal)
         {
             ["epochs_run"] = result.Report.EpochsRun,
