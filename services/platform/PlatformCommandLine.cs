@@ -1,10 +1,8 @@
 using System.CommandLine;
+using Platform.Host.Benchmarks;
+using Platform.Host.Commands;
 using Platform.Lab;
 using Platform.MarketData;
-using Platform.PortfolioTwin.Api.Benchmarks;
-using Platform.PortfolioTwin.Model.Cli;
-using Platform.Valuation.Api.Benchmarks;
-using Platform.Valuation.Model.Commands;
 
 namespace Platform.Host;
 

@@ -5,7 +5,7 @@ using Npgsql;
 using Platform.PortfolioTwin.Model.Data;
 using Platform.PortfolioTwin.Model.Training;
 
-namespace Platform.PortfolioTwin.Model.Cli;
+namespace Platform.Host.Commands;
 
 /// <summary>
 /// <c>twin</c> (under <c>platform train</c>): loads a tenant's interactions from PostgreSQL, trains, writes the model,

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Platform.BuildingBlocks.Hosting;
 
-namespace Platform.PortfolioTwin.Api.Benchmarks;
+namespace Platform.Host.Benchmarks;
 
 /// <summary><c>reindex</c>: a twin model deploy re-indexing every property while POST /recommend runs under load.</summary>
 public static class ReindexBenchmarkCommand

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Platform.BuildingBlocks.Hosting;
 
-namespace Platform.PortfolioTwin.Api.Benchmarks;
+namespace Platform.Host.Benchmarks;
 
 /// <summary><c>recommend</c>: p50/p99 of POST /recommend in process over a synthetic market (100k properties by default).</summary>
 public static class RecommendBenchmarkCommand
