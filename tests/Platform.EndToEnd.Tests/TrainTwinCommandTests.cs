@@ -54,16 +54,19 @@ public sealed class TrainTwinCommandTests
     [Fact]
     public async Task Command_without_a_connection_string_fails_clearly()
     {
-        var previous = Environment.GetEnvironmentVariable(TrainTwinCommand.ConnectionStringVariable);
-        Environment.SetEnvironmentVariable(TrainTwinCommand.ConnectionStringVariable, null);
+        var error = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(error);
         try
         {
-            var code = await TrainTwinCommand.Create().Parse(["--epochs", "1"]).InvokeAsync();
+            var code = await TrainTwinCommand.Create(_ => Task.FromResult("")).Parse(["--epochs", "1"]).InvokeAsync();
             Assert.Equal(1, code);
         }
         finally
         {
-            Environment.SetEnvironmentVariable(TrainTwinCommand.ConnectionStringVariable, previous);
+            Console.SetError(original);
         }
+
+        Assert.Contains("no PostgreSQL connection string", error.ToString());
     }
 }
