@@ -95,7 +95,7 @@ public static class TrainTwinCommand
             $"interactions: {newest.AddDays(-lookbackDays):yyyy-MM-dd} to {newest:yyyy-MM-dd} (the {lookbackDays} days up to the newest interaction; oldest used {oldest:yyyy-MM-dd})");
     }
 
-    /// <summary>Trains on loaded data and writes outputs; the exit code of the command. Tests call it with in-memory data.</summary>
+    /// <summary>Trains on a loaded data set (from PostgreSQL or any other source) and writes outputs; the exit code of the command.</summary>
     public static async Task<int> RunAsync(TwinDataset data, TwinTrainingOptions options, FileInfo? reportFile, CancellationToken cancellationToken = default)
     {
         try
