@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
+using Platform.Host.Benchmarks;
 using Platform.Valuation.Model;
-using Platform.Valuation.Model.Benchmarks;
 using Platform.Valuation.Model.Data;
 using Platform.Valuation.Model.Training;
 

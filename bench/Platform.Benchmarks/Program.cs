@@ -14,5 +14,5 @@ if (args is ["adapters", ..])
     return await VectorIndexAdapterLatency.RunAsync(args[1..]);
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(VectorIndexBenchmarks).Assembly).Run(args);
 return 0;

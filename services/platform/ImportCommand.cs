@@ -13,13 +13,15 @@ namespace Platform.Host;
 /// </summary>
 public static class ImportCommand
 {
-    public static Command Create()
+    /// <param name="connectionString">PostgreSQL, asked for once the file has been read.</param>
+    /// <param name="dataFolder">The local data folder; manifests go to its <c>imports/</c> by default.</param>
+    public static Command Create(Func<CancellationToken, Task<string>> connectionString, string dataFolder)
     {
         var schema = new Option<FileInfo>("--schema") { Description = "Schema JSON naming id, target, numeric, categorical, geo, segment and date columns.", Required = true };
         var file = new Option<FileInfo>("--file") { Description = "The CSV to import.", Required = true };
         var tenant = new Option<string>("--tenant") { Description = "Tenant that owns the rows.", DefaultValueFactory = _ => "demo" };
         var dataset = new Option<string?>("--dataset") { Description = "Dataset name (default: the file name without extension)." };
-        var manifest = new Option<FileInfo?>("--manifest") { Description = "Where to write the import manifest (default: .platform/imports/DATASET.manifest.json)." };
+        var manifest = new Option<FileInfo?>("--manifest") { Description = $"Where to write the import manifest (default: {Path.Combine(dataFolder, "imports")}/DATASET.manifest.json)." };
         var command = new Command("import", "Import transactions from a CSV described by a schema file.") { schema, file, tenant, dataset, manifest };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -38,11 +40,11 @@ public static class ImportCommand
                 return 1;
             }
 
-            var manifestFile = result.GetValue(manifest)?.FullName ?? Path.Combine(".platform", "imports", $"{name}.manifest.json");
+            var manifestFile = result.GetValue(manifest)?.FullName ?? Path.Combine(dataFolder, "imports", $"{name}.manifest.json");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(manifestFile))!);
             await File.WriteAllTextAsync(manifestFile, JsonSerializer.Serialize(read.Manifest, ManifestJson), cancellationToken);
 
-            await using var dataSource = NpgsqlDataSource.Create(LocalDatabase.ConnectionString);
+            await using var dataSource = NpgsqlDataSource.Create(await connectionString(cancellationToken));
             await new PlatformDatabase(dataSource).MigrateAsync(cancellationToken);
             await new TenantStore(dataSource).EnsureAsync(tenantId, cancellationToken: cancellationToken);
             var stored = await new BulkLoader(dataSource).ReplaceImportedSalesAsync(

@@ -8,9 +8,10 @@ namespace Platform.Host;
 /// </summary>
 public static class LocalApiKey
 {
-    public const string DefaultPath = ".platform/api-key";
+    /// <summary>The key's file name inside the local data folder (<see cref="LocalDataFolder"/>).</summary>
+    public const string FileName = "api-key";
 
-    public static string LoadOrCreate(string path = DefaultPath)
+    public static string LoadOrCreate(string path)
     {
         if (File.Exists(path))
         {

@@ -4,45 +4,41 @@ using Platform.MarketData.Postgres;
 namespace Platform.Host;
 
 /// <summary>
-/// Gives the platform a PostgreSQL connection string: the configured one, or a project-local cluster under
-/// <c>.platform/postgres</c> started (or reused) from the server binaries on this machine.
+/// The PostgreSQL connection string of the verbs that need one: the configured one (<c>ConnectionStrings:Postgres</c> or
+/// <c>PLATFORM_POSTGRES</c>), or a local cluster under <c>.platform/postgres</c> started (or reused) from the server binaries
+/// on this machine. Asked for only by a verb that is about to use the database, so no verb is started for nothing.
 /// </summary>
-public static class LocalDatabase
+public sealed class LocalDatabase(IConfiguration configuration, string dataFolder, TextWriter output)
 {
     public const string DatabaseName = "platform";
-    public const string DefaultRoot = ".platform/postgres";
 
-    /// <summary>The connection string <see cref="EnsureAsync"/> settled on, for the verbs that work on the database.</summary>
-    public static string ConnectionString =>
-        Environment.GetEnvironmentVariable(PlatformBuildingBlocksExtensions.ConnectionStringEnvironmentVariable)
-        ?? throw new InvalidOperationException("No PostgreSQL connection string: LocalDatabase.EnsureAsync has not run.");
+    private Task<string>? _connectionString;
 
-    /// <summary>
-    /// Makes sure <c>PLATFORM_POSTGRES</c> names a database every verb and module of this process can use. Returns false,
-    /// after printing what to install, when no connection string is configured and no PostgreSQL binaries are found.
-    /// </summary>
-    public static async Task<bool> EnsureAsync(IConfiguration configuration, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>The connection string, settled once per process (the local cluster is started at most once).</summary>
+    public Task<string> ConnectionStringAsync(CancellationToken cancellationToken) => _connectionString ??= ResolveAsync(cancellationToken);
+
+    private async Task<string> ResolveAsync(CancellationToken cancellationToken)
     {
         if (PlatformBuildingBlocksExtensions.ResolveConnectionString(configuration) is { } configured)
         {
-            Environment.SetEnvironmentVariable(PlatformBuildingBlocksExtensions.ConnectionStringEnvironmentVariable, configured);
-            return true;
+            return configured;
         }
 
         try
         {
-            var root = configuration["Platform:LocalPostgres:Path"] ?? DefaultRoot;
+            var root = configuration["Platform:LocalPostgres:Path"] ?? Path.Combine(dataFolder, "postgres");
             var cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresClusterOptions { RootDirectory = root }, cancellationToken);
             await cluster.EnsureDatabaseAsync(DatabaseName, cancellationToken);
-            Environment.SetEnvironmentVariable(
-                PlatformBuildingBlocksExtensions.ConnectionStringEnvironmentVariable, cluster.ConnectionString(DatabaseName));
             await output.WriteLineAsync($"PostgreSQL: local cluster in {cluster.Options.RootDirectory} on port {cluster.Port}");
-            return true;
+            return cluster.ConnectionString(DatabaseName);
         }
         catch (PostgresNotInstalledException missing)
         {
-            await Console.Error.WriteLineAsync($"error: no PostgreSQL connection string is configured and no local PostgreSQL could be started. {missing.Message}");
-            return false;
+            throw new LocalDatabaseUnavailableException(
+                $"no PostgreSQL connection string is configured and no local PostgreSQL could be started. {missing.Message}", missing);
         }
     }
 }
+
+/// <summary>No connection string is configured and no local PostgreSQL can be started; the tool exits 2 with the message.</summary>
+public sealed class LocalDatabaseUnavailableException(string message, Exception inner) : Exception(message, inner);

@@ -1,30 +1,37 @@
 using System.CommandLine;
+using Platform.Host.Benchmarks;
+using Platform.Host.Commands;
 using Platform.Lab;
 using Platform.MarketData;
-using Platform.PortfolioTwin.Api.Benchmarks;
-using Platform.PortfolioTwin.Model.Cli;
-using Platform.Valuation.Api.Benchmarks;
-using Platform.Valuation.Model.Commands;
 
 namespace Platform.Host;
 
 /// <summary>The <c>platform</c> tool: the all-in-one host and the verbs that generate, import, train and benchmark.</summary>
 public static class PlatformCommandLine
 {
-    public static RootCommand Create()
+    /// <summary>The tool as started from a shell: configuration from the environment, data under the repository's <c>.platform/</c>.</summary>
+    public static RootCommand Create() =>
+        Create(new ConfigurationBuilder().AddEnvironmentVariables().Build(), LocalDataFolder.Locate(Environment.CurrentDirectory));
+
+    /// <param name="configuration">Where the connection string (<c>ConnectionStrings:Postgres</c>) and the local cluster's path are read.</param>
+    /// <param name="dataFolder">The local data folder (<see cref="LocalDataFolder"/>).</param>
+    public static RootCommand Create(IConfiguration configuration, string dataFolder)
     {
-        Func<CancellationToken, Task<string>> connectionString = _ => Task.FromResult(LocalDatabase.ConnectionString);
+        // Only a verb about to use PostgreSQL asks for it, so `generate --no-db` or `train price` never start a cluster.
+        var database = new LocalDatabase(configuration, dataFolder, Console.Out);
+        Func<CancellationToken, Task<string>> connectionString = database.ConnectionStringAsync;
+        var apiKeyFile = Path.Combine(dataFolder, LocalApiKey.FileName);
 
         return new RootCommand("Property intelligence platform: valuation, portfolio twin and training workflow in one process.")
         {
-            ServeCommand.Create(),
+            ServeCommand.Create(dataFolder),
             GenerateCommand.Create(connectionString),
-            ImportCommand.Create(),
+            ImportCommand.Create(connectionString, dataFolder),
             new Command("train", "Train and evaluate models.")
             {
                 TrainPriceCommand.Create(),
                 CrossValidateCommand.Create(),
-                TrainTwinCommand.Create(),
+                TrainTwinCommand.Create(connectionString),
             },
             new Command("bench", "Benchmarks whose numbers docs/benchmarks.md records.")
             {
@@ -32,22 +39,25 @@ public static class PlatformCommandLine
                 LoadBenchmarkCommand.Create(connectionString),
                 TwinBenchmarkCommand.Create(),
                 EstimateLoadBenchmarkCommand.Create(),
-                RecommendBenchmarkCommand.Create(),
-                ReindexBenchmarkCommand.Create(),
+                RecommendBenchmarkCommand.Create(connectionString),
+                ReindexBenchmarkCommand.Create(connectionString),
             },
-            SmokeCommand.Create(),
-            LabCommand.Create(() => File.Exists(LocalApiKey.DefaultPath) ? LocalApiKey.LoadOrCreate() : null),
+            SmokeCommand.Create(dataFolder),
+            LabCommand.Create(() => File.Exists(apiKeyFile) ? LocalApiKey.LoadOrCreate(apiKeyFile) : null),
         };
     }
 
-    /// <summary>Verbs that work on the platform's PostgreSQL (the rest read and write files or call a running host).</summary>
-    public static bool NeedsDatabase(IReadOnlyList<string> args) =>
-        args.Count > 0 && args[0] switch
+    /// <summary>Runs the tool; a verb that needs PostgreSQL when none can be had exits 2 with the reason.</summary>
+    public static async Task<int> InvokeAsync(RootCommand command, string[] args)
+    {
+        try
         {
-            "serve" or "import" => true,
-            "generate" => !args.Contains("--no-db") && !args.Contains("--connection-string"),
-            "train" => args.Count > 1 && args[1] == "twin" && !args.Contains("--connection-string"),
-            "bench" => args.Count > 1 && args[1] is "load" or "recommend" or "reindex" && !args.Contains("--connection-string"),
-            _ => false,
-        };
+            return await command.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (LocalDatabaseUnavailableException unavailable)
+        {
+            await Console.Error.WriteLineAsync($"error: {unavailable.Message}");
+            return 2;
+        }
+    }
 }

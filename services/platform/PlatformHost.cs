@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration.Memory;
 using Platform.BuildingBlocks.Chaos;
 using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.Registry;
@@ -14,10 +15,24 @@ namespace Platform.Host;
 /// <summary>Composes every service module on one WebApplication: the same calls each service's own Program makes.</summary>
 public static class PlatformHost
 {
-    public static WebApplication Build(string[] args)
+    /// <summary>The host with its local data in the repository's <c>.platform/</c> (<see cref="LocalDataFolder"/>).</summary>
+    public static WebApplication Build(string[] args) => Build(args, LocalDataFolder.Locate(Environment.CurrentDirectory));
+
+    /// <summary>The host with its local data (artifacts, vectors, api key) in <paramref name="dataFolder"/> unless configured elsewhere.</summary>
+    public static WebApplication Build(string[] args, string dataFolder)
     {
-        // appsettings.json ships beside the binary; .platform/ data stays relative to where the platform is started.
+        // appsettings.json ships beside the binary; the local data folder is the same whichever directory the platform starts in.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // Lowest precedence: appsettings, environment and command line still override each path.
+        ((IConfigurationBuilder)builder.Configuration).Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Platform:Embedded:ArtifactsPath"] = Path.Combine(dataFolder, "artifacts"),
+                ["VectorIndex:Embedded:DataDirectory"] = Path.Combine(dataFolder, "vectors"),
+                ["Platform:ApiKeyFile"] = Path.Combine(dataFolder, LocalApiKey.FileName),
+            },
+        });
         var generatedApiKey = EnsureApiKey(builder.Configuration);
         builder.AddServiceDefaults();
         builder.AddPlatformBuildingBlocks();
@@ -47,28 +62,29 @@ public static class PlatformHost
     }
 
     /// <summary>Admin routes always need a key: without a configured one the host uses its local key and says where it is.</summary>
-    private static string? EnsureApiKey(ConfigurationManager configuration)
+    private static (string Key, string File)? EnsureApiKey(ConfigurationManager configuration)
     {
         if (configuration.GetSection("Platform:ApiKeys").Get<string[]>() is { Length: > 0 })
         {
             return null;
         }
 
-        var key = LocalApiKey.LoadOrCreate(configuration["Platform:ApiKeyFile"] ?? LocalApiKey.DefaultPath);
+        var file = configuration["Platform:ApiKeyFile"]!;
+        var key = LocalApiKey.LoadOrCreate(file);
         configuration.AddInMemoryCollection([new("Platform:ApiKeys:0", key)]);
-        return key;
+        return (key, file);
     }
 
-    private static void PrintWelcome(WebApplication app, string? generatedApiKey)
+    private static void PrintWelcome(WebApplication app, (string Key, string File)? generatedApiKey)
     {
         foreach (var url in app.Urls)
         {
             Console.WriteLine($"Platform listening on {url}  (API reference: {url}/docs, OpenAPI: {url}/openapi/v1.json, health: {url}/ready)");
         }
 
-        if (generatedApiKey is not null)
+        if (generatedApiKey is { } generated)
         {
-            Console.WriteLine($"Admin API key (X-Api-Key), kept in {LocalApiKey.DefaultPath}: {generatedApiKey}");
+            Console.WriteLine($"Admin API key (X-Api-Key), kept in {generated.File}: {generated.Key}");
         }
     }
 }

@@ -1,18 +1,29 @@
 using System.CommandLine;
+using Platform.BuildingBlocks.Hosting;
 
 namespace Platform.Host;
 
 /// <summary><c>platform serve</c>: every service in one process on the embedded building blocks.</summary>
 public static class ServeCommand
 {
-    public static Command Create()
+    public static Command Create(string dataFolder)
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var command = new Command("serve", "Run every API (valuation, portfolio twin, workflow management) on one port.") { urls };
+        // Configuration keys pass through to the host (e.g. --ConnectionStrings:Postgres=... or --Platform:Demo:Enabled=false).
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, cancellationToken) =>
         {
-            var app = PlatformHost.Build([.. result.UnmatchedTokens, "--urls", result.GetValue(urls)!]);
+            string[] args = [.. result.UnmatchedTokens, "--urls", result.GetValue(urls)!];
+            // The host reads the same keys; without a configured database it gets the local cluster's.
+            var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
+            if (PlatformBuildingBlocksExtensions.ResolveConnectionString(configuration) is null)
+            {
+                var local = await new LocalDatabase(configuration, dataFolder, Console.Out).ConnectionStringAsync(cancellationToken);
+                args = [.. args, $"--ConnectionStrings:{PlatformBuildingBlocksExtensions.ConnectionStringName}={local}"];
+            }
+
+            var app = PlatformHost.Build(args, dataFolder);
             await app.RunAsync(cancellationToken);
             return 0;
         });

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Platform.Host;
 using Platform.Testing;
 
@@ -86,8 +87,9 @@ public sealed class ImportCommandTests(PostgresDatabaseFixture database) : IClas
 
     private Task<int> RunAsync(params string[] args)
     {
-        Environment.SetEnvironmentVariable("PLATFORM_POSTGRES", database.ConnectionString);
-        var manifestFolder = Path.Combine(_workspace.FullName, ".platform");
-        return PlatformCommandLine.Create().Parse(args.Contains("--manifest") ? args : [.. args, "--manifest", Path.Combine(manifestFolder, Guid.NewGuid() + ".json")]).InvokeAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("ConnectionStrings:Postgres", database.ConnectionString)]).Build();
+        var dataFolder = Path.Combine(_workspace.FullName, ".platform");
+        var command = PlatformCommandLine.Create(configuration, dataFolder);
+        return command.Parse(args.Contains("--manifest") ? args : [.. args, "--manifest", Path.Combine(dataFolder, Guid.NewGuid() + ".json")]).InvokeAsync();
     }
 }

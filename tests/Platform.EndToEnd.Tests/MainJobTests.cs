@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Platform.Host;
+using Platform.Host.Benchmarks;
 using Platform.Testing;
 using Xunit.Abstractions;
 
@@ -33,12 +34,34 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
             {
                 var failures = await WaitForSmokeAsync(url, workspace.FullName, TimeSpan.FromSeconds(60));
                 Assert.Equal(0, failures);
+                await The_load_benchmark_drives_the_estimate_api_without_errors(url);
             }
         }
         finally
         {
             workspace.Delete(recursive: true);
         }
+    }
+
+    /// <summary><c>bench estimate-load</c>'s client against the served champion (moved here with the benchmark from the valuation API).</summary>
+    private static async Task The_load_benchmark_drives_the_estimate_api_without_errors(string url)
+    {
+        using var client = EstimateLoadBenchmarkCommand.CreateClient(new Uri(url + "/"), concurrency: 2);
+        client.DefaultRequestHeaders.Add("X-Tenant-Id", "demo");
+        var result = await EstimateLoadBenchmark.RunAsync(client,
+            new LoadBenchmarkSettings(TimeSpan.FromMilliseconds(300), Concurrency: 2, RowsPerRequest: 10), CancellationToken.None);
+
+        Assert.Null(result.FirstError);
+        Assert.Equal(0, result.Errors);
+        Assert.True(result.Requests > 0);
+        Assert.Equal(result.RequestsPerSecond * 10, result.RowsPerSecond, 6);
+        Assert.InRange(result.P50Milliseconds, 0, result.P99Milliseconds);
+    }
+
+    [Fact]
+    public async Task The_load_benchmark_command_rejects_a_bad_url()
+    {
+        Assert.Equal(2, await EstimateLoadBenchmarkCommand.Create().Parse(["--url", "not a url", "--duration", "1"]).InvokeAsync());
     }
 
     private async Task<WebApplication> StartAsync(string url, string workspace)

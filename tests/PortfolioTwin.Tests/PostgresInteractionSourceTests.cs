@@ -25,7 +25,12 @@ public sealed class PostgresInteractionSourceTests(PostgresDatabaseFixture datab
         Assert.Equal(expected.UsableArea, data.Properties[0].UsableArea);
         Assert.Equal(expected.ListingPrice, data.Properties[0].ListingPrice);
 
-        var recent = await new PostgresInteractionSource(database.DataSource, "alpha").LoadAsync(lookbackDays: 1);
-        Assert.Empty(recent.Interactions);
+        // The lookback counts back from the tenant's newest interaction, not from today (the generator dates its market in the past).
+        var newest = data.Interactions.Max(i => i.OccurredAt);
+        var recent = await new PostgresInteractionSource(database.DataSource, "alpha").LoadAsync(lookbackDays: 30);
+        Assert.NotEmpty(recent.Interactions);
+        Assert.True(recent.Interactions.Count < data.Interactions.Count);
+        Assert.All(recent.Interactions, i => Assert.InRange(i.OccurredAt, newest.AddDays(-30), newest));
+        Assert.Equal(data.Interactions.Count(i => i.OccurredAt >= newest.AddDays(-30)), recent.Interactions.Count);
     }
 }

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Messaging;
-using Platform.Valuation.Api.Benchmarks;
 
 namespace Platform.Valuation.Api.Tests;
 
@@ -151,25 +150,6 @@ public sealed class EstimateApiTests(ChampionFixture fixture) : IClassFixture<Ch
         var response = answer.Data.GetProperty("response");
         Assert.Equal(3, response.GetProperty("accepted").GetInt32());
         Assert.All(response.GetProperty("results").EnumerateArray(), r => Assert.True(r.GetProperty("estimate").GetDouble() > 0));
-    }
-
-    [Fact]
-    public async Task The_load_benchmark_drives_the_api_without_errors()
-    {
-        var result = await EstimateLoadBenchmark.RunAsync(fixture.Factory.CreateClient(),
-            new LoadBenchmarkSettings(TimeSpan.FromMilliseconds(300), Concurrency: 2, RowsPerRequest: 10), CancellationToken.None);
-
-        Assert.Null(result.FirstError);
-        Assert.Equal(0, result.Errors);
-        Assert.True(result.Requests > 0);
-        Assert.Equal(result.RequestsPerSecond * 10, result.RowsPerSecond, 6);
-        Assert.InRange(result.P50Milliseconds, 0, result.P99Milliseconds);
-    }
-
-    [Fact]
-    public async Task The_load_benchmark_command_rejects_a_bad_url()
-    {
-        Assert.Equal(2, await EstimateLoadBenchmarkCommand.Create().Parse(["--url", "not a url", "--duration", "1"]).InvokeAsync());
     }
 
     [Fact]

@@ -5,7 +5,8 @@ namespace Platform.PortfolioTwin.Model.Data;
 
 /// <summary>
 /// Loads one tenant's training data from PostgreSQL (tables properties, users, interactions): every property,
-/// every user, and the interactions of the last <c>lookbackDays</c> days. Every query filters on tenant_id.
+/// every user, and the interactions of the <c>lookbackDays</c> days up to the tenant's newest interaction (not up to today:
+/// a market imported or generated with past dates still trains). Every query filters on tenant_id.
 /// </summary>
 public sealed class PostgresInteractionSource(NpgsqlDataSource dataSource, string tenantId)
 {
@@ -51,7 +52,8 @@ public sealed class PostgresInteractionSource(NpgsqlDataSource dataSource, strin
         }, cancellationToken);
         var interactions = await ReadAsync(connection, """
             SELECT event_id, user_id, property_id, kind, occurred_at FROM interactions
-            WHERE tenant_id = @tenant AND occurred_at >= now() - make_interval(days => @days)
+            WHERE tenant_id = @tenant
+              AND occurred_at >= (SELECT max(occurred_at) FROM interactions WHERE tenant_id = @tenant) - make_interval(days => @days)
             ORDER BY user_id, occurred_at, event_id
             """, lookbackDays, r =>
         {

@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Platform.Valuation.Model.Data;
+using Platform.Valuation.Model.Evaluation;
+using Platform.Valuation.Model.Reporting;
 using Platform.Valuation.Model.Training;
 
-namespace Platform.Valuation.Model.Commands;
+namespace Platform.Host.Commands;
 
 /// <summary>
 /// <c>platform train cv</c>: k-fold cross-validation of the price model with a seeded fold assignment;
@@ -56,10 +58,10 @@ public static class CrossValidateCommand
             };
             var actual = rows.Select(x => x.Price).ToArray();
             var segments = rows.Select(x => x.Segment).ToArray();
-            var report = new Reporting.PriceReport(
-                Evaluation.MetricsCalculator.Summarise(actual, result.Predicted, segments), rows.Count, rows.Count, options.IntervalLevel,
+            var report = new PriceReport(
+                MetricsCalculator.Summarise(actual, result.Predicted, segments), rows.Count, rows.Count, options.IntervalLevel,
                 result.IntervalCoverage, string.Join(" | ", result.FoldTrainers.Distinct()), result.TrainSeconds, null, null,
-                Evaluation.IntervalStudyCalculator.Compute(result.Adaptive ? "adaptive" : "flat", options.IntervalLevel, actual, result.Predicted,
+                IntervalStudyCalculator.Compute(result.Adaptive ? "adaptive" : "flat", options.IntervalLevel, actual, result.Predicted,
                     result.Low, result.High, segments, result.FlatLogHalfWidth)).ToJson();
             // The new report sections of the pooled out-of-fold predictions, and how each fold's model was chosen.
             foreach (var key in new[] { "ratio_study", "intervals" }) json[key] = report[key]!.DeepClone();
@@ -67,7 +69,7 @@ public static class CrossValidateCommand
             {
                 ["fold"] = f,
                 ["trainer"] = result.FoldTrainers[f],
-                ["tuning"] = t is null ? null : Reporting.PriceReport.TrainingJson(t),
+                ["tuning"] = t is null ? null : PriceReport.TrainingJson(t),
             })]);
             if (r.GetValue(foldsOut) is { } dir)
             {

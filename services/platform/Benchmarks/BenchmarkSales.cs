@@ -1,12 +1,12 @@
 using Platform.Valuation.Model.Data;
 
-namespace Platform.Valuation.Model.Benchmarks;
+namespace Platform.Host.Benchmarks;
 
 /// <summary>
 /// Seeded sales for speed benchmarks only (accuracy is scored on the platform's market generator and real data):
 /// the column mix of a typical listing feed, so encoding and tree depth cost what they would in production.
 /// </summary>
-internal static class BenchmarkSales
+public static class BenchmarkSales
 {
     public static readonly DatasetSchema Schema = new()
     {

@@ -5,7 +5,7 @@ using Npgsql;
 using Platform.PortfolioTwin.Model.Data;
 using Platform.PortfolioTwin.Model.Training;
 
-namespace Platform.PortfolioTwin.Model.Cli;
+namespace Platform.Host.Commands;
 
 /// <summary>
 /// <c>twin</c> (under <c>platform train</c>): loads a tenant's interactions from PostgreSQL, trains, writes the model,
@@ -13,9 +13,8 @@ namespace Platform.PortfolioTwin.Model.Cli;
 /// </summary>
 public static class TrainTwinCommand
 {
-    public const string ConnectionStringVariable = "PLATFORM_POSTGRES";
-
-    public static Command Create()
+    /// <param name="connectionString">The platform's PostgreSQL, asked for only when --connection-string is not given.</param>
+    public static Command Create(Func<CancellationToken, Task<string>> connectionString)
     {
         var defaults = new TwinTrainingOptions();
         var tenant = new Option<string>("--tenant") { Description = "Tenant whose data to train on.", DefaultValueFactory = _ => "demo" };
@@ -24,7 +23,7 @@ public static class TrainTwinCommand
         var learningRate = new Option<double>("--learning-rate") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => defaults.Device };
         device.AcceptOnlyFromAmong("cpu", "cuda");
-        var lookback = new Option<int>("--lookback-days") { Description = "Use interactions of the last N days.", DefaultValueFactory = _ => 365 };
+        var lookback = new Option<int>("--lookback-days") { Description = "Use interactions of the N days up to the newest one.", DefaultValueFactory = _ => 365 };
         var validationSplit = new Option<double>("--val-split") { Description = "Share of users held out for validation.", DefaultValueFactory = _ => defaults.ValidationSplit };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder for model, checkpoints, history.", DefaultValueFactory = _ => new DirectoryInfo("artifacts/twin") };
         var report = new Option<FileInfo?>("--report") { Description = "Write REPORT.json here." };
@@ -33,7 +32,7 @@ public static class TrainTwinCommand
         var temperature = new Option<double>("--temperature") { Description = "InfoNCE temperature.", DefaultValueFactory = _ => defaults.Temperature };
         var stopOn = new Option<EarlyStoppingMetric>("--early-stopping") { Description = "F1 or NdcgAt10: the validation metric that picks the best epoch.", DefaultValueFactory = _ => defaults.EarlyStopping };
         var threads = new Option<int>("--threads") { Description = "Torch intra-op threads (0: library default).", DefaultValueFactory = _ => 0 };
-        var connection = new Option<string?>("--connection-string") { Description = $"PostgreSQL connection string (default: env {ConnectionStringVariable})." };
+        var connection = new Option<string?>("--connection-string") { Description = "PostgreSQL connection string (default: the platform's: ConnectionStrings__Postgres, PLATFORM_POSTGRES or the local cluster)." };
 
         var command = new Command("twin", "Train the Portfolio Twin recommender on a tenant's interactions.");
         foreach (var option in new Option[] { tenant, epochs, batchSize, learningRate, device, lookback, validationSplit, output, report, seed, maxSteps, temperature, stopOn, threads, connection })
@@ -42,10 +41,10 @@ public static class TrainTwinCommand
         }
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
-            var connectionString = result.GetValue(connection) ?? Environment.GetEnvironmentVariable(ConnectionStringVariable);
-            if (string.IsNullOrWhiteSpace(connectionString))
+            var database = result.GetValue(connection) ?? await connectionString(cancellationToken);
+            if (string.IsNullOrWhiteSpace(database))
             {
-                await Console.Error.WriteLineAsync($"error: no PostgreSQL connection string: pass --connection-string or set {ConnectionStringVariable}.");
+                await Console.Error.WriteLineAsync("error: no PostgreSQL connection string: pass --connection-string or set PLATFORM_POSTGRES.");
                 return 1;
             }
             var options = new TwinTrainingOptions
@@ -63,14 +62,40 @@ public static class TrainTwinCommand
                 EarlyStopping = result.GetValue(stopOn),
                 Threads = result.GetValue(threads),
             };
-            await using var dataSource = NpgsqlDataSource.Create(connectionString);
-            var data = await new PostgresInteractionSource(dataSource, options.TenantId).LoadAsync(result.GetValue(lookback), cancellationToken);
+            await using var dataSource = NpgsqlDataSource.Create(database);
+            var days = result.GetValue(lookback);
+            TwinDataset data;
+            try
+            {
+                data = await new PostgresInteractionSource(dataSource, options.TenantId).LoadAsync(days, cancellationToken);
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                await Console.Error.WriteLineAsync($"error: --lookback-days: {ex.Message}");
+                return 1;
+            }
+
+            await Console.Out.WriteLineAsync(DescribeWindow(data, days));
             return await RunAsync(data, options, result.GetValue(report), cancellationToken);
         });
         return command;
     }
 
-    /// <summary>Trains on loaded data and writes outputs; the exit code of the command. Tests call it with in-memory data.</summary>
+    /// <summary>The interaction window the lookback selected, counted back from the tenant's newest interaction.</summary>
+    internal static string DescribeWindow(TwinDataset data, int lookbackDays)
+    {
+        if (data.Interactions.Count == 0)
+        {
+            return $"interactions: none for tenant (lookback {lookbackDays} days up to the newest interaction)";
+        }
+
+        var oldest = data.Interactions.Min(i => i.OccurredAt);
+        var newest = data.Interactions.Max(i => i.OccurredAt);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"interactions: {newest.AddDays(-lookbackDays):yyyy-MM-dd} to {newest:yyyy-MM-dd} (the {lookbackDays} days up to the newest interaction; oldest used {oldest:yyyy-MM-dd})");
+    }
+
+    /// <summary>Trains on a loaded data set (from PostgreSQL or any other source) and writes outputs; the exit code of the command.</summary>
     public static async Task<int> RunAsync(TwinDataset data, TwinTrainingOptions options, FileInfo? reportFile, CancellationToken cancellationToken = default)
     {
         try

@@ -1,15 +1,15 @@
-using Platform.PortfolioTwin.Model.Cli;
+using Platform.Host.Commands;
 using Platform.PortfolioTwin.Model.Data;
 using Platform.PortfolioTwin.Model.Training;
 
-namespace Platform.PortfolioTwin.Tests;
+namespace Platform.EndToEnd.Tests;
 
 public sealed class TrainTwinCommandTests
 {
     [Fact]
     public async Task Too_little_data_exits_non_zero_naming_the_threshold()
     {
-        var data = SmallMarket.Create(properties: 40, users: 3, interactionsPerUser: 60);
+        var data = RepositoryFiles.SmallMarket(properties: 40, users: 3, interactionsPerUser: 60);
         var error = new StringWriter();
         var original = Console.Error;
         Console.SetError(error);
@@ -26,18 +26,9 @@ public sealed class TrainTwinCommandTests
     }
 
     [Fact]
-    public void Requirements_name_each_threshold()
-    {
-        var requirements = new TwinDataRequirements();
-        var data = SmallMarket.Create(properties: 60, users: 1, interactionsPerUser: 150);
-        Assert.Contains("users", requirements.Check(data));
-        Assert.Contains("interactions", requirements.Check(data with { Interactions = [.. data.Interactions.Take(10)] }));
-    }
-
-    [Fact]
     public async Task Training_writes_model_checkpoints_history_and_report()
     {
-        var data = SmallMarket.Create(properties: 200, users: 20, interactionsPerUser: 30);
+        var data = RepositoryFiles.SmallMarket(properties: 200, users: 20, interactionsPerUser: 30);
         var dir = Directory.CreateTempSubdirectory("twin-cli-");
         try
         {
@@ -63,16 +54,19 @@ public sealed class TrainTwinCommandTests
     [Fact]
     public async Task Command_without_a_connection_string_fails_clearly()
     {
-        var previous = Environment.GetEnvironmentVariable(TrainTwinCommand.ConnectionStringVariable);
-        Environment.SetEnvironmentVariable(TrainTwinCommand.ConnectionStringVariable, null);
+        var error = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(error);
         try
         {
-            var code = await TrainTwinCommand.Create().Parse(["--epochs", "1"]).InvokeAsync();
+            var code = await TrainTwinCommand.Create(_ => Task.FromResult("")).Parse(["--epochs", "1"]).InvokeAsync();
             Assert.Equal(1, code);
         }
         finally
         {
-            Environment.SetEnvironmentVariable(TrainTwinCommand.ConnectionStringVariable, previous);
+            Console.SetError(original);
         }
+
+        Assert.Contains("no PostgreSQL connection string", error.ToString());
     }
 }

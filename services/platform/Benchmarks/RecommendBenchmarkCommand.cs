@@ -1,16 +1,16 @@
 using System.CommandLine;
-using Platform.BuildingBlocks.Hosting;
 
-namespace Platform.PortfolioTwin.Api.Benchmarks;
+namespace Platform.Host.Benchmarks;
 
 /// <summary><c>recommend</c>: p50/p99 of POST /recommend in process over a synthetic market (100k properties by default).</summary>
 public static class RecommendBenchmarkCommand
 {
-    public static Command Create()
+    /// <param name="platformConnectionString">The platform's PostgreSQL, asked for only when --connection-string is not given.</param>
+    public static Command Create(Func<CancellationToken, Task<string>> platformConnectionString)
     {
         var connectionString = new Option<string?>("--connection-string")
         {
-            Description = $"PostgreSQL connection string (default: env {PlatformBuildingBlocksExtensions.ConnectionStringEnvironmentVariable}). The tenant's data is replaced.",
+            Description = "PostgreSQL connection string (default: the platform's: ConnectionStrings__Postgres, PLATFORM_POSTGRES or the local cluster). The tenant's data is replaced.",
         };
         var properties = new Option<int>("--properties") { Description = "Properties in the synthetic market.", DefaultValueFactory = _ => 100_000 };
         var users = new Option<int>("--users") { Description = "Users in the synthetic market.", DefaultValueFactory = _ => 200 };
@@ -28,10 +28,10 @@ public static class RecommendBenchmarkCommand
 
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
-            var connection = result.GetValue(connectionString) ?? Environment.GetEnvironmentVariable(PlatformBuildingBlocksExtensions.ConnectionStringEnvironmentVariable);
+            var connection = result.GetValue(connectionString) ?? await platformConnectionString(cancellationToken).ConfigureAwait(false);
             if (string.IsNullOrWhiteSpace(connection))
             {
-                await Console.Error.WriteLineAsync($"No PostgreSQL: pass --connection-string or set {PlatformBuildingBlocksExtensions.ConnectionStringEnvironmentVariable}.").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("No PostgreSQL: pass --connection-string or set PLATFORM_POSTGRES.").ConfigureAwait(false);
                 return 2;
             }
 

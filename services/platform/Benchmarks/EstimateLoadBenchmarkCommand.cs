@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace Platform.Valuation.Api.Benchmarks;
+namespace Platform.Host.Benchmarks;
 
 /// <summary><c>estimate-load</c>: drives a running valuation host over HTTP and prints throughput and latency percentiles.</summary>
 public static class EstimateLoadBenchmarkCommand

@@ -1,6 +1,6 @@
 using Platform.Valuation.Model.Training;
 
-namespace Platform.Valuation.Model.Commands;
+namespace Platform.Host.Commands;
 
 /// <summary>Progress lines on stderr (phase, rows, elapsed) so stdout stays clean for scripts.</summary>
 internal sealed class TrainingProgressConsole(TextWriter writer) : IProgress<TrainingProgress>

@@ -1,7 +1,8 @@
 using System.Text.Json;
-using Platform.Valuation.Model.Commands;
+using Platform.Host.Benchmarks;
+using Platform.Host.Commands;
 
-namespace Platform.Valuation.Tests;
+namespace Platform.EndToEnd.Tests;
 
 public sealed class CommandTests : IDisposable
 {
@@ -22,8 +23,8 @@ public sealed class CommandTests : IDisposable
     {
         var report = Path.Combine(_dir, "report.json");
         var (code, error) = await Run(TrainPriceCommand.Create(),
-            "--data", SyntheticSales.SharedDataset("windsor_houseprices.csv"),
-            "--schema", SyntheticSales.SchemaFile("windsor_houseprices.schema.json"),
+            "--data", RepositoryFiles.SharedDataset("windsor_houseprices.csv"),
+            "--schema", RepositoryFiles.SchemaFile("windsor_houseprices.schema.json"),
             "--test-fraction", "0.2", "--seed", "5", "--report", report, "--out", Path.Combine(_dir, "out"),
             "--tune-seconds", "20", "--tune-trials", "2");
         Assert.True(code == 0, error);
@@ -64,7 +65,7 @@ public sealed class CommandTests : IDisposable
     {
         var schema = Path.Combine(_dir, "bad.schema.json");
         File.WriteAllText(schema, """{ "target": "price", "numeric": ["floor_area"] }""");
-        var data = SyntheticSales.SharedDataset("windsor_houseprices.csv");
+        var data = RepositoryFiles.SharedDataset("windsor_houseprices.csv");
         var (code, error) = await Run(TrainPriceCommand.Create(), "--data", data, "--schema", schema, "--report", Path.Combine(_dir, "r.json"));
         Assert.NotEqual(0, code);
         Assert.Contains("windsor_houseprices.csv", error);
@@ -99,8 +100,8 @@ public sealed class CommandTests : IDisposable
     public async Task Cross_validation_writes_the_fold_assignment_for_the_peer()
     {
         var (code, error) = await Run(CrossValidateCommand.Create(),
-            "--data", SyntheticSales.SharedDataset("windsor_houseprices.csv"),
-            "--schema", SyntheticSales.SchemaFile("windsor_houseprices.schema.json"),
+            "--data", RepositoryFiles.SharedDataset("windsor_houseprices.csv"),
+            "--schema", RepositoryFiles.SchemaFile("windsor_houseprices.schema.json"),
             "--folds", "3", "--seed", "1", "--folds-out", _dir, "--no-tune");
         Assert.True(code == 0, error);
         var lines = File.ReadAllLines(Path.Combine(_dir, "folds.csv"));
@@ -119,8 +120,8 @@ public sealed class CommandTests : IDisposable
     public async Task A_tuning_budget_that_is_not_positive_is_refused_naming_the_option(string budget)
     {
         var (code, error) = await Run(TrainPriceCommand.Create(),
-            "--data", SyntheticSales.SharedDataset("windsor_houseprices.csv"),
-            "--schema", SyntheticSales.SchemaFile("windsor_houseprices.schema.json"),
+            "--data", RepositoryFiles.SharedDataset("windsor_houseprices.csv"),
+            "--schema", RepositoryFiles.SchemaFile("windsor_houseprices.schema.json"),
             "--report", Path.Combine(_dir, "r.json"), "--tune-seconds", budget);
         Assert.Equal(2, code);
         Assert.Contains("--tune-seconds", error);

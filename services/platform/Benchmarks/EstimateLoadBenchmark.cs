@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Platform.Valuation.Api.Benchmarks;
+namespace Platform.Host.Benchmarks;
 
 public sealed record LoadBenchmarkSettings(
     TimeSpan Duration,

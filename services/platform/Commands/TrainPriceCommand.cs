@@ -5,7 +5,7 @@ using Platform.Valuation.Model.Evaluation;
 using Platform.Valuation.Model.Reporting;
 using Platform.Valuation.Model.Training;
 
-namespace Platform.Valuation.Model.Commands;
+namespace Platform.Host.Commands;
 
 /// <summary><c>platform train price</c>: train on one CSV, evaluate on another (or a seeded split), write the report.</summary>
 public static class TrainPriceCommand

@@ -9,12 +9,13 @@ using Platform.BuildingBlocks.StateStore;
 using Platform.BuildingBlocks.VectorSearch;
 using Platform.MarketData.Postgres;
 using Platform.MarketData.Synthetic;
+using Platform.PortfolioTwin.Api;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Indexing;
 using Platform.PortfolioTwin.Model.Data;
 using Platform.PortfolioTwin.Model.Training;
 
-namespace Platform.PortfolioTwin.Api.Benchmarks;
+namespace Platform.Host.Benchmarks;
 
 public sealed record RecommendBenchmarkSettings(
     string ConnectionString,

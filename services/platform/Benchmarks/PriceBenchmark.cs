@@ -1,7 +1,8 @@
 using System.Diagnostics;
+using Platform.Valuation.Model.Evaluation;
 using Platform.Valuation.Model.Training;
 
-namespace Platform.Valuation.Model.Benchmarks;
+namespace Platform.Host.Benchmarks;
 
 /// <summary>A timing as wall clock and as process CPU time (the honest figure on a shared, oversubscribed machine).</summary>
 public readonly record struct Timing(double Wall, double Cpu);
@@ -30,7 +31,7 @@ public static class PriceBenchmark
         Measure(() => { for (int b = 0; b < batches; b++) model.PredictPrices(query, estimates); return 0; }, out var batch);
         var explained = Measure(() => model.Predict(query, topContributions: 5), out var explainedBatch);
         GC.KeepAlive(sink + explained.Length);
-        var accuracy = Evaluation.MetricsCalculator.Compute([.. query.Select(q => q.Price)], estimates);
+        var accuracy = MetricsCalculator.Compute([.. query.Select(q => q.Price)], estimates);
         return new PriceBenchmarkResult(rows, accuracy.MdAPE, trainTime,
             new Timing(single.Wall * 1e6 / singles, single.Cpu * 1e6 / singles),
             new Timing(batch.Wall * 1e3 / batches, batch.Cpu * 1e3 / batches),

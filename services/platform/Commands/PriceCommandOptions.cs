@@ -2,7 +2,7 @@ using System.CommandLine;
 using Platform.Valuation.Model.Data;
 using Platform.Valuation.Model.Training;
 
-namespace Platform.Valuation.Model.Commands;
+namespace Platform.Host.Commands;
 
 /// <summary>Options shared by the price verbs, and the bad-input handling they share.</summary>
 internal static class PriceCommandOptions

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using Platform.Valuation.Model.Benchmarks;
+using Platform.Host.Commands;
 
-namespace Platform.Valuation.Model.Commands;
+namespace Platform.Host.Benchmarks;
 
 /// <summary><c>platform bench price</c>: training time on N synthetic sales and in-process prediction latency.</summary>
 public static class BenchPriceCommand

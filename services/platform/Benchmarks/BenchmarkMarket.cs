@@ -4,7 +4,7 @@ using Platform.MarketData.Synthetic;
 using Platform.PortfolioTwin.Model.Data;
 using Platform.PortfolioTwin.Model.Training;
 
-namespace Platform.PortfolioTwin.Api.Benchmarks;
+namespace Platform.Host.Benchmarks;
 
 /// <summary>The set-up the twin benchmarks share: a migrated database holding a deterministic synthetic market, and a short twin training.</summary>
 internal static class BenchmarkMarket

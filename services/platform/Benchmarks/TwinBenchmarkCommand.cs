@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Platform.Host.Commands;
 using Platform.MarketData.Synthetic;
 using Platform.PortfolioTwin.Model.Baselines;
 using Platform.PortfolioTwin.Model.Data;
 using Platform.PortfolioTwin.Model.Evaluation;
 using Platform.PortfolioTwin.Model.Training;
 
-namespace Platform.PortfolioTwin.Model.Cli;
+namespace Platform.Host.Commands;
 
 /// <summary>
 /// <c>twin-baselines</c>: generates a synthetic market (ground truth known), trains the twin and the baselines on
