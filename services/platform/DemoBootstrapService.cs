@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.BuildingBlocks.Registry;
@@ -42,6 +43,7 @@ public static class DemoBootstrapServiceCollectionExtensions
             .Bind(configuration.GetSection(DemoOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddSingleton<TenantStore>();
         services.AddHostedService<DemoBootstrapService>();
         return services;
     }
@@ -56,6 +58,7 @@ public static class DemoBootstrapServiceCollectionExtensions
 public sealed class DemoBootstrapService(
     IOptions<DemoOptions> options,
     NpgsqlDataSource dataSource,
+    TenantStore tenants,
     ModelRegistry registry,
     RetrainingTrigger retraining,
     WorkflowManagement workflows,
@@ -72,7 +75,7 @@ public sealed class DemoBootstrapService(
             return;
         }
 
-        if (!await new TenantStore(dataSource).ExistsAsync(demo.TenantId, stoppingToken))
+        if (!await tenants.ExistsAsync(demo.TenantId, stoppingToken))
         {
             logger.LogInformation("Seeding tenant {Tenant}: {Properties} properties, {Users} users (seed {Seed})",
                 demo.TenantId, demo.Properties, demo.Users, demo.Seed);
