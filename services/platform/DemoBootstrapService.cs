@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.BuildingBlocks.Registry;
@@ -9,32 +11,61 @@ using Platform.TrainingWorkflow.Workflows;
 
 namespace Platform.Host;
 
-/// <summary>What the main job seeds and trains on a fresh database (<c>Platform:Demo</c>).</summary>
+/// <summary>What the main job seeds and trains on a fresh database (<c>Platform:Demo</c>), validated at start-up.</summary>
 public sealed class DemoOptions
 {
     public const string SectionName = "Platform:Demo";
 
     public bool Enabled { get; set; } = true;
+
+    [Required]
+    [RegularExpression("^[A-Za-z0-9_-]{1,64}$", ErrorMessage = "The field TenantId must be 1-64 of A-Z a-z 0-9 _ -.")]
     public string TenantId { get; set; } = "demo";
+
+    [Range(1, 10_000_000)]
     public int Properties { get; set; } = 5_000;
+
+    [Range(0, 1_000_000)]
     public int Users { get; set; } = 200;
+
+    [Range(0, 100_000)]
     public int InteractionsPerUser { get; set; } = 150;
+
     public int Seed { get; set; } = 7;
+}
+
+public static class DemoBootstrapServiceCollectionExtensions
+{
+    /// <summary>The demo bootstrap with its options (<c>Platform:Demo</c>) checked when the host starts.</summary>
+    public static IServiceCollection AddDemoBootstrap(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DemoOptions>()
+            .Bind(configuration.GetSection(DemoOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<TenantStore>();
+        services.AddHostedService<DemoBootstrapService>();
+        return services;
+    }
 }
 
 /// <summary>
 /// The main job's first run: once the host listens, seeds the demo tenant with a synthetic market when the database has
 /// none, and runs <c>PlatformRetraining</c> (on the embedded workflow sidecar unless under Dapr) when a model has no champion yet. A later start finds both and does nothing.
+/// The run starts through the <see cref="RetrainingTrigger"/> like every other retraining, as instance
+/// <c>retrain-{tenant}-bootstrap</c> (<see cref="BootstrapInstanceIdFor"/>).
 /// </summary>
 public sealed class DemoBootstrapService(
     IOptions<DemoOptions> options,
     NpgsqlDataSource dataSource,
+    TenantStore tenants,
     ModelRegistry registry,
+    RetrainingTrigger retraining,
     WorkflowManagement workflows,
     IHostApplicationLifetime lifetime,
     ILogger<DemoBootstrapService> logger) : BackgroundService
 {
-    public const string BootstrapInstanceId = "bootstrap-retraining";
+    public static string BootstrapInstanceIdFor(string tenantId) => RetrainingInstanceId.For(tenantId, RetrainingInstanceId.BootstrapWindow);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -44,7 +75,7 @@ public sealed class DemoBootstrapService(
             return;
         }
 
-        if (!await new TenantStore(dataSource).ExistsAsync(demo.TenantId, stoppingToken))
+        if (!await tenants.ExistsAsync(demo.TenantId, stoppingToken))
         {
             logger.LogInformation("Seeding tenant {Tenant}: {Properties} properties, {Users} users (seed {Seed})",
                 demo.TenantId, demo.Properties, demo.Users, demo.Seed);
@@ -68,8 +99,7 @@ public sealed class DemoBootstrapService(
             return;
         }
 
-        var input = new PlatformRetrainingInput { TenantId = demo.TenantId, Reason = "first start of the main job" };
-        var (instanceId, _) = await workflows.StartAsync(PlatformRetrainingWorkflow.Name, BootstrapInstanceId, input, stoppingToken);
+        var (instanceId, _) = await retraining.StartBootstrapAsync(demo.TenantId, "first start of the main job", stoppingToken);
         logger.LogInformation("Training both models: workflow {InstanceId} (GET /workflows/{InstanceId}/stream for progress)", instanceId, instanceId);
         var started = DateTimeOffset.UtcNow;
         await foreach (var state in workflows.WatchAsync(instanceId, cancellationToken: stoppingToken))

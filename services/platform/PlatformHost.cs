@@ -44,8 +44,7 @@ public static class PlatformHost
         builder.AddTrainingWorkflow();
         builder.AddDashboard();
         builder.AddPlatformChaos();
-        builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.SectionName));
-        builder.Services.AddHostedService<DemoBootstrapService>();
+        builder.Services.AddDemoBootstrap(builder.Configuration);
 
         var app = builder.Build();
         app.UseServiceDefaults();

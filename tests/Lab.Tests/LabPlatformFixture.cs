@@ -71,7 +71,7 @@ public sealed class LabPlatformFixture : IAsyncLifetime
         string? status = null;
         while (DateTime.UtcNow < deadline)
         {
-            using var response = await http.GetAsync($"/workflows/{DemoBootstrapService.BootstrapInstanceId}");
+            using var response = await http.GetAsync($"/workflows/{DemoBootstrapService.BootstrapInstanceIdFor("demo")}");
             if (response.IsSuccessStatusCode)
             {
                 status = (await response.Content.ReadFromJsonAsync<JsonObject>())?["runtimeStatus"]?.ToString();

@@ -47,5 +47,5 @@ public sealed class CronSchedulerTests(WorkflowHostFixture fixture) : IClassFixt
     }
 
     private static WorkflowCronScheduler Scheduler(WorkflowTestHost host, TimeProvider time, WorkflowSchedule schedule) =>
-        new(Options.Create(new WorkflowScheduleOptions { Schedules = [schedule] }), host.Workflows, time, NullLogger<WorkflowCronScheduler>.Instance);
+        new(Options.Create(new WorkflowScheduleOptions { Schedules = [schedule] }), host.Workflows, [], time, NullLogger<WorkflowCronScheduler>.Instance);
 }

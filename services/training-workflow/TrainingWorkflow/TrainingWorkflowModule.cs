@@ -40,17 +40,7 @@ public static class TrainingWorkflowModule
     }
 
     /// <summary>One retraining per tenant and tick; the instance id names the minute, so a redelivered tick starts nothing new.</summary>
-    private static async Task StartScheduledRetrainingAsync(IServiceProvider services, CancellationToken cancellationToken)
-    {
-        var workflows = services.GetRequiredService<WorkflowManagement>();
-        var tick = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var tenants = services.GetRequiredService<IConfiguration>().GetSection(TrainingPipelineOptions.SectionName)
-            .Get<TrainingPipelineOptions>()?.Tenants ?? new TrainingPipelineOptions().Tenants;
-        foreach (var tenant in tenants)
-        {
-            var input = new PlatformRetrainingInput { TenantId = tenant, Reason = "cron binding" };
-            await workflows.StartAsync(
-                PlatformRetrainingWorkflow.Name, $"retrain-{tenant}-{tick:yyyyMMddTHHmm}", input, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private static Task StartScheduledRetrainingAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<RetrainingTrigger>().StartScheduledAsync(
+            services.GetRequiredService<TimeProvider>().GetUtcNow(), "cron binding", cancellationToken);
 }

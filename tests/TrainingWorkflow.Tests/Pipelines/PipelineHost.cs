@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using Dapr.Workflow;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -8,6 +11,7 @@ using Npgsql;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
+using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.StateStore;
 using Platform.EmbeddedWorkflowSidecar;
 using Platform.MarketData.Synthetic;
@@ -32,15 +36,17 @@ public sealed class RecordingHandler(string topic) : IEventHandler
 
 /// <summary>
 /// The pipelines as the platform host composes them: the Dapr Workflow SDK on the embedded sidecar and the real registry on
-/// the PostgreSQL fixture (registry pointers in a state table of the test's own), the in-process bus and a folder artifact
-/// store.
+/// the PostgreSQL fixture (registry pointers in a state table of the test's own), the in-process bus, a folder artifact
+/// store and the management API on a TestServer (key <see cref="ApiKey"/>).
 /// </summary>
 public sealed class PipelineHost : IAsyncDisposable
 {
-    private readonly IHost _host;
+    public const string ApiKey = "pipeline-test-key";
+
+    private readonly WebApplication _host;
     private readonly string _artifactRoot;
 
-    private PipelineHost(IHost host, string artifactRoot, RecordingHandler deployed)
+    private PipelineHost(WebApplication host, string artifactRoot, RecordingHandler deployed)
     {
         _host = host;
         _artifactRoot = artifactRoot;
@@ -57,13 +63,28 @@ public sealed class PipelineHost : IAsyncDisposable
 
     public RecordingHandler Deployed { get; }
 
-    public static async Task<PipelineHost> StartAsync(NpgsqlDataSource dataSource, string stateTable)
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>A client of the management API with the admin key.</summary>
+    public HttpClient CreateHttpClient()
+    {
+        var http = _host.GetTestClient();
+        http.DefaultRequestHeaders.Add(ApiKeyEndpointFilter.HeaderName, ApiKey);
+        return http;
+    }
+
+    /// <param name="settings">Configuration on top of the defaults (the weekly schedule is off unless a setting turns it on).</param>
+    public static async Task<PipelineHost> StartAsync(NpgsqlDataSource dataSource, string stateTable, IDictionary<string, string?>? settings = null)
     {
         var artifactRoot = Path.Combine(Path.GetTempPath(), "pipelines-" + Guid.NewGuid().ToString("N")[..8]);
-        var builder = Host.CreateApplicationBuilder();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Platform:Pipelines:RetrainingCron"] = "" });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var services = builder.Services;
+        services.AddProblemDetails();
+        services.Configure<ApiKeyOptions>(o => o.ApiKeys.Add(ApiKey));
         services.AddSingleton(dataSource);
         services.AddSingleton<IStateStore>(new PostgresStateStore(dataSource, stateTable));
         services.AddSingleton<IArtifactStore>(new FileSystemArtifactStore(artifactRoot));
@@ -75,8 +96,19 @@ public sealed class PipelineHost : IAsyncDisposable
         services.AddTrainingPipelines(builder.Configuration);
         var deployed = new RecordingHandler(Topics.ModelDeployed);
         services.AddSingleton<IEventHandler>(deployed);
-        var host = new PipelineHost(builder.Build(), artifactRoot, deployed);
-        await host._host.StartAsync();
+        var app = builder.Build();
+        app.MapWorkflowManagementApi();
+        var host = new PipelineHost(app, artifactRoot, deployed);
+        try
+        {
+            await host._host.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         await host.Bus.StartAsync(CancellationToken.None);
         return host;
     }
@@ -112,7 +144,7 @@ public sealed class PipelineHost : IAsyncDisposable
     {
         await Bus.StopAsync(CancellationToken.None);
         await _host.StopAsync();
-        _host.Dispose();
+        await _host.DisposeAsync();
         if (Directory.Exists(_artifactRoot))
         {
             Directory.Delete(_artifactRoot, recursive: true);

@@ -93,9 +93,9 @@ public sealed class PipelineRuleTests
     [Fact]
     public void Training_request_instance_ids_are_stable_and_valid()
     {
-        var id = TrainingRequestedHandler.InstanceIdFor("a/strange:event id");
-        Assert.Equal(id, TrainingRequestedHandler.InstanceIdFor("a/strange:event id"));
-        Assert.NotEqual(id, TrainingRequestedHandler.InstanceIdFor("another"));
+        var id = RetrainingInstanceId.For("demo", RetrainingInstanceId.EventWindow("a/strange:event id"));
+        Assert.Equal(id, RetrainingInstanceId.For("demo", RetrainingInstanceId.EventWindow("a/strange:event id")));
+        Assert.NotEqual(id, RetrainingInstanceId.For("demo", RetrainingInstanceId.EventWindow("another")));
         Assert.Null(WorkflowInstanceId.Validate(id));
     }
 

@@ -87,7 +87,7 @@ public sealed class RetrainingPipelineTests(PostgresDatabaseFixture database) : 
         await host.Bus.PublishAsync(Topics.TrainingRequested, new TrainingRequest("nobody-here", "drift alert"), eventId: "evt-1");
         await host.Bus.WaitUntilIdleAsync(TimeSpan.FromSeconds(10));
 
-        var instanceId = TrainingRequestedHandler.InstanceIdFor("evt-1");
+        var instanceId = RetrainingInstanceId.For("nobody-here", RetrainingInstanceId.EventWindow("evt-1"));
         var state = await host.WaitAsync(instanceId);
         Assert.Equal("drift alert", state.ReadInputAs<PlatformRetrainingInput>()!.Reason);
         var runs = await host.Workflows.ListAsync(PlatformRetrainingWorkflow.Name);

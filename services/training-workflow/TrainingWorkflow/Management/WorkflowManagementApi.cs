@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Dapr.Workflow;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.TrainingWorkflow.Workflows;
 
@@ -49,8 +50,10 @@ public static class WorkflowManagementApi
     public static RouteGroupBuilder MapWorkflowManagementApi(this IEndpointRouteBuilder endpoints, string prefix = "/workflows")
     {
         var group = endpoints.MapGroup(prefix).RequireApiKey().WithTags("Workflows");
-        group.MapPost("/{name}/start", (string name, string? instanceId, WorkflowManagement workflows, HttpContext http, CancellationToken ct) =>
-            StartAsync(name, instanceId, http.Request, workflows, $"{http.Request.PathBase}{prefix}", ct))
+        group.MapPost("/{name}/start", (
+                string name, string? instanceId, WorkflowManagement workflows, [FromServices] IEnumerable<IWorkflowTrigger> triggers, TimeProvider time,
+                HttpContext http, CancellationToken ct) =>
+            StartAsync(name, instanceId, http.Request, workflows, triggers.FirstOrDefault(t => t.Workflow == name), time, $"{http.Request.PathBase}{prefix}", ct))
             .Accepts<JsonElement>("application/json").WithName("StartWorkflow");
         group.MapGet("/", ListAsync).WithName("ListWorkflows");
         group.MapGet("/{instanceId}", GetAsync).WithName("GetWorkflow");
@@ -65,8 +68,10 @@ public static class WorkflowManagementApi
         return group;
     }
 
+    /// <summary>A workflow with its own <see cref="IWorkflowTrigger"/> (PlatformRetraining) is started through it: its id scheme applies when no id is given.</summary>
     private static async Task<IResult> StartAsync(
-        string name, string? instanceId, HttpRequest request, WorkflowManagement workflows, string locationPrefix, CancellationToken ct)
+        string name, string? instanceId, HttpRequest request, WorkflowManagement workflows, IWorkflowTrigger? trigger, TimeProvider time,
+        string locationPrefix, CancellationToken ct)
     {
         if (instanceId is not null && WorkflowInstanceId.Validate(instanceId) is { } idError)
         {
@@ -81,7 +86,9 @@ public static class WorkflowManagementApi
 
         try
         {
-            var (id, created) = await workflows.StartAsync(name, instanceId, input, ct).ConfigureAwait(false);
+            var (id, created) = trigger is null
+                ? await workflows.StartAsync(name, instanceId, input, ct).ConfigureAwait(false)
+                : await trigger.StartAsync(WorkflowTriggerSource.Api, time.GetUtcNow(), input, instanceId, ct).ConfigureAwait(false);
             var body = new WorkflowStartResponse(id, created);
             return created ? TypedResults.Accepted($"{locationPrefix}/{id}", body) : TypedResults.Ok(body);
         }

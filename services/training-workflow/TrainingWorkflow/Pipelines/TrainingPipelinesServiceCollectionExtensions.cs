@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.Messaging;
+using Platform.MarketData.Postgres;
 using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Pipelines.Shared;
 using Platform.TrainingWorkflow.Pipelines.Twin;
@@ -10,18 +12,6 @@ using Platform.TrainingWorkflow.Workflows;
 
 namespace Platform.TrainingWorkflow.Pipelines;
 
-/// <summary>Settings of the training pipelines (configuration section <c>Platform:Pipelines</c>).</summary>
-public sealed class TrainingPipelineOptions
-{
-    public const string SectionName = "Platform:Pipelines";
-
-    /// <summary>When <c>PlatformRetraining</c> runs for each tenant; empty turns the default schedule off. Default: Mondays 03:00 UTC.</summary>
-    public string RetrainingCron { get; set; } = "0 3 * * 1";
-
-    /// <summary>Tenants retrained on <see cref="RetrainingCron"/>.</summary>
-    public List<string> Tenants { get; set; } = ["demo"];
-}
-
 public static class TrainingPipelinesServiceCollectionExtensions
 {
     /// <summary>
@@ -29,11 +19,27 @@ public static class TrainingPipelinesServiceCollectionExtensions
     /// activities with the Dapr Workflow SDK, the <see cref="Topics.TrainingRequested"/> handler, and a weekly retraining schedule
     /// per tenant of <c>Platform:Pipelines</c> (unless <c>Platform:Workflows:Schedules</c> already schedules PlatformRetraining, or
     /// the platform runs on Dapr, where the cron binding starts it).
+    /// Every retraining trigger goes through <see cref="RetrainingTrigger"/>. Activities take their stores from the container:
+    /// the market-data stores are added here unless the host already has them.
     /// Needs from the host: NpgsqlDataSource, IArtifactStore, IEventPublisher, ModelRegistry and a workflow sidecar (daprd, or
     /// the embedded one: <c>AddEmbeddedWorkflowSidecar</c>, added by <see cref="TrainingWorkflowModule.AddTrainingWorkflow"/>).
     /// </summary>
     public static IServiceCollection AddTrainingPipelines(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<TrainingPipelineOptions>()
+            .Bind(configuration.GetSection(TrainingPipelineOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrainingPipelineOptions>, TrainingPipelineOptionsValidator>());
+
+        services.TryAddSingleton<TenantConnectionFactory>();
+        services.TryAddSingleton<TransactionStore>();
+        services.TryAddSingleton<PropertyStore>();
+        services.TryAddSingleton<UserStore>();
+        services.TryAddSingleton<InteractionStore>();
+        services.AddMetrics();
+        services.TryAddSingleton<PriceSnapshotCache>();
+
         services.AddPlatformWorkflows(catalog => catalog
             .RegisterWorkflow<PriceModelTrainingWorkflow>(PriceModelTrainingWorkflow.Name)
             .RegisterWorkflow<PortfolioTwinTrainingWorkflow>(PortfolioTwinTrainingWorkflow.Name)
@@ -47,6 +53,8 @@ public static class TrainingPipelinesServiceCollectionExtensions
             .RegisterActivity<TrainTwinModelActivity>()
             .RegisterActivity<LoadChampionMetricsActivity>()
             .RegisterActivity<DeployModelActivity>());
+        services.TryAddSingleton<RetrainingTrigger>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWorkflowTrigger, RetrainingTrigger>(sp => sp.GetRequiredService<RetrainingTrigger>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEventHandler, TrainingRequestedHandler>());
 
         var pipelines = configuration.GetSection(TrainingPipelineOptions.SectionName).Get<TrainingPipelineOptions>() ?? new TrainingPipelineOptions();
@@ -70,7 +78,7 @@ public static class TrainingPipelinesServiceCollectionExtensions
             return;
         }
 
-        foreach (var tenant in pipelines.Tenants)
+        foreach (var tenant in pipelines.RetrainedTenants)
         {
             schedules.Schedules.Add(new WorkflowSchedule
             {

@@ -1,9 +1,6 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Platform.BuildingBlocks.Messaging;
 using Platform.MarketData.Postgres;
-using Platform.TrainingWorkflow.Management;
 
 namespace Platform.TrainingWorkflow.Pipelines;
 
@@ -11,15 +8,13 @@ namespace Platform.TrainingWorkflow.Pipelines;
 public sealed record TrainingRequest(string TenantId, string? Reason = null);
 
 /// <summary>
-/// Starts <see cref="PlatformRetrainingWorkflow"/> when training is requested (e.g. after a drift alert). The instance id is
-/// derived from the event id, so a redelivered event finds the instance it already started instead of training twice.
+/// Starts <see cref="PlatformRetrainingWorkflow"/> through the <see cref="RetrainingTrigger"/> when training is requested (e.g.
+/// after a drift alert). The instance id is derived from the event id (<see cref="RetrainingInstanceId.EventWindow"/>), so a
+/// redelivered event finds the instance it already started instead of training twice.
 /// </summary>
-public sealed partial class TrainingRequestedHandler(WorkflowManagement workflows, ILogger<TrainingRequestedHandler> logger) : IEventHandler
+public sealed partial class TrainingRequestedHandler(RetrainingTrigger retraining, ILogger<TrainingRequestedHandler> logger) : IEventHandler
 {
     public string Topic => Topics.TrainingRequested;
-
-    public static string InstanceIdFor(string eventId) =>
-        "retrain-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(eventId)))[..32];
 
     public async Task<DeliveryResult> HandleAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
     {
@@ -40,9 +35,8 @@ public sealed partial class TrainingRequestedHandler(WorkflowManagement workflow
             return DeliveryResult.Drop;
         }
 
-        var input = new PlatformRetrainingInput { TenantId = request.TenantId, Reason = request.Reason ?? $"event {cloudEvent.Id}" };
-        var (instanceId, created) = await workflows.StartAsync(
-            PlatformRetrainingWorkflow.Name, InstanceIdFor(cloudEvent.Id), input, cancellationToken).ConfigureAwait(false);
+        var (instanceId, created) = await retraining.StartForEventAsync(request.TenantId, cloudEvent.Id, request.Reason, cancellationToken)
+            .ConfigureAwait(false);
         LogStarted(cloudEvent.Id, instanceId, created);
         return DeliveryResult.Success;
     }

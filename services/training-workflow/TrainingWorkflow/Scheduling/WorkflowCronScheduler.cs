@@ -1,4 +1,5 @@
 using Cronos;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Platform.TrainingWorkflow.Management;
 using Platform.TrainingWorkflow.Workflows;
@@ -32,11 +33,16 @@ public sealed class WorkflowScheduleOptions
 
 /// <summary>
 /// The in-process scheduler of the embedded mode (under Dapr the <c>bindings.cron</c> component ticks instead). Each occurrence gets the instance id <c>{schedule}-{yyyyMMddTHHmmssZ}</c>, so several hosts
-/// running this scheduler start one instance per occurrence (the start is idempotent). Occurrences missed while no host
-/// ran are not started afterwards.
+/// running this scheduler start one instance per occurrence (the start is idempotent). A workflow with its own
+/// <see cref="IWorkflowTrigger"/> (PlatformRetraining) is started through it instead, under that trigger's instance-id scheme.
+/// Occurrences missed while no host ran are not started afterwards.
 /// </summary>
 public sealed partial class WorkflowCronScheduler(
-    IOptions<WorkflowScheduleOptions> options, WorkflowManagement workflows, TimeProvider timeProvider, ILogger<WorkflowCronScheduler> logger)
+    IOptions<WorkflowScheduleOptions> options,
+    WorkflowManagement workflows,
+    IEnumerable<IWorkflowTrigger> triggers,
+    TimeProvider timeProvider,
+    ILogger<WorkflowCronScheduler> logger)
     : BackgroundService
 {
     private const int OccurrenceSuffixLength = 17;
@@ -99,6 +105,7 @@ public sealed partial class WorkflowCronScheduler(
     private async Task RunScheduleAsync(WorkflowSchedule schedule, CronExpression expression, TimeZoneInfo zone, CancellationToken stoppingToken)
     {
         var input = string.IsNullOrWhiteSpace(schedule.Input) ? null : (object)System.Text.Json.JsonDocument.Parse(schedule.Input).RootElement.Clone();
+        var trigger = triggers.FirstOrDefault(t => t.Workflow == schedule.Workflow);
         var from = timeProvider.GetUtcNow();
         while (expression.GetNextOccurrence(from, zone) is { } next)
         {
@@ -110,8 +117,9 @@ public sealed partial class WorkflowCronScheduler(
                     await Task.Delay(delay, timeProvider, stoppingToken).ConfigureAwait(false);
                 }
 
-                var instanceId = OccurrenceInstanceId(schedule.Name, next);
-                var (_, created) = await workflows.StartAsync(schedule.Workflow, instanceId, input, stoppingToken).ConfigureAwait(false);
+                var (instanceId, created) = trigger is null
+                    ? await workflows.StartAsync(schedule.Workflow, OccurrenceInstanceId(schedule.Name, next), input, stoppingToken).ConfigureAwait(false)
+                    : await trigger.StartAsync(WorkflowTriggerSource.Schedule, next, input, null, stoppingToken).ConfigureAwait(false);
                 LogOccurrence(schedule.Name, schedule.Workflow, instanceId, created);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -154,14 +162,29 @@ public static class WorkflowScheduleServiceCollectionExtensions
             builder.Configure(configure);
         }
 
-        builder.Validate(o =>
-        {
-            Validate(o.Schedules);
-            return true;
-        }).ValidateOnStart();
+        builder.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkflowScheduleOptions>, WorkflowScheduleOptionsValidator>());
         services.AddHostedService<WorkflowCronScheduler>();
         return services;
     }
+}
 
-    private static void Validate(IEnumerable<WorkflowSchedule> schedules) => WorkflowCronScheduler.Validate(schedules);
+/// <summary>
+/// Reports a bad schedule as an options failure, so the host's start-up check lists it beside the other options' failures
+/// instead of stopping at the first.
+/// </summary>
+internal sealed class WorkflowScheduleOptionsValidator : IValidateOptions<WorkflowScheduleOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkflowScheduleOptions options)
+    {
+        try
+        {
+            WorkflowCronScheduler.Validate(options.Schedules);
+            return ValidateOptionsResult.Success;
+        }
+        catch (InvalidOperationException exception)
+        {
+            return ValidateOptionsResult.Fail(exception.Message);
+        }
+    }
 }

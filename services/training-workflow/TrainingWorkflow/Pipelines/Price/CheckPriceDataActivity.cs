@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Dapr.Workflow;
-using Npgsql;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Registry;
 using Platform.MarketData.Postgres;
@@ -17,14 +16,13 @@ public sealed record CheckPriceDataRequest(string TenantId, string ModelName, Pr
 /// minimum rows, schema, rejected rows, null rates of required columns, label sanity and drift against the snapshot the
 /// current champion was trained on. Checks compare against that snapshot's profile, so the old rows are not re-read.
 /// </summary>
-public sealed class CheckPriceDataActivity(NpgsqlDataSource dataSource, ModelRegistry registry, IArtifactStore artifacts)
+public sealed class CheckPriceDataActivity(TransactionStore transactions, ModelRegistry registry, IArtifactStore artifacts, PriceSnapshotCache snapshots)
     : WorkflowActivity<CheckPriceDataRequest, PriceDataCheckResult>
 {
     public override async Task<PriceDataCheckResult> RunAsync(WorkflowActivityContext context, CheckPriceDataRequest input)
     {
         var cancellationToken = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
         var csv = new StringBuilder(PriceDatasetFormat.Header).Append('\n');
-        var transactions = new TransactionStore(new TenantConnectionFactory(dataSource));
         var sales = 0;
         await foreach (var row in transactions.StreamSalesWithPropertiesAsync(input.TenantId, cancellationToken).ConfigureAwait(false))
         {
@@ -45,7 +43,8 @@ public sealed class CheckPriceDataActivity(NpgsqlDataSource dataSource, ModelReg
         SalesDataset dataset;
         try
         {
-            dataset = PriceDatasetFormat.Read(bytes, $"sales of tenant '{input.TenantId}'");
+            // Parsed once per run: the snapshot, training and evaluation steps take it from the cache.
+            dataset = snapshots.Parse(stagedId, bytes, $"sales of tenant '{input.TenantId}'").Dataset;
         }
         catch (DatasetFormatException exception)
         {

@@ -18,14 +18,13 @@ public sealed record EvaluatePriceModelInput(
 /// Scores the candidate and the current champion on the snapshot's holdout. The champion is scored only when it reads the
 /// same schema (a model imported with another schema cannot price these rows); its recorded metrics are returned as well.
 /// </summary>
-public sealed class EvaluatePriceModelActivity(ModelRegistry registry, IArtifactStore artifacts)
+public sealed class EvaluatePriceModelActivity(ModelRegistry registry, IArtifactStore artifacts, PriceSnapshotCache snapshots)
     : WorkflowActivity<EvaluatePriceModelInput, PriceEvaluation>
 {
     public override async Task<PriceEvaluation> RunAsync(WorkflowActivityContext context, EvaluatePriceModelInput input)
     {
         var cancellationToken = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
-        var bytes = await ArtifactJson.ReadBytesAsync(artifacts, input.Snapshot.CsvArtifactId, cancellationToken).ConfigureAwait(false);
-        var dataset = PriceDatasetFormat.Read(bytes, input.Snapshot.CsvArtifactId);
+        var dataset = (await snapshots.GetAsync(input.Snapshot.CsvArtifactId, cancellationToken).ConfigureAwait(false)).Dataset;
         var holdout = dataset.Rows.Where(r => PriceDatasetFormat.IsHoldout(r, input.HoldoutShare)).ToList();
         if (holdout.Count == 0)
         {

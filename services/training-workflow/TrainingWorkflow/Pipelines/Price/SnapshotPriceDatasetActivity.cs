@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Dapr.Workflow;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.TrainingWorkflow.Pipelines.Shared;
@@ -37,7 +36,7 @@ public sealed record PriceSnapshotManifest
 public sealed record SnapshotPriceDatasetRequest(string TenantId, string CsvArtifactId);
 
 /// <summary>Freezes the checked CSV as the training snapshot: computes its hash and profile and writes the manifest next to it.</summary>
-public sealed class SnapshotPriceDatasetActivity(IArtifactStore artifacts, TimeProvider time)
+public sealed class SnapshotPriceDatasetActivity(IArtifactStore artifacts, PriceSnapshotCache snapshots, TimeProvider time)
     : WorkflowActivity<SnapshotPriceDatasetRequest, PriceDatasetSnapshot>
 {
     public const int MaxListedDrops = 1000;
@@ -45,9 +44,7 @@ public sealed class SnapshotPriceDatasetActivity(IArtifactStore artifacts, TimeP
     public override async Task<PriceDatasetSnapshot> RunAsync(WorkflowActivityContext context, SnapshotPriceDatasetRequest input)
     {
         var cancellationToken = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
-        var bytes = await ArtifactJson.ReadBytesAsync(artifacts, input.CsvArtifactId, cancellationToken).ConfigureAwait(false);
-        var dataset = PriceDatasetFormat.Read(bytes, input.CsvArtifactId);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var (dataset, hash) = await snapshots.GetAsync(input.CsvArtifactId, cancellationToken).ConfigureAwait(false);
         var manifest = new PriceSnapshotManifest
         {
             TenantId = input.TenantId,

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Dapr.Workflow;
-using Npgsql;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Registry;
 using Platform.MarketData.Domain;
@@ -18,15 +17,15 @@ namespace Platform.TrainingWorkflow.Pipelines.Twin;
 public sealed record CheckTwinDataRequest(string TenantId, TwinDataRequirements Requirements);
 
 /// <summary>Counts the tenant's properties, users and interactions before anything is loaded.</summary>
-public sealed class CheckTwinDataActivity(NpgsqlDataSource dataSource) : WorkflowActivity<CheckTwinDataRequest, TwinDataCheckResult>
+public sealed class CheckTwinDataActivity(PropertyStore propertyStore, UserStore userStore, InteractionStore interactionStore)
+    : WorkflowActivity<CheckTwinDataRequest, TwinDataCheckResult>
 {
     public override async Task<TwinDataCheckResult> RunAsync(WorkflowActivityContext context, CheckTwinDataRequest input)
     {
-        var connections = new TenantConnectionFactory(dataSource);
         var ct = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
-        var properties = await new PropertyStore(connections).CountAsync(input.TenantId, ct).ConfigureAwait(false);
-        var users = await new UserStore(connections).CountAsync(input.TenantId, ct).ConfigureAwait(false);
-        var interactions = await new InteractionStore(connections).CountAsync(input.TenantId, ct).ConfigureAwait(false);
+        var properties = await propertyStore.CountAsync(input.TenantId, ct).ConfigureAwait(false);
+        var users = await userStore.CountAsync(input.TenantId, ct).ConfigureAwait(false);
+        var interactions = await interactionStore.CountAsync(input.TenantId, ct).ConfigureAwait(false);
         var r = input.Requirements;
         var failure = interactions < r.MinInteractions ? $"too little data: {interactions} interactions, at least {r.MinInteractions} needed"
             : properties < r.MinProperties ? $"too little data: {properties} properties, at least {r.MinProperties} needed"
@@ -43,27 +42,27 @@ public sealed record PrepareTwinDataRequest(string TenantId, string PriceModelNa
 /// estimated-value feature), then stores the whole set as one artifact so training reads a fixed snapshot. Negatives are
 /// the users' dislikes plus properties sampled by the trainer (seeded) from those a user never touched.
 /// </summary>
-public sealed class PrepareTwinDataActivity(NpgsqlDataSource dataSource, ModelRegistry registry, IArtifactStore artifacts, TimeProvider time)
+public sealed class PrepareTwinDataActivity(
+    PropertyStore propertyStore, UserStore userStore, InteractionStore interactionStore, ModelRegistry registry, IArtifactStore artifacts, TimeProvider time)
     : WorkflowActivity<PrepareTwinDataRequest, PreparedTwinData>
 {
     public override async Task<PreparedTwinData> RunAsync(WorkflowActivityContext context, PrepareTwinDataRequest input)
     {
         var ct = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
-        var connections = new TenantConnectionFactory(dataSource);
         var properties = new List<Property>();
-        await foreach (var p in new PropertyStore(connections).StreamAsync(input.TenantId, cancellationToken: ct).ConfigureAwait(false))
+        await foreach (var p in propertyStore.StreamAsync(input.TenantId, cancellationToken: ct).ConfigureAwait(false))
         {
             properties.Add(p);
         }
 
         var users = new List<User>();
-        await foreach (var u in new UserStore(connections).StreamAsync(input.TenantId, ct).ConfigureAwait(false))
+        await foreach (var u in userStore.StreamAsync(input.TenantId, ct).ConfigureAwait(false))
         {
             users.Add(u);
         }
 
         var interactions = new List<Interaction>();
-        await foreach (var i in new InteractionStore(connections).ListSinceAsync(input.TenantId, DateTimeOffset.MinValue, ct).ConfigureAwait(false))
+        await foreach (var i in interactionStore.ListSinceAsync(input.TenantId, DateTimeOffset.MinValue, ct).ConfigureAwait(false))
         {
             interactions.Add(i);
         }

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Options;
+using Platform.Host;
+using Platform.Testing;
+
+namespace Platform.EndToEnd.Tests;
+
+/// <summary><c>Platform:Demo</c> is checked when the all-in-one host starts: bad values stop it before anything is seeded.</summary>
+public sealed class DemoOptionsTests(PostgresDatabaseFixture database) : IClassFixture<PostgresDatabaseFixture>
+{
+    [Fact]
+    public async Task Bad_demo_options_stop_the_host_with_a_message_naming_the_fields()
+    {
+        var workspace = Directory.CreateTempSubdirectory("platform-demo-options-");
+        try
+        {
+            await using var app = PlatformHost.Build(
+            [
+                "--urls", $"http://127.0.0.1:{Loopback.FreePort()}",
+                $"--ConnectionStrings:Postgres={database.ConnectionString}",
+                $"--Platform:Embedded:ArtifactsPath={Path.Combine(workspace.FullName, "artifacts")}",
+                $"--VectorIndex:Embedded:DataDirectory={Path.Combine(workspace.FullName, "vectors")}",
+                $"--Platform:ApiKeyFile={Path.Combine(workspace.FullName, "api-key")}",
+                "--Platform:Demo:TenantId=not a tenant!",
+                "--Platform:Demo:Properties=0",
+                "--Logging:LogLevel:Default=Warning",
+            ]);
+
+            var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+            Assert.Equal(typeof(DemoOptions), error.OptionsType);
+            Assert.Contains("'TenantId'", error.Message, StringComparison.Ordinal);
+            Assert.Contains("'Properties'", error.Message, StringComparison.Ordinal);
+            Assert.False(await new Platform.MarketData.Postgres.TenantStore(database.DataSource).ExistsAsync("demo"));
+        }
+        finally
+        {
+            workspace.Delete(recursive: true);
+        }
+    }
+}
