@@ -6,13 +6,13 @@ using Platform.PortfolioTwin.Api.Tenancy;
 
 namespace Platform.PortfolioTwin.Api.Endpoints;
 
-/// <summary>What every twin route group shares: tenant resolution, problem details for request errors, rate limiting, JSON.</summary>
+/// <summary>What every twin route group shares: tenant resolution, index failures as problems, rate limiting, JSON.</summary>
 internal static class TwinEndpointConventions
 {
     public static RouteGroupBuilder MapTwinGroup(this IEndpointRouteBuilder routes, string tag) => routes.MapGroup("")
         .WithTags(tag)
         .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy)
-        .AddEndpointFilter<TwinProblemFilter>()
+        .AddEndpointFilter<TwinIndexFailureFilter>()
         .AddEndpointFilter<TenantEndpointFilter>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status403Forbidden);
