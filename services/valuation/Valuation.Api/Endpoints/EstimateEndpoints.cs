@@ -27,7 +27,7 @@ public static class EstimateEndpoints
         return group;
     }
 
-    private static async Task<IResult> EstimateAsync(HttpContext context, EstimationService estimation, [FromQuery] int? comparables, CancellationToken cancellationToken)
+    private static async Task<Results<JsonHttpResult<EstimateResponse>, ProblemHttpResult>> EstimateAsync(HttpContext context, EstimationService estimation, [FromQuery] int? comparables, CancellationToken cancellationToken)
     {
         var settings = estimation.Options;
         var k = comparables ?? 0;
