@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.TrainingWorkflow.Management;
@@ -24,12 +25,34 @@ public sealed class ManagementApiTests(ManagementApiTests.ApiFixture fixture) : 
                 configure: builder =>
                 {
                     builder.Services.AddProblemDetails();
+                    builder.Services.AddOpenApi();
                     builder.Services.Configure<ApiKeyOptions>(o => o.ApiKeys.Add(ApiKey));
                 },
-                map: app => app.MapWorkflowManagementApi());
+                map: app =>
+                {
+                    app.MapWorkflowManagementApi();
+                    app.MapOpenApi();
+                });
             Http = host.CreateHttpClient();
             Http.DefaultRequestHeaders.Add(ApiKeyEndpointFilter.HeaderName, ApiKey);
             return host;
+        }
+    }
+
+    [Theory]
+    [InlineData("/workflows/{name}/start", "post", new[] { "200", "202", "400", "401", "404", "409", "413" })]
+    [InlineData("/workflows/{instanceId}", "get", new[] { "200", "400", "401", "404" })]
+    [InlineData("/workflows/{instanceId}/pause", "post", new[] { "202", "400", "401", "404", "409" })]
+    [InlineData("/workflows/{instanceId}", "delete", new[] { "204", "400", "401", "404", "409" })]
+    public async Task The_openapi_document_states_every_response_of_a_route(string path, string method, string[] statuses)
+    {
+        using var document = JsonDocument.Parse(await _http.GetStringAsync("/openapi/v1.json"));
+
+        var responses = document.RootElement.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses");
+        Assert.Equal(statuses, responses.EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
+        foreach (var problem in statuses.Where(s => s[0] is '4' or '5'))
+        {
+            Assert.True(responses.GetProperty(problem).GetProperty("content").TryGetProperty("application/problem+json", out _), $"{method} {path} {problem}");
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Platform.Valuation.Api.Estimation;
+using Platform.Valuation.Model.Data;
+using Platform.Valuation.Model.Prediction;
 
 namespace Platform.Valuation.Api.Tests;
 
@@ -7,15 +9,16 @@ public sealed class EstimateRowValidatorTests
 {
     private static readonly ValuationModel Model = new(new SchemaOnly(
     [
-        new FeatureSpec("sqft", FeatureKind.Numeric, Required: true, Min: 500, Max: 4_500),
-        new FeatureSpec("beds", FeatureKind.Numeric, Required: false, Min: 1, Max: 6),
-        new FeatureSpec("type", FeatureKind.Categorical, Required: true, Categories: ["Condo", "Residential"]),
+        new FeatureSpec("sqft", FeatureKind.Numeric, Required: true, Min: 500, Max: 4_500) { Index = 0 },
+        new FeatureSpec("beds", FeatureKind.Numeric, Required: false, Min: 1, Max: 6) { Index = 1 },
+        new FeatureSpec("type", FeatureKind.Categorical, Required: true, Categories: ["Condo", "Residential"]) { Index = 0 },
     ]));
 
-    private static (bool Ok, FeatureRow Row, List<FieldError>? Errors) Read(string json, double margin = 0.1, bool strict = true)
+    private static (bool Ok, SaleRecord Row, List<InputIssue>? Errors) Read(string json, double margin = 0.1, bool strict = true)
     {
         using var document = JsonDocument.Parse(json);
-        var ok = EstimateRowValidator.TryRead(document.RootElement.Clone(), 0, Model, margin, strict, out var row, out _, out var errors);
+        var policy = new InputPolicy(margin, StrictRanges: true, StrictCategories: strict);
+        var ok = EstimateRowValidator.TryRead(document.RootElement.Clone(), 0, Model, policy, out var row, out _, out var errors);
         return (ok, row, errors);
     }
 
@@ -26,24 +29,24 @@ public sealed class EstimateRowValidatorTests
 
         Assert.True(ok);
         Assert.Null(errors);
-        Assert.Equal("17", row.PropertyId);
-        Assert.Equal(1200, row.Numeric["sqft"]);
-        Assert.Equal("Condo", row.Categorical["type"]);
-        Assert.False(row.Numeric.ContainsKey("beds"));
+        Assert.Equal("17", row.Id);
+        Assert.Equal(1200, row.Numeric[0]);
+        Assert.Equal("Condo", row.Categorical[0]);
+        Assert.True(double.IsNaN(row.Numeric[1]));
     }
 
     [Theory]
-    [InlineData("""{ "type": "Condo" }""", "sqft", RejectionReason.MissingFeature)]
-    [InlineData("""{ "sqft": null, "type": "Condo" }""", "sqft", RejectionReason.MissingFeature)]
-    [InlineData("""{ "sqft": "NaN", "type": "Condo" }""", "sqft", RejectionReason.NotFinite)]
-    [InlineData("""{ "sqft": "-Infinity", "type": "Condo" }""", "sqft", RejectionReason.NotFinite)]
-    [InlineData("""{ "sqft": 1e400, "type": "Condo" }""", "sqft", RejectionReason.NotFinite)]
-    [InlineData("""{ "sqft": "big", "type": "Condo" }""", "sqft", RejectionReason.InvalidType)]
-    [InlineData("""{ "sqft": 4901, "type": "Condo" }""", "sqft", RejectionReason.OutOfRange)]
-    [InlineData("""{ "sqft": 99, "type": "Condo" }""", "sqft", RejectionReason.OutOfRange)]
-    [InlineData("""{ "sqft": 1000, "type": "Castle" }""", "type", RejectionReason.UnknownCategory)]
-    [InlineData("""{ "sqft": 1000, "type": true }""", "type", RejectionReason.InvalidType)]
-    public void Each_bad_input_class_names_its_field_and_reason(string json, string field, RejectionReason reason)
+    [InlineData("""{ "type": "Condo" }""", "sqft", InputReason.MissingFeature)]
+    [InlineData("""{ "sqft": null, "type": "Condo" }""", "sqft", InputReason.MissingFeature)]
+    [InlineData("""{ "sqft": "NaN", "type": "Condo" }""", "sqft", InputReason.NotFinite)]
+    [InlineData("""{ "sqft": "-Infinity", "type": "Condo" }""", "sqft", InputReason.NotFinite)]
+    [InlineData("""{ "sqft": 1e400, "type": "Condo" }""", "sqft", InputReason.NotFinite)]
+    [InlineData("""{ "sqft": "big", "type": "Condo" }""", "sqft", InputReason.InvalidType)]
+    [InlineData("""{ "sqft": 4901, "type": "Condo" }""", "sqft", InputReason.OutOfRange)]
+    [InlineData("""{ "sqft": 99, "type": "Condo" }""", "sqft", InputReason.OutOfRange)]
+    [InlineData("""{ "sqft": 1000, "type": "Castle" }""", "type", InputReason.UnknownCategory)]
+    [InlineData("""{ "sqft": 1000, "type": true }""", "type", InputReason.InvalidType)]
+    public void Each_bad_input_class_names_its_field_and_reason(string json, string field, InputReason reason)
     {
         var (ok, _, errors) = Read(json);
 
@@ -68,7 +71,7 @@ public sealed class EstimateRowValidatorTests
         var (ok, row, _) = Read("""{ "sqft": 1000, "type": "Castle" }""", strict: false);
 
         Assert.True(ok);
-        Assert.Equal("Castle", row.Categorical["type"]);
+        Assert.Equal("Castle", row.Categorical[0]);
     }
 
     [Fact]
@@ -84,6 +87,19 @@ public sealed class EstimateRowValidatorTests
         Assert.Equal(422, problem.Status);
     }
 
+    [Fact]
+    public void The_reader_and_the_model_apply_the_same_rule_with_the_same_words()
+    {
+        var (ok, _, errors) = Read("""{ "sqft": 4901, "type": "Condo" }""");
+        var record = new SaleRecord { Numeric = [4901, double.NaN], Categorical = ["Condo"] };
+
+        var fromModel = Model.Validator.Validate(record, new InputPolicy(0.1, StrictRanges: true, StrictCategories: true));
+
+        Assert.False(ok);
+        // The model also warns that the optional 'beds' is missing; the reader keeps errors only.
+        Assert.Equal(Assert.Single(fromModel, i => i.Severity == IssueSeverity.Error), Assert.Single(errors!));
+    }
+
     /// <summary>Only the schema is needed to validate; estimating is not part of these tests.</summary>
     private sealed class SchemaOnly(IReadOnlyList<FeatureSpec> features) : IPriceEstimator
     {
@@ -94,10 +110,8 @@ public sealed class EstimateRowValidatorTests
         public IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> TrainingCategoryShares =>
             new Dictionary<string, IReadOnlyDictionary<string, double>>();
 
-        public IReadOnlyList<PriceEstimate> Predict(IReadOnlyList<FeatureRow> rows, int topContributions) => throw new NotSupportedException();
+        public IReadOnlyList<PriceEstimate> Predict(IReadOnlyList<SaleRecord> rows, int topContributions) => throw new NotSupportedException();
 
-        public IReadOnlyList<FieldError> Check(FeatureRow row, bool strictCategories) => throw new NotSupportedException();
-
-        public IReadOnlyList<ComparableSale> FindComparables(FeatureRow row, int k) => throw new NotSupportedException();
+        public IReadOnlyList<ComparableSale> FindComparables(SaleRecord row, int k) => throw new NotSupportedException();
     }
 }

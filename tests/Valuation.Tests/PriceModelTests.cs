@@ -120,7 +120,7 @@ public class PriceModelTests(TrainedModelFixture fixture) : IClassFixture<Traine
         var sold = fixture.Train[10];
         var comps = Model.FindComparables(sold, 5);
         Assert.Equal(5, comps.Count);
-        Assert.Equal(sold.Id, comps[0].Id);
+        Assert.Equal(sold.Id, comps[0].PropertyId);
         Assert.Equal(0, comps[0].Distance, 9);
         Assert.True(comps.Zip(comps.Skip(1)).All(p => p.First.Distance <= p.Second.Distance));
     }
@@ -137,7 +137,7 @@ public class PriceModelTests(TrainedModelFixture fixture) : IClassFixture<Traine
         };
         var strict = Model.Validate(row, strict: true);
         Assert.Contains(strict, i => i.Field == "area" && i.Severity == IssueSeverity.Error);
-        Assert.Contains(strict, i => i.Field == "rooms" && i.Reason.Contains("training range"));
+        Assert.Contains(strict, i => i.Field == "rooms" && i.Reason == InputReason.OutOfRange && i.Detail.Contains("training range"));
         Assert.Contains(strict, i => i.Field == "kind" && i.Severity == IssueSeverity.Error);
         Assert.Contains(Model.Validate(row), i => i.Field == "kind" && i.Severity == IssueSeverity.Warning);
         Assert.DoesNotContain(Model.Validate(fixture.Test[1]), i => i.Severity == IssueSeverity.Error);

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Platform.BuildingBlocks.Registry;
 using Platform.Valuation.Api.Estimation;
 using Platform.Valuation.Api.Monitoring;
+using Platform.Valuation.Model.Prediction;
 
 namespace Platform.Valuation.Api;
 
@@ -50,7 +51,7 @@ public sealed class ValuationMetrics
     public void ShadowRejected(int rows, int version) =>
         _shadowRejected.Add(rows, new KeyValuePair<string, object?>("alias", ModelRegistry.Challenger), new KeyValuePair<string, object?>("version", version));
 
-    public void RowRejected(RejectionReason reason) =>
+    public void RowRejected(InputReason reason) =>
         _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason.Code()));
 
     public void RequestRows(int count, string source) =>

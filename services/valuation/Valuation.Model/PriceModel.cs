@@ -30,7 +30,8 @@ public sealed class PriceModel
         _s = state;
         MlNetModel = mlNetModel;
         _encoder = new FeatureEncoder(state.Encoder);
-        _validator = new InputValidator(state.Encoder.Schema, state.Ranges, state.Encoder.Levels);
+        Inputs = FeatureSpec.For(state.Encoder.Schema, state.Ranges, state.GeoRanges ?? [], state.CategoryShares);
+        _validator = new InputValidator(Inputs);
         var groups = _encoder.GroupNames.ToList();
         _slotGroup = [.. _encoder.SlotGroups.Select(g => groups.IndexOf(g))];
         _members = state.Members;
@@ -189,8 +190,14 @@ public sealed class PriceModel
     /// <summary>The k training sales most similar to the row (features and geography), closest first.</summary>
     public IReadOnlyList<ComparableSale> FindComparables(SaleRecord row, int k = 5) => _s.Comparables.Find(row, k);
 
+    /// <summary>The inputs a row gives the model, with their training ranges and categories.</summary>
+    public IReadOnlyList<FeatureSpec> Inputs { get; }
+
     /// <summary>Checks a row against what the model saw in training; see <see cref="InputValidator"/>.</summary>
-    public IReadOnlyList<InputIssue> Validate(SaleRecord row, bool strict = false) => _validator.Validate(row, strict);
+    public IReadOnlyList<InputIssue> Validate(SaleRecord row, InputPolicy policy) => _validator.Validate(row, policy);
+
+    /// <summary>Checks a row with out-of-range values as warnings; <paramref name="strict"/> makes unseen categories errors.</summary>
+    public IReadOnlyList<InputIssue> Validate(SaleRecord row, bool strict = false) => Validate(row, new InputPolicy(StrictCategories: strict));
 
     public void Save(Stream stream)
     {

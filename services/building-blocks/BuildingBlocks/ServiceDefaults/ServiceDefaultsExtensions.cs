@@ -41,6 +41,7 @@ public static class ServiceDefaultsExtensions
 
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions["requestId"] = context.HttpContext.TraceIdentifier);
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton(TimeProvider.System);
@@ -96,7 +97,7 @@ public static class ServiceDefaultsExtensions
         }).ConfigureAwait(false);
     }
 
-    /// <summary>Request ids, problem details for unhandled errors, rate limiting.</summary>
+    /// <summary>Request ids, problem details for unhandled errors (<see cref="ProblemExceptionHandler"/>), rate limiting.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();

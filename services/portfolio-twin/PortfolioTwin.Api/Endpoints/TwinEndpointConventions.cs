@@ -8,8 +8,8 @@ using Platform.PortfolioTwin.Api.Tenancy;
 namespace Platform.PortfolioTwin.Api.Endpoints;
 
 /// <summary>
-/// What every twin route group shares: tenant resolution, problem details for request errors (503 + Retry-After before a model
-/// is deployed, as every champion-serving service answers), rate limiting, JSON.
+/// What every twin route group shares: tenant resolution, 503 + Retry-After before a model is deployed (as every
+/// champion-serving service answers), index failures as problems, rate limiting, JSON.
 /// </summary>
 internal static class TwinEndpointConventions
 {
@@ -17,7 +17,7 @@ internal static class TwinEndpointConventions
         .WithTags(tag)
         .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy)
         .AddEndpointFilter<ModelNotDeployedFilter>()
-        .AddEndpointFilter<TwinProblemFilter>()
+        .AddEndpointFilter<TwinIndexFailureFilter>()
         .AddEndpointFilter<TenantEndpointFilter>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status403Forbidden);

@@ -49,27 +49,38 @@ public static class WorkflowManagementApi
 
     public static RouteGroupBuilder MapWorkflowManagementApi(this IEndpointRouteBuilder endpoints, string prefix = "/workflows")
     {
-        var group = endpoints.MapGroup(prefix).RequireApiKey().WithTags("Workflows");
+        // Typed results state the successes and the 400 validation problems; the other problems are listed per route.
+        var group = endpoints.MapGroup(prefix).RequireApiKey().WithTags("Workflows").ProducesProblem(StatusCodes.Status401Unauthorized);
         group.MapPost("/{name}/start", (
                 string name, string? instanceId, WorkflowManagement workflows, [FromServices] IEnumerable<IWorkflowTrigger> triggers, TimeProvider time,
                 HttpContext http, CancellationToken ct) =>
             StartAsync(name, instanceId, http.Request, workflows, triggers.FirstOrDefault(t => t.Workflow == name), time, $"{http.Request.PathBase}{prefix}", ct))
-            .Accepts<JsonElement>("application/json").WithName("StartWorkflow");
+            .Accepts<JsonElement>("application/json").WithName("StartWorkflow")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapGet("/", ListAsync).WithName("ListWorkflows");
-        group.MapGet("/{instanceId}", GetAsync).WithName("GetWorkflow");
+        group.MapGet("/{instanceId}", GetAsync).WithName("GetWorkflow").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{instanceId}/pause", (string instanceId, WorkflowManagement workflows, CancellationToken ct) =>
-            ControlAsync(instanceId, "pause", id => workflows.SuspendAsync(id, null, ct))).WithName("PauseWorkflow");
+            ControlAsync(instanceId, "pause", id => workflows.SuspendAsync(id, null, ct))).WithName("PauseWorkflow").ProducesControlProblems();
         group.MapPost("/{instanceId}/resume", (string instanceId, WorkflowManagement workflows, CancellationToken ct) =>
-            ControlAsync(instanceId, "resume", id => workflows.ResumeAsync(id, null, ct))).WithName("ResumeWorkflow");
-        group.MapPost("/{instanceId}/terminate", TerminateAsync).Accepts<JsonElement>("application/json").WithName("TerminateWorkflow");
-        group.MapPost("/{instanceId}/events/{eventName}", RaiseEventAsync).Accepts<JsonElement>("application/json").WithName("RaiseWorkflowEvent");
-        group.MapDelete("/{instanceId}", PurgeAsync).WithName("PurgeWorkflow");
-        group.MapGet("/{instanceId}/stream", StreamAsync).WithName("StreamWorkflow");
+            ControlAsync(instanceId, "resume", id => workflows.ResumeAsync(id, null, ct))).WithName("ResumeWorkflow").ProducesControlProblems();
+        group.MapPost("/{instanceId}/terminate", TerminateAsync).Accepts<JsonElement>("application/json").WithName("TerminateWorkflow")
+            .ProducesControlProblems();
+        group.MapPost("/{instanceId}/events/{eventName}", RaiseEventAsync).Accepts<JsonElement>("application/json").WithName("RaiseWorkflowEvent")
+            .ProducesControlProblems()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        group.MapDelete("/{instanceId}", PurgeAsync).WithName("PurgeWorkflow").ProducesControlProblems();
+        group.MapGet("/{instanceId}/stream", StreamAsync).WithName("StreamWorkflow").ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
+    /// <summary>A command on an instance: unknown instance (404) or not possible in its state (409).</summary>
+    private static RouteHandlerBuilder ProducesControlProblems(this RouteHandlerBuilder route) =>
+        route.ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
     /// <summary>A workflow with its own <see cref="IWorkflowTrigger"/> (PlatformRetraining) is started through it: its id scheme applies when no id is given.</summary>
-    private static async Task<IResult> StartAsync(
+    private static async Task<Results<Accepted<WorkflowStartResponse>, Ok<WorkflowStartResponse>, ValidationProblem, ProblemHttpResult>> StartAsync(
         string name, string? instanceId, HttpRequest request, WorkflowManagement workflows, IWorkflowTrigger? trigger, TimeProvider time,
         string locationPrefix, CancellationToken ct)
     {
@@ -110,7 +121,7 @@ public static class WorkflowManagementApi
         }
     }
 
-    private static async Task<IResult> GetAsync(string instanceId, WorkflowManagement workflows, CancellationToken ct)
+    private static async Task<Results<Ok<WorkflowStateResponse>, ValidationProblem, ProblemHttpResult>> GetAsync(string instanceId, WorkflowManagement workflows, CancellationToken ct)
     {
         if (WorkflowInstanceId.Validate(instanceId) is { } idError)
         {
@@ -121,7 +132,7 @@ public static class WorkflowManagementApi
         return state is null ? NotFound(instanceId) : TypedResults.Ok(WorkflowStateResponse.From(state));
     }
 
-    private static async Task<IResult> ListAsync(
+    private static async Task<Results<Ok<WorkflowListResponse>, ValidationProblem>> ListAsync(
         string? name, string? status, int? page, int? pageSize, WorkflowManagement workflows, CancellationToken ct)
     {
         WorkflowRuntimeStatus? statusFilter = null;
@@ -152,7 +163,7 @@ public static class WorkflowManagementApi
             [.. result.Items.Select(WorkflowStateResponse.From)], result.Page, result.PageSize, result.TotalCount));
     }
 
-    private static async Task<IResult> TerminateAsync(string instanceId, HttpRequest request, WorkflowManagement workflows, CancellationToken ct)
+    private static async Task<Results<Accepted, ValidationProblem, ProblemHttpResult>> TerminateAsync(string instanceId, HttpRequest request, WorkflowManagement workflows, CancellationToken ct)
     {
         var (output, outputError) = await ReadJsonBodyAsync(request, ct).ConfigureAwait(false);
         return outputError is not null
@@ -160,7 +171,7 @@ public static class WorkflowManagementApi
             : await ControlAsync(instanceId, "terminate", id => workflows.TerminateAsync(id, output, ct)).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> RaiseEventAsync(
+    private static async Task<Results<Accepted, ValidationProblem, ProblemHttpResult>> RaiseEventAsync(
         string instanceId, string eventName, HttpRequest request, WorkflowManagement workflows, CancellationToken ct)
     {
         if (WorkflowInstanceId.Validate(eventName) is { } nameError)
@@ -185,7 +196,7 @@ public static class WorkflowManagementApi
         }
     }
 
-    private static async Task<IResult> PurgeAsync(string instanceId, WorkflowManagement workflows, CancellationToken ct)
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> PurgeAsync(string instanceId, WorkflowManagement workflows, CancellationToken ct)
     {
         if (WorkflowInstanceId.Validate(instanceId) is { } idError)
         {
@@ -201,7 +212,7 @@ public static class WorkflowManagementApi
         };
     }
 
-    private static async Task<IResult> StreamAsync(string instanceId, WorkflowManagement workflows, CancellationToken ct)
+    private static async Task<Results<ServerSentEventsResult<WorkflowStateResponse>, ValidationProblem, ProblemHttpResult>> StreamAsync(string instanceId, WorkflowManagement workflows, CancellationToken ct)
     {
         if (WorkflowInstanceId.Validate(instanceId) is { } idError)
         {
@@ -226,7 +237,7 @@ public static class WorkflowManagementApi
         }
     }
 
-    private static async Task<IResult> ControlAsync(string instanceId, string action, Func<string, Task<WorkflowCommandResult>> command)
+    private static async Task<Results<Accepted, ValidationProblem, ProblemHttpResult>> ControlAsync(string instanceId, string action, Func<string, Task<WorkflowCommandResult>> command)
     {
         if (WorkflowInstanceId.Validate(instanceId) is { } idError)
         {
@@ -265,13 +276,13 @@ public static class WorkflowManagementApi
         }
     }
 
-    private static IResult Invalid(string field, string message) =>
+    private static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(
             new Dictionary<string, string[]> { [field] = [message] },
             detail: message,
             title: $"The '{field}' value is not valid.");
 
-    private static IResult NotFound(string instanceId) =>
+    private static ProblemHttpResult NotFound(string instanceId) =>
         Problem(StatusCodes.Status404NotFound, "Workflow instance not found.", $"No workflow instance has the id '{instanceId}'.", "instanceId");
 
     private static ProblemHttpResult Problem(int status, string title, string detail, string field) =>

@@ -27,7 +27,7 @@ public static class EstimateEndpoints
         return group;
     }
 
-    private static async Task<IResult> EstimateAsync(HttpContext context, EstimationService estimation, [FromQuery] int? comparables, CancellationToken cancellationToken)
+    private static async Task<Results<JsonHttpResult<EstimateResponse>, ProblemHttpResult>> EstimateAsync(HttpContext context, EstimationService estimation, [FromQuery] int? comparables, CancellationToken cancellationToken)
     {
         var settings = estimation.Options;
         var k = comparables ?? 0;
@@ -56,26 +56,20 @@ public static class EstimateEndpoints
 
         using (document)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("properties", out var properties)
-                || properties.ValueKind != JsonValueKind.Array)
+            var shape = EstimateBatchShape.Check(document.RootElement, settings.BatchLimit, out var properties);
+            switch (shape)
             {
-                return Problem(StatusCodes.Status400BadRequest, "The request needs a 'properties' array.",
-                    "Send { \"properties\": [ { \"property_id\": \"...\", <features> }, ... ] }.", "properties");
+                case BatchShapeProblem.NoPropertiesArray:
+                    return Problem(StatusCodes.Status400BadRequest, "The request needs a 'properties' array.",
+                        "Send { \"properties\": [ { \"property_id\": \"...\", <features> }, ... ] }.", "properties");
+                case BatchShapeProblem.TooManyRows:
+                    return Problem(StatusCodes.Status413PayloadTooLarge, "Too many properties in one request.",
+                        $"{properties.GetArrayLength()} properties sent; at most {settings.BatchLimit} per request.", "properties");
+                case BatchShapeProblem.Empty:
+                    return Problem(StatusCodes.Status400BadRequest, "No properties to estimate.", "'properties' is empty.", "properties");
             }
 
             var count = properties.GetArrayLength();
-            if (count > settings.BatchLimit)
-            {
-                return Problem(StatusCodes.Status413PayloadTooLarge, "Too many properties in one request.",
-                    $"{count} properties sent; at most {settings.BatchLimit} per request.", "properties");
-            }
-
-            if (count == 0)
-            {
-                return Problem(StatusCodes.Status400BadRequest, "No properties to estimate.", "'properties' is empty.", "properties");
-            }
-
             var serving = estimation.Choose(model);
             var response = estimation.Estimate(serving.Model, properties, k, EstimationService.HttpSource, serving.Alias);
             if (response.Accepted == 0)

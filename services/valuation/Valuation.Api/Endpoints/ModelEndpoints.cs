@@ -1,6 +1,7 @@
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.Valuation.Api.Estimation;
+using Platform.Valuation.Model.Prediction;
 
 namespace Platform.Valuation.Api.Endpoints;
 

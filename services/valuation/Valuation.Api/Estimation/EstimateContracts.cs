@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using Platform.Valuation.Model.Prediction;
 
 namespace Platform.Valuation.Api.Estimation;
 
@@ -27,51 +28,47 @@ internal sealed partial class ValuationJsonContext : JsonSerializerContext;
 /// <summary>Request body of <c>POST /estimate</c>: each property is an object of <c>property_id</c> and the model's features.</summary>
 public sealed record EstimateRequest(IReadOnlyList<Dictionary<string, JsonElement>> Properties);
 
-/// <summary>Why a row got no estimate; the machine-readable half of its problem details.</summary>
-public enum RejectionReason
-{
-    MissingFeature,
-    InvalidType,
-    NotFinite,
-    OutOfRange,
-    UnknownCategory,
-}
-
+/// <summary>The wire names of the model's <see cref="InputReason"/>s: the machine-readable half of a row's problem details.</summary>
 public static class RejectionReasons
 {
-    public static string Code(this RejectionReason reason) => reason switch
+    public static string Code(this InputReason reason) => reason switch
     {
-        RejectionReason.MissingFeature => "missing_feature",
-        RejectionReason.InvalidType => "invalid_type",
-        RejectionReason.NotFinite => "not_finite",
-        RejectionReason.OutOfRange => "out_of_range",
-        RejectionReason.UnknownCategory => "unknown_category",
+        InputReason.MissingFeature => "missing_feature",
+        InputReason.InvalidType => "invalid_type",
+        InputReason.NotFinite => "not_finite",
+        InputReason.OutOfRange => "out_of_range",
+        InputReason.UnknownCategory => "unknown_category",
         _ => throw new ArgumentOutOfRangeException(nameof(reason)),
     };
 
-    public static string Title(this RejectionReason reason) => reason switch
+    public static string Title(this InputReason reason) => reason switch
     {
-        RejectionReason.MissingFeature => "A required feature is missing.",
-        RejectionReason.InvalidType => "A feature has the wrong type.",
-        RejectionReason.NotFinite => "A feature is not a finite number.",
-        RejectionReason.OutOfRange => "A feature lies outside the model's training range.",
-        RejectionReason.UnknownCategory => "A feature has a category the model was not trained on.",
+        InputReason.MissingFeature => "A required feature is missing.",
+        InputReason.InvalidType => "A feature has the wrong type.",
+        InputReason.NotFinite => "A feature is not a finite number.",
+        InputReason.OutOfRange => "A feature lies outside the model's training range.",
+        InputReason.UnknownCategory => "A feature has a category the model was not trained on.",
         _ => throw new ArgumentOutOfRangeException(nameof(reason)),
     };
 }
 
-public sealed record FieldError(string Field, RejectionReason Reason, string Detail)
+/// <summary>One error of a rejected row as the wire shows it: the reason as its code.</summary>
+public sealed record FieldError(string Field, InputReason Reason, string Detail)
 {
+    public static FieldError From(InputIssue issue) => new(issue.Field, issue.Reason, issue.Detail);
+
     [JsonPropertyName("reason")]
     public string ReasonCode => Reason.Code();
 
     [JsonIgnore]
-    public RejectionReason Reason { get; init; } = Reason;
+    public InputReason Reason { get; init; } = Reason;
 }
 
 /// <summary>RFC 9457 problem details of one rejected row; <see cref="Field"/> names the first offending feature.</summary>
 public sealed record RowProblem(string Type, string Title, int Status, string Detail, string Field, string Reason, IReadOnlyList<FieldError> Errors)
 {
+    public static RowProblem From(IReadOnlyList<InputIssue> issues) => From([.. issues.Select(FieldError.From)]);
+
     public static RowProblem From(IReadOnlyList<FieldError> errors)
     {
         var first = errors[0];
@@ -85,14 +82,6 @@ public sealed record RowProblem(string Type, string Title, int Status, string De
             first.Reason.Code(),
             errors);
     }
-}
-
-public sealed record ComparableResult(string? PropertyId, int Line, double Price, double Distance, double? DistanceKm, string? Segment)
-{
-    /// <summary>The sale's coordinates when known, so a client can map subject and comparables.</summary>
-    public double? Latitude { get; init; }
-
-    public double? Longitude { get; init; }
 }
 
 public sealed record EstimateResult(int Index, string? PropertyId, string Status)
@@ -110,7 +99,7 @@ public sealed record EstimateResult(int Index, string? PropertyId, string Status
 
     public IReadOnlyList<FeatureContribution>? Contributions { get; init; }
 
-    public IReadOnlyList<ComparableResult>? Comparables { get; init; }
+    public IReadOnlyList<ComparableSale>? Comparables { get; init; }
 
     public RowProblem? Problem { get; init; }
 }

@@ -18,17 +18,18 @@ public sealed class EstimateRequestHandler(
     public async Task<DeliveryResult> HandleAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
     {
         var data = cloudEvent.Data;
-        if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Array)
-        {
-            logger.LogWarning("Dropping estimate request {EventId}: data needs a 'properties' array", cloudEvent.Id);
-            return DeliveryResult.Drop;
-        }
-
         var limit = estimation.Options.BatchLimit;
-        if (properties.GetArrayLength() > limit)
+        switch (EstimateBatchShape.Check(data, limit, out var properties))
         {
-            logger.LogWarning("Dropping estimate request {EventId}: {Count} rows exceed the batch limit of {Limit}", cloudEvent.Id, properties.GetArrayLength(), limit);
-            return DeliveryResult.Drop;
+            case BatchShapeProblem.NoPropertiesArray:
+                logger.LogWarning("Dropping estimate request {EventId}: data needs a 'properties' array", cloudEvent.Id);
+                return DeliveryResult.Drop;
+            case BatchShapeProblem.TooManyRows:
+                logger.LogWarning("Dropping estimate request {EventId}: {Count} rows exceed the batch limit of {Limit}", cloudEvent.Id, properties.GetArrayLength(), limit);
+                return DeliveryResult.Drop;
+            default:
+                // An empty batch is answered with an empty result, like any other.
+                break;
         }
 
         var model = await estimation.GetModelAsync(cancellationToken).ConfigureAwait(false);

@@ -1,12 +1,16 @@
 using System.Globalization;
 using System.Text.Json;
+using Platform.Valuation.Model.Data;
+using Platform.Valuation.Model.Prediction;
 
 namespace Platform.Valuation.Api.Estimation;
 
 /// <summary>
-/// Turns one JSON request row into a <see cref="FeatureRow"/> or the list of reasons it cannot be estimated. Strict on
-/// purpose: a missing feature, a non-finite number, a value beyond the training range (plus a margin) or an unseen
-/// category would give an estimate nobody should trust, so such a row gets a problem instead.
+/// Turns one JSON request row into the model's <see cref="SaleRecord"/> or the reasons it cannot be estimated. This class
+/// checks only what JSON can get wrong (an object per row, a number or string per value, numbers that fit a double, ISO
+/// dates); the rules about values (required, in range, known category, location) are the model's
+/// <see cref="InputValidator"/>, applied value by value as the row is read so its problems come in feature order. Strict on
+/// purpose: errors only, a row with any gets a problem instead of an estimate nobody should trust.
 /// </summary>
 public static class EstimateRowValidator
 {
@@ -16,18 +20,17 @@ public static class EstimateRowValidator
         JsonElement row,
         int index,
         ValuationModel model,
-        double rangeMargin,
-        bool strictCategories,
-        out FeatureRow featureRow,
+        InputPolicy policy,
+        out SaleRecord record,
         out string? propertyId,
-        out List<FieldError>? errors)
+        out List<InputIssue>? errors)
     {
         errors = null;
         propertyId = null;
-        featureRow = null!;
+        record = null!;
         if (row.ValueKind != JsonValueKind.Object)
         {
-            errors = [new FieldError($"properties[{index}]", RejectionReason.InvalidType, $"properties[{index}] must be a JSON object, not {Describe(row.ValueKind)}.")];
+            errors = [InputIssue.Error($"properties[{index}]", InputReason.InvalidType, $"properties[{index}] must be a JSON object, not {Describe(row.ValueKind)}.")];
             return false;
         }
 
@@ -41,41 +44,38 @@ public static class EstimateRowValidator
             };
             if (propertyId is null && id.ValueKind != JsonValueKind.Null)
             {
-                (errors ??= []).Add(new FieldError(PropertyIdField, RejectionReason.InvalidType, $"{PropertyIdField} must be a string or a number."));
+                (errors ??= []).Add(InputIssue.Error(PropertyIdField, InputReason.InvalidType, $"{PropertyIdField} must be a string or a number."));
             }
         }
 
-        var result = new FeatureRow(propertyId);
+        var builder = new SaleRecordBuilder(model.Features);
         foreach (var feature in model.Features)
         {
-            if (!row.TryGetProperty(feature.Name, out var value) || value.ValueKind == JsonValueKind.Null
-                || (value.ValueKind == JsonValueKind.String && value.GetString()!.Length == 0))
-            {
-                if (feature.Required)
+            var issue = !row.TryGetProperty(feature.Name, out var value) || value.ValueKind == JsonValueKind.Null
+                || (value.ValueKind == JsonValueKind.String && value.GetString()!.Length == 0)
+                ? InputValidator.CheckMissing(feature)
+                : feature.Kind switch
                 {
-                    (errors ??= []).Add(new FieldError(feature.Name, RejectionReason.MissingFeature, $"'{feature.Name}' is required."));
-                }
-
-                continue;
-            }
-
-            var error = feature.Kind switch
+                    FeatureKind.Numeric => ReadNumeric(feature, value, policy, builder),
+                    FeatureKind.Date => ReadDate(feature, value, builder),
+                    _ => ReadCategorical(feature, value, model.Validator, policy, builder),
+                };
+            if (issue is { Severity: IssueSeverity.Error })
             {
-                FeatureKind.Numeric => ReadNumeric(feature, value, rangeMargin, result),
-                FeatureKind.Date => ReadDate(feature, value, result),
-                _ => ReadCategorical(feature, value, model, strictCategories, result),
-            };
-            if (error is not null)
-            {
-                (errors ??= []).Add(error);
+                (errors ??= []).Add(issue);
             }
         }
 
-        featureRow = result;
+        record = builder.Build(propertyId);
+        if (errors is null && model.Validator.CheckLocation(record) is { } location)
+        {
+            errors = [location];
+        }
+
         return errors is null;
     }
 
-    private static FieldError? ReadNumeric(FeatureSpec feature, JsonElement value, double rangeMargin, FeatureRow row)
+    private static InputIssue? ReadNumeric(FeatureSpec feature, JsonElement value, InputPolicy policy, SaleRecordBuilder builder)
     {
         double number;
         switch (value.ValueKind)
@@ -83,32 +83,27 @@ public static class EstimateRowValidator
             case JsonValueKind.Number:
                 if (!value.TryGetDouble(out number) || !double.IsFinite(number))
                 {
-                    return new FieldError(feature.Name, RejectionReason.NotFinite, $"'{feature.Name}' is {value.GetRawText()}, which is not a finite number.");
+                    return InputIssue.Error(feature.Name, InputReason.NotFinite, $"'{feature.Name}' is {value.GetRawText()}, which is not a finite number.");
                 }
 
                 break;
             case JsonValueKind.String when double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out number) && !double.IsFinite(number):
                 // JSON has no NaN or Infinity literals; clients that serialise them send strings.
-                return new FieldError(feature.Name, RejectionReason.NotFinite, $"'{feature.Name}' is \"{value.GetString()}\", which is not a finite number.");
+                return InputIssue.Error(feature.Name, InputReason.NotFinite, $"'{feature.Name}' is \"{value.GetString()}\", which is not a finite number.");
             default:
-                return new FieldError(feature.Name, RejectionReason.InvalidType, $"'{feature.Name}' must be a number, not {Describe(value.ValueKind)}.");
+                return InputIssue.Error(feature.Name, InputReason.InvalidType, $"'{feature.Name}' must be a number, not {Describe(value.ValueKind)}.");
         }
 
-        if (feature.Min is { } min && feature.Max is { } max)
+        if (InputValidator.CheckNumber(feature, number, policy) is { Severity: IssueSeverity.Error } issue)
         {
-            var margin = (max - min) * rangeMargin;
-            if (number < min - margin || number > max + margin)
-            {
-                return new FieldError(feature.Name, RejectionReason.OutOfRange, string.Create(CultureInfo.InvariantCulture,
-                    $"'{feature.Name}' is {number}, outside the training range [{min}, {max}] widened by {rangeMargin:P0} of its width."));
-            }
+            return issue;
         }
 
-        row.Numeric[feature.Name] = number;
+        builder.Set(feature, number);
         return null;
     }
 
-    private static FieldError? ReadCategorical(FeatureSpec feature, JsonElement value, ValuationModel model, bool strict, FeatureRow row)
+    private static InputIssue? ReadCategorical(FeatureSpec feature, JsonElement value, InputValidator validator, InputPolicy policy, SaleRecordBuilder builder)
     {
         var category = value.ValueKind switch
         {
@@ -118,28 +113,27 @@ public static class EstimateRowValidator
         };
         if (category is null)
         {
-            return new FieldError(feature.Name, RejectionReason.InvalidType, $"'{feature.Name}' must be a string, not {Describe(value.ValueKind)}.");
+            return InputIssue.Error(feature.Name, InputReason.InvalidType, $"'{feature.Name}' must be a string, not {Describe(value.ValueKind)}.");
         }
 
-        if (strict && model.Categories.TryGetValue(feature.Name, out var known) && !known.Contains(category))
+        if (validator.CheckCategory(feature, category, policy) is { Severity: IssueSeverity.Error } issue)
         {
-            return new FieldError(feature.Name, RejectionReason.UnknownCategory,
-                $"'{feature.Name}' is \"{category}\", a category the model was not trained on ({known.Count} known).");
+            return issue;
         }
 
-        row.Categorical[feature.Name] = category;
+        builder.Set(feature, category);
         return null;
     }
 
-    private static FieldError? ReadDate(FeatureSpec feature, JsonElement value, FeatureRow row)
+    private static InputIssue? ReadDate(FeatureSpec feature, JsonElement value, SaleRecordBuilder builder)
     {
         if (value.ValueKind != JsonValueKind.String
             || !DateTime.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date))
         {
-            return new FieldError(feature.Name, RejectionReason.InvalidType, $"'{feature.Name}' must be an ISO 8601 date string.");
+            return InputIssue.Error(feature.Name, InputReason.InvalidType, $"'{feature.Name}' must be an ISO 8601 date string.");
         }
 
-        row.Categorical[feature.Name] = date.ToString("O", CultureInfo.InvariantCulture);
+        builder.Set(feature, date);
         return null;
     }
 

@@ -2,6 +2,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Registry;
 using Platform.Valuation.Api.Monitoring;
+using Platform.Valuation.Model.Data;
+using Platform.Valuation.Model.Prediction;
 
 namespace Platform.Valuation.Api.Estimation;
 
@@ -34,23 +36,16 @@ public sealed class EstimationService(
         var settings = options.CurrentValue;
         var count = properties.GetArrayLength();
         var results = new EstimateResult?[count];
-        var valid = new List<FeatureRow>(count);
+        var valid = new List<SaleRecord>(count);
+        var policy = RequestPolicy(settings);
         var validIndexes = new List<int>(count);
 
         var index = 0;
         foreach (var row in properties.EnumerateArray())
         {
-            var ok = EstimateRowValidator.TryRead(row, index, model.Model, settings.RangeMargin, settings.StrictCategories, out var featureRow, out var propertyId, out var errors);
-            if (ok && model.Model.Estimator.Check(featureRow, settings.StrictCategories) is { Count: > 0 } modelErrors)
+            if (EstimateRowValidator.TryRead(row, index, model.Model, policy, out var record, out var propertyId, out var errors))
             {
-                // The API's checks passed, but the model knows more (e.g. coordinates off the globe).
-                ok = false;
-                errors = [.. modelErrors];
-            }
-
-            if (ok)
-            {
-                valid.Add(featureRow);
+                valid.Add(record);
                 validIndexes.Add(index);
             }
             else
@@ -68,7 +63,7 @@ public sealed class EstimationService(
             for (var i = 0; i < valid.Count; i++)
             {
                 var estimate = estimates[i];
-                results[validIndexes[i]] = new EstimateResult(validIndexes[i], valid[i].PropertyId, EstimateResult.Ok)
+                results[validIndexes[i]] = new EstimateResult(validIndexes[i], valid[i].Id, EstimateResult.Ok)
                 {
                     Estimate = Money(estimate.Estimate),
                     Low = Money(estimate.Low),
@@ -95,10 +90,18 @@ public sealed class EstimationService(
         return new EstimateResponse(model.Version.ModelName, model.Version.Version, count, valid.Count, count - valid.Count, results!) { Alias = alias };
     }
 
-    /// <summary>The challenger prices the same rows; only how far it lands from the champion is recorded.</summary>
-    private void ScoreInShadow(LoadedModel<ValuationModel> shadow, List<FeatureRow> rows, IReadOnlyList<PriceEstimate> served, int topContributions)
+    /// <summary>A request row must lie within the training range of the model that prices it; categories as configured.</summary>
+    private static InputPolicy RequestPolicy(ValuationOptions settings) =>
+        new(settings.RangeMargin, StrictRanges: true, settings.StrictCategories);
+
+    /// <summary>
+    /// The challenger prices the same rows; only how far it lands from the champion is recorded. Rows beyond the challenger's
+    /// training range are still scored (they were served), but a row it cannot price at all skips the batch.
+    /// </summary>
+    private void ScoreInShadow(LoadedModel<ValuationModel> shadow, List<SaleRecord> rows, IReadOnlyList<PriceEstimate> served, int topContributions)
     {
-        if (rows.Any(row => shadow.Model.Estimator.Check(row, options.CurrentValue.StrictCategories).Count > 0))
+        var policy = RequestPolicy(options.CurrentValue) with { StrictRanges = false };
+        if (rows.Any(row => shadow.Model.Validator.Validate(row, policy).Any(i => i.Severity == IssueSeverity.Error)))
         {
             metrics.ShadowRejected(rows.Count, shadow.Version.Version);
             return;
@@ -111,12 +114,11 @@ public sealed class EstimationService(
         }
     }
 
-    private static List<ComparableResult> FindComparables(ValuationModel model, FeatureRow row, int k) =>
-        [.. model.Estimator.FindComparables(row, k).Select(c => new ComparableResult(
-            c.PropertyId, c.Line, c.Price, Math.Round(c.Distance, 4), c.DistanceKm is { } km ? Math.Round(km, 3) : null, c.Segment)
+    private static List<ComparableSale> FindComparables(ValuationModel model, SaleRecord row, int k) =>
+        [.. model.Estimator.FindComparables(row, k).Select(c => c with
         {
-            Latitude = c.Latitude,
-            Longitude = c.Longitude,
+            Distance = Math.Round(c.Distance, 4),
+            DistanceKm = c.DistanceKm is { } km ? Math.Round(km, 3) : null,
         })];
 
     // Cents are the finest meaningful unit of a price; shorter numbers are also cheaper to write.

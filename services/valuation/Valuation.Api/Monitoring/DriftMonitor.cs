@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
 using Platform.Valuation.Api.Estimation;
+using Platform.Valuation.Model.Data;
 
 namespace Platform.Valuation.Api.Monitoring;
 
@@ -59,7 +60,7 @@ public sealed class DriftMonitor(
     public DriftReport? LastReport { get; private set; }
 
     /// <summary>Adds accepted rows to the window; starts a background evaluation when enough new rows arrived.</summary>
-    public void Record(LoadedModel<ValuationModel> model, IReadOnlyList<FeatureRow> rows)
+    public void Record(LoadedModel<ValuationModel> model, IReadOnlyList<SaleRecord> rows)
     {
         if (rows.Count == 0)
         {
@@ -83,7 +84,7 @@ public sealed class DriftMonitor(
             {
                 foreach (var window in baseline.Windows)
                 {
-                    if (row.Numeric.TryGetValue(window.Feature, out var value))
+                    if (model.Model.Feature(window.Feature)?.NumberIn(row) is { } value && !double.IsNaN(value))
                     {
                         window.Add(value);
                     }
@@ -91,7 +92,7 @@ public sealed class DriftMonitor(
 
                 foreach (var window in baseline.CategoryWindows)
                 {
-                    if (row.Categorical.TryGetValue(window.Feature, out var category))
+                    if (model.Model.Feature(window.Feature)?.CategoryIn(row) is { } category)
                     {
                         window.Add(category);
                     }

@@ -1,66 +1,124 @@
+using System.Collections.Frozen;
+using System.Globalization;
 using Platform.Valuation.Model.Data;
 
 namespace Platform.Valuation.Model.Prediction;
 
 public enum IssueSeverity { Warning, Error }
 
-public sealed record InputIssue(string Field, IssueSeverity Severity, string Reason);
+/// <summary>Why a value is doubtful or unusable; the typed half of an <see cref="InputIssue"/>.</summary>
+public enum InputReason
+{
+    MissingFeature,
+    InvalidType,
+    NotFinite,
+    OutOfRange,
+    UnknownCategory,
+}
 
-/// <summary>Per-numeric-feature training range and distribution summary, used for input checks and drift.</summary>
+/// <summary>One problem of one input field: <see cref="Reason"/> for code, <see cref="Detail"/> for people.</summary>
+public sealed record InputIssue(string Field, IssueSeverity Severity, InputReason Reason, string Detail)
+{
+    public static InputIssue Error(string field, InputReason reason, string detail) => new(field, IssueSeverity.Error, reason, detail);
+}
+
+/// <summary>How strict a check is: the API rejects out-of-range values, a batch scorer may only want to know about them.</summary>
+/// <param name="RangeMargin">How far beyond the training range, as a fraction of its width, a value may lie.</param>
+/// <param name="StrictRanges">Out-of-range values are errors (else warnings).</param>
+/// <param name="StrictCategories">Categories not seen in training are errors (else warnings).</param>
+public sealed record InputPolicy(double RangeMargin = 0.1, bool StrictRanges = false, bool StrictCategories = false);
+
+/// <summary>Summary of one numeric feature in training, used for input checks and drift.</summary>
 public sealed record FeatureRange(string Feature, double Min, double Max, double[] Deciles, double MissingShare);
 
 /// <summary>
-/// Checks a row before pricing: NaN/Infinity and missing values of features that were never missing in training
-/// are errors, values outside the training range by more than a margin of its width are warnings,
-/// unknown categories are errors in strict mode and warnings otherwise.
+/// The one check of a row before pricing, against what the model saw in training: required features present, numbers
+/// finite and within the training range (plus a margin), categories known, a location on the globe. It reads a
+/// <see cref="SaleRecord"/> whole (<see cref="Validate"/>) or value by value as a request is read (<see cref="CheckMissing"/>,
+/// <see cref="CheckNumber"/>, <see cref="CheckCategory"/>, <see cref="CheckLocation"/>), with the same rules and messages.
 /// </summary>
-public sealed class InputValidator(DatasetSchema schema, IReadOnlyList<FeatureRange> ranges, IReadOnlyList<string[]> levels)
+public sealed class InputValidator(IReadOnlyList<FeatureSpec> features)
 {
-    public double RangeMargin { get; init; } = 0.1;
+    // Built once per model: a request row looks each category up here.
+    private readonly FrozenDictionary<string, FrozenSet<string>> _categories = features
+        .Where(f => f.Kind == FeatureKind.Categorical && f.Categories is not null)
+        .GroupBy(f => f.Name, StringComparer.Ordinal)
+        .ToFrozenDictionary(g => g.Key, g => g.First().Categories!.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal);
 
-    public IReadOnlyList<InputIssue> Validate(SaleRecord row, bool strict = false)
+    public IReadOnlyList<FeatureSpec> Features { get; } = features;
+
+    public IReadOnlyList<InputIssue> Validate(SaleRecord row, InputPolicy policy)
     {
         var issues = new List<InputIssue>();
-        if (row.Numeric.Length != schema.Numeric.Count || row.Categorical.Length != schema.Categorical.Count)
+        foreach (var feature in Features)
         {
-            issues.Add(new InputIssue("*", IssueSeverity.Error,
-                $"expected {schema.Numeric.Count} numeric and {schema.Categorical.Count} categorical values"));
-            return issues;
-        }
-        for (int j = 0; j < schema.Numeric.Count; j++)
-        {
-            var name = schema.Numeric[j];
-            double v = row.Numeric[j];
-            var range = ranges[j];
-            if (double.IsInfinity(v))
-                issues.Add(new InputIssue(name, IssueSeverity.Error, "value is infinite"));
-            else if (double.IsNaN(v))
-                issues.Add(new InputIssue(name, range.MissingShare > 0 ? IssueSeverity.Warning : IssueSeverity.Error,
-                    range.MissingShare > 0 ? "missing; the training median is used" : "required feature is missing (never missing in training)"));
-            else
+            var issue = feature.IsAbsentIn(row) ? CheckMissing(feature)
+                : feature.Kind switch
+                {
+                    FeatureKind.Numeric => CheckNumber(feature, feature.NumberIn(row), policy),
+                    FeatureKind.Categorical => CheckCategory(feature, feature.CategoryIn(row)!, policy),
+                    _ => null,
+                };
+            if (issue is not null)
             {
-                double margin = RangeMargin * Math.Max(range.Max - range.Min, Math.Abs(range.Max) * 1e-6);
-                if (v < range.Min - margin || v > range.Max + margin)
-                    issues.Add(new InputIssue(name, IssueSeverity.Warning,
-                        $"{v} is outside the training range [{range.Min}, {range.Max}] by more than {RangeMargin:P0}"));
+                issues.Add(issue);
             }
         }
-        for (int j = 0; j < schema.Categorical.Count; j++)
+
+        if (!issues.Any(i => i.Severity == IssueSeverity.Error) && CheckLocation(row) is { } location)
         {
-            var value = row.Categorical[j];
-            if (value is null)
-                issues.Add(new InputIssue(schema.Categorical[j], IssueSeverity.Warning, "missing category"));
-            else if (Array.IndexOf(levels[j], value) < 0)
-                issues.Add(new InputIssue(schema.Categorical[j], strict ? IssueSeverity.Error : IssueSeverity.Warning,
-                    $"unknown category '{value}' (not seen in training)"));
+            issues.Add(location);
         }
-        if (schema.HasGeo)
-        {
-            if (double.IsNaN(row.Latitude) || double.IsNaN(row.Longitude))
-                issues.Add(new InputIssue(schema.Latitude!, IssueSeverity.Warning, "no location; neighbourhood price level falls back to the global level"));
-            else if (!double.IsFinite(row.Latitude) || Math.Abs(row.Latitude) > 90 || !double.IsFinite(row.Longitude) || Math.Abs(row.Longitude) > 180)
-                issues.Add(new InputIssue(schema.Latitude!, IssueSeverity.Error, "latitude/longitude out of range"));
-        }
+
         return issues;
+    }
+
+    public static InputIssue? CheckMissing(FeatureSpec feature) => feature.Required
+        ? InputIssue.Error(feature.Name, InputReason.MissingFeature, $"'{feature.Name}' is required.")
+        : feature.Slot is FeatureSlot.Numeric or FeatureSlot.Categorical
+            ? new InputIssue(feature.Name, IssueSeverity.Warning, InputReason.MissingFeature,
+                $"'{feature.Name}' is missing; the model falls back to what training learned for missing values.")
+            : null;
+
+    public static InputIssue? CheckNumber(FeatureSpec feature, double number, InputPolicy policy)
+    {
+        if (!double.IsFinite(number))
+        {
+            return InputIssue.Error(feature.Name, InputReason.NotFinite,
+                string.Create(CultureInfo.InvariantCulture, $"'{feature.Name}' is {number}, which is not a finite number."));
+        }
+
+        if (feature.Min is { } min && feature.Max is { } max)
+        {
+            var margin = (max - min) * policy.RangeMargin;
+            if (number < min - margin || number > max + margin)
+            {
+                return new InputIssue(feature.Name, policy.StrictRanges ? IssueSeverity.Error : IssueSeverity.Warning, InputReason.OutOfRange,
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"'{feature.Name}' is {number}, outside the training range [{min}, {max}] widened by {policy.RangeMargin:P0} of its width."));
+            }
+        }
+
+        return null;
+    }
+
+    public InputIssue? CheckCategory(FeatureSpec feature, string category, InputPolicy policy) =>
+        _categories.TryGetValue(feature.Name, out var known) && !known.Contains(category)
+            ? new InputIssue(feature.Name, policy.StrictCategories ? IssueSeverity.Error : IssueSeverity.Warning, InputReason.UnknownCategory,
+                $"'{feature.Name}' is \"{category}\", a category the model was not trained on ({known.Count} known).")
+            : null;
+
+    /// <summary>Coordinates off the globe, caught even where the model has no training range for them.</summary>
+    public InputIssue? CheckLocation(SaleRecord row)
+    {
+        var latitude = Features.FirstOrDefault(f => f.Slot == FeatureSlot.Latitude);
+        if (latitude is null || double.IsNaN(row.Latitude) || double.IsNaN(row.Longitude))
+        {
+            return null;
+        }
+
+        return !double.IsFinite(row.Latitude) || Math.Abs(row.Latitude) > 90 || !double.IsFinite(row.Longitude) || Math.Abs(row.Longitude) > 180
+            ? InputIssue.Error(latitude.Name, InputReason.OutOfRange, $"'{latitude.Name}': latitude/longitude out of range.")
+            : null;
     }
 }

@@ -10,7 +10,7 @@ public sealed record FeatureContribution(string Feature, double Amount);
 public sealed record PriceEstimate(double Estimate, double Low, double High, double Baseline, IReadOnlyList<FeatureContribution> Contributions);
 
 /// <summary>A sold property close to the one being valued, with its normalised distance (0 = identical).</summary>
-public sealed record ComparableSale(string? Id, int Line, double Price, double Distance, double? DistanceKm, string? Segment)
+public sealed record ComparableSale(string? PropertyId, int Line, double Price, double Distance, double? DistanceKm, string? Segment)
 {
     /// <summary>Where the sale is, when its row had coordinates (the dashboard maps subject and comparables).</summary>
     public double? Latitude { get; init; }
