@@ -33,6 +33,7 @@ public static class PlatformCommandLine
                 TwinBenchmarkCommand.Create(),
                 EstimateLoadBenchmarkCommand.Create(),
                 RecommendBenchmarkCommand.Create(),
+                RecommendLoadBenchmarkCommand.Create(),
                 ReindexBenchmarkCommand.Create(),
             },
             SmokeCommand.Create(),

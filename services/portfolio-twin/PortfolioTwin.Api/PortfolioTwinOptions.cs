@@ -38,6 +38,13 @@ public sealed class PortfolioTwinOptions : IValidatableObject
     [Range(1, 10_000_000)]
     public int UserVectorCacheSize { get; set; } = 100_000;
 
+    /// <summary>
+    /// A user's most recent interactions read per request (what is excluded from recommendations, counted for confidence and
+    /// folded in for a cold user). Older signals are left to training, so a request costs the same however long a history grows.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int RecentSignalsPerUser { get; set; } = 500;
+
     /// <summary>Retry-After sent with 503 while no model is deployed.</summary>
     [Range(1, 3_600)]
     public int RetryAfterSeconds { get; set; } = 10;
