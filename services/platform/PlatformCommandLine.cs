@@ -40,6 +40,7 @@ public static class PlatformCommandLine
                 TwinBenchmarkCommand.Create(),
                 EstimateLoadBenchmarkCommand.Create(),
                 RecommendBenchmarkCommand.Create(connectionString),
+                RecommendLoadBenchmarkCommand.Create(),
                 ReindexBenchmarkCommand.Create(connectionString),
             },
             SmokeCommand.Create(dataFolder),

@@ -65,15 +65,7 @@ public static class LayerRules
     /// Known breaks that another engineer's change removes. Each entry must still be needed: when the change lands, the test
     /// says which entry to delete.
     /// </summary>
-    public static readonly IReadOnlyList<Exemption> Exemptions =
-    [
-        // PortfolioTwin.Model reads interactions with SQL of its own (Data/PostgresInteractionSource.cs). Issue 13 item 5
-        // ("one tenant-scoped data access for interactions", engineer twin-serving) moves that out of the model library;
-        // delete these three entries with it.
-        new("PortfolioTwin.Model", ViolationKind.Package, "Npgsql", "interaction SQL in the model library (issue 13 item 5)"),
-        new("PortfolioTwin.Model", ViolationKind.Assembly, "Npgsql", "interaction SQL in the model library (issue 13 item 5)"),
-        new("PortfolioTwin.Model", ViolationKind.Namespace, "Npgsql", "interaction SQL in the model library (issue 13 item 5)"),
-    ];
+    public static readonly IReadOnlyList<Exemption> Exemptions = [];
 
     /// <summary>The diagram names every production project once, and only those.</summary>
     public static IEnumerable<Violation> DiagramCoversProjects(ProjectGraph graph, LayerDiagram diagram)

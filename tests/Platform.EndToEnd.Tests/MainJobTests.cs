@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Platform.Host;
+using Platform.BuildingBlocks.Benchmarks;
 using Platform.Host.Benchmarks;
 using Platform.Testing;
 using Xunit.Abstractions;
@@ -35,6 +36,7 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
                 var failures = await WaitForSmokeAsync(url, workspace.FullName, TimeSpan.FromSeconds(60));
                 Assert.Equal(0, failures);
                 await The_load_benchmark_drives_the_estimate_api_without_errors(url);
+                await The_recommend_load_benchmark_drives_the_twin_api_without_errors(url);
             }
         }
         finally
@@ -58,10 +60,28 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
         Assert.InRange(result.P50Milliseconds, 0, result.P99Milliseconds);
     }
 
+    /// <summary><c>bench recommend-load</c>'s client: recommends for the tenant's known users, and a tenant without users fails clearly.</summary>
+    private static async Task The_recommend_load_benchmark_drives_the_twin_api_without_errors(string url)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(url + "/") };
+        var result = await RecommendLoadBenchmark.RunAsync(
+            client, new RecommendLoadSettings("demo"), new HttpLoadSettings(TimeSpan.FromMilliseconds(500), Concurrency: 2), CancellationToken.None);
+
+        Assert.True(result.Requests > 0, result.Describe());
+        Assert.Equal(0, result.Errors);
+        Assert.Null(result.FirstError);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RecommendLoadBenchmark.RunAsync(
+            client, new RecommendLoadSettings("gamma"), new HttpLoadSettings(TimeSpan.FromMilliseconds(200), 1), CancellationToken.None));
+        Assert.True(error.Message.Contains("404", StringComparison.Ordinal) || error.Message.Contains("no users", StringComparison.Ordinal), error.Message);
+    }
+
     [Fact]
-    public async Task The_load_benchmark_command_rejects_a_bad_url()
+    public async Task The_load_benchmark_commands_reject_bad_options()
     {
         Assert.Equal(2, await EstimateLoadBenchmarkCommand.Create().Parse(["--url", "not a url", "--duration", "1"]).InvokeAsync());
+        Assert.Equal(2, await RecommendLoadBenchmarkCommand.Create().Parse(["--url", "not a url", "--duration", "1"]).InvokeAsync());
+        Assert.Equal(2, await RecommendLoadBenchmarkCommand.Create().Parse(["--concurrency", "0"]).InvokeAsync());
     }
 
     private async Task<WebApplication> StartAsync(string url, string workspace)

@@ -174,6 +174,9 @@ public sealed class IndexDeploymentTests(TwinApiFixture fixture)
             public Task<VectorPoint?> GetAsync(VectorSpace space, string tenantId, string id, CancellationToken cancellationToken = default) =>
                 inner.GetAsync(space, tenantId, id, cancellationToken);
 
+            public Task<IReadOnlyList<VectorPoint>> GetManyAsync(VectorSpace space, string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
+                inner.GetManyAsync(space, tenantId, ids, cancellationToken);
+
             public Task<long> CountAsync(VectorSpace space, string tenantId, CancellationToken cancellationToken = default) => inner.CountAsync(space, tenantId, cancellationToken);
 
             public Task<IReadOnlyList<VectorHit>> SearchAsync(VectorSpace space, VectorQuery query, CancellationToken cancellationToken = default) =>

@@ -88,6 +88,36 @@ public sealed class InteractionTests(TwinApiFixture fixture)
     }
 
     [Fact]
+    public async Task Recommend_reads_only_the_users_most_recent_signals_however_long_the_history()
+    {
+        using var client = fixture.Client(TwinApiFixture.Alpha);
+        const string user = "long-history-1";
+        var recentSignals = new PortfolioTwinOptions().RecentSignalsPerUser;
+        const int history = 10_000;
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var properties = fixture.AlphaMarket.Properties;
+        // Everything older than the recent window is a dislike (each would be excluded if it were read); the window itself
+        // holds views and exactly three dislikes.
+        var events = Enumerable.Range(0, history).Select(i =>
+        {
+            var recent = i >= history - recentSignals;
+            var kind = !recent || i >= history - 3 ? "dislike" : "view";
+            var property = properties[i % properties.Count].PropertyId;
+            return new { event_id = $"long-{i:D5}", user_id = user, property_id = recent ? property : $"old-{i:D5}", kind, occurred_at = start.AddMinutes(i) };
+        }).ToList();
+        foreach (var batch in events.Chunk(new PortfolioTwinOptions().BatchLimit))
+        {
+            await (await client.PostJsonAsync("/interactions", new { interactions = batch })).ReadAsync<InteractionBatchResponse>();
+        }
+
+        var recommended = await (await client.PostJsonAsync("/recommend", new { user_id = user, top_k = 5 })).ReadAsync<RecommendResponse>();
+
+        Assert.Equal(history, await CountEventsAsync(TwinApiFixture.Alpha, "long-"));
+        Assert.Equal("folded_in", recommended.UserSource);
+        Assert.Equal(3, recommended.Excluded);
+    }
+
+    [Fact]
     public async Task Invalid_interactions_are_422_naming_each_field()
     {
         using var client = fixture.Client(TwinApiFixture.Alpha);

@@ -1,3 +1,4 @@
+using Platform.MarketData.Postgres;
 using Platform.MarketData.Synthetic;
 using Platform.PortfolioTwin.Model.Data;
 using Platform.Testing;
@@ -15,7 +16,7 @@ public sealed class PostgresInteractionSourceTests(PostgresDatabaseFixture datab
         await writer.WriteAsync(alpha, replace: true);
         await writer.WriteAsync(beta, replace: true);
 
-        var data = await new PostgresInteractionSource(database.DataSource, "alpha").LoadAsync(lookbackDays: 36_500);
+        var data = await new PostgresInteractionSource(new TenantConnectionFactory(database.DataSource), "alpha").LoadAsync(lookbackDays: 36_500);
 
         Assert.Equal(alpha.Properties.Count, data.Properties.Count);
         Assert.Equal(alpha.Users.Count, data.Users.Count);
@@ -27,7 +28,7 @@ public sealed class PostgresInteractionSourceTests(PostgresDatabaseFixture datab
 
         // The lookback counts back from the tenant's newest interaction, not from today (the generator dates its market in the past).
         var newest = data.Interactions.Max(i => i.OccurredAt);
-        var recent = await new PostgresInteractionSource(database.DataSource, "alpha").LoadAsync(lookbackDays: 30);
+        var recent = await new PostgresInteractionSource(new TenantConnectionFactory(database.DataSource), "alpha").LoadAsync(lookbackDays: 30);
         Assert.NotEmpty(recent.Interactions);
         Assert.True(recent.Interactions.Count < data.Interactions.Count);
         Assert.All(recent.Interactions, i => Assert.InRange(i.OccurredAt, newest.AddDays(-30), newest));

@@ -217,6 +217,37 @@ public abstract class VectorIndexContractTests
     }
 
     [ContractFact]
+    public async Task Get_many_returns_the_tenants_points_in_the_order_asked_leaving_out_ids_it_lacks()
+    {
+        var (index, space, alice) = await ArrangeAsync();
+        var bob = NewTenant();
+        var alicePoints = Random(150, seed: 21);
+        await index.UpsertAsync(space, alice, alicePoints);
+        await index.UpsertAsync(space, bob, [Random(1, seed: 22, idPrefix: "bob-only")[0]]);
+        // More ids than an upsert batch, out of order, one twice, one missing and one only the other tenant has.
+        string[] asked = ["p-0140", "p-0003", "missing", "p-0077", "bob-only-0000", "p-0003", .. Enumerable.Range(0, 100).Select(i => $"p-{i:D4}")];
+
+        var points = await index.GetManyAsync(space, alice, asked);
+
+        var expected = asked.Where(id => id.StartsWith("p-", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.Equal(expected, points.Select(p => p.Id));
+        foreach (var point in points)
+        {
+            var stored = alicePoints.Single(p => p.Id == point.Id);
+            Assert.Equal(stored.Payload.OrderBy(p => p.Key), point.Payload.OrderBy(p => p.Key));
+            Assert.Equal(Unit(stored.Vector).Select(c => (double)c), point.Vector.Select(c => (double)c), new ToleranceComparer(1e-6));
+        }
+
+        Assert.Empty(await index.GetManyAsync(space, alice, []));
+        Assert.Empty(await index.GetManyAsync(space, NewTenant(), ["p-0003"]));
+        Assert.Single(await index.GetManyAsync(space, bob, ["p-0003", "bob-only-0000"]));
+        var noTenant = await Assert.ThrowsAnyAsync<ArgumentException>(() => index.GetManyAsync(space, "", ["p-0003"]));
+        Assert.Equal("tenantId", noTenant.ParamName);
+        var nullId = await Assert.ThrowsAnyAsync<ArgumentException>(() => index.GetManyAsync(space, alice, ["p-0003", null!]));
+        Assert.Equal("ids", nullId.ParamName);
+    }
+
+    [ContractFact]
     public async Task Recommend_with_average_vector_searches_by_the_average_and_leaves_out_the_examples()
     {
         var (index, space, tenant) = await ArrangeAsync();

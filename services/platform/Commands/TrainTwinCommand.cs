@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
+using Platform.MarketData.Postgres;
 using Platform.PortfolioTwin.Model.Data;
 using Platform.PortfolioTwin.Model.Training;
 
@@ -67,7 +68,7 @@ public static class TrainTwinCommand
             TwinDataset data;
             try
             {
-                data = await new PostgresInteractionSource(dataSource, options.TenantId).LoadAsync(days, cancellationToken);
+                data = await new PostgresInteractionSource(new TenantConnectionFactory(dataSource), options.TenantId).LoadAsync(days, cancellationToken);
             }
             catch (ArgumentOutOfRangeException ex)
             {

@@ -37,6 +37,13 @@ public sealed class PortfolioTwinOptions : ChampionModelOptions
     [Range(1, 10_000_000)]
     public int UserVectorCacheSize { get; set; } = 100_000;
 
+    /// <summary>
+    /// A user's most recent interactions read per request (what is excluded from recommendations, counted for confidence and
+    /// folded in for a cold user). Older signals are left to training, so a request costs the same however long a history grows.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int RecentSignalsPerUser { get; set; } = 500;
+
     /// <summary>Name of the vector space (the Qdrant alias) holding the property embeddings; versions are named after the model.</summary>
     [Required, RegularExpression("^[a-z0-9][a-z0-9_-]{0,40}$")]
     public string IndexSpace { get; set; } = "properties";

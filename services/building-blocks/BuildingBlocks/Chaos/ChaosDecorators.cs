@@ -80,6 +80,9 @@ internal sealed class ChaosVectorIndex(IVectorIndex inner, ChaosController chaos
     public Task<VectorPoint?> GetAsync(VectorSpace space, string tenantId, string id, CancellationToken cancellationToken = default) =>
         chaos.ExecuteAsync(Port, ct => new ValueTask<VectorPoint?>(inner.GetAsync(space, tenantId, id, ct)), cancellationToken).AsTask();
 
+    public Task<IReadOnlyList<VectorPoint>> GetManyAsync(VectorSpace space, string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
+        chaos.ExecuteAsync(Port, ct => new ValueTask<IReadOnlyList<VectorPoint>>(inner.GetManyAsync(space, tenantId, ids, ct)), cancellationToken).AsTask();
+
     public Task<long> CountAsync(VectorSpace space, string tenantId, CancellationToken cancellationToken = default) =>
         chaos.ExecuteAsync(Port, ct => new ValueTask<long>(inner.CountAsync(space, tenantId, ct)), cancellationToken).AsTask();
 

@@ -39,6 +39,12 @@ public interface IVectorIndex
 
     Task<VectorPoint?> GetAsync(VectorSpace space, string tenantId, string id, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The tenant's points with the given ids in one call, in the order of <paramref name="ids"/>; ids the tenant lacks are
+    /// left out, and an id named twice is returned once.
+    /// </summary>
+    Task<IReadOnlyList<VectorPoint>> GetManyAsync(VectorSpace space, string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
+
     Task<long> CountAsync(VectorSpace space, string tenantId, CancellationToken cancellationToken = default);
 
     /// <summary>The tenant's nearest points by cosine similarity, filtered inside the index (before the top-k cut).</summary>

@@ -17,6 +17,16 @@ public static class VectorIndexGuards
         }
     }
 
+    /// <summary>A list of ids to read: not null, and no id in it null or empty.</summary>
+    public static void EnsureIds(IReadOnlyCollection<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Any(string.IsNullOrEmpty))
+        {
+            throw new ArgumentException("Every id must be a non-empty string.", nameof(ids));
+        }
+    }
+
     public static void EnsurePoints(VectorSpace space, string tenantId, IReadOnlyList<VectorPoint> points)
     {
         ArgumentNullException.ThrowIfNull(space);

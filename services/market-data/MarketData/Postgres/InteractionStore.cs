@@ -8,6 +8,14 @@ namespace Platform.MarketData.Postgres;
 /// <summary>Interaction events of one tenant. Inserts are idempotent by event id, so redelivered events are harmless.</summary>
 public sealed class InteractionStore(TenantConnectionFactory connections)
 {
+    /// <summary>The bounded history read of <see cref="RecentByUserAsync"/> (its plan is checked by the tests).</summary>
+    internal const string RecentByUserSql = $"""
+        SELECT {PostgresReaders.InteractionColumns} FROM interactions
+        WHERE tenant_id = @tenant AND user_id = @user
+        ORDER BY occurred_at DESC, event_id DESC
+        LIMIT @limit
+        """;
+
     /// <summary>Inserts the events not stored yet (one statement over arrays); returns how many were new.</summary>
     public async Task<int> InsertBatchAsync(string tenantId, IReadOnlyList<Interaction> interactions, CancellationToken cancellationToken = default)
     {
@@ -46,9 +54,88 @@ public sealed class InteractionStore(TenantConnectionFactory connections)
     public IAsyncEnumerable<Interaction> ListByUserAsync(string tenantId, string userId, CancellationToken cancellationToken = default) =>
         QueryAsync(tenantId, "user_id = @arg ORDER BY occurred_at, event_id", userId, cancellationToken);
 
+    /// <summary>
+    /// The user's most recent <paramref name="limit"/> interactions, returned oldest first: one round trip and one backward range
+    /// scan of <c>interactions_recent_by_user</c> that stops after <paramref name="limit"/> rows, so the cost stays flat however
+    /// long the history grows.
+    /// </summary>
+    public async Task<IReadOnlyList<Interaction>> RecentByUserAsync(string tenantId, string userId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var query = new NpgsqlBatchCommand(RecentByUserSql);
+        query.Parameters.AddWithValue("tenant", tenantId);
+        query.Parameters.AddWithValue("user", userId);
+        query.Parameters.AddWithValue("limit", limit);
+        var recent = new List<Interaction>(Math.Min(limit, 256));
+        await using (var reader = await connections.ReadAsync(tenantId, query, cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                recent.Add(PostgresReaders.ReadInteraction(reader));
+            }
+        }
+
+        recent.Reverse();
+        return recent;
+    }
+
+    /// <summary>
+    /// The tenant's most interacted-with property ids, each interaction counted with the weight of its kind (a kind missing from
+    /// <paramref name="weights"/> counts 0), best first, ties by id.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PopularPropertyIdsAsync(
+        string tenantId, IReadOnlyDictionary<InteractionKind, double> weights, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await connections.OpenAsync(tenantId, cancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT i.property_id FROM interactions i LEFT JOIN unnest(@kinds, @weights) AS w(kind, weight) ON w.kind = i.kind
+            WHERE i.tenant_id = @tenant
+            GROUP BY i.property_id
+            ORDER BY coalesce(sum(w.weight), 0) DESC, i.property_id
+            LIMIT @limit
+            """, connection);
+        command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("kinds", weights.Keys.Select(k => k.ToWireName()).ToArray());
+        command.Parameters.AddWithValue("weights", weights.Values.ToArray());
+        command.Parameters.AddWithValue("limit", limit);
+        var ids = new List<string>(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
     /// <summary>Interactions at or after <paramref name="since"/>, oldest first (for incremental training).</summary>
     public IAsyncEnumerable<Interaction> ListSinceAsync(string tenantId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
         QueryAsync(tenantId, "occurred_at >= @arg ORDER BY occurred_at, event_id", since.ToUniversalTime(), cancellationToken);
+
+    /// <summary>Interactions at or after <paramref name="since"/>, grouped by user (ordinal id order), each user's oldest first.</summary>
+    public async Task<IReadOnlyList<Interaction>> ListSinceByUserAsync(string tenantId, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        var list = new List<Interaction>();
+        await foreach (var interaction in ListSinceAsync(tenantId, since, cancellationToken))
+        {
+            list.Add(interaction);
+        }
+
+        // Sorted here rather than in SQL: ordinal order does not depend on the database's collation.
+        return [.. list.OrderBy(i => i.UserId, StringComparer.Ordinal).ThenBy(i => i.OccurredAt).ThenBy(i => i.EventId, StringComparer.Ordinal)];
+    }
+
+    /// <summary>When the tenant's newest interaction happened, or null when it has none.</summary>
+    public async Task<DateTimeOffset?> NewestAtAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await connections.OpenAsync(tenantId, cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT max(occurred_at) FROM interactions WHERE tenant_id = @tenant", connection);
+        command.Parameters.AddWithValue("tenant", tenantId);
+        return await command.ExecuteScalarAsync(cancellationToken) is DateTime newest
+            ? new DateTimeOffset(DateTime.SpecifyKind(newest, DateTimeKind.Utc))
+            : null;
+    }
 
     public async Task<long> CountAsync(string tenantId, CancellationToken cancellationToken = default)
     {

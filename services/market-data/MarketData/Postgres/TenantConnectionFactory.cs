@@ -41,4 +41,31 @@ public sealed class TenantConnectionFactory
             throw;
         }
     }
+
+    /// <summary>
+    /// Runs one query scoped to the tenant in a single round trip: the scope (the same two settings as <see cref="OpenAsync"/>)
+    /// goes first in one batch, so the query is planned under the tenant role and its row-level security. The reader owns the
+    /// connection: disposing it returns the connection to the pool (which resets the session).
+    /// </summary>
+    public async Task<NpgsqlDataReader> ReadAsync(string tenantId, NpgsqlBatchCommand query, CancellationToken cancellationToken = default)
+    {
+        TenantId.Validate(tenantId, nameof(tenantId));
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var batch = new NpgsqlBatch(connection);
+            var scope = new NpgsqlBatchCommand($"SELECT set_config('app.tenant_id', @tenant, false), set_config('role', '{TenantRole}', false)");
+            scope.Parameters.AddWithValue("tenant", tenantId);
+            batch.BatchCommands.Add(scope);
+            batch.BatchCommands.Add(query);
+            var reader = await batch.ExecuteReaderAsync(System.Data.CommandBehavior.CloseConnection, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            return reader;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
 }

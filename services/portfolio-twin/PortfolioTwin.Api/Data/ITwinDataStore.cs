@@ -10,8 +10,8 @@ public interface ITwinDataStore
 {
     Task<bool> UserExistsAsync(string tenantId, string userId, CancellationToken cancellationToken);
 
-    /// <summary>The user's interactions, oldest first.</summary>
-    Task<IReadOnlyList<Interaction>> InteractionsOfUserAsync(string tenantId, string userId, CancellationToken cancellationToken);
+    /// <summary>The user's most recent <paramref name="limit"/> interactions, oldest first (one indexed read of at most that many rows).</summary>
+    Task<IReadOnlyList<Interaction>> RecentInteractionsOfUserAsync(string tenantId, string userId, int limit, CancellationToken cancellationToken);
 
     /// <summary>Stores new interactions; an event id already stored is skipped. Returns how many rows were new.</summary>
     Task<int> AddInteractionsAsync(string tenantId, IReadOnlyList<Interaction> interactions, CancellationToken cancellationToken);

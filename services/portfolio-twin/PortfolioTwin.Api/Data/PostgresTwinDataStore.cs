@@ -11,28 +11,29 @@ namespace Platform.PortfolioTwin.Api.Data;
 /// </summary>
 public sealed class PostgresTwinDataStore(
     NpgsqlDataSource ownerDataSource,
-    TenantConnectionFactory connections,
     PropertyStore properties,
     InteractionStore interactions,
     UserStore users,
     TenantStore tenants) : ITwinDataStore
 {
+    // Strength like the training weights: deal > outreach > like > view, dislike counts against.
+    private static readonly Dictionary<InteractionKind, double> PopularityWeights = new()
+    {
+        [InteractionKind.Deal] = 4,
+        [InteractionKind.Outreach] = 3,
+        [InteractionKind.Like] = 2,
+        [InteractionKind.View] = 1,
+        [InteractionKind.Dislike] = -2,
+    };
+
     // Tenants are never deleted while the service runs, so one that exists once is remembered.
     private readonly ConcurrentDictionary<string, bool> _knownTenants = new(StringComparer.Ordinal);
 
     public async Task<bool> UserExistsAsync(string tenantId, string userId, CancellationToken cancellationToken) =>
         await users.GetAsync(tenantId, userId, cancellationToken).ConfigureAwait(false) is not null;
 
-    public async Task<IReadOnlyList<Interaction>> InteractionsOfUserAsync(string tenantId, string userId, CancellationToken cancellationToken)
-    {
-        var list = new List<Interaction>();
-        await foreach (var interaction in interactions.ListByUserAsync(tenantId, userId, cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(interaction);
-        }
-
-        return list;
-    }
+    public Task<IReadOnlyList<Interaction>> RecentInteractionsOfUserAsync(string tenantId, string userId, int limit, CancellationToken cancellationToken) =>
+        interactions.RecentByUserAsync(tenantId, userId, limit, cancellationToken);
 
     public async Task<int> AddInteractionsAsync(string tenantId, IReadOnlyList<Interaction> batch, CancellationToken cancellationToken)
     {
@@ -56,28 +57,8 @@ public sealed class PostgresTwinDataStore(
     public IAsyncEnumerable<Property> PropertiesAsync(string tenantId, CancellationToken cancellationToken) =>
         properties.StreamAsync(tenantId, status: null, cancellationToken);
 
-    public async Task<IReadOnlyList<string>> PopularPropertyIdsAsync(string tenantId, int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = await connections.OpenAsync(tenantId, cancellationToken).ConfigureAwait(false);
-        // Strength like the training weights: deal > outreach > like > view, dislike counts against.
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT property_id FROM interactions WHERE tenant_id = @tenant
-            GROUP BY property_id
-            ORDER BY sum(CASE kind WHEN 'deal' THEN 4 WHEN 'outreach' THEN 3 WHEN 'like' THEN 2 WHEN 'view' THEN 1 ELSE -2 END) DESC, property_id
-            LIMIT @limit
-            """, connection);
-        command.Parameters.AddWithValue("tenant", tenantId);
-        command.Parameters.AddWithValue("limit", limit);
-        var ids = new List<string>(limit);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
-    }
+    public Task<IReadOnlyList<string>> PopularPropertyIdsAsync(string tenantId, int limit, CancellationToken cancellationToken) =>
+        interactions.PopularPropertyIdsAsync(tenantId, PopularityWeights, limit, cancellationToken);
 
     public async Task<IReadOnlyList<string>> TenantsAsync(CancellationToken cancellationToken)
     {

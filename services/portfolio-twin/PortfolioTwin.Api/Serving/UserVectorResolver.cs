@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.VectorSearch;
 using Platform.MarketData.Domain;
@@ -12,21 +13,19 @@ public sealed record ResolvedUser(string UserId, float[] Vector, UserSource Sour
 /// <summary>
 /// Finds a user's vector in order: a vector folded in since the serving model was trained (fresh interactions win), the trained
 /// embedding, a fold-in of the user's interactions (cold start), the tenant's popular properties for a known user with no
-/// history. A user none of these knows is unknown (404).
+/// history. A user none of these knows is unknown (404). Only the user's most recent signals are read
+/// (<see cref="PortfolioTwinOptions.RecentSignalsPerUser"/>), so a long history costs no more than a short one.
 /// </summary>
-public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index, UserVectorCache cache)
+public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index, UserVectorCache cache, IOptionsMonitor<PortfolioTwinOptions> options)
 {
-    /// <summary>Interactions folded in: the most recent ones, so a long history stays cheap.</summary>
-    public const int MaxFoldedInteractions = 500;
-
     private const int PopularProperties = 50;
 
     /// <summary>The user's vector under <paramref name="serving"/>'s model, folding in from property vectors of its index version.</summary>
     public async Task<ResolvedUser?> ResolveAsync(string tenantId, string userId, ServingIndex serving, CancellationToken cancellationToken)
     {
         var model = serving.Model;
-        var interactions = await store.InteractionsOfUserAsync(tenantId, userId, cancellationToken).ConfigureAwait(false);
-        var excluded = interactions.Where(i => i.Kind is InteractionKind.Deal or InteractionKind.Dislike).Select(i => i.PropertyId).ToHashSet(StringComparer.Ordinal);
+        var interactions = await RecentAsync(tenantId, userId, cancellationToken).ConfigureAwait(false);
+        var excluded = DealtOrDisliked(interactions);
 
         if (cache.Get(tenantId, userId, model.Version.Version) is { } folded)
         {
@@ -45,7 +44,7 @@ public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index,
     /// <summary>Recomputes a user's vector after new interactions, so it serves until the next training. Null for an unknown user.</summary>
     public async Task<FoldedUserVector?> RefreshAsync(string tenantId, string userId, ServingIndex serving, CancellationToken cancellationToken)
     {
-        var interactions = await store.InteractionsOfUserAsync(tenantId, userId, cancellationToken).ConfigureAwait(false);
+        var interactions = await RecentAsync(tenantId, userId, cancellationToken).ConfigureAwait(false);
         cache.Remove(tenantId, userId);
         return await FoldInAsync(tenantId, userId, interactions, serving, cancellationToken).ConfigureAwait(false);
     }
@@ -54,24 +53,23 @@ public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index,
         string tenantId, string userId, IReadOnlyList<Interaction> interactions, ServingIndex serving, CancellationToken cancellationToken)
     {
         var model = serving.Model;
-        var recent = interactions.Skip(Math.Max(0, interactions.Count - MaxFoldedInteractions)).ToList();
-        if (recent.Count > 0)
+        if (interactions.Count > 0)
         {
-            var touched = await VectorsOfAsync(serving.Space, tenantId, recent.Select(i => (i.PropertyId, i.Kind)), cancellationToken).ConfigureAwait(false);
+            var touched = await VectorsOfAsync(serving.Space, tenantId, [.. interactions.Select(i => (i.PropertyId, i.Kind))], cancellationToken).ConfigureAwait(false);
             if (model.Model.FoldIn(touched) is { } vector)
             {
                 return Remember(tenantId, userId, new FoldedUserVector(vector, model.Version.Version, UserSource.FoldedIn));
             }
         }
 
-        if (recent.Count == 0 && !await store.UserExistsAsync(tenantId, userId, cancellationToken).ConfigureAwait(false))
+        if (interactions.Count == 0 && !await store.UserExistsAsync(tenantId, userId, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
 
         // Known, but nothing to learn from: the tenant's popular properties stand in, flagged as such.
         var popular = await store.PopularPropertyIdsAsync(tenantId, PopularProperties, cancellationToken).ConfigureAwait(false);
-        var liked = await VectorsOfAsync(serving.Space, tenantId, popular.Select(id => (id, InteractionKind.Like)), cancellationToken).ConfigureAwait(false);
+        var liked = await VectorsOfAsync(serving.Space, tenantId, [.. popular.Select(id => (id, InteractionKind.Like))], cancellationToken).ConfigureAwait(false);
         return model.Model.FoldIn(liked) is { } fallback
             ? Remember(tenantId, userId, new FoldedUserVector(fallback, model.Version.Version, UserSource.Popularity))
             : null;
@@ -83,16 +81,37 @@ public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index,
         return vector;
     }
 
-    private async Task<List<(float[] PropertyVector, InteractionKind Kind)>> VectorsOfAsync(
-        VectorSpace space, string tenantId, IEnumerable<(string PropertyId, InteractionKind Kind)> touched, CancellationToken cancellationToken)
+    private Task<IReadOnlyList<Interaction>> RecentAsync(string tenantId, string userId, CancellationToken cancellationToken) =>
+        store.RecentInteractionsOfUserAsync(tenantId, userId, options.CurrentValue.RecentSignalsPerUser, cancellationToken);
+
+    private static HashSet<string> DealtOrDisliked(IReadOnlyList<Interaction> interactions)
     {
-        var vectors = new List<(float[], InteractionKind)>();
+        var excluded = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var interaction in interactions)
+        {
+            if (interaction.Kind is InteractionKind.Deal or InteractionKind.Dislike)
+            {
+                excluded.Add(interaction.PropertyId);
+            }
+        }
+
+        return excluded;
+    }
+
+    /// <summary>The property vectors of what the user touched, fetched from the index in one call.</summary>
+    private async Task<List<(float[] PropertyVector, InteractionKind Kind)>> VectorsOfAsync(
+        VectorSpace space, string tenantId, IReadOnlyList<(string PropertyId, InteractionKind Kind)> touched, CancellationToken cancellationToken)
+    {
+        var ids = touched.Select(t => t.PropertyId).Distinct(StringComparer.Ordinal).ToList();
+        var points = await index.GetManyAsync(space, tenantId, ids, cancellationToken).ConfigureAwait(false);
+        var vectorById = points.ToDictionary(p => p.Id, p => p.Vector, StringComparer.Ordinal);
+        var vectors = new List<(float[], InteractionKind)>(touched.Count);
         foreach (var (propertyId, kind) in touched)
         {
             // Properties missing from the index (removed listings) carry no signal any more.
-            if (await index.GetAsync(space, tenantId, propertyId, cancellationToken).ConfigureAwait(false) is { } point)
+            if (vectorById.TryGetValue(propertyId, out var vector))
             {
-                vectors.Add((point.Vector, kind));
+                vectors.Add((vector, kind));
             }
         }
 

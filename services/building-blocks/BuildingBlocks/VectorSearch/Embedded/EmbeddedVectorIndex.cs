@@ -109,6 +109,32 @@ public sealed class EmbeddedVectorIndex : IVectorIndex, IAsyncDisposable, IDispo
             shard.TryGetRow(id, out var row) ? new VectorPoint(id, shard.VectorAt(row).ToArray(), shard.PayloadAt(row)) : null));
     }
 
+    public Task<IReadOnlyList<VectorPoint>> GetManyAsync(VectorSpace space, string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        VectorIndexGuards.EnsureTenant(tenantId);
+        VectorIndexGuards.EnsureIds(ids);
+        if (ids.Count == 0 || !VersionOf(space).Shards.TryGetValue(tenantId, out var shard))
+        {
+            return Task.FromResult<IReadOnlyList<VectorPoint>>([]);
+        }
+
+        return Task.FromResult<IReadOnlyList<VectorPoint>>(WithReadLock(shard, () =>
+        {
+            var points = new List<VectorPoint>(ids.Count);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var id in ids)
+            {
+                if (seen.Add(id) && shard.TryGetRow(id, out var row))
+                {
+                    points.Add(new VectorPoint(id, shard.VectorAt(row).ToArray(), shard.PayloadAt(row)));
+                }
+            }
+
+            return points;
+        }));
+    }
+
     public Task<long> CountAsync(VectorSpace space, string tenantId, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

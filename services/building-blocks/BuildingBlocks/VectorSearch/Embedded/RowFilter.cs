@@ -31,6 +31,17 @@ internal static class RowFilter
 
             foreach (var mustNot in filter.MustNot)
             {
+                // Excluded ids (a user's dealt and disliked properties) clear their rows directly instead of testing every row.
+                if (mustNot is HasIdCondition excluded)
+                {
+                    foreach (var row in RowsOf(shard, excluded.Ids))
+                    {
+                        mask[row] = false;
+                    }
+
+                    continue;
+                }
+
                 var test = Compile(shard, mustNot);
                 for (var row = 0; row < count; row++)
                 {

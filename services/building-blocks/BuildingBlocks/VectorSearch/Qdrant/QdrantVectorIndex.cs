@@ -97,6 +97,29 @@ public sealed class QdrantVectorIndex : IVectorIndex
         return point is null ? null : new VectorPoint(QdrantMapping.IdOf(point.Payload), QdrantMapping.VectorOf(point.Vectors), QdrantMapping.FromPayload(space, point.Payload));
     }
 
+    public async Task<IReadOnlyList<VectorPoint>> GetManyAsync(VectorSpace space, string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        VectorIndexGuards.EnsureTenant(tenantId);
+        VectorIndexGuards.EnsureIds(ids);
+        var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
+        if (distinct.Count == 0)
+        {
+            return [];
+        }
+
+        await EnsureSpaceAsync(space, cancellationToken).ConfigureAwait(false);
+        // One retrieve of the derived (tenant, id) point ids; the tenant check on the payload keeps any collision out.
+        var found = await _calls.RunAsync($"get from '{Target(space)}'", idempotent: true,
+            token => _client.RetrieveAsync(Target(space), [.. distinct.Select(id => QdrantMapping.PointIdFor(tenantId, id))], withPayload: true, withVectors: true,
+                cancellationToken: token),
+            cancellationToken).ConfigureAwait(false);
+        var byId = found
+            .Where(p => p.Payload.TryGetValue(VectorSpace.TenantField, out var tenant) && tenant.StringValue == tenantId)
+            .ToDictionary(p => QdrantMapping.IdOf(p.Payload), StringComparer.Ordinal);
+        return [.. distinct.Where(byId.ContainsKey).Select(id => byId[id]).Select(p =>
+            new VectorPoint(QdrantMapping.IdOf(p.Payload), QdrantMapping.VectorOf(p.Vectors), QdrantMapping.FromPayload(space, p.Payload)))];
+    }
+
     public async Task<long> CountAsync(VectorSpace space, string tenantId, CancellationToken cancellationToken = default)
     {
         VectorIndexGuards.EnsureTenant(tenantId);
