@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Npgsql;
 using Platform.MarketData.Domain;
 using Platform.MarketData.Postgres;
+using Platform.PortfolioTwin.Model.Data;
 
 namespace Platform.PortfolioTwin.Api.Data;
 
@@ -59,15 +60,21 @@ public sealed class PostgresTwinDataStore(
     public async Task<IReadOnlyList<string>> PopularPropertyIdsAsync(string tenantId, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(tenantId, cancellationToken).ConfigureAwait(false);
-        // Strength like the training weights: deal > outreach > like > view, dislike counts against.
+        // Strength by the twin's one set of interaction weights: deal > outreach > like > view, dislike counts against.
         await using var command = new NpgsqlCommand(
             """
             SELECT property_id FROM interactions WHERE tenant_id = @tenant
             GROUP BY property_id
-            ORDER BY sum(CASE kind WHEN 'deal' THEN 4 WHEN 'outreach' THEN 3 WHEN 'like' THEN 2 WHEN 'view' THEN 1 ELSE -2 END) DESC, property_id
+            ORDER BY sum(CASE kind WHEN 'deal' THEN @deal WHEN 'outreach' THEN @outreach WHEN 'like' THEN @like WHEN 'view' THEN @view ELSE @dislike END) DESC, property_id
             LIMIT @limit
             """, connection);
         command.Parameters.AddWithValue("tenant", tenantId);
+        var weights = InteractionWeights.Default;
+        foreach (var kind in Enum.GetValues<InteractionKind>())
+        {
+            command.Parameters.AddWithValue(kind.ToWireName(), weights.Of(kind));
+        }
+
         command.Parameters.AddWithValue("limit", limit);
         var ids = new List<string>(limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
