@@ -4,6 +4,7 @@ using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.VectorSearch;
 using Platform.Dashboard;
 using Platform.PortfolioTwin.Api;
+using Platform.PortfolioTwin.Api.Valuation;
 using Platform.TrainingWorkflow;
 using Platform.Valuation.Api;
 
@@ -21,6 +22,8 @@ public static class PlatformHost
         builder.AddPlatformBuildingBlocks();
         builder.Services.AddVectorIndex(builder.Configuration);
         builder.AddValuation();
+        // Before the twin module: its estimated-value feature comes from the valuation module in process.
+        builder.Services.AddSingleton<IEstimatedValueProvider, InProcessValuationEstimates>();
         builder.AddPortfolioTwin();
         builder.AddTrainingWorkflow();
         builder.AddDashboard();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -54,7 +55,17 @@ public static class PortfolioTwinModule
         services.TryAddSingleton<UserStore>();
         services.TryAddSingleton<TenantStore>();
         services.TryAddSingleton<ITwinDataStore, PostgresTwinDataStore>();
-        services.TryAddSingleton<IEstimatedValueProvider, NoEstimatedValueProvider>();
+        // The estimated-value feature, served as it was trained: the all-in-one host registers valuation in process first;
+        // under Dapr the valuation service is asked; a standalone embedded twin has no price model and leaves it unknown.
+        if (PlatformBuildingBlocksExtensions.RuntimeOf(builder.Configuration) == PlatformRuntime.Dapr)
+        {
+            services.TryAddSingleton<IEstimatedValueProvider, ValuationServiceEstimates>();
+        }
+        else
+        {
+            services.TryAddSingleton<IEstimatedValueProvider, NoEstimatedValueProvider>();
+        }
+
 
         services.AddSingleton<UserVectorCache>();
         services.AddSingleton<UserVectorResolver>();
