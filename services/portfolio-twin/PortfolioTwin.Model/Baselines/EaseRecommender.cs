@@ -8,7 +8,7 @@ namespace Platform.PortfolioTwin.Model.Baselines;
 /// <summary>EASE settings: the L2 strengths λ tried (the one ranking selection users best is kept) and the largest market it runs on.</summary>
 public sealed record EaseSettings
 {
-    public IReadOnlyList<double> Lambdas { get; init; } = [1, 3, 10, 30, 100, 300, 1000];
+    public IReadOnlyList<double> Lambdas { get; init; } = [1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 30000];
 
     /// <summary>Markets with more properties are skipped: EASE's item×item model is dense in the number of properties.</summary>
     public int MaxProperties { get; init; } = 10_000;
