@@ -7,6 +7,7 @@ using Platform.BuildingBlocks.VectorSearch;
 using Platform.Dashboard;
 using Platform.MarketData.Hosting;
 using Platform.PortfolioTwin.Api;
+using Platform.PortfolioTwin.Api.Valuation;
 using Platform.TrainingWorkflow;
 using Platform.Valuation.Api;
 
@@ -40,6 +41,8 @@ public static class PlatformHost
         builder.AddMarketData();
         builder.Services.AddVectorIndex(builder.Configuration);
         builder.AddValuation();
+        // Before the twin module: its estimated-value feature comes from the valuation module in process.
+        builder.Services.AddSingleton<IEstimatedValueProvider, InProcessValuationEstimates>();
         builder.AddPortfolioTwin();
         builder.AddTrainingWorkflow();
         builder.AddDashboard();

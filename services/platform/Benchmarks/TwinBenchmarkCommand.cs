@@ -12,7 +12,7 @@ namespace Platform.Host.Commands;
 
 /// <summary>
 /// <c>twin-baselines</c>: generates a synthetic market (ground truth known), trains the twin and the baselines on
-/// one split and prints Recall@10 / NDCG@10 for held-out users on warm and cold-start items, plus timings.
+/// one split (EASE on markets up to its size limit) and prints Recall@10 / NDCG@10 for held-out users on warm and cold-start items, plus timings.
 /// </summary>
 public static class TwinBenchmarkCommand
 {
@@ -38,10 +38,13 @@ public static class TwinBenchmarkCommand
         var alsFactors = new Option<int>("--als-factors") { Description = "Implicit ALS latent factors.", DefaultValueFactory = _ => alsDefaults.Factors };
         var alsRegularization = new Option<double>("--als-regularization") { Description = "Implicit ALS L2 regularisation.", DefaultValueFactory = _ => alsDefaults.Regularization };
         var alsAlpha = new Option<double>("--als-alpha") { Description = "Implicit ALS confidence scale (1 + alpha x weight).", DefaultValueFactory = _ => alsDefaults.Alpha };
+        var easeDefaults = new EaseSettings();
+        var easeLambdas = new Option<double[]>("--ease-lambdas") { Description = "EASE L2 strengths to try; the best on selection users is kept.", DefaultValueFactory = _ => [.. easeDefaults.Lambdas], AllowMultipleArgumentsPerToken = true };
+        var easeMaxProperties = new Option<int>("--ease-max-properties") { Description = "Skip EASE on larger markets (its item model is dense).", DefaultValueFactory = _ => easeDefaults.MaxProperties };
         var report = new Option<FileInfo?>("--report") { Description = "Write the comparison as JSON here." };
 
-        var command = new Command("twin-baselines", "Compare the Portfolio Twin with most-popular, item-kNN and implicit ALS on a synthetic market.");
-        foreach (var option in new Option[] { properties, users, perUser, seed, epochs, batchSize, learningRate, maxSteps, threads, coldShare, patience, dropout, temperature, stopOn, alsFactors, alsRegularization, alsAlpha, report }) command.Options.Add(option);
+        var command = new Command("twin-baselines", "Compare the Portfolio Twin with most-popular, item-kNN, implicit ALS and EASE on a synthetic market.");
+        foreach (var option in new Option[] { properties, users, perUser, seed, epochs, batchSize, learningRate, maxSteps, threads, coldShare, patience, dropout, temperature, stopOn, alsFactors, alsRegularization, alsAlpha, easeLambdas, easeMaxProperties, report }) command.Options.Add(option);
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             var console = Console.Out;
@@ -59,10 +62,12 @@ public static class TwinBenchmarkCommand
                 Temperature = result.GetValue(temperature),
             };
             var als = alsDefaults with { Factors = result.GetValue(alsFactors), Regularization = result.GetValue(alsRegularization), Alpha = result.GetValue(alsAlpha) };
+            var ease = new EaseSettings { Lambdas = result.GetValue(easeLambdas) ?? [], MaxProperties = result.GetValue(easeMaxProperties) };
             try
             {
                 options.Validate();
                 als.Validate();
+                ease.Validate();
             }
             catch (ArgumentException ex)
             {
@@ -78,7 +83,7 @@ public static class TwinBenchmarkCommand
             });
             var data = new TwinDataset(generator.Properties, [.. generator.Users.Select(u => u.User)], [.. generator.Interactions()]);
             await console.WriteLineAsync($"market: {data.Properties.Count:N0} properties, {data.Users.Count:N0} users, {data.Interactions.Count:N0} interactions");
-            var comparison = BaselineComparison.Run(data, options, result.GetValue(coldShare), als, new SynchronousProgress(TrainTwinCommand.PrintEpoch), cancellationToken);
+            var comparison = BaselineComparison.Run(data, options, result.GetValue(coldShare), als, new SynchronousProgress(TrainTwinCommand.PrintEpoch), cancellationToken, ease);
             await console.WriteLineAsync($"held-out test users: {comparison.TestUsers}, cold-start items: {comparison.ColdItems}, encode {comparison.Properties:N0} properties: {comparison.EncodeSeconds:F2} s");
             await console.WriteLineAsync($"twin validation: F1 {comparison.TwinReport.F1:F3}, accuracy {comparison.TwinReport.Accuracy:F3}, AUC {comparison.TwinReport.Auc:F3}, epochs {comparison.TwinReport.EpochsRun}");
             await console.WriteLineAsync("| method | warm Recall@10 | warm NDCG@10 | cold Recall@10 | cold NDCG@10 | fit s |");
@@ -86,6 +91,10 @@ public static class TwinBenchmarkCommand
             foreach (var row in comparison.Rows)
             {
                 await console.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"| {row.Method} | {row.WarmRecallAt10:F4} | {row.WarmNdcgAt10:F4} | {row.ColdRecallAt10:F4} | {row.ColdNdcgAt10:F4} | {row.FitSeconds:F1} |"));
+            }
+            foreach (var note in comparison.Notes)
+            {
+                await console.WriteLineAsync(note);
             }
             if (result.GetValue(report) is { } file)
             {

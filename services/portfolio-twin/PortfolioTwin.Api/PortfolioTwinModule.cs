@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
 using Platform.MarketData.Hosting;
@@ -34,7 +35,16 @@ public static class PortfolioTwinModule
         // The market-data schema and stores (tenant-scoped, row-level secured), shared with the other modules of a host.
         builder.AddMarketData();
         services.TryAddSingleton<ITwinDataStore, PostgresTwinDataStore>();
-        services.TryAddSingleton<IEstimatedValueProvider, NoEstimatedValueProvider>();
+        // The estimated-value feature, served as it was trained: the all-in-one host registers valuation in process first;
+        // under Dapr the valuation service is asked; a standalone embedded twin has no price model and leaves it unknown.
+        if (PlatformBuildingBlocksExtensions.RuntimeOf(builder.Configuration) == PlatformRuntime.Dapr)
+        {
+            services.TryAddSingleton<IEstimatedValueProvider, ValuationServiceEstimates>();
+        }
+        else
+        {
+            services.TryAddSingleton<IEstimatedValueProvider, NoEstimatedValueProvider>();
+        }
 
         services.AddSingleton<UserVectorCache>();
         services.AddSingleton<UserVectorResolver>();

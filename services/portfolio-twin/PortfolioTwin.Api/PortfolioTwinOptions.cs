@@ -52,6 +52,14 @@ public sealed class PortfolioTwinOptions : ChampionModelOptions
     [Range(1, 4_096)]
     public int EmbeddingDimension { get; set; } = 16;
 
+    /// <summary>App id of the valuation service, asked for the estimated-value feature under Dapr.</summary>
+    [Required, RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$")]
+    public string ValuationAppId { get; set; } = "valuation";
+
+    /// <summary>Properties per <c>POST /estimate</c> call to valuation (at most its batch limit, 1,000 by default).</summary>
+    [Range(1, 100_000)]
+    public int ValuationBatchSize { get; set; } = 1_000;
+
     /// <summary>Rebuild the index (aside, then one alias switch) when a champion of another model version loads.</summary>
     public bool ReindexOnModelChange { get; set; } = true;
 

@@ -37,6 +37,8 @@ public sealed record TwinModelMetadata
     /// Empty in models saved before it existed, which fold in uncentred.
     /// </summary>
     public float[] CatalogCentroid { get; init; } = [];
+    /// <summary>The interaction weights the model was trained with; serving folds users in with the same. Older files: the default.</summary>
+    public InteractionWeights Weights { get; init; } = InteractionWeights.Default;
 }
 
 /// <summary>
@@ -125,11 +127,12 @@ public sealed class TwinModel : IDisposable
 
     /// <summary>
     /// Cold start without retraining: the weighted mean of the centred embeddings of the properties a user touched
-    /// (<see cref="UserFoldIn"/>). With nothing usable the result is flagged fallback.
+    /// (<see cref="UserFoldIn"/>), weighted as in training (<see cref="TwinModelMetadata.Weights"/>). With nothing usable the
+    /// result is flagged fallback.
     /// </summary>
     public UserEmbedding FoldInUser(string? userId, IEnumerable<(float[] PropertyEmbedding, InteractionKind Kind)> interactions, InteractionWeights? weights = null)
     {
-        weights ??= new InteractionWeights();
+        weights ??= Metadata.Weights;
         var vector = new float[EmbeddingSize];
         var count = 0;
         foreach (var (embedding, kind) in interactions)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Npgsql;
 using Platform.MarketData.Domain;
 using Platform.MarketData.Postgres;
+using Platform.PortfolioTwin.Model.Data;
 
 namespace Platform.PortfolioTwin.Api.Data;
 
@@ -16,15 +17,9 @@ public sealed class PostgresTwinDataStore(
     UserStore users,
     TenantStore tenants) : ITwinDataStore
 {
-    // Strength like the training weights: deal > outreach > like > view, dislike counts against.
-    private static readonly Dictionary<InteractionKind, double> PopularityWeights = new()
-    {
-        [InteractionKind.Deal] = 4,
-        [InteractionKind.Outreach] = 3,
-        [InteractionKind.Like] = 2,
-        [InteractionKind.View] = 1,
-        [InteractionKind.Dislike] = -2,
-    };
+    // Strength by the twin's one set of interaction weights: deal > outreach > like > view, dislike counts against.
+    private static readonly Dictionary<InteractionKind, double> PopularityWeights =
+        Enum.GetValues<InteractionKind>().ToDictionary(kind => kind, kind => (double)InteractionWeights.Default.Of(kind));
 
     // Tenants are never deleted while the service runs, so one that exists once is remembered.
     private readonly ConcurrentDictionary<string, bool> _knownTenants = new(StringComparer.Ordinal);

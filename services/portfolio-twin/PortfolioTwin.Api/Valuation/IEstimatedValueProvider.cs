@@ -3,9 +3,10 @@ using Platform.MarketData.Domain;
 namespace Platform.PortfolioTwin.Api.Valuation;
 
 /// <summary>
-/// The valuation model's estimate of a property, an input feature of the twin. The twin works without it (the feature is then
-/// "unknown"), so the embedded default provides none; the platform host wires the valuation module in process, a Dapr
-/// deployment calls the valuation service.
+/// The valuation model's estimate of a property, an input feature of the twin, served as training computed it (the price
+/// champion pricing the property as a sale dated now). The platform host wires the valuation module in process, a Dapr
+/// deployment calls the valuation service (<see cref="ValuationServiceEstimates"/>); a standalone embedded twin has no
+/// price model, so the feature is "unknown" there.
 /// </summary>
 public interface IEstimatedValueProvider
 {
@@ -13,7 +14,7 @@ public interface IEstimatedValueProvider
     Task<IReadOnlyList<double?>> EstimateAsync(IReadOnlyList<Property> properties, CancellationToken cancellationToken);
 }
 
-/// <summary>No valuation available: every property's estimated value is unknown.</summary>
+/// <summary>No valuation available (standalone embedded twin): every property's estimated value is unknown.</summary>
 public sealed class NoEstimatedValueProvider : IEstimatedValueProvider
 {
     public Task<IReadOnlyList<double?>> EstimateAsync(IReadOnlyList<Property> properties, CancellationToken cancellationToken) =>

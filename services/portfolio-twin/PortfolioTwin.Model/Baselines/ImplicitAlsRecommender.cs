@@ -38,7 +38,7 @@ public sealed class ImplicitAlsRecommender : IUserScorer
         _factors = settings.Factors;
         _regularization = settings.Regularization;
         _alpha = settings.Alpha;
-        _weights = weights ?? new InteractionWeights();
+        _weights = weights ?? InteractionWeights.Default;
         var random = new Random(seed);
         var byUser = split.TrainUsers.Select(u => index.Signals[u].Where(s => s.IsPositive && !split.IsCold[s.Property]).Select(s => (s.Property, _weights.Of(s.Kind))).ToArray()).ToArray();
         var byItem = new List<(int, float)>[index.Properties.Count];

@@ -17,7 +17,7 @@ public sealed class ItemKnnRecommender : IUserScorer
 
     public ItemKnnRecommender(InteractionIndex index, EvaluationSplit split, InteractionWeights? weights = null)
     {
-        _weights = weights ??= new InteractionWeights();
+        _weights = weights ?? InteractionWeights.Default;
         _propertiesOfUser = [.. split.TrainUsers.Select(u => index.Signals[u].Where(s => s.IsPositive && !split.IsCold[s.Property]).Select(s => s.Property).ToArray())];
         var lists = new List<int>[index.Properties.Count];
         for (var u = 0; u < _propertiesOfUser.Length; u++)

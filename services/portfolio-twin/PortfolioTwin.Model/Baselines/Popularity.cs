@@ -8,7 +8,7 @@ public static class Popularity
 {
     public static float[] Counts(InteractionIndex index, EvaluationSplit split, string? segment, InteractionWeights? weights = null)
     {
-        weights ??= new InteractionWeights();
+        weights ??= InteractionWeights.Default;
         var counts = new float[index.Properties.Count];
         foreach (var user in split.TrainUsers)
         {
@@ -21,9 +21,9 @@ public static class Popularity
         return counts;
     }
 
-    public static List<string> Top(InteractionIndex index, EvaluationSplit split, string? segment, int count)
+    public static List<string> Top(InteractionIndex index, EvaluationSplit split, string? segment, int count, InteractionWeights? weights = null)
     {
-        var counts = Counts(index, split, segment);
+        var counts = Counts(index, split, segment, weights);
         return [.. TwinEvaluator.TopK(counts, count, p => counts[p] > 0).Select(p => index.Properties[p].PropertyId)];
     }
 }

@@ -33,9 +33,15 @@ public sealed record TwinDataRequirements
     }
 }
 
-/// <summary>How strongly each interaction kind pulls a user towards a property. Dislike is an explicit negative.</summary>
+/// <summary>
+/// How strongly each interaction kind pulls a user towards a property (deal &gt; outreach &gt; like &gt; view; dislike is an
+/// explicit negative). The one scale of the twin: training, fold-in, the baselines and serving's popularity ranking all
+/// read <see cref="Default"/> (or the set a model was trained with, saved in its metadata).
+/// </summary>
 public sealed record InteractionWeights
 {
+    public static InteractionWeights Default { get; } = new();
+
     public float View { get; init; } = 0.25f;
     public float Like { get; init; } = 1f;
     public float Outreach { get; init; } = 2f;

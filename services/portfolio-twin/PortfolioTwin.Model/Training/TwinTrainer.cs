@@ -85,8 +85,8 @@ public sealed class TwinTrainer
         var parameters = encoder.parameters().Append(userTable).ToList();
         using var optimizer = optim.Adam(parameters, lr: options.LearningRate);
 
-        var popular = Popularity.Top(index, split, null, 100);
-        var popularBySegment = index.Segments.Values.Distinct().Order(StringComparer.Ordinal).ToDictionary(s => s, s => Popularity.Top(index, split, s, 100));
+        var popular = Popularity.Top(index, split, null, 100, options.Weights);
+        var popularBySegment = index.Segments.Values.Distinct().Order(StringComparer.Ordinal).ToDictionary(s => s, s => Popularity.Top(index, split, s, 100, options.Weights));
         TwinModelMetadata MetadataFor(EpochSnapshot snapshot, double threshold, int epoch) => new()
         {
             CatalogCentroid = snapshot.Centroid,
@@ -98,6 +98,7 @@ public sealed class TwinTrainer
             EpochsRun = epoch,
             PopularProperties = popular,
             PopularBySegment = popularBySegment,
+            Weights = options.Weights,
         };
 
         var history = new List<EpochRecord>();

@@ -92,12 +92,7 @@ public sealed class PrepareTwinDataActivity(
             return ([], null);
         }
 
-        var asOf = time.GetUtcNow().UtcDateTime;
-        var rows = properties.Select(p => PriceDatasetFormat.ToRecord(p, asOf)).ToList();
-        var estimates = new double[rows.Count];
-        model.PredictPrices(rows, estimates);
-        return (properties.Select((p, i) => (p.PropertyId, estimates[i])).Where(e => double.IsFinite(e.Item2))
-            .ToDictionary(e => e.PropertyId, e => e.Item2, StringComparer.Ordinal), champion.Version);
+        return (TwinEstimatedValues.Estimate(model, properties, time.GetUtcNow().UtcDateTime), champion.Version);
     }
 }
 
