@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
-using Platform.Host;
 using Platform.BuildingBlocks.Benchmarks;
+using Platform.Host;
 using Platform.Host.Benchmarks;
 using Platform.Testing;
 using Xunit.Abstractions;
