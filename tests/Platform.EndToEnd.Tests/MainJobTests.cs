@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
-using Platform.BuildingBlocks.Benchmarks;
 using Platform.Host;
 using Platform.Host.Benchmarks;
 using Platform.Testing;
@@ -48,7 +47,7 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
     /// <summary><c>bench estimate-load</c>'s client against the served champion (moved here with the benchmark from the valuation API).</summary>
     private static async Task The_load_benchmark_drives_the_estimate_api_without_errors(string url)
     {
-        using var client = EstimateLoadBenchmarkCommand.CreateClient(new Uri(url + "/"), concurrency: 2);
+        using var client = HttpLoadDriver.CreateClient(new Uri(url + "/"), concurrency: 2);
         client.DefaultRequestHeaders.Add("X-Tenant-Id", "demo");
         var result = await EstimateLoadBenchmark.RunAsync(client,
             new LoadBenchmarkSettings(TimeSpan.FromMilliseconds(300), Concurrency: 2, RowsPerRequest: 10), CancellationToken.None);

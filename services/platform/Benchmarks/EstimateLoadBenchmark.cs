@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -36,100 +35,32 @@ public sealed record LoadBenchmarkResult(
 }
 
 /// <summary>
-/// A load client for <c>POST /estimate</c>: builds valid rows from the served model's feature ranges (seeded), then keeps
-/// <c>Concurrency</c> requests in flight for a fixed time — as fast as possible, or paced to a target rate so latency can
-/// be read at a fraction of the peak. Latency is measured per request from send to fully read response.
+/// A load client for <c>POST /estimate</c>: builds valid rows from the served model's feature ranges (seeded), then drives
+/// them through <see cref="HttpLoadDriver"/> — as fast as possible, or paced to a target rate so latency can be read at a
+/// fraction of the peak.
 /// </summary>
 public static class EstimateLoadBenchmark
 {
     public static async Task<LoadBenchmarkResult> RunAsync(HttpClient client, LoadBenchmarkSettings settings, CancellationToken cancellationToken)
     {
         var bodies = await BuildBodiesAsync(client, settings, cancellationToken).ConfigureAwait(false);
-
-        if (settings.Warmup is { } warmup && warmup > TimeSpan.Zero)
-        {
-            await DriveAsync(client, bodies, settings with { Duration = warmup }, cancellationToken).ConfigureAwait(false);
-        }
-
-        return await DriveAsync(client, bodies, settings, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<LoadBenchmarkResult> DriveAsync(HttpClient client, byte[][] bodies, LoadBenchmarkSettings settings, CancellationToken cancellationToken)
-    {
-        var latencies = new List<double>[settings.Concurrency];
-        long errors = 0;
-        string? firstError = null;
-        var clock = Stopwatch.StartNew();
-        var durationTicks = (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
-        // Paced mode: request n is due at n / rate seconds, shared by all workers (open-loop schedule).
-        var perRequestTicks = settings.RequestsPerSecond > 0 ? Stopwatch.Frequency / settings.RequestsPerSecond : 0;
-        long issued = -1;
-
-        var workers = Enumerable.Range(0, settings.Concurrency).Select(worker => Task.Run(async () =>
-        {
-            var mine = latencies[worker] = new List<double>(4096);
-            var next = worker;
-            while (true)
+        var load = await HttpLoadDriver.RunAsync(
+            (n, token) =>
             {
-                var n = Interlocked.Increment(ref issued);
-                long due = 0;
-                if (perRequestTicks > 0)
-                {
-                    due = (long)(n * perRequestTicks);
-                    if (due >= durationTicks)
-                    {
-                        return;
-                    }
-
-                    var wait = due - clock.ElapsedTicks;
-                    if (wait > 0)
-                    {
-                        await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                else if (clock.ElapsedTicks >= durationTicks)
-                {
-                    return;
-                }
-
-                var body = bodies[next % bodies.Length];
-                next += settings.Concurrency;
-                // Latency counts from when the request was due, so a backed-up server cannot hide its queueing (no coordinated omission).
-                var start = perRequestTicks > 0 ? Math.Min(due, clock.ElapsedTicks) : clock.ElapsedTicks;
-                try
-                {
-                    using var content = new ByteArrayContent(body);
-                    content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                    using var response = await client.PostAsync("estimate", content, cancellationToken).ConfigureAwait(false);
-                    var payload = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-                    // A 200 whose rows were rejected measured validation, not estimation: count it as an error too.
-                    if (!response.IsSuccessStatusCode || payload.AsSpan().IndexOf("\"rejected\":0,"u8) < 0)
-                    {
-                        Interlocked.Increment(ref errors);
-                        Interlocked.CompareExchange(ref firstError, $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(payload)}", null);
-                        continue;
-                    }
-                }
-                catch (HttpRequestException exception)
-                {
-                    Interlocked.Increment(ref errors);
-                    Interlocked.CompareExchange(ref firstError, exception.Message, null);
-                    continue;
-                }
-
-                mine.Add((clock.ElapsedTicks - start) * 1000.0 / Stopwatch.Frequency);
-            }
-        }, cancellationToken)).ToArray();
-        await Task.WhenAll(workers).ConfigureAwait(false);
-        var seconds = Math.Max(clock.Elapsed.TotalSeconds, settings.Duration.TotalSeconds);
-
-        var all = latencies.SelectMany(l => l).ToArray();
-        Array.Sort(all);
-        var requests = all.LongLength;
+                var content = new ByteArrayContent(bodies[n % bodies.Length]);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                return client.PostAsync("estimate", content, token);
+            },
+            // A 200 whose rows were rejected measured validation, not estimation: count it as an error too.
+            (response, payload) => response.IsSuccessStatusCode && payload.AsSpan().IndexOf("\"rejected\":0,"u8) >= 0
+                ? null
+                : $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(payload)}",
+            new HttpLoadSettings(settings.Duration, settings.Concurrency, settings.RequestsPerSecond, settings.Warmup),
+            cancellationToken).ConfigureAwait(false);
         return new LoadBenchmarkResult(
-            settings.RowsPerRequest, settings.Concurrency, settings.RequestsPerSecond, seconds, requests, errors,
-            requests / seconds, requests * settings.RowsPerRequest / seconds,
-            Percentile(all, 0.50), Percentile(all, 0.90), Percentile(all, 0.99), all.Length == 0 ? 0 : all[^1], firstError);
+            settings.RowsPerRequest, load.Concurrency, load.TargetRequestsPerSecond, load.Seconds, load.Requests, load.Errors,
+            load.RequestsPerSecond, load.RequestsPerSecond * settings.RowsPerRequest,
+            load.P50Milliseconds, load.P90Milliseconds, load.P99Milliseconds, load.MaxMilliseconds, load.FirstError);
     }
 
     /// <summary>Request bodies with rows drawn uniformly inside the served model's training ranges and categories.</summary>
@@ -176,7 +107,4 @@ public static class EstimateLoadBenchmark
 
         return bodies;
     }
-
-    private static double Percentile(double[] sorted, double quantile) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(quantile * sorted.Length) - 1)];
 }

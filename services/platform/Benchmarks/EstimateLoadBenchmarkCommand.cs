@@ -70,7 +70,7 @@ public static class EstimateLoadBenchmarkCommand
                 return 2;
             }
 
-            using var client = CreateClient(baseAddress, settings.Concurrency);
+            using var client = HttpLoadDriver.CreateClient(baseAddress, settings.Concurrency);
             var outcome = await EstimateLoadBenchmark.RunAsync(client, settings, cancellationToken).ConfigureAwait(false);
             Console.WriteLine(outcome.Describe());
             if (outcome.FirstError is not null)
@@ -82,15 +82,4 @@ public static class EstimateLoadBenchmarkCommand
         });
         return command;
     }
-
-    public static HttpClient CreateClient(Uri baseAddress, int concurrency) => new(new SocketsHttpHandler
-    {
-        MaxConnectionsPerServer = concurrency,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-        UseProxy = false,
-    })
-    {
-        BaseAddress = baseAddress,
-        Timeout = TimeSpan.FromSeconds(30),
-    };
 }

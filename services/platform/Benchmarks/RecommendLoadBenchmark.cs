@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Platform.BuildingBlocks.Benchmarks;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Endpoints;
 using Platform.PortfolioTwin.Api.Tenancy;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Platform.BuildingBlocks.Benchmarks;
 
 namespace Platform.Host.Benchmarks;
 

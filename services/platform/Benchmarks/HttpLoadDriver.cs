@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Platform.BuildingBlocks.Benchmarks;
+namespace Platform.Host.Benchmarks;
 
 public sealed record HttpLoadSettings(TimeSpan Duration, int Concurrency, double RequestsPerSecond = 0, TimeSpan? Warmup = null);
 
