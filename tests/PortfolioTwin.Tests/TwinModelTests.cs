@@ -59,8 +59,15 @@ public sealed class TwinModelTests(TinyModelFixture fixture) : IClassFixture<Tin
         var user = fixture.Model.FoldInUser("new", [(embeddings[0], InteractionKind.Deal), (embeddings[1], InteractionKind.View)]);
         Assert.False(user.IsFallback);
         Assert.Equal(1.0, Math.Sqrt(user.Vector.Sum(v => (double)v * v)), 5);
-        var affinities = embeddings.Select(e => TwinModel.Affinity(user.Vector, e)).ToArray();
-        Assert.Equal(affinities.Max(), affinities[0]); // the dealt property is the closest
+        // The weighted mean of the centred embeddings, with the weights the model was trained with (deal 16× a view).
+        var weights = fixture.Model.Metadata.Weights;
+        var centroid = fixture.Model.Metadata.CatalogCentroid;
+        var expected = embeddings[0].Select((v, d) =>
+            weights.Deal * (v - centroid[d]) + weights.View * (embeddings[1][d] - centroid[d])).ToArray();
+        var norm = Math.Sqrt(expected.Sum(v => (double)v * v));
+        for (var d = 0; d < expected.Length; d++) Assert.Equal(expected[d] / norm, user.Vector[d], 5);
+        // So the user is pulled towards the dealt property more than towards the one only viewed.
+        Assert.True(TwinModel.Affinity(user.Vector, embeddings[0]) > TwinModel.Affinity(user.Vector, embeddings[1]));
 
         var nobody = fixture.Model.FoldInUser("nobody", []);
         Assert.True(nobody.IsFallback);
