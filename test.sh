@@ -17,5 +17,6 @@ for trx in TestResults/*.trx; do
     n=$(( ${t:-0} - ${e:-0} ))
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
 done
+if [ "$failed" -gt 0 ] && command -v python3 >/dev/null; then python3 scripts/trx-failures.py TestResults/*.trx; fi
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
 exit $status

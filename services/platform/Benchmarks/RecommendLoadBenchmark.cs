@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Endpoints;
-using Platform.PortfolioTwin.Api.Tenancy;
+using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.Host.Benchmarks;
 

@@ -1,7 +1,7 @@
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Indexing;
 using Platform.PortfolioTwin.Api.Serving;
-using Platform.PortfolioTwin.Api.Tenancy;
+using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.PortfolioTwin.Api.Endpoints;
 

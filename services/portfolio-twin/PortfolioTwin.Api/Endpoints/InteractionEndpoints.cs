@@ -2,7 +2,7 @@ using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Data;
 using Platform.PortfolioTwin.Api.Interactions;
 using Platform.PortfolioTwin.Api.Serving;
-using Platform.PortfolioTwin.Api.Tenancy;
+using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.PortfolioTwin.Api.Endpoints;
 

@@ -1,6 +1,6 @@
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Serving;
-using Platform.PortfolioTwin.Api.Tenancy;
+using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.PortfolioTwin.Api.Endpoints;
 

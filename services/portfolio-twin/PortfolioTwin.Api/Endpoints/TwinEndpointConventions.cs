@@ -3,7 +3,7 @@ using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Serving;
-using Platform.PortfolioTwin.Api.Tenancy;
+using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.PortfolioTwin.Api.Endpoints;
 
@@ -18,7 +18,7 @@ internal static class TwinEndpointConventions
         .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy)
         .AddEndpointFilter<ModelNotDeployedFilter>()
         .AddEndpointFilter<TwinIndexFailureFilter>()
-        .AddEndpointFilter<TenantEndpointFilter>()
+        .RequireTenant()
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status403Forbidden);
 

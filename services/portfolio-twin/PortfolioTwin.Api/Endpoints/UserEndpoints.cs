@@ -1,6 +1,6 @@
 using Platform.MarketData.Postgres;
 using Platform.PortfolioTwin.Api.Serving;
-using Platform.PortfolioTwin.Api.Tenancy;
+using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.PortfolioTwin.Api.Endpoints;
 

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
-namespace Platform.PortfolioTwin.Api.Tenancy;
+namespace Platform.BuildingBlocks.Tenancy;
 
 /// <summary>
 /// The tenant a request acts for. Read from the caller's token (claim <c>tenant_id</c>) when the host authenticates requests,
@@ -57,4 +59,12 @@ public sealed class TenantEndpointFilter : IEndpointFilter
         http.Features.Set(new TenantScope(tenantId));
         return await next(context).ConfigureAwait(false);
     }
+}
+
+public static class TenantEndpointExtensions
+{
+    /// <summary>Resolves the request's tenant (<see cref="TenantEndpointFilter"/>) before the endpoint or group's handlers run.</summary>
+    public static TBuilder RequireTenant<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter<TBuilder, TenantEndpointFilter>();
 }
