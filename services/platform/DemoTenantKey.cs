@@ -17,6 +17,11 @@ public sealed class DemoTenantKeyService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (!demo.Value.Enabled)
+        {
+            return;
+        }
+
         var path = configuration[FileSetting] ?? throw new InvalidOperationException($"{FileSetting} is not set.");
         var tenant = demo.Value.TenantId;
         if (File.Exists(path)

@@ -47,10 +47,11 @@ public sealed class TenantIsolationTests(TwinApiFixture fixture)
     }
 
     [Fact]
-    public async Task A_request_without_a_valid_tenant_is_400_naming_the_header()
+    public async Task A_request_without_a_valid_tenant_is_refused_naming_the_header()
     {
+        // No credential at all (not even the development-mode header): 401.
         using var anonymous = fixture.Factory.CreateClient();
-        await (await anonymous.PostJsonAsync("/recommend", new { user_id = fixture.CityUser })).AssertProblemAsync(HttpStatusCode.BadRequest, "X-Tenant-Id");
+        await (await anonymous.PostJsonAsync("/recommend", new { user_id = fixture.CityUser })).AssertProblemAsync(HttpStatusCode.Unauthorized, "X-Api-Key");
 
         using var malformed = fixture.Client("not a tenant!");
         await (await malformed.PostJsonAsync("/recommend", new { user_id = fixture.CityUser })).AssertProblemAsync(HttpStatusCode.BadRequest, "X-Tenant-Id");

@@ -23,10 +23,13 @@ public static class ApiKeyFormat
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     /// <summary>A fresh key from the system CSPRNG.</summary>
-    public static ParsedApiKey Generate()
+    public static ParsedApiKey Generate() =>
+        Compose(RandomNumberGenerator.GetString(Alphabet, KeyIdLength), RandomNumberGenerator.GetString(Alphabet, SecretLength));
+
+    /// <summary>The key of a given id and secret (base62, <see cref="KeyIdLength"/> and <see cref="SecretLength"/> characters).</summary>
+    public static ParsedApiKey Compose(string keyId, string secret)
     {
-        var keyId = RandomNumberGenerator.GetString(Alphabet, KeyIdLength);
-        var body = Prefix + keyId + "_" + RandomNumberGenerator.GetString(Alphabet, SecretLength);
+        var body = Prefix + keyId + "_" + secret;
         return new ParsedApiKey(keyId, body + Checksum(body));
     }
 
