@@ -37,7 +37,7 @@ public static class KeysCommand
             {
                 if (ParseExpiry(text, DateTimeOffset.UtcNow) is not { } parsed)
                 {
-                    await Console.Error.WriteLineAsync($"--expires: '{text}' is neither an ISO 8601 time nor a duration such as 30d or 12h.");
+                    await result.InvocationConfiguration.Error.WriteLineAsync($"--expires: '{text}' is neither an ISO 8601 time nor a duration such as 30d or 12h.");
                     return 2;
                 }
 
@@ -48,15 +48,15 @@ public static class KeysCommand
                 result.GetValue(scopes)!.SelectMany(s => s.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries)).ToList(), expiresAt);
             if (ApiKeyEndpoints.Validate(request, DateTimeOffset.UtcNow) is { } problem)
             {
-                await Console.Error.WriteLineAsync($"{problem.ProblemDetails.Extensions["field"]}: {problem.ProblemDetails.Title} {problem.ProblemDetails.Detail}");
+                await result.InvocationConfiguration.Error.WriteLineAsync($"{problem.ProblemDetails.Extensions["field"]}: {problem.ProblemDetails.Title} {problem.ProblemDetails.Detail}");
                 return 2;
             }
 
             await using var dataSource = await OpenAsync(connectionString, cancellationToken);
             var created = await new ApiKeyStore(dataSource, TimeProvider.System).CreateAsync(request.TenantId!, request.Scopes!.Distinct().ToList(), expiresAt, cancellationToken);
-            await Console.Error.WriteLineAsync($"Created key {created.Record.KeyId} for tenant {created.Record.TenantId} ({string.Join(' ', created.Record.Scopes)})"
+            await result.InvocationConfiguration.Error.WriteLineAsync($"Created key {created.Record.KeyId} for tenant {created.Record.TenantId} ({string.Join(' ', created.Record.Scopes)})"
                 + (expiresAt is { } e ? $", expires {e:u}" : string.Empty) + ". It is shown once; send it as X-Api-Key.");
-            Console.WriteLine(created.Key);
+            result.InvocationConfiguration.Output.WriteLine(created.Key);
             return 0;
         });
         return command;
@@ -70,12 +70,12 @@ public static class KeysCommand
         {
             await using var dataSource = await OpenAsync(connectionString, cancellationToken);
             var keys = await new ApiKeyStore(dataSource, TimeProvider.System).ListAsync(result.GetValue(tenant), cancellationToken);
-            Console.WriteLine($"{"KEY ID",-16}  {"TENANT",-20}  {"CREATED",-20}  {"EXPIRES",-20}  {"STATUS",-8}  SCOPES");
+            result.InvocationConfiguration.Output.WriteLine($"{"KEY ID",-16}  {"TENANT",-20}  {"CREATED",-20}  {"EXPIRES",-20}  {"STATUS",-8}  SCOPES");
             var now = DateTimeOffset.UtcNow;
             foreach (var key in keys)
             {
                 var status = key.RevokedAt is not null ? "revoked" : key.IsActiveAt(now) ? "active" : "expired";
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                result.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{key.KeyId,-16}  {key.TenantId,-20}  {key.CreatedAt:yyyy-MM-dd HH:mm:ss}Z  {(key.ExpiresAt is { } e ? e.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z" : "never"),-20}  {status,-8}  {string.Join(' ', key.Scopes)}"));
             }
 
@@ -94,11 +94,11 @@ public static class KeysCommand
             var revoked = await new ApiKeyStore(dataSource, TimeProvider.System).RevokeAsync(result.GetValue(id)!, cancellationToken);
             if (revoked is null)
             {
-                await Console.Error.WriteLineAsync($"No key has the id '{result.GetValue(id)}'.");
+                await result.InvocationConfiguration.Error.WriteLineAsync($"No key has the id '{result.GetValue(id)}'.");
                 return 1;
             }
 
-            Console.WriteLine($"Revoked key {revoked.KeyId} of tenant {revoked.TenantId} at {revoked.RevokedAt:u}.");
+            result.InvocationConfiguration.Output.WriteLine($"Revoked key {revoked.KeyId} of tenant {revoked.TenantId} at {revoked.RevokedAt:u}.");
             return 0;
         });
         return command;
