@@ -6,10 +6,16 @@ using Platform.BuildingBlocks.Messaging;
 
 namespace Platform.Valuation.Api.Tests;
 
-/// <summary>The real valuation host on a test database, with a temporary artifact folder and a known API key.</summary>
+/// <summary>
+/// The real valuation host on a test database, with a temporary artifact folder and a known API key. Its clients act for
+/// <see cref="Tenant"/> (the <c>X-Tenant-Id</c> header, allowed by the development-mode setting) unless a test names another.
+/// </summary>
 public sealed class ValuationApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
 {
     public const string ApiKey = "test-key-valuation";
+
+    /// <summary>The tenant whose champion the fixtures register and whose header the default clients send.</summary>
+    public const string Tenant = "test-tenant";
 
     public string ArtifactsPath { get; } = Directory.CreateTempSubdirectory("valuation-api-artifacts-").FullName;
 
@@ -20,6 +26,7 @@ public sealed class ValuationApiFactory(string connectionString, IReadOnlyDictio
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Postgres", connectionString);
         builder.UseSetting("Platform:ApiKeys:0", ApiKey);
+        builder.UseSetting("Platform:Auth:AllowTenantHeader", "true");
         builder.UseSetting("Platform:Embedded:ArtifactsPath", ArtifactsPath);
         builder.UseSetting("Platform:EventBus:FirstRetryDelay", "00:00:00.050");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
@@ -41,6 +48,21 @@ public sealed class ValuationApiFactory(string connectionString, IReadOnlyDictio
         var client = CreateClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
         return client;
+    }
+
+    /// <summary>A client acting for <paramref name="tenantId"/> instead of <see cref="Tenant"/>.</summary>
+    public HttpClient CreateClient(string tenantId)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Remove("X-Tenant-Id");
+        client.DefaultRequestHeaders.Add("X-Tenant-Id", tenantId);
+        return client;
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Add("X-Tenant-Id", Tenant);
     }
 
     protected override void Dispose(bool disposing)
