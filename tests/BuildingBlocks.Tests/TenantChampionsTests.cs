@@ -74,6 +74,20 @@ public sealed class TenantChampionsTests : IDisposable
     }
 
     [Fact]
+    public async Task Tenants_without_a_model_are_dropped_before_tenants_with_one()
+    {
+        await DeployAsync("a", "model of a");
+        await DeployAsync("b", "model of b");
+        var champions = Create(capacity: 2);
+        await champions.RequireAsync("a");
+        await Assert.ThrowsAsync<ModelNotDeployedException>(async () => await champions.RequireAsync("nobody"));
+
+        await champions.RequireAsync("b");
+
+        Assert.Equal(["a", "b"], champions.Held.Select(c => c.TenantId).Order());
+    }
+
+    [Fact]
     public async Task Preload_loads_the_tenants_that_have_a_champion_up_to_the_cap()
     {
         await DeployAsync("a", "model of a");

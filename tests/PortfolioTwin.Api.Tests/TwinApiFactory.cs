@@ -18,6 +18,7 @@ public sealed class TwinApiFactory(
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Postgres", connectionString);
         builder.UseSetting("Platform:ApiKeys:0", ApiKey);
+        builder.UseSetting("Platform:Auth:AllowTenantHeader", "true");
         builder.UseSetting("Platform:Embedded:ArtifactsPath", Path.Combine(WorkPath, "artifacts"));
         builder.UseSetting("Platform:EventBus:FirstRetryDelay", "00:00:00.050");
         builder.UseSetting("VectorIndex:Embedded:DataDirectory", Path.Combine(WorkPath, "vectors"));

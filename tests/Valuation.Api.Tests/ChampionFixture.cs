@@ -36,11 +36,11 @@ public class ChampionFixture : PostgresDatabaseFixture, IAsyncLifetime
     }
 
     /// <summary>Registers another version of the trained model for the tenant (the champion alias does not move).</summary>
-    public static async Task<ModelVersion> RegisterAsync(IServiceProvider services, string tenantId = ValuationApiFactory.Tenant)
+    public static async Task<ModelVersion> RegisterAsync(IServiceProvider services, string tenantId = ValuationApiFactory.Tenant, TrainedPriceModel? model = null)
     {
-        var trained = await TrainedPriceModel.Shared.Value;
+        var trained = model ?? await TrainedPriceModel.Shared.Value;
         var artifacts = services.GetRequiredService<IArtifactStore>();
-        var reportId = $"reports/price/{Guid.NewGuid():N}/report.md";
+        var reportId = $"reports/{tenantId}/price/{Guid.NewGuid():N}/report.md";
         await artifacts.PutAsync(reportId, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(trained.ReportMarkdown)));
         var registry = services.GetRequiredService<ModelRegistry>();
         return await registry.RegisterAsync(

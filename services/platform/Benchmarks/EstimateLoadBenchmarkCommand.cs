@@ -43,8 +43,14 @@ public static class EstimateLoadBenchmarkCommand
             DefaultValueFactory = _ => 42,
         };
 
+        var tenant = new Option<string>("--tenant")
+        {
+            Description = "Tenant whose champion is load-tested (X-Tenant-Id).",
+            DefaultValueFactory = _ => "demo",
+        };
+
         var command = new Command("estimate-load", "Load-test POST /estimate of a running valuation host: throughput and p50/p90/p99 latency.");
-        foreach (var option in new Option[] { url, duration, warmup, concurrency, rowsPerRequest, rate, seed })
+        foreach (var option in new Option[] { url, duration, warmup, concurrency, rowsPerRequest, rate, seed, tenant })
         {
             command.Options.Add(option);
         }
@@ -71,6 +77,7 @@ public static class EstimateLoadBenchmarkCommand
             }
 
             using var client = HttpLoadDriver.CreateClient(baseAddress, settings.Concurrency);
+            client.DefaultRequestHeaders.Add("X-Tenant-Id", result.GetValue(tenant));
             var outcome = await EstimateLoadBenchmark.RunAsync(client, settings, cancellationToken).ConfigureAwait(false);
             Console.WriteLine(outcome.Describe());
             if (outcome.FirstError is not null)

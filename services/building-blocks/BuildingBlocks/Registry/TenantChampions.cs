@@ -107,14 +107,20 @@ public sealed class TenantChampions<TModel>(
         }
     }
 
-    /// <summary>Drops the least recently used tenants (never <paramref name="keep"/>) until the set is within the cap.</summary>
+    /// <summary>
+    /// Drops the least recently used tenants (never <paramref name="keep"/>) until the set is within the cap: tenants without a
+    /// loaded model first (they cost nothing to re-create), so requests naming tenants that have no model do not push out
+    /// the models of those that have.
+    /// </summary>
     private void Evict(string keep)
     {
         lock (_evictGate)
         {
             while (_tenants.Count > Capacity)
             {
-                var oldest = _tenants.Where(pair => pair.Key != keep).MinBy(pair => pair.Value.LastUsed);
+                var candidates = _tenants.Where(pair => pair.Key != keep).ToList();
+                var empty = candidates.Where(pair => pair.Value.Cache.Current is null).ToList();
+                var oldest = (empty.Count > 0 ? empty : candidates).MinBy(pair => pair.Value.LastUsed);
                 if (oldest.Key is null || !_tenants.TryRemove(oldest.Key, out _))
                 {
                     return;

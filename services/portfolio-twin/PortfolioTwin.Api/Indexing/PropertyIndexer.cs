@@ -190,6 +190,14 @@ public sealed class PropertyIndexer(
 
     private async Task<Served?> AdoptAsync(string tenantId, TenantIndex tenant, CancellationToken cancellationToken)
     {
+        // A tenant without a champion of its own has nothing to serve: no space is created for it (a caller naming tenants at
+        // random must not create indexes).
+        var champion = await models.GetAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        if (champion is null)
+        {
+            return null;
+        }
+
         await index.EnsureSpaceAsync(tenant.Space, cancellationToken).ConfigureAwait(false);
         var version = await index.ServingVersionAsync(tenant.Space, cancellationToken).ConfigureAwait(false);
         var prefix = models.ModelName + "-v";
@@ -199,7 +207,6 @@ public sealed class PropertyIndexer(
             return null;
         }
 
-        var champion = await models.GetAsync(tenantId, cancellationToken).ConfigureAwait(false);
         LoadedModel<IServedTwin>? model = champion?.Version.Version == modelVersion ? champion : null;
         if (model is null && await registry.GetVersionAsync(tenantId, models.ModelName, modelVersion, cancellationToken).ConfigureAwait(false) is { } registered)
         {
