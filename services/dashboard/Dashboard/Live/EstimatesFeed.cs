@@ -103,7 +103,10 @@ public sealed class EstimatesFeed(IOptions<DashboardOptions> options, TimeProvid
                 $"{cloudEvent.Id}:{index}", now, requestId, Text(row, "property_id"), Text(row, "status") ?? "?",
                 Number(row, "estimate"), Number(row, "low"), Number(row, "high"), Int(row, "model_version"),
                 index < actual.Length ? actual[index] : null,
-                row.TryGetProperty("problem", out var problem) ? Text(problem, "detail") : null) { TenantId = tenantId };
+                row.TryGetProperty("problem", out var problem) ? Text(problem, "detail") : null)
+            {
+                TenantId = tenantId,
+            };
         }).ToList();
 
         lock (_gate)
