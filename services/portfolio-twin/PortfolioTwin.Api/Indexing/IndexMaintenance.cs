@@ -50,12 +50,17 @@ public sealed class IndexMaintenance(
 
     /// <summary>
     /// Reloads the champion of every tenant that has one (up to the cap) and rebuilds each index that serves another model.
-    /// Returns the properties indexed.
+    /// Returns the properties indexed; a tenant's failure is thrown (the background pass logs it and goes on instead).
     /// </summary>
     public async Task<int> EnsureIndexedAsync(CancellationToken cancellationToken)
     {
-        var tenants = await registry.TenantsWithAliasesAsync(models.ModelName, cancellationToken).ConfigureAwait(false);
-        return await EnsureIndexedAsync(tenants.Take(models.Capacity), cancellationToken).ConfigureAwait(false);
+        var total = 0;
+        foreach (var tenantId in await TenantsWithChampionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            total += await EnsureIndexedAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return total;
     }
 
     /// <summary>Reloads the tenant's champion and rebuilds its index when it serves another model. Returns the properties indexed.</summary>
@@ -79,12 +84,12 @@ public sealed class IndexMaintenance(
             {
                 if (!started)
                 {
-                    await EnsureIndexedAsync(stoppingToken).ConfigureAwait(false);
+                    await EnsureEachAsync(await TenantsWithChampionAsync(stoppingToken).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
                     started = true;
                 }
                 else
                 {
-                    await EnsureIndexedAsync(TakeAsked(), stoppingToken).ConfigureAwait(false);
+                    await EnsureEachAsync(TakeAsked(), stoppingToken).ConfigureAwait(false);
                 }
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
@@ -117,22 +122,22 @@ public sealed class IndexMaintenance(
         return all ? [.. models.Held.Select(c => c.TenantId).Union(asked, StringComparer.Ordinal)] : asked;
     }
 
+    private async Task<IEnumerable<string>> TenantsWithChampionAsync(CancellationToken cancellationToken) =>
+        (await registry.TenantsWithAliasesAsync(models.ModelName, cancellationToken).ConfigureAwait(false)).Take(models.Capacity);
+
     /// <summary>One tenant's failure (e.g. a model of the wrong dimension) does not keep the others from being indexed.</summary>
-    private async Task<int> EnsureIndexedAsync(IEnumerable<string> tenants, CancellationToken cancellationToken)
+    private async Task EnsureEachAsync(IEnumerable<string> tenants, CancellationToken cancellationToken)
     {
-        var total = 0;
         foreach (var tenantId in tenants)
         {
             try
             {
-                total += await EnsureIndexedAsync(tenantId, cancellationToken).ConfigureAwait(false);
+                await EnsureIndexedAsync(tenantId, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 logger.LogWarning(exception, "Could not refresh the {Model} index of tenant {Tenant}; retrying in {Ttl}", models.ModelName, tenantId, options.CurrentValue.CacheTtl);
             }
         }
-
-        return total;
     }
 }
