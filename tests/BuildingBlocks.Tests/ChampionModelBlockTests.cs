@@ -94,6 +94,8 @@ public sealed class ChampionModelBlockTests : IAsyncDisposable
         // The TTL is an hour and the clock stands still: only the event can move the serving model.
         Assert.Equal(DeliveryResult.Success, await DeliverAsync(new ModelDeployed("another-model", v2.Version, ModelRegistry.Champion, Tenant)));
         Assert.Equal(DeliveryResult.Success, await DeliverAsync(new ModelDeployed(Model, v2.Version, ModelRegistry.Challenger, Tenant)));
+        // Another tenant's deployment does not reload this tenant's model.
+        Assert.Equal(DeliveryResult.Success, await DeliverAsync(new ModelDeployed(Model, v2.Version, ModelRegistry.Champion, "another-tenant")));
         Assert.Equal("v1", await client.GetStringAsync("/serve"));
 
         Assert.Equal(DeliveryResult.Success, await DeliverAsync(new ModelDeployed(Model, v2.Version, ModelRegistry.Champion, Tenant)));
