@@ -91,11 +91,12 @@ public sealed class DemoBootstrapService(
             logger.LogInformation("Seeded {Rows} rows in {Seconds:F1} s", loaded.TotalRows, loaded.Elapsed.TotalSeconds);
         }
 
-        var priceChampion = await registry.ResolveAsync(ModelNames.Price, ModelRegistry.Champion, stoppingToken);
-        var twinChampion = await registry.ResolveAsync(ModelNames.Twin, ModelRegistry.Champion, stoppingToken);
+        // The demo tenant's own champions: another tenant's models neither count nor serve it.
+        var priceChampion = await registry.ResolveAsync(demo.TenantId, ModelNames.Price, ModelRegistry.Champion, stoppingToken);
+        var twinChampion = await registry.ResolveAsync(demo.TenantId, ModelNames.Twin, ModelRegistry.Champion, stoppingToken);
         if (priceChampion is not null && twinChampion is not null)
         {
-            logger.LogInformation("Serving price v{Price} and twin v{Twin}", priceChampion.Version, twinChampion.Version);
+            logger.LogInformation("Serving tenant {Tenant} price v{Price} and twin v{Twin}", demo.TenantId, priceChampion.Version, twinChampion.Version);
             return;
         }
 

@@ -8,7 +8,8 @@ namespace Platform.Host;
 /// <summary>
 /// The twin's estimated-value feature in the all-in-one host: the same <see cref="PriceEstimateRows"/> a Dapr deployment sends
 /// to valuation's <c>POST /estimate</c>, estimated in process by the valuation module's <see cref="EstimationService"/> (one
-/// call for the whole batch). With no price model loaded every value is unknown, as in a training run without a champion.
+/// call for the whole batch) with the properties' tenant's own champion. With no price model loaded for that tenant every value
+/// is unknown, as in a training run without a champion.
 /// </summary>
 public sealed class InProcessValuationEstimates(EstimationService estimation, TimeProvider time) : IEstimatedValueProvider
 {
@@ -16,13 +17,14 @@ public sealed class InProcessValuationEstimates(EstimationService estimation, Ti
 
     public async Task<IReadOnlyList<double?>> EstimateAsync(IReadOnlyList<Property> properties, CancellationToken cancellationToken)
     {
-        if (properties.Count == 0 || await estimation.GetModelAsync(cancellationToken).ConfigureAwait(false) is not { } model)
+        // The indexer encodes one tenant's properties per call.
+        if (properties.Count == 0 || await estimation.GetModelAsync(properties[0].TenantId, cancellationToken).ConfigureAwait(false) is not { } model)
         {
             return new double?[properties.Count];
         }
 
         var rows = JsonSerializer.SerializeToElement(PriceEstimateRows.For(properties, time.GetUtcNow()));
-        var response = estimation.Estimate(model, rows, comparables: 0, Source);
+        var response = estimation.Estimate(properties[0].TenantId, model, rows, comparables: 0, Source);
         return PriceEstimateRows.Read(properties.Count, response.Results.Select(r => (r.Index, r.Status == EstimateResult.Ok, r.Estimate)));
     }
 }

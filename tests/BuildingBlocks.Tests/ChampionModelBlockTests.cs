@@ -27,6 +27,7 @@ namespace Platform.BuildingBlocks.Tests;
 public sealed class ChampionModelBlockTests : IAsyncDisposable
 {
     private const string Model = "block-model";
+    private const string Tenant = "block-tenant";
     private const string Meter = "Platform.BlockTest";
     private const string VersionGauge = "platform.block_test.model.version";
     private static readonly ModelLineage Lineage = new("data", new Dictionary<string, string>(), "test");
@@ -91,11 +92,13 @@ public sealed class ChampionModelBlockTests : IAsyncDisposable
         await PromoteAsync(v2);
 
         // The TTL is an hour and the clock stands still: only the event can move the serving model.
-        Assert.Equal(DeliveryResult.Success, await DeliverAsync(new ModelDeployed("another-model", v2.Version, ModelRegistry.Champion)));
-        Assert.Equal(DeliveryResult.Success, await DeliverAsync(new ModelDeployed(Model, v2.Version, ModelRegistry.Challenger)));
+        Assert.Equal(DeliveryResult.Success, await DeliverAsync(new ModelDeployed("another-model", v2.Version, ModelRegistry.Champion, Tenant)));
+        Assert.Equal(DeliveryResult.Success, await DeliverAsync(new ModelDeployed(Model, v2.Version, ModelRegistry.Challenger, Tenant)));
+        // Another tenant's deployment does not reload this tenant's model.
+        Assert.Equal(DeliveryResult.Success, await DeliverAsync(new ModelDeployed(Model, v2.Version, ModelRegistry.Champion, "another-tenant")));
         Assert.Equal("v1", await client.GetStringAsync("/serve"));
 
-        Assert.Equal(DeliveryResult.Success, await DeliverAsync(new ModelDeployed(Model, v2.Version, ModelRegistry.Champion)));
+        Assert.Equal(DeliveryResult.Success, await DeliverAsync(new ModelDeployed(Model, v2.Version, ModelRegistry.Champion, Tenant)));
         Assert.Equal("v2", await client.GetStringAsync("/serve"));
         Assert.Equal(2, ServingVersionGauge());
     }
@@ -109,11 +112,11 @@ public sealed class ChampionModelBlockTests : IAsyncDisposable
         var broken = await RegisterAsync("bad v2");
         await PromoteAsync(broken);
 
-        await DeliverAsync(new ModelDeployed(Model, broken.Version, ModelRegistry.Champion));
+        await DeliverAsync(new ModelDeployed(Model, broken.Version, ModelRegistry.Champion, Tenant));
 
         Assert.Equal("v1", await client.GetStringAsync("/serve"));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ready")).StatusCode);
-        var cache = _app!.Services.GetRequiredService<ChampionModelCache<TextModel>>();
+        var cache = _app!.Services.GetRequiredService<TenantChampions<TextModel>>().For(Tenant);
         Assert.Contains("unreadable model", cache.LastError, StringComparison.Ordinal);
         Assert.Equal(1, ServingVersionGauge());
     }
@@ -142,9 +145,10 @@ public sealed class ChampionModelBlockTests : IAsyncDisposable
         var v2 = await RegisterAsync("v2");
         await PromoteAsync(v2);
 
-        await DeliverAsync(new ModelDeployed(Model, v2.Version, ModelRegistry.Champion));
+        await DeliverAsync(new ModelDeployed(Model, v2.Version, ModelRegistry.Champion, Tenant));
 
         Assert.Equal(1, refresher.Requests);
+        Assert.Equal(Tenant, refresher.TenantAsked);
         Assert.Equal("v2", refresher.ServingWhenAsked);
         Assert.Equal("v2", await client.GetStringAsync("/serve"));
     }
@@ -186,8 +190,8 @@ public sealed class ChampionModelBlockTests : IAsyncDisposable
 
         _app = builder.Build();
         _app.MapHealthChecks("/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ServiceDefaultsExtensions.ReadyTag) });
-        _app.MapGet("/serve", async (ChampionModelCache<TextModel> cache, CancellationToken cancellationToken) =>
-                (await cache.RequireAsync(cancellationToken)).Model.Text)
+        _app.MapGet("/serve", async (TenantChampions<TextModel> champions, CancellationToken cancellationToken) =>
+                (await champions.RequireAsync(Tenant, cancellationToken)).Model.Text)
             .AddEndpointFilter<ModelNotDeployedFilter>();
         await _app.StartAsync();
         return _app.GetTestClient();
@@ -250,10 +254,10 @@ public sealed class ChampionModelBlockTests : IAsyncDisposable
     private async Task<ModelVersion> RegisterAsync(string content)
     {
         using var file = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content));
-        return await _registry.RegisterAsync(Model, file, new Dictionary<string, double>(), Lineage);
+        return await _registry.RegisterAsync(Tenant, Model, file, new Dictionary<string, double>(), Lineage);
     }
 
-    private Task PromoteAsync(ModelVersion version) => _registry.SetAliasAsync(Model, ModelRegistry.Champion, version.Version);
+    private Task PromoteAsync(ModelVersion version) => _registry.SetAliasAsync(Tenant, Model, ModelRegistry.Champion, version.Version);
 
     public sealed record TextModel(string Text);
 
@@ -274,18 +278,21 @@ public sealed class ChampionModelBlockTests : IAsyncDisposable
     }
 
     /// <summary>A service's own refresher: loads at start like the default one and records when a deployment wakes it.</summary>
-    public sealed class CountingRefresher(ChampionModelCache<TextModel> cache) : BackgroundService, IChampionRefresher<TextModel>
+    public sealed class CountingRefresher(TenantChampions<TextModel> champions) : BackgroundService, IChampionRefresher<TextModel>
     {
         public int Requests { get; private set; }
 
         public string? ServingWhenAsked { get; private set; }
 
-        public void RequestRefresh()
+        public string? TenantAsked { get; private set; }
+
+        public void RequestRefresh(string? tenantId = null)
         {
             Requests++;
-            ServingWhenAsked = cache.Current?.Model.Text;
+            TenantAsked = tenantId;
+            ServingWhenAsked = tenantId is null ? null : champions.For(tenantId).Current?.Model.Text;
         }
 
-        protected override Task ExecuteAsync(CancellationToken stoppingToken) => cache.ReloadAsync(stoppingToken);
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => champions.PreloadAsync(stoppingToken);
     }
 }

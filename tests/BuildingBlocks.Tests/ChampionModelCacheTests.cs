@@ -8,6 +8,7 @@ namespace Platform.BuildingBlocks.Tests;
 
 public sealed class ChampionModelCacheTests : IDisposable
 {
+    private const string Tenant = "tenant-a";
     private static readonly ModelLineage Lineage = new("data", new Dictionary<string, string>(), "test");
 
     private readonly DirectoryInfo _artifactsRoot = Directory.CreateTempSubdirectory("champion-");
@@ -19,7 +20,7 @@ public sealed class ChampionModelCacheTests : IDisposable
     {
         _registry = new ModelRegistry(new InMemoryStateStore(), new FileSystemArtifactStore(_artifactsRoot.FullName), _time);
         // The "model" is the file's text; a file starting with "bad" cannot be loaded.
-        _cache = new ChampionModelCache<string>(_registry, "price", bytes =>
+        _cache = new ChampionModelCache<string>(_registry, Tenant, "price", bytes =>
         {
             var text = System.Text.Encoding.UTF8.GetString(bytes);
             return text.StartsWith("bad", StringComparison.Ordinal) ? throw new InvalidDataException("unreadable model") : text;
@@ -65,8 +66,8 @@ public sealed class ChampionModelCacheTests : IDisposable
     private async Task<ModelVersion> RegisterAsync(string content)
     {
         using var file = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content));
-        return await _registry.RegisterAsync("price", file, new Dictionary<string, double>(), Lineage);
+        return await _registry.RegisterAsync(Tenant, "price", file, new Dictionary<string, double>(), Lineage);
     }
 
-    private Task PromoteAsync(ModelVersion version) => _registry.SetAliasAsync("price", ModelRegistry.Champion, version.Version);
+    private Task PromoteAsync(ModelVersion version) => _registry.SetAliasAsync(Tenant, "price", ModelRegistry.Champion, version.Version);
 }

@@ -162,8 +162,12 @@ public sealed class DashboardFixture : IAsyncLifetime
     }
 
     /// <summary>What a streaming client does: publish an estimate request on the pub/sub topic the valuation service consumes.</summary>
-    public Task PublishEstimateRequestAsync(JsonObject request) =>
-        App.Services.GetRequiredService<IEventPublisher>().PublishAsync(Topics.EstimateRequests, JsonSerializer.SerializeToElement(request));
+    public Task PublishEstimateRequestAsync(JsonObject request)
+    {
+        // A streamed request names its tenant, whose champion prices it.
+        request["tenant_id"] ??= Tenant;
+        return App.Services.GetRequiredService<IEventPublisher>().PublishAsync(Topics.EstimateRequests, JsonSerializer.SerializeToElement(request));
+    }
 
     /// <summary>A browser context (fresh cookies) signed in as the tenant, with or without the API key.</summary>
     public async Task<IPage> SignedInPageAsync(bool admin)

@@ -33,8 +33,8 @@ public sealed class ModelReportPlotTests(DashboardFixture fixture) : BrowserTest
         InBrowserAsync(nameof(Choosing_another_version_shows_its_plots_and_a_version_without_a_report_shows_the_empty_state), admin: false, async page =>
         {
             var registry = Fixture.App.Services.GetRequiredService<ModelRegistry>();
-            var versions = await registry.ListVersionsAsync("price");
-            var champion = (await registry.GetAliasesAsync("price"))[ModelRegistry.Champion];
+            var versions = await registry.ListVersionsAsync(DashboardFixture.Tenant, "price");
+            var champion = (await registry.GetAliasesAsync(DashboardFixture.Tenant, "price"))[ModelRegistry.Champion];
             var other = versions.First(v => v.Version != champion).Version;
 
             await page.GotoAsync("/dashboard/models?model=price");
@@ -44,7 +44,7 @@ public sealed class ModelReportPlotTests(DashboardFixture fixture) : BrowserTest
             await ExpectPlotsAsync(page, "predicted_vs_actual");
 
             // A model imported without a report (a name no other test uses, so the price and twin registries stay as they are).
-            await registry.RegisterAsync("imported", new MemoryStream([1, 2, 3]), new Dictionary<string, double>(),
+            await registry.RegisterAsync(DashboardFixture.Tenant, "imported", new MemoryStream([1, 2, 3]), new Dictionary<string, double>(),
                 new ModelLineage("sha256:none", new Dictionary<string, string>(), "test"));
             await page.GotoAsync("/dashboard/models?model=imported");
             await Expect(page.GetByTestId("no-plots")).ToBeVisibleAsync();

@@ -42,6 +42,7 @@ public sealed class ChaosRouteTests(LabPlatformFixture platform)
     public async Task With_chaos_enabled_the_route_needs_the_admin_key_and_validates_its_input()
     {
         using var anonymous = new HttpClient { BaseAddress = platform.Url };
+        anonymous.DefaultRequestHeaders.Add("X-Tenant-Id", "demo");
         using var refused = await anonymous.PutAsJsonAsync("/admin/chaos", new { ports = new { state_store = new { error_rate = 1.0 } } });
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
 

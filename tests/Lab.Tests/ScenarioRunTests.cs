@@ -54,16 +54,16 @@ public sealed class ScenarioRunTests(LabPlatformFixture platform, ITestOutputHel
         Assert.True(rollback.Succeeded);
         Assert.True(report.Recorder.Aliases["challenger"].MdApe(TimeSpan.Zero).MdApe > 0.25);
         // The registry agrees: the challenger alias now points at the champion, so the canary share is served by the champion.
-        var aliases = await platform.Registry.GetAliasesAsync("price");
+        var aliases = await platform.Registry.GetAliasesAsync("demo", "price");
         Assert.Equal(aliases[ModelRegistry.Champion], aliases[ModelRegistry.Challenger]);
     }
 
     [Fact]
     public async Task S3b_shadow_release_scores_the_challenger_without_returning_it()
     {
-        var aliases = await platform.Registry.GetAliasesAsync("price");
+        var aliases = await platform.Registry.GetAliasesAsync("demo", "price");
         var champion = aliases[ModelRegistry.Champion];
-        var challenger = (await platform.Registry.ListVersionsAsync("price")).Select(v => v.Version).First(v => v != champion);
+        var challenger = (await platform.Registry.ListVersionsAsync("demo", "price")).Select(v => v.Version).First(v => v != champion);
         using var client = platform.Client();
         SetReleaseMode("Shadow", 1.0);
         try
@@ -149,7 +149,7 @@ public sealed class ScenarioRunTests(LabPlatformFixture platform, ITestOutputHel
     [Fact]
     public async Task S6_drift_then_retrain_requests_training_and_a_new_version_serves()
     {
-        var champion = (await platform.Registry.ResolveAsync("price", ModelRegistry.Champion))!;
+        var champion = (await platform.Registry.ResolveAsync("demo", "price", ModelRegistry.Champion))!;
         var before = champion.Version;
 
         var report = await RunAsync("drift-then-retrain");
@@ -157,9 +157,9 @@ public sealed class ScenarioRunTests(LabPlatformFixture platform, ITestOutputHel
         AssertPassed(report);
         var retrain = Assert.Single(report.Decisions, d => d.Action == "retrain");
         Assert.Contains("property_type", retrain.Detail);
-        var after = (await platform.Registry.ResolveAsync("price", ModelRegistry.Champion))!.Version;
+        var after = (await platform.Registry.ResolveAsync("demo", "price", ModelRegistry.Champion))!.Version;
         Assert.True(after > before, $"champion still v{before}");
-        var deployed = await platform.Registry.GetVersionAsync("price", after);
+        var deployed = await platform.Registry.GetVersionAsync("demo", "price", after);
         // Trained by another workflow run than the model it replaced (the one the training-requested event started).
         Assert.NotNull(deployed!.Lineage.WorkflowInstanceId);
         Assert.NotEqual(champion.Lineage.WorkflowInstanceId, deployed.Lineage.WorkflowInstanceId);

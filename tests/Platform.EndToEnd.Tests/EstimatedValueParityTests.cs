@@ -125,8 +125,8 @@ public sealed class EstimatedValueParityTests : IDisposable
         if (modelFile is not null)
         {
             var registry = host.Services.GetRequiredService<ModelRegistry>();
-            var version = await registry.RegisterAsync("price", new MemoryStream(modelFile), new Dictionary<string, double>(), new ModelLineage("parity", new Dictionary<string, string>(), "test"));
-            await registry.SetAliasAsync("price", ModelRegistry.Champion, version.Version);
+            var version = await registry.RegisterAsync("parity", "price", new MemoryStream(modelFile), new Dictionary<string, double>(), new ModelLineage("parity", new Dictionary<string, string>(), "test"));
+            await registry.SetAliasAsync("parity", "price", ModelRegistry.Champion, version.Version);
         }
 
         return host;
@@ -173,12 +173,15 @@ public sealed class EstimatedValueParityTests : IDisposable
     {
         public List<(string AppId, string Method)> Calls { get; } = [];
 
-        public async Task<TResponse> InvokeAsync<TRequest, TResponse>(string appId, string method, TRequest request, CancellationToken cancellationToken = default)
+        public async Task<TResponse> InvokeAsync<TRequest, TResponse>(
+            string appId, string method, TRequest request, CancellationToken cancellationToken = default, IReadOnlyDictionary<string, string>? headers = null)
         {
             Calls.Add((appId, method));
+            // The tenant header as POST /estimate reads it: the call is priced by that tenant's champion.
+            var tenantId = headers?["X-Tenant-Id"] ?? throw new ServiceInvocationException(appId, method, 400, "no tenant");
             using var body = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(request, JsonSerializerOptions.Web));
-            var model = await estimation.GetModelAsync(cancellationToken) ?? throw new ServiceInvocationException(appId, method, 503, "no model");
-            var response = estimation.Estimate(model, body.RootElement.GetProperty("properties"), 0, EstimationService.HttpSource);
+            var model = await estimation.GetModelAsync(tenantId, cancellationToken) ?? throw new ServiceInvocationException(appId, method, 503, "no model");
+            var response = estimation.Estimate(tenantId, model, body.RootElement.GetProperty("properties"), 0, EstimationService.HttpSource);
             if (response.Accepted == 0)
             {
                 throw new ServiceInvocationException(appId, method, 422, "no row estimated");

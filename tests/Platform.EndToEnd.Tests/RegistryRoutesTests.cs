@@ -31,12 +31,13 @@ public sealed class RegistryRoutesTests(PostgresDatabaseFixture database) : ICla
                 $"--VectorIndex:Embedded:DataDirectory={Path.Combine(workspace.FullName, "vectors")}",
                 $"--Platform:ApiKeyFile={Path.Combine(workspace.FullName, "api-key")}",
                 "--Platform:Demo:Enabled=false",
+                "--Platform:Auth:AllowTenantHeader=true",
                 "--Logging:LogLevel:Default=Warning",
             ]);
             await app.StartAsync();
             var registry = app.Services.GetRequiredService<ModelRegistry>();
             using var file = new MemoryStream([1, 2, 3]);
-            var twin = await registry.RegisterAsync(ModelNames.Twin, file, new Dictionary<string, double> { ["ndcg_at_10"] = 0.5 },
+            var twin = await registry.RegisterAsync("e2e", ModelNames.Twin, file, new Dictionary<string, double> { ["ndcg_at_10"] = 0.5 },
                 new ModelLineage("sha256:abc", new Dictionary<string, string>(), "test"));
             using var anonymous = new HttpClient { BaseAddress = new Uri(url) };
             // Reading the registry needs a credential (any tenant's); moving an alias or reloading needs the admin key.
@@ -45,6 +46,8 @@ public sealed class RegistryRoutesTests(PostgresDatabaseFixture database) : ICla
             Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/registry/{ModelNames.Twin}/versions")).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsJsonAsync($"/registry/{ModelNames.Twin}/aliases/challenger", new { version = 1 })).StatusCode);
             using var admin = new HttpClient { BaseAddress = new Uri(url) };
+            anonymous.DefaultRequestHeaders.Add("X-Tenant-Id", "e2e");
+            admin.DefaultRequestHeaders.Add("X-Tenant-Id", "e2e");
             admin.DefaultRequestHeaders.Add("X-Api-Key", LocalApiKey.LoadOrCreate(Path.Combine(workspace.FullName, "api-key")));
 
             var versions = await reader.GetFromJsonAsync<JsonElement>($"/registry/{ModelNames.Twin}/versions");
@@ -68,6 +71,12 @@ public sealed class RegistryRoutesTests(PostgresDatabaseFixture database) : ICla
             // No price model yet: the reload route is there, needs the key, and answers 503 until one is deployed.
             Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/admin/reload", null)).StatusCode);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await admin.PostAsync("/admin/reload", null)).StatusCode);
+
+            // Another tenant sees none of it: not the version, its lineage, nor the alias.
+            using var other = new HttpClient { BaseAddress = new Uri(url) };
+            other.DefaultRequestHeaders.Add("X-Tenant-Id", "e2e-other");
+            Assert.Empty((await other.GetFromJsonAsync<JsonElement>($"/registry/{ModelNames.Twin}/versions")).EnumerateArray());
+            Assert.Empty((await other.GetFromJsonAsync<Dictionary<string, int>>($"/registry/{ModelNames.Twin}/aliases"))!);
             await app.StopAsync();
         }
         finally

@@ -22,19 +22,19 @@ public sealed class IndexDeploymentTests(TwinApiFixture fixture)
         await using var factory = Host("twin-deploy", out var modelName);
         var indexer = factory.Services.GetRequiredService<PropertyIndexer>();
         await DeployAsync(factory, modelName);
-        Assert.Equal($"{modelName}-v1", indexer.ServingVersion);
+        Assert.Equal($"{modelName}-v1", indexer.ServingVersion(TwinApiFixture.Alpha));
         var first = await RecommendAsync(factory);
         Assert.Equal(1, first.ModelVersion);
 
         await DeployAsync(factory, modelName);
 
-        Assert.Equal($"{modelName}-v2", indexer.ServingVersion);
-        Assert.Equal($"{modelName}-v2", await factory.Services.GetRequiredService<IVectorIndex>().ServingVersionAsync(indexer.Space));
+        Assert.Equal($"{modelName}-v2", indexer.ServingVersion(TwinApiFixture.Alpha));
+        Assert.Equal($"{modelName}-v2", await factory.Services.GetRequiredService<IVectorIndex>().ServingVersionAsync(indexer.SpaceFor(TwinApiFixture.Alpha)));
         var second = await RecommendAsync(factory);
         Assert.Equal(2, second.ModelVersion);
         // The same model file under a new version: the same answers, from the new index.
         Assert.Equal(first.Results.Select(r => r.PropertyId), second.Results.Select(r => r.PropertyId));
-        Assert.Equal(fixture.AlphaMarket.Properties.Count, await factory.Services.GetRequiredService<IVectorIndex>().CountAsync(indexer.Space, TwinApiFixture.Alpha));
+        Assert.Equal(fixture.AlphaMarket.Properties.Count, await factory.Services.GetRequiredService<IVectorIndex>().CountAsync(indexer.SpaceFor(TwinApiFixture.Alpha), TwinApiFixture.Alpha));
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class IndexDeploymentTests(TwinApiFixture fixture)
         failing.Armed = true;
         await Assert.ThrowsAsync<IOException>(() => DeployAsync(factory, modelName));
 
-        Assert.Equal($"{modelName}-v1", indexer.ServingVersion);
+        Assert.Equal($"{modelName}-v1", indexer.ServingVersion(TwinApiFixture.Alpha));
         var during = await RecommendAsync(factory);
         // The champion is v2 now, but its index never completed: v1 answers, with v1's user vectors.
         Assert.Equal(1, during.ModelVersion);
@@ -58,7 +58,7 @@ public sealed class IndexDeploymentTests(TwinApiFixture fixture)
 
         failing.Armed = false;
         await factory.Services.GetRequiredService<IndexMaintenance>().EnsureIndexedAsync(CancellationToken.None);
-        Assert.Equal($"{modelName}-v2", indexer.ServingVersion);
+        Assert.Equal($"{modelName}-v2", indexer.ServingVersion(TwinApiFixture.Alpha));
         Assert.Equal(2, (await RecommendAsync(factory)).ModelVersion);
     }
 
@@ -134,8 +134,8 @@ public sealed class IndexDeploymentTests(TwinApiFixture fixture)
         var bytes = await source.ReadModelFileAsync(fixture.Champion);
         var registry = factory.Services.GetRequiredService<ModelRegistry>();
         using var file = new MemoryStream(bytes);
-        var version = await registry.RegisterAsync(modelName, file, new Dictionary<string, double>(), new ModelLineage("test-market", new Dictionary<string, string>(), "test"));
-        await registry.SetAliasAsync(modelName, ModelRegistry.Champion, version.Version);
+        var version = await registry.RegisterAsync(TwinApiFixture.Alpha, modelName, file, new Dictionary<string, double>(), new ModelLineage("test-market", new Dictionary<string, string>(), "test"));
+        await registry.SetAliasAsync(TwinApiFixture.Alpha, modelName, ModelRegistry.Champion, version.Version);
         await factory.Services.GetRequiredService<IndexMaintenance>().EnsureIndexedAsync(CancellationToken.None);
     }
 

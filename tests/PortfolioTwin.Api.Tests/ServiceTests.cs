@@ -32,7 +32,8 @@ public sealed class ServiceTests(TwinApiFixture fixture)
     {
         var publisher = fixture.Factory.Services.GetRequiredService<IEventPublisher>();
         var index = fixture.Factory.Services.GetRequiredService<IVectorIndex>();
-        var space = fixture.Factory.Services.GetRequiredService<Platform.PortfolioTwin.Api.Indexing.PropertyIndexer>().Space;
+        var indexer = fixture.Factory.Services.GetRequiredService<Platform.PortfolioTwin.Api.Indexing.PropertyIndexer>();
+        var space = indexer.SpaceFor(TwinApiFixture.Beta);
         var listing = new Dictionary<string, object>
         {
             ["property_type"] = "hytte",
@@ -55,7 +56,7 @@ public sealed class ServiceTests(TwinApiFixture fixture)
         await publisher.PublishAsync(Topics.Properties, new { tenant_id = TwinApiFixture.Beta, property_id = "beta-new-cabin", change = "removed" });
         await fixture.WaitForEventsAsync();
         Assert.Null(await index.GetAsync(space, TwinApiFixture.Beta, "beta-new-cabin"));
-        Assert.Null(await index.GetAsync(space, TwinApiFixture.Alpha, "beta-new-cabin"));
+        Assert.Null(await index.GetAsync(indexer.SpaceFor(TwinApiFixture.Alpha), TwinApiFixture.Alpha, "beta-new-cabin"));
     }
 
     [Fact]

@@ -12,7 +12,9 @@ namespace Platform.PortfolioTwin.Api.Tests;
 
 /// <summary>
 /// One host for the whole collection: a migrated database with two tenants' markets, a small twin trained in-test on tenant
-/// alpha (a few epochs, fixed seed) registered as champion, and both tenants' properties indexed — the expensive part done once.
+/// alpha (a few epochs, fixed seed) registered as alpha's champion and, as another tenant's own copy, as beta's (beta's
+/// version 2, after a version 1 it never promoted, so the two tenants' champions differ by version), and both tenants'
+/// properties indexed — the expensive part done once.
 /// </summary>
 public sealed class TwinApiFixture : IAsyncLifetime
 {
@@ -31,6 +33,9 @@ public sealed class TwinApiFixture : IAsyncLifetime
     public TwinApiFactory Factory { get; private set; } = null!;
 
     public ModelVersion Champion { get; private set; } = null!;
+
+    /// <summary>Beta's champion: the same trained file registered in beta's own registry entry, as its version 2.</summary>
+    public ModelVersion BetaChampion { get; private set; } = null!;
 
     public PostgresDatabaseFixture Database => _database;
 
@@ -67,9 +72,13 @@ public sealed class TwinApiFixture : IAsyncLifetime
 
         Factory = new TwinApiFactory(_database.ConnectionString);
         var registry = Factory.Services.GetRequiredService<ModelRegistry>();
-        Champion = await registry.RegisterAsync("twin", file, new Dictionary<string, double> { ["f1"] = trained.Validation.F1 },
-            new ModelLineage("test-market", new Dictionary<string, string> { ["epochs"] = Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture) }, "test"));
-        await registry.SetAliasAsync("twin", ModelRegistry.Champion, Champion.Version);
+        var lineage = new ModelLineage("test-market", new Dictionary<string, string> { ["epochs"] = Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture) }, "test");
+        var bytes = file.ToArray();
+        Champion = await registry.RegisterAsync(Alpha, "twin", new MemoryStream(bytes), new Dictionary<string, double> { ["f1"] = trained.Validation.F1 }, lineage);
+        await registry.SetAliasAsync(Alpha, "twin", ModelRegistry.Champion, Champion.Version);
+        await registry.RegisterAsync(Beta, "twin", new MemoryStream(bytes), new Dictionary<string, double>(), lineage);
+        BetaChampion = await registry.RegisterAsync(Beta, "twin", new MemoryStream(bytes), new Dictionary<string, double> { ["f1"] = trained.Validation.F1 }, lineage);
+        await registry.SetAliasAsync(Beta, "twin", ModelRegistry.Champion, BetaChampion.Version);
         await Factory.Services.GetRequiredService<IndexMaintenance>().EnsureIndexedAsync(CancellationToken.None);
     }
 

@@ -51,7 +51,7 @@ var workflows = host.Services.GetRequiredService<WorkflowManagement>();
 foreach (var instanceId in instanceIds)
 {
     object workflowInput = workflow == nameof(DeployWorkflow)
-        ? new DeployModelRequest { ModelName = "crash-model", StagedArtifactId = "staged/model.bin", Alias = ModelRegistry.Champion, DataHash = "h1" }
+        ? new DeployModelRequest { TenantId = "crash-tenant", ModelName = "crash-model", StagedArtifactId = "staged/model.bin", Alias = ModelRegistry.Champion, DataHash = "h1" }
         : input;
     await workflows.StartAsync(workflow, instanceId, workflowInput);
 }

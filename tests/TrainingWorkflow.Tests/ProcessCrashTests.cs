@@ -96,8 +96,8 @@ public sealed class ProcessCrashTests : IAsyncLifetime
         Assert.Equal(executions[0].Version, executions[1].Version);
         var registry = new ModelRegistry(
             new PostgresStateStore(_database.DataSource, "crash_state"), new FileSystemArtifactStore(_artifactRoot), TimeProvider.System);
-        var version = Assert.Single(await registry.ListVersionsAsync("crash-model"));
-        Assert.Equal(version.Version, (await registry.ResolveAsync("crash-model", ModelRegistry.Champion))!.Version);
+        var version = Assert.Single(await registry.ListVersionsAsync("crash-tenant", "crash-model"));
+        Assert.Equal(version.Version, (await registry.ResolveAsync("crash-tenant", "crash-model", ModelRegistry.Champion))!.Version);
         // Both announcements carry one event id, so subscribers drop the repeat.
         Assert.Single((await EventIdsAsync()).Distinct());
     }

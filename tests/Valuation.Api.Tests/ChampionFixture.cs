@@ -31,19 +31,20 @@ public class ChampionFixture : PostgresDatabaseFixture, IAsyncLifetime
         _factory = new ValuationApiFactory(ConnectionString, Settings);
         Champion = await RegisterAsync(Factory.Services);
         var registry = Factory.Services.GetRequiredService<ModelRegistry>();
-        await registry.SetAliasAsync(Champion.ModelName, ModelRegistry.Champion, Champion.Version);
-        await Factory.Services.GetRequiredService<ChampionModelCache<Estimation.ValuationModel>>().ReloadAsync();
+        await registry.SetAliasAsync(ValuationApiFactory.Tenant, Champion.ModelName, ModelRegistry.Champion, Champion.Version);
+        await Factory.Services.GetRequiredService<TenantChampions<Estimation.ValuationModel>>().For(ValuationApiFactory.Tenant).ReloadAsync();
     }
 
-    /// <summary>Registers another version of the trained model (the champion alias does not move).</summary>
-    public static async Task<ModelVersion> RegisterAsync(IServiceProvider services)
+    /// <summary>Registers another version of the trained model for the tenant (the champion alias does not move).</summary>
+    public static async Task<ModelVersion> RegisterAsync(IServiceProvider services, string tenantId = ValuationApiFactory.Tenant, TrainedPriceModel? model = null)
     {
-        var trained = await TrainedPriceModel.Shared.Value;
+        var trained = model ?? await TrainedPriceModel.Shared.Value;
         var artifacts = services.GetRequiredService<IArtifactStore>();
-        var reportId = $"reports/price/{Guid.NewGuid():N}/report.md";
+        var reportId = $"reports/{tenantId}/price/{Guid.NewGuid():N}/report.md";
         await artifacts.PutAsync(reportId, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(trained.ReportMarkdown)));
         var registry = services.GetRequiredService<ModelRegistry>();
         return await registry.RegisterAsync(
+            tenantId,
             "price",
             new MemoryStream(trained.ModelFile),
             trained.Metrics,

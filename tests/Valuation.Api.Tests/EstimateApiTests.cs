@@ -139,7 +139,7 @@ public sealed class EstimateApiTests(ChampionFixture fixture) : IClassFixture<Ch
     public async Task An_estimate_request_event_is_answered_on_the_estimates_topic()
     {
         var publisher = fixture.Factory.Services.GetRequiredService<IEventPublisher>();
-        var data = new JsonObject { ["request_id"] = "stream-1", ["properties"] = SacramentoData.Request(SacramentoData.Rows(3))["properties"]!.DeepClone() };
+        var data = new JsonObject { ["tenant_id"] = ValuationApiFactory.Tenant, ["request_id"] = "stream-1", ["properties"] = SacramentoData.Request(SacramentoData.Rows(3))["properties"]!.DeepClone() };
 
         var eventId = await publisher.PublishAsync(Topics.EstimateRequests, data);
         var answer = await fixture.Factory.Events.WaitForAsync(Topics.Estimates,

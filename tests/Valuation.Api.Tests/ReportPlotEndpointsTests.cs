@@ -86,7 +86,7 @@ public sealed class ReportPlotEndpointsTests(ChampionFixture fixture) : IClassFi
         await artifacts.PutAsync(reportId, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(ReportWriter.Markdown(report, [.. plots.Select(p => p.Name + ".png")]))));
         var trained = await TrainedPriceModel.Shared.Value;
         var registered = await services.GetRequiredService<ModelRegistry>().RegisterAsync(
-            "price", new MemoryStream(trained.ModelFile), trained.Metrics, new ModelLineage("sha256:test", new Dictionary<string, string>(), "test"),
+            ValuationApiFactory.Tenant, "price", new MemoryStream(trained.ModelFile), trained.Metrics, new ModelLineage("sha256:test", new Dictionary<string, string>(), "test"),
             reportArtifactId: reportId);
         return (registered.Version, plots);
     }

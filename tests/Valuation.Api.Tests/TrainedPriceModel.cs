@@ -13,9 +13,12 @@ namespace Platform.Valuation.Api.Tests;
 /// </summary>
 public sealed record TrainedPriceModel(byte[] ModelFile, IReadOnlyDictionary<string, double> Metrics, string ReportMarkdown, string DataHash)
 {
-    public static readonly Lazy<Task<TrainedPriceModel>> Shared = new(() => Task.Run(Train));
+    public static readonly Lazy<Task<TrainedPriceModel>> Shared = new(() => Task.Run(() => Train(seed: 42, iterations: 150)));
 
-    private static TrainedPriceModel Train()
+    /// <summary>Another, cruder model of the same data (other seed, few trees): what a second tenant trained, pricing differently.</summary>
+    public static readonly Lazy<Task<TrainedPriceModel>> Other = new(() => Task.Run(() => Train(seed: 7, iterations: 20)));
+
+    private static TrainedPriceModel Train(int seed, int iterations)
     {
         var schema = DatasetSchema.Load(SacramentoData.SchemaPath);
         var sales = SchemaCsvReader.Read(SacramentoData.CsvPath, schema).Rows.ToArray();
@@ -24,7 +27,7 @@ public sealed record TrainedPriceModel(byte[] ModelFile, IReadOnlyDictionary<str
         var test = sales[..testCount];
         var train = sales[testCount..];
 
-        var model = PriceModelTrainer.Train(train, schema, new PriceTrainingOptions { Seed = 42, Iterations = 150 });
+        var model = PriceModelTrainer.Train(train, schema, new PriceTrainingOptions { Seed = seed, Iterations = iterations });
         var predicted = model.Predict(test).Select(e => e.Estimate).ToArray();
         var metrics = MetricsCalculator.Compute([.. test.Select(s => s.Price)], predicted);
 

@@ -7,13 +7,14 @@ using Platform.BuildingBlocks.Messaging;
 namespace Platform.Valuation.Api.Tests;
 
 /// <summary>
-/// The real valuation host on a test database, with a temporary artifact folder and a known API key. It runs in development
-/// mode: every client it makes sends the tenant header (<see cref="Tenant"/>), which is its credential there.
+/// The real valuation host on a test database, with a temporary artifact folder and a known API key. Its clients act for
+/// <see cref="Tenant"/> (the <c>X-Tenant-Id</c> header, allowed by the development-mode setting) unless a test names another.
 /// </summary>
 public sealed class ValuationApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
 {
     public const string ApiKey = "test-key-valuation";
-    public const string Tenant = "valuation-tests";
+    /// <summary>The tenant whose champion the fixtures register and whose header the default clients send.</summary>
+    public const string Tenant = "test-tenant";
 
     public string ArtifactsPath { get; } = Directory.CreateTempSubdirectory("valuation-api-artifacts-").FullName;
 
@@ -59,6 +60,15 @@ public sealed class ValuationApiFactory(string connectionString, IReadOnlyDictio
     {
         var client = CreateClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        return client;
+    }
+
+    /// <summary>A client acting for <paramref name="tenantId"/> instead of <see cref="Tenant"/>.</summary>
+    public HttpClient CreateClient(string tenantId)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Remove("X-Tenant-Id");
+        client.DefaultRequestHeaders.Add("X-Tenant-Id", tenantId);
         return client;
     }
 

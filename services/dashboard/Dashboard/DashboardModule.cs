@@ -79,6 +79,10 @@ public static class DashboardModule
         return builder;
     }
 
+    /// <summary>The tenant of the signed-in dashboard user (the group's policy guarantees one).</summary>
+    private static string SignedInTenant(HttpContext context) =>
+        Auth.DashboardUser.From(context.User)?.TenantId ?? throw new InvalidOperationException("The dashboard route ran without a signed-in user.");
+
     public static WebApplication MapDashboard(this WebApplication app)
     {
         app.UseStaticFiles(new StaticFileOptions
@@ -89,12 +93,12 @@ public static class DashboardModule
         app.MapRazorPages();
 
         var dashboard = app.MapGroup("/dashboard").RequireAuthorization(DashboardUser.Policy).ExcludeFromDescription();
-        dashboard.MapGet("/live/stream", (EstimatesFeed feed, CancellationToken ct) =>
-            TypedResults.ServerSentEvents(feed.SubscribeAsync(ct).Select(e => e is null
+        dashboard.MapGet("/live/stream", (HttpContext context, EstimatesFeed feed, CancellationToken ct) =>
+            TypedResults.ServerSentEvents(feed.SubscribeAsync(SignedInTenant(context), ct).Select(e => e is null
                 ? new SseItem<LiveEstimate?>(null, "ready")
                 : new SseItem<LiveEstimate?>(e, "estimate") { EventId = e.EventId })));
-        dashboard.MapGet("/live/chart.png", (EstimatesFeed feed, TimeProvider time) =>
-            TypedResults.File(Charts.Charts.LiveVolumeAndError(feed.History(), time.GetUtcNow()), "image/png"));
+        dashboard.MapGet("/live/chart.png", (HttpContext context, EstimatesFeed feed, TimeProvider time) =>
+            TypedResults.File(Charts.Charts.LiveVolumeAndError(feed.History(SignedInTenant(context)), time.GetUtcNow()), "image/png"));
         dashboard.MapGet("/workflows/{instanceId}/stream", RelayWorkflowStreamAsync);
         return app;
     }

@@ -97,9 +97,9 @@ public static class RecommendBenchmark
                 model.Save(file);
                 file.Position = 0;
                 var registry = app.Services.GetRequiredService<ModelRegistry>();
-                var version = await registry.RegisterAsync(settings.ModelName, file, new Dictionary<string, double>(),
+                var version = await registry.RegisterAsync(settings.TenantId, settings.ModelName, file, new Dictionary<string, double>(),
                     new ModelLineage($"synthetic-seed-{settings.Seed}", new Dictionary<string, string>(), "bench"), cancellationToken: cancellationToken).ConfigureAwait(false);
-                await registry.SetAliasAsync(settings.ModelName, ModelRegistry.Champion, version.Version, cancellationToken).ConfigureAwait(false);
+                await registry.SetAliasAsync(settings.TenantId, settings.ModelName, ModelRegistry.Champion, version.Version, cancellationToken).ConfigureAwait(false);
             }
 
             clock.Restart();
@@ -138,7 +138,7 @@ public static class RecommendBenchmark
 
             // The same searches without HTTP and PostgreSQL, to tell the index's share of the latency from the rest.
             var index = app.Services.GetRequiredService<IVectorIndex>();
-            var space = app.Services.GetRequiredService<PropertyIndexer>().Space;
+            var space = app.Services.GetRequiredService<PropertyIndexer>().SpaceFor(settings.TenantId);
             var filter = VectorFilter.All(
                 new MatchAnyCondition(PropertyVectorSpace.Type, [PayloadValue.Keyword("leilighet"), PayloadValue.Keyword("rekkehus")]),
                 new RangeCondition(PropertyVectorSpace.Price, Lte: 6_000_000),

@@ -119,9 +119,9 @@ public static class ReindexBenchmark
 
             clock.Restart();
             await DeployAsync(registry, settings, v1File, cancellationToken).ConfigureAwait(false);
-            await indexer.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
+            await indexer.EnsureCurrentAsync(settings.TenantId, cancellationToken).ConfigureAwait(false);
             var initialSeconds = clock.Elapsed.TotalSeconds;
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"indexed {settings.Properties:N0} properties as {indexer.ServingVersion} in {initialSeconds:F1} s"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"indexed {settings.Properties:N0} properties as {indexer.ServingVersion(settings.TenantId)} in {initialSeconds:F1} s"));
 
             using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
             client.DefaultRequestHeaders.Add("X-Tenant-Id", settings.TenantId);
@@ -159,10 +159,10 @@ public static class ReindexBenchmark
             var deployAt = Stopwatch.GetElapsedTime(origin).TotalSeconds;
             clock.Restart();
             await DeployAsync(registry, settings, v2File, cancellationToken).ConfigureAwait(false);
-            await indexer.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
+            await indexer.EnsureCurrentAsync(settings.TenantId, cancellationToken).ConfigureAwait(false);
             var reindexSeconds = clock.Elapsed.TotalSeconds;
             var switchedAt = Stopwatch.GetElapsedTime(origin).TotalSeconds;
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"re-indexed as {indexer.ServingVersion} under load in {reindexSeconds:F1} s"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"re-indexed as {indexer.ServingVersion(settings.TenantId)} under load in {reindexSeconds:F1} s"));
             await Task.Delay(TimeSpan.FromSeconds(settings.SettleSeconds), cancellationToken).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(workers).ConfigureAwait(false);
@@ -199,9 +199,9 @@ public static class ReindexBenchmark
     private static async Task DeployAsync(ModelRegistry registry, ReindexBenchmarkSettings settings, byte[] modelFile, CancellationToken cancellationToken)
     {
         using var file = new MemoryStream(modelFile);
-        var version = await registry.RegisterAsync(settings.ModelName, file, new Dictionary<string, double>(),
+        var version = await registry.RegisterAsync(settings.TenantId, settings.ModelName, file, new Dictionary<string, double>(),
             new ModelLineage($"synthetic-seed-{settings.Seed}", new Dictionary<string, string>(), "bench"), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await registry.SetAliasAsync(settings.ModelName, ModelRegistry.Champion, version.Version, cancellationToken).ConfigureAwait(false);
+        await registry.SetAliasAsync(settings.TenantId, settings.ModelName, ModelRegistry.Champion, version.Version, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<Dictionary<string, string[]>> AnswersAsync(HttpClient client, IReadOnlyList<string> users, int topK, int expectedVersion, CancellationToken cancellationToken)

@@ -58,7 +58,8 @@ public sealed class ValuationMetrics
         _rows.Record(count, new KeyValuePair<string, object?>("source", source));
 
     private static IEnumerable<Measurement<double>> DriftMeasurements(DriftMonitor drift, Func<FeatureDrift, double?> value) =>
-        drift.LastReport?.Features
+        drift.LastReports.SelectMany(report => report.Features
             .Where(f => value(f) is not null)
-            .Select(f => new Measurement<double>(value(f)!.Value, new KeyValuePair<string, object?>("feature", f.Feature))) ?? [];
+            .Select(f => new Measurement<double>(value(f)!.Value,
+                new KeyValuePair<string, object?>("feature", f.Feature), new KeyValuePair<string, object?>("tenant", report.TenantId))));
 }

@@ -42,7 +42,7 @@ public static class ValuationModule
     }
 
     /// <summary>
-    /// The challenger alias for canary and shadow releases: always resolvable (it loads nothing until asked), kept fresh
+    /// The tenants' challenger aliases for canary and shadow releases: always resolvable (it loads nothing until asked), kept fresh
     /// and reloaded on model-deployed only when a release mode is configured.
     /// </summary>
     private static void AddRelease(IServiceCollection services, IConfiguration configuration)
@@ -51,23 +51,24 @@ public static class ValuationModule
         {
             var monitor = sp.GetRequiredService<IOptionsMonitor<ValuationOptions>>();
             var loader = sp.GetRequiredService<IModelLoader<ValuationModel>>();
-            var challenger = new ChampionModelCache<ValuationModel>(
+            var challengers = new TenantChampions<ValuationModel>(
                 sp.GetRequiredService<ModelRegistry>(),
                 monitor.CurrentValue.ModelName,
                 loader.Load,
                 monitor.CurrentValue.CacheTtl,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<ChampionModelCache<ValuationModel>>(),
-                ModelRegistry.Challenger);
-            return new ReleaseRouter(challenger, () => monitor.CurrentValue.Release);
+                ModelRegistry.Challenger,
+                monitor.CurrentValue.MaxLoadedTenants);
+            return new ReleaseRouter(challengers, () => monitor.CurrentValue.Release);
         });
 
         var mode = configuration.GetSection(ValuationOptions.SectionName).Get<ValuationOptions>()?.Release.Mode ?? ReleaseMode.None;
         if (mode != ReleaseMode.None)
         {
-            services.AddSingleton<IEventHandler>(sp => new ModelDeployedHandler<ValuationModel>(sp.GetRequiredService<ReleaseRouter>().Challenger));
+            services.AddSingleton<IEventHandler>(sp => new ModelDeployedHandler<ValuationModel>(sp.GetRequiredService<ReleaseRouter>().Challengers));
             services.AddSingleton<IHostedService>(sp => new ChampionRefresher<ValuationModel>(
-                sp.GetRequiredService<ReleaseRouter>().Challenger,
+                sp.GetRequiredService<ReleaseRouter>().Challengers,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<ChampionRefresher<ValuationModel>>>()));
         }

@@ -35,7 +35,7 @@ public sealed class PricePipelineTests(PostgresDatabaseFixture database) : IClas
         Assert.True(second.Deployed, second.RejectionReason);
         Assert.True(second.Metrics[PriceMetricKeys.MdApe] < first.Metrics[PriceMetricKeys.MdApe] / 2,
             $"MdAPE {second.Metrics[PriceMetricKeys.MdApe]:F2} vs weak {first.Metrics[PriceMetricKeys.MdApe]:F2}");
-        var champion = await host.Registry.ResolveAsync("price", ModelRegistry.Champion);
+        var champion = await host.Registry.ResolveAsync("better", "price", ModelRegistry.Champion);
         Assert.Equal(second.Version, champion!.Version);
         Assert.Equal(second.DataHash, champion.Lineage.DataHash);
         Assert.Equal(CodeVersion.Current, champion.Lineage.CodeVersion);
@@ -46,7 +46,7 @@ public sealed class PricePipelineTests(PostgresDatabaseFixture database) : IClas
 
         await host.Bus.WaitUntilIdleAsync(TimeSpan.FromSeconds(10));
         var announced = host.Deployed.Received.Select(e => e.DataAs<ModelDeployed>()!).ToList();
-        Assert.Contains(new ModelDeployed("price", second.Version!.Value, ModelRegistry.Champion), announced);
+        Assert.Contains(new ModelDeployed("price", second.Version!.Value, ModelRegistry.Champion, "better"), announced);
 
         var manifest = await ArtifactJson.ReadAsync<PriceSnapshotManifest>(host.Artifacts, champion.Lineage.TrainingManifestArtifactId!, CancellationToken.None);
         Assert.Equal("better", manifest.TenantId);
@@ -77,10 +77,10 @@ public sealed class PricePipelineTests(PostgresDatabaseFixture database) : IClas
         Assert.False(poisoned.Deployed);
         Assert.StartsWith("gate:", poisoned.RejectionReason);
         Assert.Contains("champion's recorded metrics", poisoned.RejectionReason);
-        var aliases = await host.Registry.GetAliasesAsync("price");
+        var aliases = await host.Registry.GetAliasesAsync("poisoned", "price");
         Assert.Equal(clean.Version, aliases[ModelRegistry.Champion]);
         Assert.Equal(poisoned.Version, aliases[ModelRegistry.Challenger]);
-        var challenger = await host.Registry.GetVersionAsync("price", poisoned.Version!.Value);
+        var challenger = await host.Registry.GetVersionAsync("poisoned", "price", poisoned.Version!.Value);
         Assert.Equal(poisoned.RejectionReason, challenger!.Lineage.Parameters["rejected"]);
         await host.Bus.WaitUntilIdleAsync(TimeSpan.FromSeconds(10));
         Assert.DoesNotContain(host.Deployed.Received, e => e.DataAs<ModelDeployed>()!.Version == poisoned.Version);
@@ -100,7 +100,7 @@ public sealed class PricePipelineTests(PostgresDatabaseFixture database) : IClas
         Assert.False(outcome.Deployed);
         Assert.Null(outcome.Version);
         Assert.Contains("too few sales", outcome.RejectionReason);
-        Assert.Empty(await host.Registry.ListVersionsAsync("price"));
+        Assert.Empty(await host.Registry.ListVersionsAsync("tiny", "price"));
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class PricePipelineTests(PostgresDatabaseFixture database) : IClas
             await host.Workflows.RaiseEventAsync(id, PriceModelTrainingWorkflow.ApprovalEvent, new ApprovalDecision(true, "analyst")));
         var approved = (await host.WaitAsync(id)).ReadOutputAs<TrainingOutcome>()!;
         Assert.True(approved.Deployed, approved.RejectionReason);
-        Assert.Equal(approved.Version, (await host.Registry.ResolveAsync("price", ModelRegistry.Champion))!.Version);
+        Assert.Equal(approved.Version, (await host.Registry.ResolveAsync("approval", "price", ModelRegistry.Champion))!.Version);
     }
 
     /// <summary>Gives every sale the price of another sale (a fixed permutation): same price distribution, no signal.</summary>

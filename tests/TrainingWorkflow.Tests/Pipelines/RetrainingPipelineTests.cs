@@ -37,12 +37,12 @@ public sealed class RetrainingPipelineTests(PostgresDatabaseFixture database) : 
 
         Assert.True(outcome.Price.Deployed, outcome.Price.RejectionReason);
         Assert.True(outcome.Twin.Deployed, outcome.Twin.RejectionReason + " " + string.Join(", ", outcome.Twin.Metrics.Select(m => $"{m.Key}={m.Value:F3}")));
-        var twin = await host.Registry.ResolveAsync("twin", ModelRegistry.Champion);
+        var twin = await host.Registry.ResolveAsync("twin", "twin", ModelRegistry.Champion);
         Assert.Equal(outcome.Twin.Version, twin!.Version);
         Assert.Equal(outcome.Price.Version!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), twin.Lineage.Parameters["price_model_version"]);
         Assert.True(twin.Metrics["last_loss"] < twin.Metrics["first_loss"]);
         await host.Bus.WaitUntilIdleAsync(TimeSpan.FromSeconds(10));
-        Assert.Contains(host.Deployed.Received, e => e.DataAs<ModelDeployed>() == new ModelDeployed("twin", twin.Version, ModelRegistry.Champion));
+        Assert.Contains(host.Deployed.Received, e => e.DataAs<ModelDeployed>() == new ModelDeployed("twin", twin.Version, ModelRegistry.Champion, "twin"));
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class RetrainingPipelineTests(PostgresDatabaseFixture database) : 
         Assert.StartsWith("failed: ", outcome.Price.RejectionReason, StringComparison.Ordinal);
         Assert.Contains("holdout", outcome.Price.RejectionReason, StringComparison.Ordinal);
         Assert.Contains("too little data", outcome.Twin.RejectionReason);
-        Assert.Empty(await host.Registry.ListVersionsAsync("price"));
+        Assert.Empty(await host.Registry.ListVersionsAsync("failing", "price"));
         Assert.Equal(["Failed", "Completed"], state.Steps.Select(s => s.Status));
         var child = Assert.Single((await host.Workflows.ListAsync(PriceModelTrainingWorkflow.Name, Dapr.Workflow.WorkflowRuntimeStatus.Failed)).Items);
         var attempts = (await host.Workflows.GetAsync(child.InstanceId))!.Steps.Where(s => s.Name == nameof(EvaluatePriceModelActivity)).ToList();

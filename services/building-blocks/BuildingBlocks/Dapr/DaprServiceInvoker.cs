@@ -16,13 +16,21 @@ public sealed class DaprServiceInvoker(IOptions<DaprOptions> options) : IService
     private readonly ConcurrentDictionary<string, HttpClient> _clients = new(StringComparer.Ordinal);
 
     public async Task<TResponse> InvokeAsync<TRequest, TResponse>(
-        string appId, string method, TRequest request, CancellationToken cancellationToken = default)
+        string appId, string method, TRequest request, CancellationToken cancellationToken = default, IReadOnlyDictionary<string, string>? headers = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(appId);
         ArgumentException.ThrowIfNullOrEmpty(method);
         var client = _clients.GetOrAdd(appId, id => DaprClient.CreateInvokeHttpClient(id, options.Value.HttpEndpoint, options.Value.DaprApiToken));
-        using var response = await client.PostAsJsonAsync(method.TrimStart('/'), request, JsonSerializerOptions.Web, cancellationToken)
-            .ConfigureAwait(false);
+        using var message = new HttpRequestMessage(HttpMethod.Post, method.TrimStart('/'))
+        {
+            Content = JsonContent.Create(request, options: JsonSerializerOptions.Web),
+        };
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            message.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await client.SendAsync(message, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);

@@ -6,9 +6,13 @@ namespace Platform.BuildingBlocks.Dapr;
 /// </summary>
 public interface IServiceInvoker
 {
-    /// <summary>POSTs <paramref name="request"/> as JSON to <paramref name="method"/> of <paramref name="appId"/> and reads the JSON reply.</summary>
+    /// <summary>
+    /// POSTs <paramref name="request"/> as JSON to <paramref name="method"/> of <paramref name="appId"/> and reads the JSON reply;
+    /// <paramref name="headers"/> go with the request (e.g. the tenant the call acts for).
+    /// </summary>
     /// <exception cref="ServiceInvocationException">The callee answered with a non-success status.</exception>
-    Task<TResponse> InvokeAsync<TRequest, TResponse>(string appId, string method, TRequest request, CancellationToken cancellationToken = default);
+    Task<TResponse> InvokeAsync<TRequest, TResponse>(
+        string appId, string method, TRequest request, CancellationToken cancellationToken = default, IReadOnlyDictionary<string, string>? headers = null);
 }
 
 /// <summary>A service invocation that reached the callee but failed there.</summary>

@@ -6,16 +6,20 @@ namespace Platform.BuildingBlocks.Registry;
 /// <summary>A model in memory together with the registry version it was loaded from.</summary>
 public sealed record LoadedModel<TModel>(ModelVersion Version, TModel Model, DateTimeOffset LoadedAt);
 
-/// <summary>Published when an alias moves; services holding that model reload at once.</summary>
-public sealed record ModelDeployed(string ModelName, int Version, string Alias);
+/// <summary>
+/// Published when an alias of a tenant's model moves; services holding that tenant's model reload it at once (only that
+/// tenant's). An event without a tenant (published before models were per tenant) reloads every tenant's.
+/// </summary>
+public sealed record ModelDeployed(string ModelName, int Version, string Alias, string? TenantId = null);
 
 /// <summary>
-/// Serves the champion of one model: cached with a TTL, reloaded at once on <see cref="ModelDeployed"/>. A reload builds the
+/// Serves the champion of one tenant's model: cached with a TTL, reloaded at once on <see cref="ModelDeployed"/>. A reload builds the
 /// new model completely before one reference swap, so a request never sees a half-loaded model; a corrupt or unloadable
 /// artifact leaves the previous model serving and is reported in <see cref="LastError"/>.
 /// </summary>
 public sealed class ChampionModelCache<TModel>(
     ModelRegistry registry,
+    string tenantId,
     string modelName,
     Func<byte[], TModel> load,
     TimeSpan timeToLive,
@@ -27,6 +31,8 @@ public sealed class ChampionModelCache<TModel>(
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private volatile LoadedModel<TModel>? _current;
     private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
+
+    public string TenantId => tenantId;
 
     public string ModelName => modelName;
 
@@ -59,7 +65,7 @@ public sealed class ChampionModelCache<TModel>(
     public async ValueTask<LoadedModel<TModel>> RequireAsync(CancellationToken cancellationToken = default) =>
         _current
         ?? await GetAsync(cancellationToken).ConfigureAwait(false)
-        ?? throw new ModelNotDeployedException(modelName, RetryAfterSeconds);
+        ?? throw new ModelNotDeployedException(modelName, RetryAfterSeconds, tenantId);
 
     /// <summary>Loads the registry's champion if it differs from the one serving. Returns the model serving afterwards.</summary>
     public async Task<LoadedModel<TModel>?> ReloadAsync(CancellationToken cancellationToken = default)
@@ -68,7 +74,7 @@ public sealed class ChampionModelCache<TModel>(
         try
         {
             _checkedAt = time.GetUtcNow();
-            var champion = await registry.ResolveAsync(modelName, alias, cancellationToken).ConfigureAwait(false);
+            var champion = await registry.ResolveAsync(tenantId, modelName, alias, cancellationToken).ConfigureAwait(false);
             if (champion is null || champion.Version == _current?.Version.Version)
             {
                 return _current;
@@ -79,13 +85,13 @@ public sealed class ChampionModelCache<TModel>(
                 var bytes = await registry.ReadModelFileAsync(champion, cancellationToken).ConfigureAwait(false);
                 _current = new LoadedModel<TModel>(champion, load(bytes), time.GetUtcNow());
                 LastError = null;
-                logger.LogInformation("Serving {Model} v{Version} as {Alias}", modelName, champion.Version, alias);
+                logger.LogInformation("Serving {Model} v{Version} as {Alias} of tenant {Tenant}", modelName, champion.Version, alias, tenantId);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 LastError = $"{modelName} v{champion.Version} could not be loaded: {exception.Message}";
-                logger.LogError(exception, "Keeping {Model} v{Serving} serving: v{Version} could not be loaded",
-                    modelName, _current?.Version.Version, champion.Version);
+                logger.LogError(exception, "Keeping {Model} v{Serving} of tenant {Tenant} serving: v{Version} could not be loaded",
+                    modelName, _current?.Version.Version, tenantId, champion.Version);
             }
 
             return _current;
@@ -98,10 +104,11 @@ public sealed class ChampionModelCache<TModel>(
 }
 
 /// <summary>
-/// Reloads a <see cref="ChampionModelCache{TModel}"/> when its model's alias moves, then asks the refresher to look too (a
-/// refresher that does more than reload, such as the twin's index maintenance, reacts to the deployment that way).
+/// Reloads a tenant's champion when its model's alias moves (only that tenant's; every loaded tenant's for an event without
+/// one), then asks the refresher to look too (a refresher that does more than reload, such as the twin's index maintenance,
+/// reacts to the deployment that way).
 /// </summary>
-public sealed class ModelDeployedHandler<TModel>(ChampionModelCache<TModel> cache, IChampionRefresher<TModel>? refresher = null) : IEventHandler
+public sealed class ModelDeployedHandler<TModel>(TenantChampions<TModel> champions, IChampionRefresher<TModel>? refresher = null) : IEventHandler
     where TModel : class
 {
     public string Topic => Topics.ModelDeployed;
@@ -114,12 +121,26 @@ public sealed class ModelDeployedHandler<TModel>(ChampionModelCache<TModel> cach
             return DeliveryResult.Drop;
         }
 
-        if (deployed.ModelName == cache.ModelName && deployed.Alias == cache.Alias)
+        if (deployed.ModelName != champions.ModelName || deployed.Alias != champions.Alias)
         {
-            await cache.ReloadAsync(cancellationToken).ConfigureAwait(false);
-            refresher?.RequestRefresh();
+            return DeliveryResult.Success;
         }
 
+        if (deployed.TenantId is { } tenantId)
+        {
+            if (!Tenancy.TenantScope.IsValidId(tenantId))
+            {
+                return DeliveryResult.Drop;
+            }
+
+            await champions.For(tenantId).ReloadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await champions.ReloadLoadedAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        refresher?.RequestRefresh(deployed.TenantId);
         return DeliveryResult.Success;
     }
 }

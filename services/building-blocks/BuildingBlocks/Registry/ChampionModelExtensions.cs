@@ -25,7 +25,7 @@ public static class ChampionModelExtensions
 {
     /// <summary>
     /// Registers the champion of <typeparamref name="TModel"/>: options bound from <see cref="ChampionModelSetup.SectionName"/>
-    /// and validated at start, the <see cref="ChampionModelCache{TModel}"/> (loading files with the registered
+    /// and validated at start, the per-tenant <see cref="TenantChampions{TModel}"/> (loading files with the registered
     /// <see cref="IModelLoader{TModel}"/>), a background <see cref="ChampionRefresher{TModel}"/>, reload on model-deployed,
     /// the serving-version gauge and a readiness check that fails until a model is loaded. Needs the registry and pub/sub
     /// (<c>AddPlatformBuildingBlocks</c>) and an <see cref="IModelLoader{TModel}"/>.
@@ -55,34 +55,40 @@ public static class ChampionModelExtensions
         {
             var settings = sp.GetRequiredService<IOptions<TOptions>>().Value;
             var loader = sp.GetRequiredService<IModelLoader<TModel>>();
-            var cache = new ChampionModelCache<TModel>(
+            var champions = new TenantChampions<TModel>(
                 sp.GetRequiredService<ModelRegistry>(),
                 settings.ModelName,
                 loader.Load,
                 settings.CacheTtl,
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ChampionModelCache<TModel>>())
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ChampionModelCache<TModel>>(),
+                capacity: settings.MaxLoadedTenants)
             {
                 RetryAfterSeconds = settings.RetryAfterSeconds,
             };
-            ObserveServingVersion(sp.GetRequiredService<IMeterFactory>(), cache, setup);
-            return cache;
+            ObserveServingVersion(sp.GetRequiredService<IMeterFactory>(), champions, setup);
+            return champions;
         });
 
         services.AddSingleton<TRefresher>();
         services.AddSingleton<IChampionRefresher<TModel>>(sp => sp.GetRequiredService<TRefresher>());
         services.AddHostedService(sp => sp.GetRequiredService<TRefresher>());
         services.AddSingleton<IEventHandler>(sp => new ModelDeployedHandler<TModel>(
-            sp.GetRequiredService<ChampionModelCache<TModel>>(), sp.GetRequiredService<IChampionRefresher<TModel>>()));
+            sp.GetRequiredService<TenantChampions<TModel>>(), sp.GetRequiredService<IChampionRefresher<TModel>>()));
 
         services.AddHealthChecks().AddCheck<ChampionModelReadyHealthCheck<TModel>>(setup.ReadyCheckName, tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
     }
 
-    /// <summary>The serving version as a gauge on the service's own meter, labelled with the model name; nothing before a load.</summary>
-    private static void ObserveServingVersion<TModel>(IMeterFactory meterFactory, ChampionModelCache<TModel> cache, ChampionModelSetup setup)
+    /// <summary>
+    /// The serving version of each tenant held as a gauge on the service's own meter, labelled with the model name and tenant;
+    /// nothing before a load.
+    /// </summary>
+    private static void ObserveServingVersion<TModel>(IMeterFactory meterFactory, TenantChampions<TModel> champions, ChampionModelSetup setup)
         where TModel : class =>
-        meterFactory.Create(setup.MeterName).CreateObservableGauge(setup.VersionInstrument, () => cache.Current is { } loaded
-            ? [new Measurement<int>(loaded.Version.Version, new KeyValuePair<string, object?>("model", cache.ModelName))]
-            : Array.Empty<Measurement<int>>(), description: setup.VersionDescription);
+        meterFactory.Create(setup.MeterName).CreateObservableGauge(setup.VersionInstrument, () => champions.Held
+            .Where(cache => cache.Current is not null)
+            .Select(cache => new Measurement<int>(cache.Current!.Version.Version,
+                new KeyValuePair<string, object?>("model", cache.ModelName), new KeyValuePair<string, object?>("tenant", cache.TenantId))),
+            description: setup.VersionDescription);
 }

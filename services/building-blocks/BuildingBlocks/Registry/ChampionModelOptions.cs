@@ -19,6 +19,13 @@ public abstract class ChampionModelOptions : IValidatableObject
     [Range(1, 3_600)]
     public int RetryAfterSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Most tenants whose model is held in memory at once (least recently used dropped beyond it, reloaded on its next
+    /// request): memory is bounded by this times one model.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxLoadedTenants { get; set; } = TenantChampionsDefaults.Capacity;
+
     /// <summary>The configuration section these options are bound from, to name keys in validation messages.</summary>
     protected abstract string Section { get; }
 
@@ -29,4 +36,10 @@ public abstract class ChampionModelOptions : IValidatableObject
             yield return new ValidationResult($"{Section}:CacheTtl must be positive.", [nameof(CacheTtl)]);
         }
     }
+}
+
+/// <summary>Defaults shared by the options and <see cref="TenantChampions{TModel}"/> (a generic type's constant cannot be used in attributes).</summary>
+public static class TenantChampionsDefaults
+{
+    public const int Capacity = 64;
 }

@@ -3,27 +3,31 @@ using Microsoft.Extensions.Logging;
 
 namespace Platform.BuildingBlocks.Registry;
 
-/// <summary>What keeps a champion fresh in the background; a model-deployed event asks it to look now.</summary>
+/// <summary>What keeps the tenants' champions fresh in the background; a model-deployed event asks it to look now.</summary>
 public interface IChampionRefresher<TModel>
     where TModel : class
 {
-    /// <summary>Asks for a reload now instead of at the end of the TTL; returns at once.</summary>
-    void RequestRefresh();
+    /// <summary>
+    /// Asks for a reload now instead of at the end of the TTL (of <paramref name="tenantId"/>'s model, or of every tenant's
+    /// when null); returns at once.
+    /// </summary>
+    void RequestRefresh(string? tenantId = null);
 }
 
 /// <summary>
-/// Loads the champion at start and re-reads the alias every TTL (sooner when asked), so the request path only ever reads the
-/// cached reference and the service becomes ready without waiting for traffic.
+/// Loads the champions of the tenants that have one at start (up to the cache's cap) and re-reads the alias of every tenant
+/// held every TTL (sooner when asked), so the request path only ever reads the cached reference and the service becomes
+/// ready without waiting for traffic.
 /// </summary>
 public sealed class ChampionRefresher<TModel>(
-    ChampionModelCache<TModel> cache,
+    TenantChampions<TModel> champions,
     TimeProvider time,
     ILogger<ChampionRefresher<TModel>> logger) : BackgroundService, IChampionRefresher<TModel>
     where TModel : class
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
 
-    public void RequestRefresh()
+    public void RequestRefresh(string? tenantId = null)
     {
         try
         {
@@ -37,15 +41,22 @@ public sealed class ChampionRefresher<TModel>(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var preloaded = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await cache.ReloadAsync(stoppingToken).ConfigureAwait(false);
+                if (!preloaded)
+                {
+                    await champions.PreloadAsync(stoppingToken).ConfigureAwait(false);
+                    preloaded = true;
+                }
+
+                await champions.ReloadLoadedAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                logger.LogWarning(exception, "Could not read the {Alias} of {Model}; retrying in {Ttl}", cache.Alias, cache.ModelName, cache.TimeToLive);
+                logger.LogWarning(exception, "Could not read the {Alias} of {Model}; retrying in {Ttl}", champions.Alias, champions.ModelName, champions.TimeToLive);
             }
 
             try
@@ -64,7 +75,7 @@ public sealed class ChampionRefresher<TModel>(
     {
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var woken = _wake.WaitAsync(waiting.Token);
-        var elapsed = Task.Delay(cache.TimeToLive, time, waiting.Token);
+        var elapsed = Task.Delay(champions.TimeToLive, time, waiting.Token);
         await Task.WhenAny(woken, elapsed).ConfigureAwait(false);
         await waiting.CancelAsync().ConfigureAwait(false);
         stoppingToken.ThrowIfCancellationRequested();

@@ -5,13 +5,17 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Platform.BuildingBlocks.Registry;
 
 /// <summary>
-/// No champion is loaded yet. Every service answers it the same way (<see cref="ToProblem"/>): 503 problem details with a
+/// No champion is loaded yet (for the request's tenant: another tenant's model is never served instead). Every service answers it the same way (<see cref="ToProblem"/>): 503 problem details with a
 /// Retry-After, so clients wait for the first deployment instead of treating it as a failure.
 /// </summary>
-public sealed class ModelNotDeployedException(string modelName, int retryAfterSeconds)
-    : Exception($"No champion of '{modelName}' is loaded yet; retry after {retryAfterSeconds} s.")
+public sealed class ModelNotDeployedException(string modelName, int retryAfterSeconds, string? tenantId = null)
+    : Exception(tenantId is null
+        ? $"No champion of '{modelName}' is loaded yet; retry after {retryAfterSeconds} s."
+        : $"No champion of '{modelName}' is loaded yet for tenant '{tenantId}'; retry after {retryAfterSeconds} s.")
 {
     public string ModelName => modelName;
+
+    public string? TenantId => tenantId;
 
     public int RetryAfterSeconds => retryAfterSeconds;
 

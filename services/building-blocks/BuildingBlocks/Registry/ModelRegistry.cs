@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.StateStore;
+using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.BuildingBlocks.Registry;
 
@@ -13,7 +14,7 @@ public sealed record ModelLineage(
     string? TrainingManifestArtifactId = null,
     string? WorkflowInstanceId = null);
 
-/// <summary>An immutable registered version of a model.</summary>
+/// <summary>An immutable registered version of a model, owned by one tenant.</summary>
 public sealed record ModelVersion(
     string ModelName,
     int Version,
@@ -24,7 +25,8 @@ public sealed record ModelVersion(
     IReadOnlyDictionary<string, double> Metrics,
     ModelLineage Lineage,
     JsonElement? FeatureSchema = null,
-    string? ReportArtifactId = null);
+    string? ReportArtifactId = null,
+    string? TenantId = null);
 
 /// <summary>Raised when a model, version or alias the caller named does not exist.</summary>
 public sealed class ModelNotFoundException(string message) : Exception(message);
@@ -32,6 +34,8 @@ public sealed class ModelNotFoundException(string message) : Exception(message);
 /// <summary>
 /// Versions are immutable (artifact + metadata written once); aliases such as <c>champion</c> and <c>challenger</c> are
 /// the only thing that moves, so a rollback is an alias move. Metadata lives in the state-store port, files in the artifact port.
+/// Every model belongs to a tenant: version numbers, aliases, state keys (<c>registry|{tenant}|{model}|...</c>) and artifact
+/// ids (<c>models/{tenant}/{model}/...</c>) are the tenant's own, so one tenant's training never touches another's champion.
 /// </summary>
 public sealed class ModelRegistry(IStateStore state, IArtifactStore artifacts, TimeProvider time)
 {
@@ -41,6 +45,7 @@ public sealed class ModelRegistry(IStateStore state, IArtifactStore artifacts, T
     private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
 
     public async Task<ModelVersion> RegisterAsync(
+        string tenantId,
         string modelName,
         Stream modelFile,
         IReadOnlyDictionary<string, double> metrics,
@@ -49,9 +54,10 @@ public sealed class ModelRegistry(IStateStore state, IArtifactStore artifacts, T
         string? reportArtifactId = null,
         CancellationToken cancellationToken = default)
     {
+        ValidateTenant(tenantId);
         ValidateName(modelName);
-        var version = await NextVersionAsync(modelName, cancellationToken).ConfigureAwait(false);
-        var artifactId = $"models/{modelName}/{version}/model.bin";
+        var version = await NextVersionAsync(tenantId, modelName, cancellationToken).ConfigureAwait(false);
+        var artifactId = $"models/{tenantId}/{modelName}/{version}/model.bin";
 
         using var buffer = new MemoryStream();
         await modelFile.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -59,20 +65,31 @@ public sealed class ModelRegistry(IStateStore state, IArtifactStore artifacts, T
         buffer.Position = 0;
         await artifacts.PutAsync(artifactId, buffer, cancellationToken).ConfigureAwait(false);
 
-        var registered = new ModelVersion(modelName, version, artifactId, sha256, buffer.Length, time.GetUtcNow(), metrics, lineage, featureSchema, reportArtifactId);
-        await state.SaveJsonAsync(VersionKey(modelName, version), registered, options: Json, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var registered = new ModelVersion(
+            modelName, version, artifactId, sha256, buffer.Length, time.GetUtcNow(), metrics, lineage, featureSchema, reportArtifactId, tenantId);
+        await state.SaveJsonAsync(VersionKey(tenantId, modelName, version), registered, options: Json, cancellationToken: cancellationToken).ConfigureAwait(false);
         return registered;
     }
 
-    public async Task<ModelVersion?> GetVersionAsync(string modelName, int version, CancellationToken cancellationToken = default)
+    public async Task<ModelVersion?> GetVersionAsync(string tenantId, string modelName, int version, CancellationToken cancellationToken = default)
     {
-        var (value, _) = await state.GetJsonAsync<ModelVersion>(VersionKey(modelName, version), Json, cancellationToken).ConfigureAwait(false);
+        if (!IsValidKeyPart(tenantId, modelName))
+        {
+            return null;
+        }
+
+        var (value, _) = await state.GetJsonAsync<ModelVersion>(VersionKey(tenantId, modelName, version), Json, cancellationToken).ConfigureAwait(false);
         return value;
     }
 
-    public async Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string modelName, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string tenantId, string modelName, CancellationToken cancellationToken = default)
     {
-        var keys = await state.ListKeysAsync($"registry|{modelName}|versions|", cancellationToken).ConfigureAwait(false);
+        if (!IsValidKeyPart(tenantId, modelName))
+        {
+            return [];
+        }
+
+        var keys = await state.ListKeysAsync($"{ModelPrefix(tenantId, modelName)}versions|", cancellationToken).ConfigureAwait(false);
         var versions = new List<ModelVersion>(keys.Count);
         foreach (var key in keys)
         {
@@ -86,33 +103,54 @@ public sealed class ModelRegistry(IStateStore state, IArtifactStore artifacts, T
         return versions;
     }
 
-    public async Task<IReadOnlyDictionary<string, int>> GetAliasesAsync(string modelName, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyDictionary<string, int>> GetAliasesAsync(string tenantId, string modelName, CancellationToken cancellationToken = default)
     {
-        var (aliases, _) = await state.GetJsonAsync<Dictionary<string, int>>(AliasesKey(modelName), Json, cancellationToken).ConfigureAwait(false);
+        if (!IsValidKeyPart(tenantId, modelName))
+        {
+            return new Dictionary<string, int>();
+        }
+
+        var (aliases, _) = await state.GetJsonAsync<Dictionary<string, int>>(AliasesKey(tenantId, modelName), Json, cancellationToken).ConfigureAwait(false);
         return aliases ?? [];
     }
 
-    /// <summary>The version an alias points at, or null when the alias is not set.</summary>
-    public async Task<ModelVersion?> ResolveAsync(string modelName, string alias, CancellationToken cancellationToken = default)
+    /// <summary>The version an alias of the tenant's model points at, or null when the alias is not set.</summary>
+    public async Task<ModelVersion?> ResolveAsync(string tenantId, string modelName, string alias, CancellationToken cancellationToken = default)
     {
-        var aliases = await GetAliasesAsync(modelName, cancellationToken).ConfigureAwait(false);
-        return aliases.TryGetValue(alias, out var version) ? await GetVersionAsync(modelName, version, cancellationToken).ConfigureAwait(false) : null;
+        var aliases = await GetAliasesAsync(tenantId, modelName, cancellationToken).ConfigureAwait(false);
+        return aliases.TryGetValue(alias, out var version) ? await GetVersionAsync(tenantId, modelName, version, cancellationToken).ConfigureAwait(false) : null;
     }
 
-    /// <summary>Points <paramref name="alias"/> at an existing version (promotion or rollback).</summary>
-    public async Task<ModelVersion> SetAliasAsync(string modelName, string alias, int version, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The tenants that have set any alias of <paramref name="modelName"/> (what a service preloads at start), ordered.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> TenantsWithAliasesAsync(string modelName, CancellationToken cancellationToken = default)
     {
+        var suffix = $"|{modelName}|aliases";
+        var keys = await state.ListKeysAsync(KeyPrefix, cancellationToken).ConfigureAwait(false);
+        return [.. keys
+            .Where(key => key.EndsWith(suffix, StringComparison.Ordinal))
+            .Select(key => key[KeyPrefix.Length..^suffix.Length])
+            .Where(TenantScope.IsValidId)
+            .Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Points <paramref name="alias"/> of the tenant's model at an existing version of it (promotion or rollback).</summary>
+    public async Task<ModelVersion> SetAliasAsync(string tenantId, string modelName, string alias, int version, CancellationToken cancellationToken = default)
+    {
+        ValidateTenant(tenantId);
         ValidateName(alias);
-        var target = await GetVersionAsync(modelName, version, cancellationToken).ConfigureAwait(false)
-            ?? throw new ModelNotFoundException($"Model '{modelName}' has no version {version}.");
+        var target = await GetVersionAsync(tenantId, modelName, version, cancellationToken).ConfigureAwait(false)
+            ?? throw new ModelNotFoundException($"Model '{modelName}' of tenant '{tenantId}' has no version {version}.");
+        var key = AliasesKey(tenantId, modelName);
         while (true)
         {
-            var (aliases, etag) = await state.GetJsonAsync<Dictionary<string, int>>(AliasesKey(modelName), Json, cancellationToken).ConfigureAwait(false);
+            var (aliases, etag) = await state.GetJsonAsync<Dictionary<string, int>>(key, Json, cancellationToken).ConfigureAwait(false);
             aliases ??= [];
             aliases[alias] = version;
             try
             {
-                await state.SaveJsonAsync(AliasesKey(modelName), aliases, etag, Json, cancellationToken).ConfigureAwait(false);
+                await state.SaveJsonAsync(key, aliases, etag, Json, cancellationToken).ConfigureAwait(false);
                 return target;
             }
             catch (StateConcurrencyException)
@@ -138,9 +176,9 @@ public sealed class ModelRegistry(IStateStore state, IArtifactStore artifacts, T
         return bytes;
     }
 
-    private async Task<int> NextVersionAsync(string modelName, CancellationToken cancellationToken)
+    private async Task<int> NextVersionAsync(string tenantId, string modelName, CancellationToken cancellationToken)
     {
-        var key = $"registry|{modelName}|next-version";
+        var key = $"{ModelPrefix(tenantId, modelName)}next-version";
         while (true)
         {
             var (next, etag) = await state.GetJsonAsync<int?>(key, Json, cancellationToken).ConfigureAwait(false);
@@ -157,9 +195,25 @@ public sealed class ModelRegistry(IStateStore state, IArtifactStore artifacts, T
         }
     }
 
-    private static string VersionKey(string modelName, int version) => $"registry|{modelName}|versions|{version:D8}";
+    private const string KeyPrefix = "registry|";
 
-    private static string AliasesKey(string modelName) => $"registry|{modelName}|aliases";
+    private static string ModelPrefix(string tenantId, string modelName) => $"{KeyPrefix}{tenantId}|{modelName}|";
+
+    private static string VersionKey(string tenantId, string modelName, int version) => $"{ModelPrefix(tenantId, modelName)}versions|{version:D8}";
+
+    private static string AliasesKey(string tenantId, string modelName) => $"{ModelPrefix(tenantId, modelName)}aliases";
+
+    /// <summary>Reads never throw on a malformed name: such a model simply does not exist (the key could not be built safely).</summary>
+    private static bool IsValidKeyPart(string tenantId, string modelName) =>
+        TenantScope.IsValidId(tenantId) && System.Text.RegularExpressions.Regex.IsMatch(modelName, ModelNames.Pattern);
+
+    private static void ValidateTenant(string tenantId)
+    {
+        if (!TenantScope.IsValidId(tenantId))
+        {
+            throw new ArgumentException($"'{tenantId}' is not a valid tenant id (1-64 letters, digits, '_' or '-').", nameof(tenantId));
+        }
+    }
 
     private static void ValidateName(string name)
     {

@@ -7,12 +7,15 @@ using Microsoft.AspNetCore.Routing;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.BuildingBlocks.Registry;
 
 /// <summary>
 /// The platform-wide registry routes, mapped once by each host that serves them (the valuation service and the all-in-one
-/// host): registry views, report plots (<see cref="ReportPlotEndpoints"/>) and alias moves. Versions are immutable, so promotion and rollback are both an alias move (API key),
+/// host): registry views, report plots (<see cref="ReportPlotEndpoints"/>) and alias moves, each for the caller's tenant only
+/// (<c>RequireTenant</c>): another tenant's versions, lineage, aliases and reports are not visible, and a version number
+/// names the caller's own version. Versions are immutable, so promotion and rollback are both an alias move (API key),
 /// announced with <see cref="ModelDeployed"/> so every service holding the model reloads at once. Also the forced reload of a
 /// champion (<c>POST /admin/reload</c>), which the service owning the model maps with its own description of what serves.
 /// </summary>
@@ -28,31 +31,32 @@ public static class RegistryEndpoints
 
     public sealed record SetAliasRequest(int Version);
 
-    public sealed record AliasMoved(string Model, string Alias, int Version, int? PreviousVersion);
+    public sealed record AliasMoved(string Model, string Alias, int Version, int? PreviousVersion, string? TenantId = null);
 
     public static IEndpointRouteBuilder MapRegistryEndpoints(this IEndpointRouteBuilder routes)
     {
-        // Reads: any credential; moving an alias (promotion, rollback): admin.
-        var group = routes.MapGroup("/registry/{model}").WithTags("Registry").RequireCredential()
+        // Reads: a credential of the tenant; moving an alias (promotion, rollback): admin, naming the tenant.
+        var group = routes.MapGroup("/registry/{model}").WithTags("Registry").RequireTenant()
             .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy).ProducesProblem(StatusCodes.Status401Unauthorized);
 
-        group.MapGet("/versions", async (string model, ModelRegistry registry, CancellationToken cancellationToken) =>
+        group.MapGet("/versions", async (string model, HttpContext context, ModelRegistry registry, CancellationToken cancellationToken) =>
             {
-                var versions = await registry.ListVersionsAsync(model, cancellationToken).ConfigureAwait(false);
+                var versions = await registry.ListVersionsAsync(TenantScope.Of(context).TenantId, model, cancellationToken).ConfigureAwait(false);
                 return TypedResults.Json(versions.OrderBy(v => v.Version).ToList(), WireJson);
             })
             .WithName("ListModelVersions")
-            .WithSummary("Every registered version of a model with metrics and lineage, oldest first.")
+            .WithSummary("Every registered version of the tenant's model with metrics and lineage, oldest first.")
             .Produces<List<ModelVersion>>();
 
-        group.MapGet("/aliases", async (string model, ModelRegistry registry, CancellationToken cancellationToken) =>
-                TypedResults.Json(await registry.GetAliasesAsync(model, cancellationToken).ConfigureAwait(false), WireJson))
+        group.MapGet("/aliases", async (string model, HttpContext context, ModelRegistry registry, CancellationToken cancellationToken) =>
+                TypedResults.Json(await registry.GetAliasesAsync(TenantScope.Of(context).TenantId, model, cancellationToken).ConfigureAwait(false), WireJson))
             .WithName("ListModelAliases")
-            .WithSummary("The model's aliases (champion, challenger, ...) and the versions they point at.")
+            .WithSummary("The tenant's aliases of the model (champion, challenger, ...) and the versions they point at.")
             .Produces<Dictionary<string, int>>();
 
         group.MapPost("/aliases/{alias}", SetAliasAsync)
             .RequireScope(PlatformScopes.Admin)
+            .AllowAdminToTargetTenant()
             .WithName("SetModelAlias")
             .WithSummary("Points an alias at an existing version (promotion or rollback) and publishes model-deployed.")
             .Produces<AliasMoved>()
@@ -67,6 +71,7 @@ public static class RegistryEndpoints
     private static async Task<IResult> SetAliasAsync(
         string model,
         string alias,
+        HttpContext context,
         SetAliasRequest? request,
         ModelRegistry registry,
         IEventPublisher publisher,
@@ -77,11 +82,12 @@ public static class RegistryEndpoints
             return Problem(StatusCodes.Status400BadRequest, "A version is required.", "Send { \"version\": N } with N ≥ 1.", "version");
         }
 
-        var aliases = await registry.GetAliasesAsync(model, cancellationToken).ConfigureAwait(false);
+        var tenantId = TenantScope.Of(context).TenantId;
+        var aliases = await registry.GetAliasesAsync(tenantId, model, cancellationToken).ConfigureAwait(false);
         int? previous = aliases.TryGetValue(alias, out var current) ? current : null;
         try
         {
-            await registry.SetAliasAsync(model, alias, request.Version, cancellationToken).ConfigureAwait(false);
+            await registry.SetAliasAsync(tenantId, model, alias, request.Version, cancellationToken).ConfigureAwait(false);
         }
         catch (ModelNotFoundException exception)
         {
@@ -92,21 +98,23 @@ public static class RegistryEndpoints
             return Problem(StatusCodes.Status400BadRequest, "Invalid alias.", exception.Message, "alias");
         }
 
-        await publisher.PublishAsync(Topics.ModelDeployed, new ModelDeployed(model, request.Version, alias), cancellationToken: cancellationToken)
+        await publisher.PublishAsync(Topics.ModelDeployed, new ModelDeployed(model, request.Version, alias, tenantId), cancellationToken: cancellationToken)
             .ConfigureAwait(false);
-        return TypedResults.Json(new AliasMoved(model, alias, request.Version, previous), WireJson);
+        return TypedResults.Json(new AliasMoved(model, alias, request.Version, previous, tenantId), WireJson);
     }
 
     /// <summary>
-    /// <c>POST /admin/reload</c> (API key): re-reads the champion of <typeparamref name="TModel"/> now and answers with
+    /// <c>POST /admin/reload</c> (API key): re-reads the tenant's champion of <typeparamref name="TModel"/> now and answers with
     /// <paramref name="describe"/>; a corrupt artifact keeps the previous model serving (the description reports the error).
     /// </summary>
     public static RouteHandlerBuilder MapModelReload<TModel>(this IEndpointRouteBuilder routes, Func<ChampionModelCache<TModel>, IResult> describe)
         where TModel : class
     {
-        var admin = routes.MapGroup("/admin").WithTags("Admin").RequireScope(PlatformScopes.Admin).RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
-        return admin.MapPost("/reload", async (ChampionModelCache<TModel> cache, CancellationToken cancellationToken) =>
+        var admin = routes.MapGroup("/admin").WithTags("Admin").RequireScope(PlatformScopes.Admin).RequireTenant().AllowAdminToTargetTenant()
+            .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        return admin.MapPost("/reload", async (HttpContext context, TenantChampions<TModel> champions, CancellationToken cancellationToken) =>
             {
+                var cache = champions.For(TenantScope.Of(context).TenantId);
                 await cache.ReloadAsync(cancellationToken).ConfigureAwait(false);
                 return describe(cache);
             })

@@ -5,12 +5,14 @@ using Microsoft.AspNetCore.Routing;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.BuildingBlocks.Registry;
 
 /// <summary>
 /// The plots of a registered version's quality report, for every model in the registry: <c>GET /registry/{model}/versions/{version}/plots</c>
-/// lists them, <c>.../plots/{plot}</c> serves one as PNG. Read-only like the other registry views, so open to any client.
+/// lists them, <c>.../plots/{plot}</c> serves one as PNG. Read-only like the other registry views, and like them for the
+/// caller's tenant only: a version is looked up among the tenant's own, so another tenant's report is never reachable.
 /// </summary>
 public static class ReportPlotEndpoints
 {
@@ -20,8 +22,8 @@ public static class ReportPlotEndpoints
 
     public static IEndpointRouteBuilder MapReportPlotEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/registry/{model}/versions/{version:int}/plots").WithTags("Registry").RequireCredential()
-            .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        var group = routes.MapGroup("/registry/{model}/versions/{version:int}/plots").WithTags("Registry")
+            .RequireTenant().RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
 
         group.MapGet("", ListAsync)
             .WithName("ListReportPlots")
@@ -35,9 +37,9 @@ public static class ReportPlotEndpoints
     }
 
     private static async Task<Results<Ok<ReportPlotList>, ProblemHttpResult>> ListAsync(
-        string model, int version, ModelRegistry registry, IArtifactStore artifacts, CancellationToken cancellationToken)
+        string model, int version, HttpContext context, ModelRegistry registry, IArtifactStore artifacts, CancellationToken cancellationToken)
     {
-        var registered = await registry.GetVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
+        var registered = await registry.GetVersionAsync(TenantScope.Of(context).TenantId, model, version, cancellationToken).ConfigureAwait(false);
         if (registered is null)
         {
             return NoVersion(model, version);
@@ -49,9 +51,9 @@ public static class ReportPlotEndpoints
     }
 
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetAsync(
-        string model, int version, string plot, ModelRegistry registry, IArtifactStore artifacts, CancellationToken cancellationToken)
+        string model, int version, string plot, HttpContext context, ModelRegistry registry, IArtifactStore artifacts, CancellationToken cancellationToken)
     {
-        var registered = await registry.GetVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
+        var registered = await registry.GetVersionAsync(TenantScope.Of(context).TenantId, model, version, cancellationToken).ConfigureAwait(false);
         if (registered is null)
         {
             return NoVersion(model, version);

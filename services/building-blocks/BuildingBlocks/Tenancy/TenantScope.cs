@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Platform.BuildingBlocks.Auth;
 
 namespace Platform.BuildingBlocks.Tenancy;
 
@@ -42,7 +43,7 @@ public sealed class TenantEndpointFilter : IEndpointFilter
                 "Send a bearer token (Authorization: Bearer <JWT>) or an API key (X-Api-Key) bound to a tenant.", "X-Api-Key");
         }
 
-        var claim = http.User.FindFirst(TenantScope.ClaimType)?.Value;
+        var claim = http.User.FindFirst(TenantScope.ClaimType)?.Value ?? AdminTarget(http);
         if (claim is null)
         {
             return Problem(StatusCodes.Status403Forbidden, "The credential is not bound to a tenant.",
@@ -67,6 +68,18 @@ public sealed class TenantEndpointFilter : IEndpointFilter
         return await next(context).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// On a route marked <see cref="TenantEndpointExtensions.AllowAdminToTargetTenant{TBuilder}"/> (operations on a tenant's
+    /// models, such as an alias move or a reload), a platform admin names the tenant it acts on in the header: the admin
+    /// key operates the platform, it still reads no tenant's data.
+    /// </summary>
+    private static string? AdminTarget(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<AdminMayTargetTenant>() is not null
+        && PlatformScopes.Of(http.User).Contains(PlatformScopes.Admin)
+        && http.Request.Headers[TenantScope.HeaderName].ToString() is { Length: > 0 } target
+            ? target
+            : null;
+
     private static IResult Problem(int status, string title, string detail, string field) => TypedResults.Problem(
         title: title, detail: detail, statusCode: status, extensions: new Dictionary<string, object?> { ["field"] = field });
 }
@@ -77,8 +90,19 @@ public sealed class TenantScopedEndpoint
     public static TenantScopedEndpoint Instance { get; } = new();
 }
 
+/// <summary>Endpoint metadata: a platform admin may act on the tenant its <c>X-Tenant-Id</c> header names.</summary>
+public sealed class AdminMayTargetTenant
+{
+    public static AdminMayTargetTenant Instance { get; } = new();
+}
+
 public static class TenantEndpointExtensions
 {
+    /// <summary>Lets a platform admin (no tenant of its own) act on the tenant its <c>X-Tenant-Id</c> header names here.</summary>
+    public static TBuilder AllowAdminToTargetTenant<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(AdminMayTargetTenant.Instance);
+
     /// <summary>Resolves the request's tenant (<see cref="TenantEndpointFilter"/>) before the endpoint or group's handlers run.</summary>
     public static TBuilder RequireTenant<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>

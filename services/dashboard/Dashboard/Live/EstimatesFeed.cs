@@ -11,6 +11,9 @@ public sealed record LiveEstimate(
     string EventId, DateTimeOffset ReceivedAt, string? RequestId, string? PropertyId, string Status, double? Estimate, double? Low, double? High,
     int? ModelVersion, double? ActualPrice, string? Problem)
 {
+    /// <summary>The tenant whose request this answered; only that tenant's signed-in users see it.</summary>
+    public string? TenantId { get; init; }
+
     /// <summary>Relative error of the estimate against the actual price, in percent.</summary>
     public double? ErrorPercent => Estimate is { } e && ActualPrice is { } a && a > 0 ? 100.0 * (e - a) / a : null;
 }
@@ -19,7 +22,7 @@ public sealed record LiveEstimate(
 /// The dashboard's subscription to the streaming-estimates topics: results from <see cref="Topics.Estimates"/> fan out to every
 /// open Live page; the actual prices some requests on <see cref="Topics.EstimateRequests"/> carry (<c>actual_price</c> per row)
 /// are remembered so the page can chart the error. A bounded history serves pages opened later and the running chart.
-/// Estimates of the price model are not tenant-scoped (the model is shared), so every signed-in user sees the same stream.
+/// Each tenant's requests are priced by its own model, so a signed-in user sees only the estimates of its own tenant.
 /// </summary>
 public sealed class EstimatesFeed(IOptions<DashboardOptions> options, TimeProvider time)
 {
@@ -29,11 +32,11 @@ public sealed class EstimatesFeed(IOptions<DashboardOptions> options, TimeProvid
     private readonly ConcurrentDictionary<Channel<LiveEstimate>, byte> _subscribers = new();
     private readonly ConcurrentDictionary<string, double?[]> _actualPrices = new(StringComparer.Ordinal);
 
-    public IReadOnlyList<LiveEstimate> History()
+    public IReadOnlyList<LiveEstimate> History(string tenantId)
     {
         lock (_gate)
         {
-            return [.. _history];
+            return [.. _history.Where(e => e.TenantId == tenantId)];
         }
     }
 
@@ -41,7 +44,7 @@ public sealed class EstimatesFeed(IOptions<DashboardOptions> options, TimeProvid
     /// Estimates from now on, until <paramref name="ct"/> ends (the page closes). The first item is null: it says the
     /// subscription is in place, so nothing published after the page saw it can be missed.
     /// </summary>
-    public async IAsyncEnumerable<LiveEstimate?> SubscribeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<LiveEstimate?> SubscribeAsync(string tenantId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         var channel = Channel.CreateBounded<LiveEstimate>(new BoundedChannelOptions(1_000) { FullMode = BoundedChannelFullMode.DropOldest });
         _subscribers[channel] = 0;
@@ -50,7 +53,10 @@ public sealed class EstimatesFeed(IOptions<DashboardOptions> options, TimeProvid
             yield return null;
             await foreach (var estimate in channel.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
-                yield return estimate;
+                if (estimate.TenantId == tenantId)
+                {
+                    yield return estimate;
+                }
             }
         }
         finally
@@ -87,6 +93,7 @@ public sealed class EstimatesFeed(IOptions<DashboardOptions> options, TimeProvid
 
         var requestEventId = data.TryGetProperty("request_event_id", out var r) ? r.GetString() : null;
         var requestId = data.TryGetProperty("request_id", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString() : null;
+        var tenantId = Text(data, "tenant_id");
         double?[] actual = requestEventId is not null && _actualPrices.TryRemove(requestEventId, out var known) ? known : [];
         var now = time.GetUtcNow();
         var estimates = results.EnumerateArray().Select(row =>
@@ -96,7 +103,10 @@ public sealed class EstimatesFeed(IOptions<DashboardOptions> options, TimeProvid
                 $"{cloudEvent.Id}:{index}", now, requestId, Text(row, "property_id"), Text(row, "status") ?? "?",
                 Number(row, "estimate"), Number(row, "low"), Number(row, "high"), Int(row, "model_version"),
                 index < actual.Length ? actual[index] : null,
-                row.TryGetProperty("problem", out var problem) ? Text(problem, "detail") : null);
+                row.TryGetProperty("problem", out var problem) ? Text(problem, "detail") : null)
+            {
+                TenantId = tenantId,
+            };
         }).ToList();
 
         lock (_gate)

@@ -7,5 +7,5 @@ public sealed class LiveModel(EstimatesFeed feed) : PageModel
 {
     public IReadOnlyList<LiveEstimate> History { get; private set; } = [];
 
-    public void OnGet() => History = [.. feed.History().Reverse().Take(100)];
+    public void OnGet() => History = [.. feed.History(Auth.DashboardUser.From(User)?.TenantId ?? string.Empty).Reverse().Take(100)];
 }

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.VectorSearch;
@@ -10,15 +13,18 @@ using Platform.PortfolioTwin.Api.Valuation;
 namespace Platform.PortfolioTwin.Api.Indexing;
 
 /// <summary>
-/// Keeps the vector index in step with the properties and the champion model, with no moment where readers see a half-filled
-/// index or two models mixed: the index serves one version named after the model that encoded it (<c>twin-v7</c>), and the
-/// scorer uses exactly that model (<see cref="ServingModelAsync"/>). A new champion is indexed aside — every tenant's
-/// properties into a new version — and the space's alias switches to it in one step when it is complete; only then does the
-/// new model serve. A failed rebuild discards the version built aside and the old model and index keep serving.
-/// Listings that change meanwhile are written to both the serving version and the one being built.
+/// Keeps each tenant's vector index in step with its properties and its own champion model, with no moment where readers see a
+/// half-filled index or two models mixed. Every tenant has a space of its own (<see cref="SpaceFor"/>), because every tenant
+/// has a champion of its own: the space serves one version named after the model that encoded it (<c>twin-v7</c>, the tenant's
+/// version 7), and the scorer uses exactly that model (<see cref="ServingAsync"/>). A tenant's new champion is indexed aside —
+/// that tenant's properties into a new version of its space — and the space's alias switches to it in one step when it is
+/// complete; only then does the new model serve that tenant. Other tenants are not touched. A failed rebuild discards the
+/// version built aside and the old model and index keep serving. Listings that change meanwhile are written to both the
+/// serving version and the one being built. At most <c>MaxLoadedTenants</c> tenants' serving models are held (least recently
+/// used dropped; adopted again from the index on the tenant's next request).
 /// </summary>
 public sealed class PropertyIndexer(
-    ChampionModelCache<IServedTwin> models,
+    TenantChampions<IServedTwin> models,
     ModelRegistry registry,
     IModelLoader<IServedTwin> loader,
     ITwinDataStore store,
@@ -28,80 +34,91 @@ public sealed class PropertyIndexer(
     PortfolioTwinMetrics metrics,
     ILogger<PropertyIndexer> logger)
 {
-    private readonly SemaphoreSlim _rebuildGate = new(1, 1);
-    private volatile Served? _served;
-    private volatile Building? _building;
+    private readonly ConcurrentDictionary<string, TenantIndex> _tenants = new(StringComparer.Ordinal);
+    private long _uses;
 
-    public VectorSpace Space { get; } = PropertyVectorSpace.Create(options.CurrentValue.IndexSpace, options.CurrentValue.EmbeddingDimension);
+    /// <summary>
+    /// The tenant's space: <c>{IndexSpace}-t{16 hex digits of the SHA-256 of the tenant id}</c> — a name every backend accepts
+    /// whatever the tenant id's case or length, and the same in every replica.
+    /// </summary>
+    public VectorSpace SpaceFor(string tenantId) => Tenant(tenantId).Space;
 
-    /// <summary>The model whose embeddings the index serves now, or null before the first index is built or adopted.</summary>
-    public LoadedModel<IServedTwin>? ServingModel => _served?.Model;
+    /// <summary>The model whose embeddings the tenant's index serves now, or null before its first index is built or adopted.</summary>
+    public LoadedModel<IServedTwin>? ServingModel(string tenantId) => Peek(tenantId)?.Served?.Model;
 
-    /// <summary>The serving model with the space pinned to its index version, or null (see <see cref="ServingAsync"/>).</summary>
-    public ServingIndex? Serving => _served?.Index;
+    /// <summary>The tenant's serving model with its space pinned to the index version, or null (see <see cref="ServingAsync"/>).</summary>
+    public ServingIndex? Serving(string tenantId) => Peek(tenantId)?.Served?.Index;
 
-    /// <summary>The index version serving now (e.g. <c>twin-v7</c>), or null.</summary>
-    public string? ServingVersion => _served?.Version;
+    /// <summary>The tenant's index version serving now (e.g. <c>twin-v7</c>), or null.</summary>
+    public string? ServingVersion(string tenantId) => Peek(tenantId)?.Served?.Version;
 
     public string VersionFor(ModelVersion model) => string.Create(CultureInfo.InvariantCulture, $"{models.ModelName}-v{model.Version}");
 
-    /// <summary>
-    /// The model to score with: the one the index was built with. A process that starts on an index built earlier (by itself
-    /// or another replica) adopts it, loading that model version from the registry if the champion has moved on since.
-    /// </summary>
-    public async ValueTask<LoadedModel<IServedTwin>?> ServingModelAsync(CancellationToken cancellationToken) =>
-        (await ServingAsync(cancellationToken).ConfigureAwait(false))?.Model;
+    public static string SpaceNameFor(string indexSpace, string tenantId) =>
+        $"{indexSpace}-t{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(tenantId)))[..16]}";
 
     /// <summary>
-    /// The model and the space pinned to the index version built with it. A request takes this once and reads only through it,
-    /// so a switch in the middle of the request cannot give it a user vector of one model and properties of another.
+    /// The model to score the tenant's requests with: the one its index was built with. A process that starts on an index built
+    /// earlier (by itself or another replica) adopts it, loading that model version from the registry if the champion has moved on.
     /// </summary>
-    public async ValueTask<ServingIndex?> ServingAsync(CancellationToken cancellationToken) =>
-        (_served ?? await AdoptAsync(cancellationToken).ConfigureAwait(false))?.Index;
+    public async ValueTask<LoadedModel<IServedTwin>?> ServingModelAsync(string tenantId, CancellationToken cancellationToken) =>
+        (await ServingAsync(tenantId, cancellationToken).ConfigureAwait(false))?.Model;
 
     /// <summary>
-    /// Rebuilds the index with the champion unless it already serves it. Returns the properties indexed, or null when the index
-    /// was current.
+    /// The tenant's model and the space pinned to the index version built with it. A request takes this once and reads only
+    /// through it, so a switch in the middle of the request cannot give it a user vector of one model and properties of another.
     /// </summary>
-    public async Task<int?> EnsureCurrentAsync(CancellationToken cancellationToken)
+    public async ValueTask<ServingIndex?> ServingAsync(string tenantId, CancellationToken cancellationToken)
     {
-        var champion = await models.ReloadAsync(cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"No champion of '{models.ModelName}' is deployed; nothing to encode properties with.");
-        await _rebuildGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var tenant = Tenant(tenantId);
+        return (tenant.Served ?? await AdoptAsync(tenantId, tenant, cancellationToken).ConfigureAwait(false))?.Index;
+    }
+
+    /// <summary>
+    /// Rebuilds the tenant's index with its champion unless it already serves it. Returns the properties indexed, or null when
+    /// the index was current.
+    /// </summary>
+    public async Task<int?> EnsureCurrentAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        var champion = await models.For(tenantId).ReloadAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"No champion of '{models.ModelName}' is deployed for tenant '{tenantId}'; nothing to encode its properties with.");
+        var tenant = Tenant(tenantId);
+        await tenant.RebuildGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var served = _served ?? await AdoptAsync(cancellationToken).ConfigureAwait(false);
+            var served = tenant.Served ?? await AdoptAsync(tenantId, tenant, cancellationToken).ConfigureAwait(false);
             if (served?.Version == VersionFor(champion.Version))
             {
                 return null;
             }
 
-            return await RebuildAsync(champion, cancellationToken).ConfigureAwait(false);
+            return await RebuildAsync(tenantId, tenant, champion, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            _rebuildGate.Release();
+            tenant.RebuildGate.Release();
         }
     }
 
     /// <summary>
-    /// Re-encodes one tenant's properties with the serving model into the serving version (admin repair). Builds the whole
+    /// Re-encodes one tenant's properties with its serving model into the serving version (admin repair). Builds the tenant's
     /// index first when none serves yet. Returns the tenant's properties indexed.
     /// </summary>
     public async Task<int> ReindexAsync(string tenantId, CancellationToken cancellationToken)
     {
-        if (await ServingModelAsync(cancellationToken).ConfigureAwait(false) is null)
+        if (await ServingModelAsync(tenantId, cancellationToken).ConfigureAwait(false) is null)
         {
-            await EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
-            return (int)await index.CountAsync(Space, tenantId, cancellationToken).ConfigureAwait(false);
+            await EnsureCurrentAsync(tenantId, cancellationToken).ConfigureAwait(false);
+            return (int)await index.CountAsync(SpaceFor(tenantId), tenantId, cancellationToken).ConfigureAwait(false);
         }
 
-        var served = _served ?? throw new InvalidOperationException("No index is serving.");
+        var tenant = Tenant(tenantId);
+        var served = tenant.Served ?? throw new InvalidOperationException($"No index is serving tenant '{tenantId}'.");
         var total = 0;
         await foreach (var batch in BatchesAsync(tenantId, cancellationToken).ConfigureAwait(false))
         {
             var points = await PointsAsync(served.Model.Model, batch, cancellationToken).ConfigureAwait(false);
-            await index.UpsertAsync(Space, tenantId, points, cancellationToken).ConfigureAwait(false);
+            await index.UpsertAsync(tenant.Space, tenantId, points, cancellationToken).ConfigureAwait(false);
             total += points.Count;
         }
 
@@ -117,15 +134,16 @@ public sealed class PropertyIndexer(
             return;
         }
 
-        if (await ServingModelAsync(cancellationToken).ConfigureAwait(false) is { } model)
+        var tenant = Tenant(tenantId);
+        if (await ServingModelAsync(tenantId, cancellationToken).ConfigureAwait(false) is { } model)
         {
             var points = await PointsAsync(model.Model, properties, cancellationToken).ConfigureAwait(false);
-            await index.UpsertAsync(Space, tenantId, points, cancellationToken).ConfigureAwait(false);
+            await index.UpsertAsync(tenant.Space, tenantId, points, cancellationToken).ConfigureAwait(false);
             metrics.Indexed(points.Count);
         }
 
-        // Otherwise nothing is serving yet: the first build reads these properties from PostgreSQL.
-        if (_building is { } building)
+        // Otherwise nothing is serving the tenant yet: its first build reads these properties from PostgreSQL.
+        if (tenant.Building is { } building)
         {
             await building.Build.UpsertAsync(tenantId, await PointsAsync(building.Model.Model, properties, cancellationToken).ConfigureAwait(false), cancellationToken)
                 .ConfigureAwait(false);
@@ -134,18 +152,54 @@ public sealed class PropertyIndexer(
 
     public async Task RemoveAsync(string tenantId, IReadOnlyCollection<string> propertyIds, CancellationToken cancellationToken)
     {
-        await index.DeleteAsync(Space, tenantId, propertyIds, cancellationToken).ConfigureAwait(false);
-        if (_building is not null)
+        var tenant = Tenant(tenantId);
+        await index.DeleteAsync(tenant.Space, tenantId, propertyIds, cancellationToken).ConfigureAwait(false);
+        if (tenant.Building is not null)
         {
             // A build in progress may still pick the listing up from its scan; the next listing event or rebuild corrects it.
             logger.LogDebug("Removed {Count} properties of {Tenant} while a rebuild runs", propertyIds.Count, tenantId);
         }
     }
 
-    private async Task<Served?> AdoptAsync(CancellationToken cancellationToken)
+    /// <summary>The tenant's entry, created on first use; beyond the cap the least recently used idle tenant is dropped.</summary>
+    private TenantIndex Tenant(string tenantId)
     {
-        await index.EnsureSpaceAsync(Space, cancellationToken).ConfigureAwait(false);
-        var version = await index.ServingVersionAsync(Space, cancellationToken).ConfigureAwait(false);
+        if (_tenants.TryGetValue(tenantId, out var existing))
+        {
+            existing.LastUsed = Interlocked.Increment(ref _uses);
+            return existing;
+        }
+
+        var space = PropertyVectorSpace.Create(SpaceNameFor(options.CurrentValue.IndexSpace, tenantId), options.CurrentValue.EmbeddingDimension);
+        var tenant = _tenants.GetOrAdd(tenantId, _ => new TenantIndex(space));
+        tenant.LastUsed = Interlocked.Increment(ref _uses);
+        var cap = options.CurrentValue.MaxLoadedTenants;
+        while (_tenants.Count > cap)
+        {
+            var idle = _tenants.Where(pair => pair.Key != tenantId && pair.Value.Building is null).MinBy(pair => pair.Value.LastUsed);
+            if (idle.Key is null || !_tenants.TryRemove(idle.Key, out _))
+            {
+                break;
+            }
+        }
+
+        return tenant;
+    }
+
+    private TenantIndex? Peek(string tenantId) => _tenants.GetValueOrDefault(tenantId);
+
+    private async Task<Served?> AdoptAsync(string tenantId, TenantIndex tenant, CancellationToken cancellationToken)
+    {
+        // A tenant without a champion of its own has nothing to serve: no space is created for it (a caller naming tenants at
+        // random must not create indexes).
+        var champion = await models.GetAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        if (champion is null)
+        {
+            return null;
+        }
+
+        await index.EnsureSpaceAsync(tenant.Space, cancellationToken).ConfigureAwait(false);
+        var version = await index.ServingVersionAsync(tenant.Space, cancellationToken).ConfigureAwait(false);
         var prefix = models.ModelName + "-v";
         if (version is null || !version.StartsWith(prefix, StringComparison.Ordinal)
             || !int.TryParse(version.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var modelVersion))
@@ -153,9 +207,8 @@ public sealed class PropertyIndexer(
             return null;
         }
 
-        var champion = models.Current ?? await models.GetAsync(cancellationToken).ConfigureAwait(false);
         LoadedModel<IServedTwin>? model = champion?.Version.Version == modelVersion ? champion : null;
-        if (model is null && await registry.GetVersionAsync(models.ModelName, modelVersion, cancellationToken).ConfigureAwait(false) is { } registered)
+        if (model is null && await registry.GetVersionAsync(tenantId, models.ModelName, modelVersion, cancellationToken).ConfigureAwait(false) is { } registered)
         {
             var bytes = await registry.ReadModelFileAsync(registered, cancellationToken).ConfigureAwait(false);
             model = new LoadedModel<IServedTwin>(registered, loader.Load(bytes), DateTimeOffset.UtcNow);
@@ -163,55 +216,53 @@ public sealed class PropertyIndexer(
 
         if (model is null)
         {
-            logger.LogWarning("The index serves {Version}, which the registry no longer has; it will be rebuilt", version);
+            logger.LogWarning("The index of tenant {Tenant} serves {Version}, which the registry no longer has; it will be rebuilt", tenantId, version);
             return null;
         }
 
-        var adopted = new Served(model, version, Space);
-        _served ??= adopted;
-        logger.LogInformation("Serving the existing index version {Version}", version);
-        return _served;
+        var adopted = new Served(model, version, tenant.Space);
+        tenant.Served ??= adopted;
+        logger.LogInformation("Serving the existing index version {Version} of tenant {Tenant}", version, tenantId);
+        return tenant.Served;
     }
 
-    private async Task<int> RebuildAsync(LoadedModel<IServedTwin> champion, CancellationToken cancellationToken)
+    private async Task<int> RebuildAsync(string tenantId, TenantIndex tenant, LoadedModel<IServedTwin> champion, CancellationToken cancellationToken)
     {
-        if (champion.Model.Dimension != Space.Dimension)
+        if (champion.Model.Dimension != tenant.Space.Dimension)
         {
             throw new InvalidOperationException(
-                $"{models.ModelName} v{champion.Version.Version} embeds in {champion.Model.Dimension} dimensions; the index space is configured for {Space.Dimension} (PortfolioTwin:EmbeddingDimension).");
+                $"{models.ModelName} v{champion.Version.Version} of tenant '{tenantId}' embeds in {champion.Model.Dimension} dimensions; the index space is configured for {tenant.Space.Dimension} (PortfolioTwin:EmbeddingDimension).");
         }
 
         var version = VersionFor(champion.Version);
         var started = DateTimeOffset.UtcNow;
-        await using var build = await index.BeginBuildAsync(Space, version, cancellationToken).ConfigureAwait(false);
-        _building = new Building(champion, build);
+        await using var build = await index.BeginBuildAsync(tenant.Space, version, cancellationToken).ConfigureAwait(false);
+        tenant.Building = new Building(champion, build);
         try
         {
             var total = 0;
-            foreach (var tenantId in await store.TenantsAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var batch in BatchesAsync(tenantId, cancellationToken).ConfigureAwait(false))
             {
-                await foreach (var batch in BatchesAsync(tenantId, cancellationToken).ConfigureAwait(false))
-                {
-                    var points = await PointsAsync(champion.Model, batch, cancellationToken).ConfigureAwait(false);
-                    await build.UpsertAsync(tenantId, points, cancellationToken).ConfigureAwait(false);
-                    total += points.Count;
-                }
+                var points = await PointsAsync(champion.Model, batch, cancellationToken).ConfigureAwait(false);
+                await build.UpsertAsync(tenantId, points, cancellationToken).ConfigureAwait(false);
+                total += points.Count;
             }
 
             await build.CommitAsync(cancellationToken).ConfigureAwait(false);
-            _served = new Served(champion, version, Space);
+            tenant.Served = new Served(champion, version, tenant.Space);
             metrics.Indexed(total);
-            logger.LogInformation("Index version {Version} serves: {Count} properties encoded in {Seconds:F1} s", version, total, (DateTimeOffset.UtcNow - started).TotalSeconds);
+            logger.LogInformation("Index version {Version} serves tenant {Tenant}: {Count} properties encoded in {Seconds:F1} s",
+                version, tenantId, total, (DateTimeOffset.UtcNow - started).TotalSeconds);
             return total;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            logger.LogError(exception, "Rebuilding the index as {Version} failed; {Serving} keeps serving", version, _served?.Version ?? "nothing");
+            logger.LogError(exception, "Rebuilding the index of tenant {Tenant} as {Version} failed; {Serving} keeps serving", tenantId, version, tenant.Served?.Version ?? "nothing");
             throw;
         }
         finally
         {
-            _building = null;
+            tenant.Building = null;
         }
     }
 
@@ -256,6 +307,31 @@ public sealed class PropertyIndexer(
     }
 
     private sealed record Building(LoadedModel<IServedTwin> Model, IVectorSpaceBuild Build);
+
+    /// <summary>One tenant's space, the version serving it and the one being built aside.</summary>
+    private sealed class TenantIndex(VectorSpace space)
+    {
+        private volatile Served? _served;
+        private volatile Building? _building;
+
+        public VectorSpace Space { get; } = space;
+
+        public SemaphoreSlim RebuildGate { get; } = new(1, 1);
+
+        public Served? Served
+        {
+            get => _served;
+            set => _served = value;
+        }
+
+        public Building? Building
+        {
+            get => _building;
+            set => _building = value;
+        }
+
+        public long LastUsed { get; set; }
+    }
 }
 
 /// <summary>A model and the vector space pinned to the index version its embeddings fill.</summary>

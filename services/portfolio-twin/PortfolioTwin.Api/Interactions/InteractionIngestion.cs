@@ -12,7 +12,7 @@ namespace Platform.PortfolioTwin.Api.Interactions;
 public sealed class InteractionIngestion(
     ITwinDataStore store,
     UserVectorResolver users,
-    Platform.BuildingBlocks.Registry.ChampionModelCache<IServedTwin> models,
+    Platform.BuildingBlocks.Registry.TenantChampions<IServedTwin> models,
     Indexing.PropertyIndexer indexer,
     PortfolioTwinMetrics metrics,
     TimeProvider time)
@@ -73,7 +73,8 @@ public sealed class InteractionIngestion(
 
         var refreshed = 0;
         // Fold in with the model the index serves, so the refreshed vector lives in the same space as the property vectors.
-        var serving = indexer.Serving ?? (models.Current is { } champion ? new Indexing.ServingIndex(champion, indexer.Space) : null);
+        var serving = indexer.Serving(tenantId)
+            ?? (models.For(tenantId).Current is { } champion ? new Indexing.ServingIndex(champion, indexer.SpaceFor(tenantId)) : null);
         if (stored > 0 && serving is { } model)
         {
             // The insert does not say which rows were new; refreshing every user of the batch is correct, merely thorough.

@@ -14,7 +14,7 @@ namespace Platform.PortfolioTwin.Api.Serving;
 /// inside the index), embeddings and explanations. Throws <see cref="TwinRequestException"/> for what the caller got wrong.
 /// </summary>
 public sealed class TwinScoringService(
-    ChampionModelCache<IServedTwin> models,
+    TenantChampions<IServedTwin> models,
     PropertyIndexer indexer,
     UserVectorResolver users,
     IVectorIndex index,
@@ -29,18 +29,19 @@ public sealed class TwinScoringService(
     public PortfolioTwinOptions Options => options.CurrentValue;
 
     /// <summary>
-    /// The model to answer with: the one the vector index was built with, so user vectors and property vectors share one space
-    /// (a newer champion serves once its index is complete); the champion itself while no index exists yet.
+    /// The model to answer the tenant with: the one the tenant's vector index was built with, so user vectors and property
+    /// vectors share one space (a newer champion serves once its index is complete); the tenant's champion itself while no
+    /// index exists yet; never another tenant's model (503 while the tenant has none).
     /// </summary>
-    public async ValueTask<LoadedModel<IServedTwin>> ModelAsync(CancellationToken cancellationToken) =>
-        (await ServingAsync(cancellationToken).ConfigureAwait(false)).Model;
+    public async ValueTask<LoadedModel<IServedTwin>> ModelAsync(string tenantId, CancellationToken cancellationToken) =>
+        (await ServingAsync(tenantId, cancellationToken).ConfigureAwait(false)).Model;
 
-    /// <summary>The model with the index space pinned to its version: every read of one request goes through this pair.</summary>
-    private async ValueTask<ServingIndex> ServingAsync(CancellationToken cancellationToken) =>
-        await indexer.ServingAsync(cancellationToken).ConfigureAwait(false)
+    /// <summary>The tenant's model with its index space pinned to its version: every read of one request goes through this pair.</summary>
+    private async ValueTask<ServingIndex> ServingAsync(string tenantId, CancellationToken cancellationToken) =>
+        await indexer.ServingAsync(tenantId, cancellationToken).ConfigureAwait(false)
         ?? new ServingIndex(
-            await models.RequireAsync(cancellationToken).ConfigureAwait(false),
-            indexer.Space);
+            await models.RequireAsync(tenantId, cancellationToken).ConfigureAwait(false),
+            indexer.SpaceFor(tenantId));
 
     public async Task<PredictResponse> PredictAsync(string tenantId, PredictRequest request, CancellationToken cancellationToken)
     {
@@ -49,7 +50,7 @@ public sealed class TwinScoringService(
         var property = PropertyFeaturesValidator.Validate(request.PropertyFeatures, tenantId, "property_features", errors, time);
         ThrowIfAny(errors);
 
-        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(tenantId, cancellationToken).ConfigureAwait(false);
         var model = serving.Model;
         var user = await ResolveUserAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false);
         var vector = (await EncodeAsync(model.Model, [property!], [request.PropertyFeatures!.EstimatedValue], cancellationToken).ConfigureAwait(false))[0];
@@ -76,7 +77,7 @@ public sealed class TwinScoringService(
         var properties = inputs.Select((input, i) => PropertyFeaturesValidator.Validate(input, tenantId, $"properties[{i}]", errors, time)).ToList();
         ThrowIfAny(errors);
 
-        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(tenantId, cancellationToken).ConfigureAwait(false);
         var model = serving.Model;
         var user = await ResolveUserAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false);
         var vectors = await EncodeAsync(model.Model, properties!, [.. inputs.Select(i => i!.EstimatedValue)], cancellationToken).ConfigureAwait(false);
@@ -108,7 +109,7 @@ public sealed class TwinScoringService(
         }
 
         ThrowIfAny(errors);
-        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(tenantId, cancellationToken).ConfigureAwait(false);
         var model = serving.Model;
         var user = await ResolveUserAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false);
         var filter = new VectorFilter
@@ -139,7 +140,7 @@ public sealed class TwinScoringService(
         }
 
         ThrowIfAny(errors);
-        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(tenantId, cancellationToken).ConfigureAwait(false);
         var model = serving.Model;
         float[] query;
         var filter = new VectorFilter { Must = conditions };
@@ -168,14 +169,14 @@ public sealed class TwinScoringService(
         var errors = new List<FieldError>();
         var property = PropertyFeaturesValidator.Validate(request.PropertyFeatures, tenantId, "property_features", errors, time);
         ThrowIfAny(errors);
-        var model = await ModelAsync(cancellationToken).ConfigureAwait(false);
+        var model = await ModelAsync(tenantId, cancellationToken).ConfigureAwait(false);
         var vector = (await EncodeAsync(model.Model, [property!], [request.PropertyFeatures!.EstimatedValue], cancellationToken).ConfigureAwait(false))[0];
         return new EmbeddingResponse(vector, vector.Length, model.Version.Version);
     }
 
     public async Task<ExplainResponse> ExplainAsync(string tenantId, string userId, string propertyId, CancellationToken cancellationToken)
     {
-        var serving = await ServingAsync(cancellationToken).ConfigureAwait(false);
+        var serving = await ServingAsync(tenantId, cancellationToken).ConfigureAwait(false);
         var model = serving.Model;
         var user = await ResolveUserAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false);
         var property = await store.GetPropertyAsync(tenantId, propertyId, cancellationToken).ConfigureAwait(false)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Dapr;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.MarketData.Domain;
 
 namespace Platform.PortfolioTwin.Api.Valuation;
@@ -8,7 +9,8 @@ namespace Platform.PortfolioTwin.Api.Valuation;
 /// Estimated values from the valuation service over service invocation (Dapr): the properties go as
 /// <see cref="PriceEstimateRows"/> in batches of <see cref="PortfolioTwinOptions.ValuationBatchSize"/> per
 /// <c>POST /estimate</c>, never one call per property. Rows valuation rejects stay unknown; with no price model deployed
-/// (503) every value is unknown, as in a training run without a price champion. Other failures propagate, so an index build
+/// (503) every value is unknown, as in a training run without a price champion. The call names the properties' tenant, whose
+/// own price champion prices them. Other failures propagate, so an index build
 /// fails (and is retried) rather than silently encoding properties without their estimate.
 /// </summary>
 public sealed class ValuationServiceEstimates(
@@ -22,13 +24,19 @@ public sealed class ValuationServiceEstimates(
         var settings = options.CurrentValue;
         var rows = PriceEstimateRows.For(properties, time.GetUtcNow());
         var estimates = new double?[properties.Count];
+        if (properties.Count == 0)
+        {
+            return estimates;
+        }
+
+        var tenant = new Dictionary<string, string> { [TenantScope.HeaderName] = properties[0].TenantId };
         for (var start = 0; start < rows.Count; start += settings.ValuationBatchSize)
         {
             var batch = rows.GetRange(start, Math.Min(settings.ValuationBatchSize, rows.Count - start));
             EstimateReply reply;
             try
             {
-                reply = await invoker.InvokeAsync<EstimateCall, EstimateReply>(settings.ValuationAppId, "estimate", new EstimateCall(batch), cancellationToken)
+                reply = await invoker.InvokeAsync<EstimateCall, EstimateReply>(settings.ValuationAppId, "estimate", new EstimateCall(batch), cancellationToken, tenant)
                     .ConfigureAwait(false);
             }
             catch (ServiceInvocationException exception) when (exception.StatusCode is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status422UnprocessableEntity)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.Valuation.Api.Estimation;
 
 namespace Platform.Valuation.Api.Endpoints;
@@ -12,14 +13,14 @@ public static class EstimateEndpoints
 {
     public static RouteGroupBuilder MapEstimateEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").WithTags("Estimates").RequireScope(PlatformScopes.Estimate)
+        var group = routes.MapGroup("").WithTags("Estimates").RequireScope(PlatformScopes.Estimate).RequireTenant()
             .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapPost("/estimate", EstimateAsync)
             .WithName("Estimate")
-            .WithSummary("Estimates prices for a batch of properties.")
+            .WithSummary("Estimates prices for a batch of properties with the tenant's champion.")
             .WithDescription("Each row gets an estimate with an interval, the model version and its top feature contributions, or a problem "
                 + "naming the offending field. 200 when at least one row was estimated, 422 when none was, 413 over the batch limit, "
-                + "503 with Retry-After before any model is deployed. ?comparables=k adds k comparable sales per row.")
+                + "503 with Retry-After before the tenant has a model (another tenant's is never used). ?comparables=k adds k comparable sales per row.")
             .Accepts<EstimateRequest>("application/json")
             .Produces<EstimateResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -39,10 +40,11 @@ public static class EstimateEndpoints
                 $"comparables must be between 0 and {settings.MaxComparables}.", "comparables");
         }
 
-        var model = await estimation.GetModelAsync(cancellationToken).ConfigureAwait(false);
+        var tenantId = TenantScope.Of(context).TenantId;
+        var model = await estimation.GetModelAsync(tenantId, cancellationToken).ConfigureAwait(false);
         if (model is null)
         {
-            return new ModelNotDeployedException(settings.ModelName, settings.RetryAfterSeconds).ToProblem(context);
+            return new ModelNotDeployedException(settings.ModelName, settings.RetryAfterSeconds, tenantId).ToProblem(context);
         }
 
         JsonDocument document;
@@ -72,8 +74,8 @@ public static class EstimateEndpoints
             }
 
             var count = properties.GetArrayLength();
-            var serving = estimation.Choose(model);
-            var response = estimation.Estimate(serving.Model, properties, k, EstimationService.HttpSource, serving.Alias);
+            var serving = estimation.Choose(tenantId, model);
+            var response = estimation.Estimate(tenantId, serving.Model, properties, k, EstimationService.HttpSource, serving.Alias);
             if (response.Accepted == 0)
             {
                 // Serialised with the API's snake_case options so the rows look the same as in a 200.

@@ -3,12 +3,13 @@ using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.Valuation.Api.Estimation;
 
 namespace Platform.Valuation.Api.Endpoints;
 
 /// <summary>
-/// The champion's quality: <c>GET /metrics</c> (raw metrics recorded in the registry) and <c>GET /metrics/summary</c> (the
+/// The quality of the caller's tenant's champion: <c>GET /metrics</c> (raw metrics recorded in the registry) and <c>GET /metrics/summary</c> (the
 /// human-readable report registered with it). Operational metrics are at /metrics/prometheus (service defaults).
 /// </summary>
 public static class MetricsEndpoints
@@ -17,11 +18,11 @@ public static class MetricsEndpoints
 
     public static IEndpointRouteBuilder MapMetricsEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").WithTags("Metrics").RequireScope(PlatformScopes.Estimate, PlatformScopes.Admin)
-            .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        group.MapGet("/metrics", async (ModelRegistry registry, EstimationService estimation, CancellationToken cancellationToken) =>
+        var group = routes.MapGroup("").WithTags("Metrics").RequireScope(PlatformScopes.Estimate, PlatformScopes.Admin).RequireTenant()
+            .AllowAdminToTargetTenant().RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        group.MapGet("/metrics", async (HttpContext context, ModelRegistry registry, EstimationService estimation, CancellationToken cancellationToken) =>
             {
-                var champion = await ChampionAsync(registry, estimation, cancellationToken).ConfigureAwait(false);
+                var champion = await ChampionAsync(context, registry, estimation, cancellationToken).ConfigureAwait(false);
                 return champion is null
                     ? NoChampion(estimation)
                     : TypedResults.Json(new ModelMetrics(champion.ModelName, champion.Version, champion.Metrics), ValuationJson.Options);
@@ -31,9 +32,9 @@ public static class MetricsEndpoints
             .Produces<ModelMetrics>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet("/metrics/summary", async (ModelRegistry registry, IArtifactStore artifacts, EstimationService estimation, CancellationToken cancellationToken) =>
+        group.MapGet("/metrics/summary", async (HttpContext context, ModelRegistry registry, IArtifactStore artifacts, EstimationService estimation, CancellationToken cancellationToken) =>
             {
-                var champion = await ChampionAsync(registry, estimation, cancellationToken).ConfigureAwait(false);
+                var champion = await ChampionAsync(context, registry, estimation, cancellationToken).ConfigureAwait(false);
                 if (champion is null)
                 {
                     return NoChampion(estimation);
@@ -57,11 +58,11 @@ public static class MetricsEndpoints
         return routes;
     }
 
-    private static Task<ModelVersion?> ChampionAsync(ModelRegistry registry, EstimationService estimation, CancellationToken cancellationToken) =>
-        registry.ResolveAsync(estimation.Options.ModelName, ModelRegistry.Champion, cancellationToken);
+    private static Task<ModelVersion?> ChampionAsync(HttpContext context, ModelRegistry registry, EstimationService estimation, CancellationToken cancellationToken) =>
+        registry.ResolveAsync(TenantScope.Of(context).TenantId, estimation.Options.ModelName, ModelRegistry.Champion, cancellationToken);
 
     private static IResult NoChampion(EstimationService estimation) => EstimateEndpoints.Problem(
-        StatusCodes.Status404NotFound, "No champion.", $"'{estimation.Options.ModelName}' has no champion in the registry.", null);
+        StatusCodes.Status404NotFound, "No champion.", $"'{estimation.Options.ModelName}' has no champion in the registry for this tenant.", null);
 
     private static string ContentTypeOf(string artifactId) => Path.GetExtension(artifactId).ToLowerInvariant() switch
     {

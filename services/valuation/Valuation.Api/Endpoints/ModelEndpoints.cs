@@ -1,12 +1,13 @@
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.Valuation.Api.Estimation;
 using Platform.Valuation.Model.Prediction;
 
 namespace Platform.Valuation.Api.Endpoints;
 
-/// <summary>What is serving (<c>GET /model/info</c>) and a forced reload (<c>POST /admin/reload</c>, API key).</summary>
+/// <summary>What is serving the caller's tenant (<c>GET /model/info</c>) and a forced reload of it (<c>POST /admin/reload</c>, API key).</summary>
 public static class ModelEndpoints
 {
     public sealed record FeatureInfo(string Name, string Kind, bool Required, double? Min, double? Max, IReadOnlyList<string>? Categories);
@@ -25,11 +26,21 @@ public static class ModelEndpoints
 
     public static IEndpointRouteBuilder MapModelEndpoints(this IEndpointRouteBuilder routes)
     {
+        // Operational reads: the tenant's own callers, or a platform admin naming the tenant.
         var model = routes.MapGroup("/model").WithTags("Model").RequireScope(PlatformScopes.Estimate, PlatformScopes.Admin)
-            .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
-        model.MapGet("/info", (ChampionModelCache<ValuationModel> cache) => Info(cache))
+            .RequireTenant().AllowAdminToTargetTenant().RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        model.MapGet("/info", async (HttpContext context, TenantChampions<ValuationModel> champions, CancellationToken cancellationToken) =>
+            {
+                var cache = champions.For(TenantScope.Of(context).TenantId);
+                if (cache.Current is null)
+                {
+                    await cache.GetAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                return Info(cache);
+            })
             .WithName("GetModelInfo")
-            .WithSummary("The model serving estimates: version, metrics, lineage, features with their training ranges.")
+            .WithSummary("The model serving the tenant's estimates: version, metrics, lineage, features with their training ranges.")
             .Produces<ModelInfo>()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
@@ -42,7 +53,7 @@ public static class ModelEndpoints
         if (cache.Current is not { } loaded)
         {
             return EstimateEndpoints.Problem(StatusCodes.Status503ServiceUnavailable, "No model is deployed.",
-                cache.LastError ?? $"No champion of '{cache.ModelName}' is loaded yet.", null);
+                cache.LastError ?? $"No champion of '{cache.ModelName}' is loaded yet for tenant '{cache.TenantId}'.", null);
         }
 
         var version = loaded.Version;

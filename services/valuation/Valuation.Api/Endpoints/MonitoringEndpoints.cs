@@ -1,6 +1,7 @@
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.Valuation.Api.Estimation;
 using Platform.Valuation.Api.Monitoring;
 
@@ -11,10 +12,12 @@ public static class MonitoringEndpoints
     public static IEndpointRouteBuilder MapMonitoringEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/monitoring").WithTags("Monitoring").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
-        group.MapGet("/drift", (DriftMonitor drift) => TypedResults.Json(drift.Evaluate(), ValuationJson.Options))
+        group.MapGet("/drift", (HttpContext context, DriftMonitor drift) => TypedResults.Json(drift.Evaluate(TenantScope.Of(context).TenantId), ValuationJson.Options))
+            .RequireTenant()
             .WithName("GetDrift")
             .RequireScope(PlatformScopes.Estimate, PlatformScopes.Admin)
-            .WithSummary("PSI and Kolmogorov–Smirnov per numeric feature: recent request rows against the champion's training data.")
+            .AllowAdminToTargetTenant()
+            .WithSummary("PSI and Kolmogorov–Smirnov per numeric feature: the tenant's recent request rows against its champion's training data.")
             .WithDescription("Levels: none below PSI 0.1, warning from 0.1, alert from 0.25 (configurable); insufficient_data until the window "
                 + "holds DriftMinSamples rows. Rises are published on the drift-alerts topic.")
             .Produces<DriftReport>();

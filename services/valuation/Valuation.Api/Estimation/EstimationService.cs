@@ -8,11 +8,11 @@ using Platform.Valuation.Model.Prediction;
 namespace Platform.Valuation.Api.Estimation;
 
 /// <summary>
-/// Validates a batch of request rows, estimates the valid ones with the serving champion and reports the others with
+/// Validates a batch of request rows, estimates the valid ones with the tenant's serving champion and reports the others with
 /// per-row problems. Shared by <c>POST /estimate</c> and the estimate-requests subscription.
 /// </summary>
 public sealed class EstimationService(
-    ChampionModelCache<ValuationModel> cache,
+    TenantChampions<ValuationModel> champions,
     IOptionsMonitor<ValuationOptions> options,
     ValuationMetrics metrics,
     DriftMonitor drift,
@@ -23,15 +23,18 @@ public sealed class EstimationService(
 
     public ValuationOptions Options => options.CurrentValue;
 
-    /// <summary>The serving model; reads the registry only when none is loaded yet (the refresher keeps it current).</summary>
-    public async ValueTask<LoadedModel<ValuationModel>?> GetModelAsync(CancellationToken cancellationToken) =>
-        cache.Current ?? await cache.GetAsync(cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// The tenant's serving model (never another tenant's); reads the registry only when none is loaded yet (the refresher
+    /// keeps it current). Null while the tenant has no champion.
+    /// </summary>
+    public ValueTask<LoadedModel<ValuationModel>?> GetModelAsync(string tenantId, CancellationToken cancellationToken) =>
+        champions.GetAsync(tenantId, cancellationToken);
 
-    /// <summary>The model answering one HTTP request: the champion, or the challenger for a canary share.</summary>
-    public Release.ServingChoice Choose(LoadedModel<ValuationModel> champion) => release.Choose(champion);
+    /// <summary>The model answering one HTTP request: the tenant's champion, or its challenger for a canary share.</summary>
+    public Release.ServingChoice Choose(string tenantId, LoadedModel<ValuationModel> champion) => release.Choose(tenantId, champion);
 
     public EstimateResponse Estimate(
-        LoadedModel<ValuationModel> model, JsonElement properties, int comparables, string source, string alias = ModelRegistry.Champion)
+        string tenantId, LoadedModel<ValuationModel> model, JsonElement properties, int comparables, string source, string alias = ModelRegistry.Champion)
     {
         var settings = options.CurrentValue;
         var count = properties.GetArrayLength();
@@ -78,8 +81,8 @@ public sealed class EstimationService(
             if (alias == ModelRegistry.Champion)
             {
                 // The drift window compares traffic with the champion's training data; canary rows would reset it.
-                drift.Record(model, valid);
-                if (release.ShadowFor(model) is { } shadow)
+                drift.Record(tenantId, model, valid);
+                if (release.ShadowFor(tenantId, model) is { } shadow)
                 {
                     ScoreInShadow(shadow, valid, estimates, settings.TopContributions);
                 }

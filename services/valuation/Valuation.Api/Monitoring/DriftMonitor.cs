@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
@@ -33,16 +34,20 @@ public sealed record DriftReport(
     double WarningPsi,
     double AlertPsi,
     string Level,
-    IReadOnlyList<FeatureDrift> Features);
+    IReadOnlyList<FeatureDrift> Features,
+    string? TenantId = null);
 
-/// <summary>Published on <see cref="Topics.DriftAlerts"/> when drift rises to a warning or an alert.</summary>
-public sealed record DriftAlert(string Model, int ModelVersion, string Level, DateTimeOffset EvaluatedAt, IReadOnlyList<FeatureDrift> Features);
+/// <summary>Published on <see cref="Topics.DriftAlerts"/> when drift of a tenant's champion rises to a warning or an alert.</summary>
+public sealed record DriftAlert(
+    string Model, int ModelVersion, string Level, DateTimeOffset EvaluatedAt, IReadOnlyList<FeatureDrift> Features, string? TenantId = null);
 
 /// <summary>
-/// Compares a rolling window of accepted request rows with the training distribution stored in the model, per numeric
-/// feature: PSI over training deciles and the two-sample KS test. Re-evaluated every <c>DriftCheckEveryRows</c> rows off the
-/// request path; a rise to warning (PSI ≥ 0.1) or alert (PSI ≥ 0.25) is published once until drift falls back.
-/// Categorical features get PSI over their training categories (unseen ones pooled in one bin).
+/// Compares a rolling window of each tenant's accepted request rows with the training distribution stored in that tenant's
+/// model, per numeric feature: PSI over training deciles and the two-sample KS test. Re-evaluated every
+/// <c>DriftCheckEveryRows</c> rows off the request path; a rise to warning (PSI ≥ 0.1) or alert (PSI ≥ 0.25) is published
+/// once until drift falls back. Categorical features get PSI over their training categories (unseen ones pooled in one bin).
+/// Windows are per tenant (one tenant's traffic never moves another's drift) and at most <c>MaxLoadedTenants</c> are kept,
+/// the least recently recorded dropped beyond it.
 /// </summary>
 public sealed class DriftMonitor(
     IOptionsMonitor<ValuationOptions> options,
@@ -50,17 +55,14 @@ public sealed class DriftMonitor(
     TimeProvider time,
     ILogger<DriftMonitor> logger)
 {
-    private readonly Lock _gate = new();
-    private Baseline? _baseline;
-    private int _rowsSinceCheck;
-    private DateTimeOffset _lastCheck = DateTimeOffset.MinValue;
-    private int _evaluating;
-    private string _publishedLevel = DriftLevels.None;
+    private readonly ConcurrentDictionary<string, TenantWindow> _tenants = new(StringComparer.Ordinal);
+    private long _uses;
 
-    public DriftReport? LastReport { get; private set; }
+    /// <summary>The last evaluation of each tenant with a window (for the drift gauges).</summary>
+    public IReadOnlyList<DriftReport> LastReports => [.. _tenants.Values.Select(t => t.LastReport).OfType<DriftReport>()];
 
-    /// <summary>Adds accepted rows to the window; starts a background evaluation when enough new rows arrived.</summary>
-    public void Record(LoadedModel<ValuationModel> model, IReadOnlyList<SaleRecord> rows)
+    /// <summary>Adds accepted rows to the tenant's window; starts a background evaluation when enough new rows arrived.</summary>
+    public void Record(string tenantId, LoadedModel<ValuationModel> model, IReadOnlyList<SaleRecord> rows)
     {
         if (rows.Count == 0)
         {
@@ -68,16 +70,17 @@ public sealed class DriftMonitor(
         }
 
         var settings = options.CurrentValue;
+        var tenant = Window(tenantId, create: true)!;
         bool due;
-        lock (_gate)
+        lock (tenant.Gate)
         {
-            var baseline = _baseline;
+            var baseline = tenant.Baseline;
             if (baseline is null || baseline.Version != model.Version.Version || baseline.WindowSize != settings.DriftWindowSize)
             {
                 // A new model has a new training distribution: start the window afresh.
-                baseline = _baseline = Baseline.Create(model, settings.DriftWindowSize);
-                _publishedLevel = DriftLevels.None;
-                _rowsSinceCheck = 0;
+                baseline = tenant.Baseline = Baseline.Create(model, settings.DriftWindowSize);
+                tenant.PublishedLevel = DriftLevels.None;
+                tenant.RowsSinceCheck = 0;
             }
 
             foreach (var row in rows)
@@ -99,48 +102,52 @@ public sealed class DriftMonitor(
                 }
             }
 
-            _rowsSinceCheck += rows.Count;
+            tenant.RowsSinceCheck += rows.Count;
             var now = time.GetUtcNow();
-            due = _rowsSinceCheck >= settings.DriftCheckEveryRows && now - _lastCheck >= settings.DriftCheckMinInterval;
+            due = tenant.RowsSinceCheck >= settings.DriftCheckEveryRows && now - tenant.LastCheck >= settings.DriftCheckMinInterval;
             if (due)
             {
-                _rowsSinceCheck = 0;
-                _lastCheck = now;
+                tenant.RowsSinceCheck = 0;
+                tenant.LastCheck = now;
             }
         }
 
-        if (due && Interlocked.CompareExchange(ref _evaluating, 1, 0) == 0)
+        if (due && Interlocked.CompareExchange(ref tenant.Evaluating, 1, 0) == 0)
         {
             _ = Task.Run(async () =>
             {
                 try
                 {
-                    await EvaluateAndAlertAsync(CancellationToken.None).ConfigureAwait(false);
+                    await EvaluateAndAlertAsync(tenantId, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception exception)
                 {
-                    logger.LogWarning(exception, "Drift evaluation failed");
+                    logger.LogWarning(exception, "Drift evaluation of tenant {Tenant} failed", tenantId);
                 }
                 finally
                 {
-                    Volatile.Write(ref _evaluating, 0);
+                    Volatile.Write(ref tenant.Evaluating, 0);
                 }
             });
         }
     }
 
-    /// <summary>The drift of the current window against the serving model's training data.</summary>
-    public DriftReport Evaluate()
+    /// <summary>The drift of the tenant's current window against its serving model's training data.</summary>
+    public DriftReport Evaluate(string tenantId)
     {
         var settings = options.CurrentValue;
-        Baseline? baseline;
-        List<(FeatureBaseline Feature, double[] Window)> snapshot;
-        List<(CategoryBaseline Feature, double[] Shares, int Samples)> categorySnapshot;
-        lock (_gate)
+        var tenant = Window(tenantId, create: false);
+        Baseline? baseline = null;
+        List<(FeatureBaseline Feature, double[] Window)> snapshot = [];
+        List<(CategoryBaseline Feature, double[] Shares, int Samples)> categorySnapshot = [];
+        if (tenant is not null)
         {
-            baseline = _baseline;
-            snapshot = baseline?.Windows.Select(w => (w, w.Snapshot())).ToList() ?? [];
-            categorySnapshot = baseline?.CategoryWindows.Select(w => (w, w.Shares(), w.Count)).ToList() ?? [];
+            lock (tenant.Gate)
+            {
+                baseline = tenant.Baseline;
+                snapshot = baseline?.Windows.Select(w => (w, w.Snapshot())).ToList() ?? [];
+                categorySnapshot = baseline?.CategoryWindows.Select(w => (w, w.Shares(), w.Count)).ToList() ?? [];
+            }
         }
 
         var features = new List<FeatureDrift>(snapshot.Count);
@@ -165,8 +172,12 @@ public sealed class DriftMonitor(
             : features.MaxBy(f => DriftLevels.Rank(f.Level))!.Level;
         var report = new DriftReport(
             settings.ModelName, baseline?.Version, time.GetUtcNow(), windowRows, settings.DriftMinSamples,
-            settings.DriftWarningPsi, settings.DriftAlertPsi, overall, features);
-        LastReport = report;
+            settings.DriftWarningPsi, settings.DriftAlertPsi, overall, features, tenantId);
+        if (tenant is not null)
+        {
+            tenant.LastReport = report;
+        }
+
         return report;
     }
 
@@ -176,38 +187,87 @@ public sealed class DriftMonitor(
         : psi >= settings.DriftWarningPsi ? DriftLevels.Warning
         : DriftLevels.None;
 
-    /// <summary>Evaluates and publishes a <see cref="DriftAlert"/> when the level rose since the last one published.</summary>
-    public async Task<DriftReport> EvaluateAndAlertAsync(CancellationToken cancellationToken)
+    /// <summary>Evaluates the tenant's window and publishes a <see cref="DriftAlert"/> when its level rose since the last one published.</summary>
+    public async Task<DriftReport> EvaluateAndAlertAsync(string tenantId, CancellationToken cancellationToken)
     {
-        var report = Evaluate();
-        if (report.ModelVersion is not { } version || report.Level == DriftLevels.InsufficientData)
+        var report = Evaluate(tenantId);
+        if (report.ModelVersion is not { } version || report.Level == DriftLevels.InsufficientData || Window(tenantId, create: false) is not { } tenant)
         {
             return report;
         }
 
         string? raise = null;
-        lock (_gate)
+        lock (tenant.Gate)
         {
-            if (DriftLevels.Rank(report.Level) > DriftLevels.Rank(_publishedLevel))
+            if (DriftLevels.Rank(report.Level) > DriftLevels.Rank(tenant.PublishedLevel))
             {
                 raise = report.Level;
             }
 
-            if (report.Level != _publishedLevel && (raise is not null || report.Level == DriftLevels.None))
+            if (report.Level != tenant.PublishedLevel && (raise is not null || report.Level == DriftLevels.None))
             {
-                _publishedLevel = report.Level;
+                tenant.PublishedLevel = report.Level;
             }
         }
 
         if (raise is not null)
         {
             var drifting = report.Features.Where(f => DriftLevels.Rank(f.Level) > 0).ToList();
-            logger.LogWarning("Drift {Level} on {Model} v{Version}: {Features}", raise, report.Model, version, string.Join(", ", drifting.Select(f => f.Feature)));
-            await publisher.PublishAsync(Topics.DriftAlerts, new DriftAlert(report.Model, version, raise, report.EvaluatedAt, drifting), cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
+            logger.LogWarning("Drift {Level} on {Model} v{Version} of tenant {Tenant}: {Features}",
+                raise, report.Model, version, tenantId, string.Join(", ", drifting.Select(f => f.Feature)));
+            await publisher.PublishAsync(Topics.DriftAlerts, new DriftAlert(report.Model, version, raise, report.EvaluatedAt, drifting, tenantId),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         return report;
+    }
+
+    /// <summary>The tenant's window (created on its first rows); beyond the cap the least recently recorded tenant is dropped.</summary>
+    private TenantWindow? Window(string tenantId, bool create)
+    {
+        if (_tenants.TryGetValue(tenantId, out var existing))
+        {
+            existing.LastUsed = Interlocked.Increment(ref _uses);
+            return existing;
+        }
+
+        if (!create)
+        {
+            return null;
+        }
+
+        var window = _tenants.GetOrAdd(tenantId, _ => new TenantWindow());
+        window.LastUsed = Interlocked.Increment(ref _uses);
+        var cap = options.CurrentValue.MaxLoadedTenants;
+        while (_tenants.Count > cap)
+        {
+            var oldest = _tenants.Where(pair => pair.Key != tenantId).MinBy(pair => pair.Value.LastUsed);
+            if (oldest.Key is null || !_tenants.TryRemove(oldest.Key, out _))
+            {
+                break;
+            }
+        }
+
+        return window;
+    }
+
+    /// <summary>One tenant's drift state; fields are guarded by <see cref="Gate"/> except the flags used with Interlocked.</summary>
+    private sealed class TenantWindow
+    {
+        public readonly Lock Gate = new();
+        public int Evaluating;
+
+        public Baseline? Baseline { get; set; }
+
+        public int RowsSinceCheck { get; set; }
+
+        public DateTimeOffset LastCheck { get; set; } = DateTimeOffset.MinValue;
+
+        public string PublishedLevel { get; set; } = DriftLevels.None;
+
+        public DriftReport? LastReport { get; set; }
+
+        public long LastUsed { get; set; }
     }
 
     private sealed class Baseline(int version, int windowSize, IReadOnlyList<FeatureBaseline> windows, IReadOnlyList<CategoryBaseline> categoryWindows)

@@ -29,32 +29,32 @@ public sealed class ReleaseOptions
 public sealed record ServingChoice(LoadedModel<ValuationModel> Model, string Alias);
 
 /// <summary>
-/// Picks the model for each estimate request: the champion, or the challenger alias for a canary share. Rolling a canary
-/// back is an alias move in the registry (challenger → the champion's version): a challenger that is the champion takes no
-/// traffic. Routing is per request, not per row, so a batch is priced by one model.
+/// Picks the model for each estimate request: the tenant's champion, or its challenger alias for a canary share. Rolling a
+/// canary back is an alias move in the registry (challenger → the champion's version): a challenger that is the champion
+/// takes no traffic. Routing is per request, not per row, so a batch is priced by one model.
 /// </summary>
-public sealed class ReleaseRouter(ChampionModelCache<ValuationModel> challenger, Func<ReleaseOptions> options)
+public sealed class ReleaseRouter(TenantChampions<ValuationModel> challengers, Func<ReleaseOptions> options)
 {
-    public ChampionModelCache<ValuationModel> Challenger => challenger;
+    public TenantChampions<ValuationModel> Challengers => challengers;
 
     public ReleaseOptions Options => options();
 
-    /// <summary>The challenger when it is loaded and differs from <paramref name="champion"/>; null otherwise.</summary>
-    public LoadedModel<ValuationModel>? ActiveChallenger(LoadedModel<ValuationModel> champion) =>
-        Options.Mode != ReleaseMode.None && challenger.Current is { } loaded && loaded.Version.Version != champion.Version.Version ? loaded : null;
+    /// <summary>The tenant's challenger when it is loaded and differs from <paramref name="champion"/>; null otherwise.</summary>
+    public LoadedModel<ValuationModel>? ActiveChallenger(string tenantId, LoadedModel<ValuationModel> champion) =>
+        Options.Mode != ReleaseMode.None && challengers.For(tenantId).Current is { } loaded && loaded.Version.Version != champion.Version.Version ? loaded : null;
 
-    public ServingChoice Choose(LoadedModel<ValuationModel> champion)
+    public ServingChoice Choose(string tenantId, LoadedModel<ValuationModel> champion)
     {
         var settings = Options;
-        return settings.Mode == ReleaseMode.Canary && ActiveChallenger(champion) is { } canary && Random.Shared.NextDouble() < settings.Share
+        return settings.Mode == ReleaseMode.Canary && ActiveChallenger(tenantId, champion) is { } canary && Random.Shared.NextDouble() < settings.Share
             ? new ServingChoice(canary, ModelRegistry.Challenger)
             : new ServingChoice(champion, ModelRegistry.Champion);
     }
 
     /// <summary>The challenger to score this request in shadow, or null.</summary>
-    public LoadedModel<ValuationModel>? ShadowFor(LoadedModel<ValuationModel> champion)
+    public LoadedModel<ValuationModel>? ShadowFor(string tenantId, LoadedModel<ValuationModel> champion)
     {
         var settings = Options;
-        return settings.Mode == ReleaseMode.Shadow && ActiveChallenger(champion) is { } shadow && Random.Shared.NextDouble() < settings.Share ? shadow : null;
+        return settings.Mode == ReleaseMode.Shadow && ActiveChallenger(tenantId, champion) is { } shadow && Random.Shared.NextDouble() < settings.Share ? shadow : null;
     }
 }

@@ -52,15 +52,15 @@ public sealed class CheckPriceDataActivity(TransactionStore transactions, ModelR
             return new PriceDataCheckResult(false, [exception.Message], 0, 0, stagedId, null);
         }
 
-        var reference = await ReferenceAsync(input.ModelName, cancellationToken).ConfigureAwait(false);
+        var reference = await ReferenceAsync(input.TenantId, input.ModelName, cancellationToken).ConfigureAwait(false);
         failures.AddRange(PriceDataChecks.Run(dataset, input.Options, reference?.Profile));
         return new PriceDataCheckResult(
             failures.Count == 0, failures, dataset.Manifest.RowsRead, dataset.Manifest.RowsKept, stagedId, reference?.ManifestArtifactId);
     }
 
-    private async Task<(DatasetProfile Profile, string ManifestArtifactId)?> ReferenceAsync(string modelName, CancellationToken cancellationToken)
+    private async Task<(DatasetProfile Profile, string ManifestArtifactId)?> ReferenceAsync(string tenantId, string modelName, CancellationToken cancellationToken)
     {
-        var champion = await registry.ResolveAsync(modelName, ModelRegistry.Champion, cancellationToken).ConfigureAwait(false);
+        var champion = await registry.ResolveAsync(tenantId, modelName, ModelRegistry.Champion, cancellationToken).ConfigureAwait(false);
         if (champion?.Lineage.TrainingManifestArtifactId is not { } manifestId || !await artifacts.ExistsAsync(manifestId, cancellationToken).ConfigureAwait(false))
         {
             return null;

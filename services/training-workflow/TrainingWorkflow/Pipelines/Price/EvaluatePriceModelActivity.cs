@@ -11,6 +11,7 @@ using Platform.Valuation.Model.Reporting;
 namespace Platform.TrainingWorkflow.Pipelines.Price;
 
 public sealed record EvaluatePriceModelInput(
+    string TenantId,
     string ModelName, PriceDatasetSnapshot Snapshot, string ModelArtifactId, double HoldoutShare, string? KeySegment,
     int TrainingRows = 0, double TrainSeconds = 0);
 
@@ -36,10 +37,10 @@ public sealed class EvaluatePriceModelActivity(ModelRegistry registry, IArtifact
 
         var candidate = PriceModel.Load(new MemoryStream(await ArtifactJson.ReadBytesAsync(artifacts, input.ModelArtifactId, cancellationToken).ConfigureAwait(false)));
         var candidateScore = Score(candidate, holdout);
-        var reportArtifactId = $"reports/{input.ModelName}/{context.InstanceId}/report.md";
+        var reportArtifactId = $"reports/{input.TenantId}/{input.ModelName}/{context.InstanceId}/report.md";
         await WriteReportAsync(candidate, holdout, input, reportArtifactId, cancellationToken).ConfigureAwait(false);
 
-        var champion = await registry.ResolveAsync(input.ModelName, ModelRegistry.Champion, cancellationToken).ConfigureAwait(false);
+        var champion = await registry.ResolveAsync(input.TenantId, input.ModelName, ModelRegistry.Champion, cancellationToken).ConfigureAwait(false);
         PriceScore? championOnHoldout = null;
         if (champion is not null)
         {

@@ -44,7 +44,7 @@ public sealed class PriceModelTrainingWorkflow : Workflow<PriceTrainingInput, Tr
         progress.Enter("evaluate", $"{trained.HoldoutRows} holdout sales");
         var evaluation = await context.CallActivityAsync<PriceEvaluation>(
             nameof(EvaluatePriceModelActivity),
-            new EvaluatePriceModelInput(modelName, snapshot, trained.ModelArtifactId, input.Gates.HoldoutShare, input.Gates.KeySegment,
+            new EvaluatePriceModelInput(input.TenantId, modelName, snapshot, trained.ModelArtifactId, input.Gates.HoldoutShare, input.Gates.KeySegment,
                 trained.TrainingRows, trained.Seconds),
             IoRetry);
         var metrics = PriceMetricKeys.Write(evaluation.Candidate, trained.TrainingRows, trained.HoldoutRows);
@@ -53,6 +53,7 @@ public sealed class PriceModelTrainingWorkflow : Workflow<PriceTrainingInput, Tr
         var decision = PriceGate.Decide(input.Gates, evaluation, trained.TrainingRows);
         var request = new DeployModelRequest
         {
+            TenantId = input.TenantId,
             ModelName = modelName,
             StagedArtifactId = trained.ModelArtifactId,
             Alias = ModelRegistry.Champion,

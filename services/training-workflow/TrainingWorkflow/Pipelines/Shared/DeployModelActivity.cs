@@ -5,9 +5,12 @@ using Platform.BuildingBlocks.Registry;
 
 namespace Platform.TrainingWorkflow.Pipelines.Shared;
 
-/// <summary>A trained model to register and point an alias at. The model file is passed by artifact id.</summary>
+/// <summary>A tenant's trained model to register and point an alias at. The model file is passed by artifact id.</summary>
 public sealed record DeployModelRequest
 {
+    /// <summary>The tenant whose registry entry (and champion) this is; no other tenant's models are touched.</summary>
+    public required string TenantId { get; init; }
+
     public required string ModelName { get; init; }
 
     /// <summary>The staged model file written by the training step.</summary>
@@ -27,11 +30,12 @@ public sealed record DeployModelRequest
     public string? ReportArtifactId { get; init; }
 }
 
-public sealed record DeployedModel(string ModelName, int Version, string Alias);
+public sealed record DeployedModel(string ModelName, int Version, string Alias, string? TenantId = null);
 
 /// <summary>
-/// Registers the staged model as a new immutable version (metrics + lineage), moves the alias and, for the champion,
-/// publishes <see cref="ModelDeployed"/> so serving services reload. Activities run at least once, so a version this
+/// Registers the staged model as a new immutable version of the tenant's model (metrics + lineage), moves the tenant's alias
+/// and, for the champion, publishes <see cref="ModelDeployed"/> naming the tenant so serving services reload that tenant's
+/// model only. Activities run at least once, so a version this
 /// workflow instance already registered is reused instead of registering a duplicate, and the event id is derived from
 /// the version so subscribers can drop a repeat.
 /// </summary>
@@ -41,21 +45,21 @@ public sealed class DeployModelActivity(ModelRegistry registry, IArtifactStore a
     public override async Task<DeployedModel> RunAsync(WorkflowActivityContext context, DeployModelRequest input)
     {
         var cancellationToken = CancellationToken.None; // Dapr gives activities no token: one runs to its end; a result for an ended instance is dropped.
-        var existing = (await registry.ListVersionsAsync(input.ModelName, cancellationToken).ConfigureAwait(false))
+        var existing = (await registry.ListVersionsAsync(input.TenantId, input.ModelName, cancellationToken).ConfigureAwait(false))
             .FirstOrDefault(v => v.Lineage.WorkflowInstanceId == context.InstanceId);
         var version = existing ?? await RegisterAsync(context.InstanceId, input, cancellationToken).ConfigureAwait(false);
 
-        await registry.SetAliasAsync(input.ModelName, input.Alias, version.Version, cancellationToken).ConfigureAwait(false);
+        await registry.SetAliasAsync(input.TenantId, input.ModelName, input.Alias, version.Version, cancellationToken).ConfigureAwait(false);
         if (input.Alias == ModelRegistry.Champion)
         {
             await publisher.PublishAsync(
                 Topics.ModelDeployed,
-                new ModelDeployed(input.ModelName, version.Version, input.Alias),
-                eventId: $"{input.ModelName}-v{version.Version}-{input.Alias}",
+                new ModelDeployed(input.ModelName, version.Version, input.Alias, input.TenantId),
+                eventId: $"{input.TenantId}-{input.ModelName}-v{version.Version}-{input.Alias}",
                 cancellationToken).ConfigureAwait(false);
         }
 
-        return new DeployedModel(input.ModelName, version.Version, input.Alias);
+        return new DeployedModel(input.ModelName, version.Version, input.Alias, input.TenantId);
     }
 
     private async Task<ModelVersion> RegisterAsync(string instanceId, DeployModelRequest input, CancellationToken cancellationToken)
@@ -63,6 +67,7 @@ public sealed class DeployModelActivity(ModelRegistry registry, IArtifactStore a
         await using var model = await artifacts.OpenReadAsync(input.StagedArtifactId, cancellationToken).ConfigureAwait(false);
         var lineage = new ModelLineage(input.DataHash, input.Parameters, CodeVersion.Current, input.ManifestArtifactId, instanceId);
         return await registry.RegisterAsync(
+            input.TenantId,
             input.ModelName, model, input.Metrics, lineage, reportArtifactId: input.ReportArtifactId, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 }

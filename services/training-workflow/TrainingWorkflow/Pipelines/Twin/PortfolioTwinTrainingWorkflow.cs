@@ -30,8 +30,8 @@ public static class TwinGate
 }
 
 /// <summary>
-/// check data → prepare data → train → evaluate → gate → deploy. On deploy the <c>model-deployed</c> event makes the
-/// portfolio-twin service re-embed the tenant's properties into the vector index.
+/// check data → prepare data → train → evaluate → gate → deploy into the tenant's champion. On deploy the tenant's
+/// <c>model-deployed</c> event makes the portfolio-twin service re-embed that tenant's properties into the vector index.
 /// </summary>
 public sealed class PortfolioTwinTrainingWorkflow : Workflow<TwinTrainingInput, TrainingOutcome>
 {
@@ -64,7 +64,7 @@ public sealed class PortfolioTwinTrainingWorkflow : Workflow<TwinTrainingInput, 
 
         progress.Enter("evaluate", $"{trained.EpochsRun} epochs run");
         var champion = await context.CallActivityAsync<ChampionMetrics>(
-            nameof(LoadChampionMetricsActivity), new ChampionMetricsRequest(input.ModelName), IoRetry);
+            nameof(LoadChampionMetricsActivity), new ChampionMetricsRequest(input.TenantId, input.ModelName), IoRetry);
 
         progress.Enter("gate", champion.Version is { } v ? $"against champion v{v}" : "no champion yet");
         var decision = TwinGate.Decide(input.Gates, trained, champion);
@@ -76,6 +76,7 @@ public sealed class PortfolioTwinTrainingWorkflow : Workflow<TwinTrainingInput, 
 
         var request = new DeployModelRequest
         {
+            TenantId = input.TenantId,
             ModelName = input.ModelName,
             StagedArtifactId = trained.ModelArtifactId,
             Alias = decision.Passed ? ModelRegistry.Champion : ModelRegistry.Challenger,

@@ -67,7 +67,7 @@ public sealed class PrepareTwinDataActivity(
             interactions.Add(i);
         }
 
-        var (estimates, priceVersion) = await EstimateValuesAsync(input.PriceModelName, properties, ct).ConfigureAwait(false);
+        var (estimates, priceVersion) = await EstimateValuesAsync(input.TenantId, input.PriceModelName, properties, ct).ConfigureAwait(false);
         var dataset = new TwinDataset(properties, users, interactions) { EstimatedValues = estimates };
         var bytes = JsonSerializer.SerializeToUtf8Bytes(dataset, ArtifactJson.Options);
         var id = $"training/{context.InstanceId}/twin-dataset.json";
@@ -77,9 +77,10 @@ public sealed class PrepareTwinDataActivity(
             interactions.Count(i => i.Kind == InteractionKind.Dislike), estimates.Count, priceVersion);
     }
 
-    private async Task<(Dictionary<string, double>, int?)> EstimateValuesAsync(string priceModelName, List<Property> properties, CancellationToken ct)
+    /// <summary>The tenant's own price champion estimates its properties (never another tenant's model).</summary>
+    private async Task<(Dictionary<string, double>, int?)> EstimateValuesAsync(string tenantId, string priceModelName, List<Property> properties, CancellationToken ct)
     {
-        var champion = await registry.ResolveAsync(priceModelName, ModelRegistry.Champion, ct).ConfigureAwait(false);
+        var champion = await registry.ResolveAsync(tenantId, priceModelName, ModelRegistry.Champion, ct).ConfigureAwait(false);
         if (champion is null)
         {
             return ([], null);
@@ -131,12 +132,12 @@ public sealed class TrainTwinModelActivity(IArtifactStore artifacts) : WorkflowA
     }
 }
 
-/// <summary>The champion's version and the metrics recorded when it was registered.</summary>
+/// <summary>The tenant's champion's version and the metrics recorded when it was registered.</summary>
 public sealed class LoadChampionMetricsActivity(ModelRegistry registry) : WorkflowActivity<ChampionMetricsRequest, ChampionMetrics>
 {
     public override async Task<ChampionMetrics> RunAsync(WorkflowActivityContext context, ChampionMetricsRequest input)
     {
-        var champion = await registry.ResolveAsync(input.ModelName, ModelRegistry.Champion, CancellationToken.None).ConfigureAwait(false);
+        var champion = await registry.ResolveAsync(input.TenantId, input.ModelName, ModelRegistry.Champion, CancellationToken.None).ConfigureAwait(false);
         return new ChampionMetrics(champion?.Version, champion is null ? [] : new Dictionary<string, double>(champion.Metrics, StringComparer.Ordinal));
     }
 }

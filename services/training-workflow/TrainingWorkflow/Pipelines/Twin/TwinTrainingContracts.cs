@@ -89,6 +89,6 @@ public sealed record TrainTwinModelRequest(string DatasetArtifactId, TwinTrainin
 public sealed record TrainedTwinModel(
     string ModelArtifactId, string ReportArtifactId, Dictionary<string, double> Metrics, IReadOnlyList<string> GateFailures, int EpochsRun);
 
-public sealed record ChampionMetricsRequest(string ModelName);
+public sealed record ChampionMetricsRequest(string TenantId, string ModelName);
 
 public sealed record ChampionMetrics(int? Version, Dictionary<string, double> Metrics);
