@@ -222,6 +222,18 @@ public sealed class LeastPrivilegeTests(PostgresDatabaseFixture database) : ICla
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
     }
 
+    [Fact]
+    public void The_owner_setting_replaces_only_the_keys_it_names_in_the_service_connection()
+    {
+        const string Service = "Host=db.example;Port=6543;Database=platform;Username=platform_app;Password=app-secret";
+
+        var owner = new NpgsqlConnectionStringBuilder(PostgresRoles.OwnerConnectionString(Service, "Username=platform_owner;Password=owner-secret"));
+
+        Assert.Equal(("db.example", 6543, "platform", "platform_owner", "owner-secret"), (owner.Host, owner.Port, owner.Database, owner.Username, owner.Password));
+        Assert.Equal(Service, PostgresRoles.OwnerConnectionString(Service, null));
+        Assert.Equal(Service, PostgresRoles.OwnerConnectionString(Service, " "));
+    }
+
     private static Domain.User User(string tenant, string id) => new()
     {
         TenantId = tenant,
