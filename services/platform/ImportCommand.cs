@@ -44,8 +44,9 @@ public static class ImportCommand
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(manifestFile))!);
             await File.WriteAllTextAsync(manifestFile, JsonSerializer.Serialize(read.Manifest, ManifestJson), cancellationToken);
 
-            await using var dataSource = NpgsqlDataSource.Create(await connectionString(cancellationToken));
-            await new PlatformDatabase(dataSource).MigrateAsync(cancellationToken);
+            var database = await connectionString(cancellationToken);
+            await PlatformDatabase.MigrateAsOwnerAsync(database, cancellationToken);
+            await using var dataSource = NpgsqlDataSource.Create(database);
             await new TenantStore(dataSource).EnsureAsync(tenantId, cancellationToken: cancellationToken);
             var stored = await new BulkLoader(dataSource).ReplaceImportedSalesAsync(
                 tenantId, name, read.Rows.Select(row => ToImportedSale(tenantId, name, read.Schema, row)), cancellationToken);

@@ -7,6 +7,8 @@ namespace Platform.Host;
 /// The PostgreSQL connection string of the verbs that need one: the configured one (<c>ConnectionStrings:Postgres</c> or
 /// <c>PLATFORM_POSTGRES</c>), or a local cluster under <c>.platform/postgres</c> started (or reused) from the server binaries
 /// on this machine. Asked for only by a verb that is about to use the database, so no verb is started for nothing.
+/// The local cluster's connection string is the service role's (least privilege); its owner's credentials, for migrations,
+/// go into <see cref="PostgresRoles.OwnerConnectionStringVariable"/> of this process.
 /// </summary>
 public sealed class LocalDatabase(IConfiguration configuration, string dataFolder, TextWriter output)
 {
@@ -29,8 +31,14 @@ public sealed class LocalDatabase(IConfiguration configuration, string dataFolde
             var root = configuration["Platform:LocalPostgres:Path"] ?? Path.Combine(dataFolder, "postgres");
             var cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresClusterOptions { RootDirectory = root }, cancellationToken);
             await cluster.EnsureDatabaseAsync(DatabaseName, cancellationToken);
-            await output.WriteLineAsync($"PostgreSQL: local cluster in {cluster.Options.RootDirectory} on port {cluster.Port}");
-            return cluster.ConnectionString(DatabaseName);
+            await output.WriteLineAsync($"PostgreSQL: local cluster in {cluster.Options.RootDirectory} on port {cluster.Port} " +
+                $"(roles {PostgresRoles.Service} and {PostgresRoles.Owner}, passwords in {cluster.CredentialsFile})");
+            // Everything in this process that migrates (the verbs, a host a bench verb builds) finds the owner here, the way a
+            // deployment configures it; the services themselves get the service role's connection string returned below.
+            var owner = new Npgsql.NpgsqlConnectionStringBuilder(cluster.OwnerConnectionString(DatabaseName));
+            Environment.SetEnvironmentVariable(PostgresRoles.OwnerConnectionStringVariable,
+                new Npgsql.NpgsqlConnectionStringBuilder { Username = owner.Username, Password = owner.Password }.ConnectionString);
+            return cluster.ServiceConnectionString(DatabaseName);
         }
         catch (PostgresNotInstalledException missing)
         {

@@ -21,6 +21,10 @@ public static class ServeCommand
             {
                 var local = await new LocalDatabase(configuration, dataFolder, Console.Out).ConnectionStringAsync(cancellationToken);
                 args = [.. args, $"--ConnectionStrings:{PlatformBuildingBlocksExtensions.ConnectionStringName}={local}"];
+                if (Environment.GetEnvironmentVariable(PlatformBuildingBlocksExtensions.OwnerConnectionStringEnvironmentVariable) is { Length: > 0 } owner)
+                {
+                    args = [.. args, $"--ConnectionStrings:{PlatformBuildingBlocksExtensions.OwnerConnectionStringName}={owner}"];
+                }
             }
 
             var app = PlatformHost.Build(args, dataFolder);

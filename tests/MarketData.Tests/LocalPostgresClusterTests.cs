@@ -36,6 +36,64 @@ public sealed class LocalPostgresClusterTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Every_login_needs_the_generated_password_kept_owner_only_and_a_trust_cluster_is_switched_over()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "marketdata-cluster-" + Guid.NewGuid().ToString("N")[..8]);
+        var options = new LocalPostgresClusterOptions { RootDirectory = root, Ephemeral = true, SharedBuffers = "16MB", MaxConnections = 20 };
+        var cluster = await LocalPostgresCluster.StartAsync(options);
+        try
+        {
+            await cluster.EnsureDatabaseAsync("platform");
+            await AssertPasswordsRequiredAsync(cluster);
+
+            // A cluster from before passwords: trust for everyone and no credentials file. Its next start sets passwords.
+            await cluster.StopAsync();
+            await File.WriteAllTextAsync(Path.Combine(cluster.DataDirectory, "pg_hba.conf"), "host all all 127.0.0.1/32 trust\n");
+            File.Delete(cluster.CredentialsFile);
+            var upgraded = await LocalPostgresCluster.StartAsync(options);
+            Assert.DoesNotContain("trust", await File.ReadAllTextAsync(Path.Combine(upgraded.DataDirectory, "pg_hba.conf")), StringComparison.Ordinal);
+            await AssertPasswordsRequiredAsync(upgraded);
+        }
+        finally
+        {
+            await cluster.StopAsync(immediate: true).ContinueWith(_ => { });
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static async Task AssertPasswordsRequiredAsync(LocalPostgresCluster cluster)
+    {
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(cluster.CredentialsFile));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(cluster.Options.RootDirectory));
+        foreach (var role in new[] { LocalPostgresCluster.SuperUser, PostgresRoles.Owner, PostgresRoles.Service })
+        {
+            var withoutPassword = $"Host=127.0.0.1;Port={cluster.Port};Username={role};Database=platform;Pooling=false";
+            await Assert.ThrowsAnyAsync<NpgsqlException>(async () =>
+            {
+                await using var connection = new NpgsqlConnection(withoutPassword);
+                await connection.OpenAsync();
+            });
+            var wrong = await Assert.ThrowsAsync<PostgresException>(async () =>
+            {
+                await using var connection = new NpgsqlConnection(withoutPassword + ";Password=guessed");
+                await connection.OpenAsync();
+            });
+            Assert.Equal(PostgresErrorCodes.InvalidPassword, wrong.SqlState);
+        }
+
+        await using var service = new NpgsqlConnection(cluster.ServiceConnectionString("platform") + ";Pooling=false");
+        await service.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb FROM pg_roles WHERE rolname = current_user", service);
+        Assert.False((bool)(await command.ExecuteScalarAsync())!);
+        await using var owner = new NpgsqlConnection(cluster.OwnerConnectionString("platform") + ";Pooling=false");
+        await owner.OpenAsync();
+        await using var ownsDatabase = new NpgsqlCommand("SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = 'platform'", owner);
+        Assert.Equal(PostgresRoles.Owner, await ownsDatabase.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public void Missing_binaries_give_a_message_naming_what_to_install()
     {
         var error = Assert.Throws<PostgresNotInstalledException>(() => PostgresBinaries.Locate("/nonexistent-bin", "/nonexistent-root"));

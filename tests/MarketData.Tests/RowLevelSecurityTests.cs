@@ -80,7 +80,7 @@ public sealed class RowLevelSecurityTests(PostgresDatabaseFixture database) : IC
     public async Task Pooled_connections_lose_the_tenant_scope_when_returned()
     {
         // One physical connection, so the second open must reuse the first one's session.
-        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString + ";Maximum Pool Size=1");
+        await using var dataSource = NpgsqlDataSource.Create(database.SuperuserConnectionString + ";Maximum Pool Size=1");
         var factory = new TenantConnectionFactory(dataSource);
         await using (var scoped = await factory.OpenAsync(A))
         {

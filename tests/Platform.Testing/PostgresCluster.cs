@@ -11,20 +11,30 @@ namespace Platform.Testing;
 /// The one PostgreSQL server of a test run, shared by every test class in the assembly: a Testcontainers container
 /// where a Docker engine answers, otherwise a throwaway <see cref="LocalPostgresCluster"/> in a temp folder (fsync off)
 /// that is stopped and deleted when the test process exits. Clusters orphaned by a killed test run are removed by the
-/// next run.
+/// next run. Either way the platform's roles exist with passwords (superuser for bootstrap, owner for migrations,
+/// service role for hosts), as on the local cluster the platform starts.
 /// </summary>
 public sealed class PostgresCluster
 {
     private const string TempPrefix = "platform-test-pg-";
     private static readonly Lazy<Task<PostgresCluster>> Instance = new(StartAsync, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private PostgresCluster(string adminConnectionString, string description)
+    private readonly string _ownerPassword;
+    private readonly string _servicePassword;
+
+    private PostgresCluster(string adminConnectionString, string description, string ownerPassword, string servicePassword)
     {
         AdminConnectionString = adminConnectionString;
         Description = description;
+        _ownerPassword = ownerPassword;
+        _servicePassword = servicePassword;
+        // Hosts and verbs started by tests (in process or as child processes) get the service role's connection string and
+        // find the owner's credentials, for their migrations, where a deployment would give them.
+        Environment.SetEnvironmentVariable(PostgresRoles.OwnerConnectionStringVariable,
+            new NpgsqlConnectionStringBuilder { Username = PostgresRoles.Owner, Password = ownerPassword }.ConnectionString);
     }
 
-    /// <summary>Superuser connection string to the maintenance database.</summary>
+    /// <summary>Superuser connection string to the maintenance database (bootstrap and inspection only).</summary>
     public string AdminConnectionString { get; }
 
     /// <summary>What runs the server ("testcontainers postgres:17" or the local data folder).</summary>
@@ -32,9 +42,25 @@ public sealed class PostgresCluster
 
     public static Task<PostgresCluster> SharedAsync() => Instance.Value;
 
-    /// <summary>Connection string for <paramref name="database"/> on this server.</summary>
+    /// <summary>Superuser connection string for <paramref name="database"/> on this server.</summary>
     public string ConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database }.ConnectionString;
+
+    /// <summary>Connection string for <paramref name="database"/> as the migration owner (<see cref="PostgresRoles.Owner"/>).</summary>
+    public string OwnerConnectionString(string database) =>
+        new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database, Username = PostgresRoles.Owner, Password = _ownerPassword }.ConnectionString;
+
+    /// <summary>Connection string for <paramref name="database"/> as the services' login role (<see cref="PostgresRoles.Service"/>).</summary>
+    public string ServiceConnectionString(string database) =>
+        new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database, Username = PostgresRoles.Service, Password = _servicePassword }.ConnectionString;
+
+    /// <summary>Creates <paramref name="database"/> owned by the migration owner, as the platform's bootstrap does.</summary>
+    public async Task CreateDatabaseAsync(string database)
+    {
+        await using var admin = new NpgsqlConnection(AdminConnectionString);
+        await admin.OpenAsync();
+        await PostgresRoles.EnsureDatabaseAsync(admin, AdminConnectionString, database);
+    }
 
     private static async Task<PostgresCluster> StartAsync()
     {
@@ -43,7 +69,14 @@ public sealed class PostgresCluster
             var container = new PostgreSqlBuilder("postgres:17-alpine").Build();
             await container.StartAsync();
             AppDomain.CurrentDomain.ProcessExit += (_, _) => container.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            return new PostgresCluster(container.GetConnectionString(), "testcontainers postgres:17-alpine");
+            var (ownerPassword, servicePassword) = (PostgresRoles.NewPassword(), PostgresRoles.NewPassword());
+            await using (var superuser = new NpgsqlConnection(container.GetConnectionString()))
+            {
+                await superuser.OpenAsync();
+                await PostgresRoles.EnsureAsync(superuser, ownerPassword, servicePassword);
+            }
+
+            return new PostgresCluster(container.GetConnectionString(), "testcontainers postgres:17-alpine", ownerPassword, servicePassword);
         }
 
         RemoveOrphanedClusters();
@@ -57,7 +90,9 @@ public sealed class PostgresCluster
                 var cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresClusterOptions { RootDirectory = root, Ephemeral = true, MaxConnections = 300, SharedBuffers = "64MB" });
                 await File.WriteAllTextAsync(Path.Combine(root, "owner.pid"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.StopAndDeleteInBackground();
-                return new PostgresCluster(cluster.ConnectionString(), root);
+                return new PostgresCluster(cluster.ConnectionString(), root,
+                    new NpgsqlConnectionStringBuilder(cluster.OwnerConnectionString("postgres")).Password!,
+                    new NpgsqlConnectionStringBuilder(cluster.ServiceConnectionString("postgres")).Password!);
             }
             catch (InvalidOperationException ex)
             {

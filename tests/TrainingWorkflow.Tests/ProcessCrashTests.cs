@@ -132,7 +132,7 @@ public sealed class ProcessCrashTests : IAsyncLifetime
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         start.Environment["CRASH_HOSTS"] = hosts.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var argument in new[] { HostAssembly, _database.ConnectionString, _artifactRoot, workflow, input.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+        foreach (var argument in new[] { HostAssembly, _database.SuperuserConnectionString, _artifactRoot, workflow, input.ToString(System.Globalization.CultureInfo.InvariantCulture) }
             .Concat(instanceIds))
         {
             start.ArgumentList.Add(argument);

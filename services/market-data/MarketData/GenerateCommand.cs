@@ -82,8 +82,8 @@ public static class GenerateCommand
                     return 2;
                 }
 
+                await PlatformDatabase.MigrateAsOwnerAsync(connectionString, cancellationToken);
                 await using var dataSource = NpgsqlDataSource.Create(connectionString);
-                await new PlatformDatabase(dataSource).MigrateAsync(cancellationToken);
                 try
                 {
                     var load = await new PostgresMarketWriter(dataSource).WriteAsync(market, result.GetValue(replace),

@@ -56,8 +56,8 @@ public static class LoadBenchmarkCommand
 
     public static async Task<Measurement> RunAsync(string connectionString, int users, int seed, CancellationToken cancellationToken = default)
     {
+        await PlatformDatabase.MigrateAsOwnerAsync(connectionString, cancellationToken);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await new PlatformDatabase(dataSource).MigrateAsync(cancellationToken);
         var tenant = "bench-" + Guid.NewGuid().ToString("N")[..8];
         var market = new SyntheticMarketGenerator(new SyntheticMarketOptions { TenantId = tenant, Seed = seed, Properties = 20_000, Users = users });
 
@@ -78,7 +78,8 @@ public static class LoadBenchmarkCommand
         finally
         {
             await loader.DeleteTenantDataAsync(tenant, CancellationToken.None);
-            await using var deleteTenant = dataSource.CreateCommand("DELETE FROM tenants WHERE tenant_id = @t");
+            await using var scoped = await new TenantConnectionFactory(dataSource).OpenAsync(tenant, CancellationToken.None);
+            await using var deleteTenant = new NpgsqlCommand("DELETE FROM tenants WHERE tenant_id = @t", scoped);
             deleteTenant.Parameters.AddWithValue("t", tenant);
             await deleteTenant.ExecuteNonQueryAsync(CancellationToken.None);
         }

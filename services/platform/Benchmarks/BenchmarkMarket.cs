@@ -12,10 +12,10 @@ internal static class BenchmarkMarket
     public static async Task<SyntheticMarketGenerator> LoadAsync(
         string connectionString, SyntheticMarketOptions options, CancellationToken cancellationToken)
     {
-        await using var owner = NpgsqlDataSource.Create(connectionString);
-        await new PlatformDatabase(owner).MigrateAsync(cancellationToken).ConfigureAwait(false);
+        await PlatformDatabase.MigrateAsOwnerAsync(connectionString, cancellationToken).ConfigureAwait(false);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var market = new SyntheticMarketGenerator(options);
-        await new PostgresMarketWriter(owner).WriteAsync(market, replace: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await new PostgresMarketWriter(dataSource).WriteAsync(market, replace: true, cancellationToken: cancellationToken).ConfigureAwait(false);
         return market;
     }
 

@@ -15,6 +15,13 @@ public static class EmbeddedWorkflowSidecarExtensions
     public const string DaprGrpcEndpointKey = "DAPR_GRPC_ENDPOINT";
 
     /// <summary>
+    /// DI key of the database owner's <see cref="NpgsqlDataSource"/>, where the host registers one (the platform's building
+    /// blocks do, from <c>ConnectionStrings:PostgresOwner</c>): it creates the sidecar's tables, the host's own data source
+    /// only uses them.
+    /// </summary>
+    public const string OwnerDataSourceKey = "postgres-owner";
+
+    /// <summary>
     /// Hosts the durable-task sidecar in this process (when not running under daprd), state in PostgreSQL through the
     /// <see cref="NpgsqlDataSource"/> in DI, and points the Dapr Workflow SDK at it. <b>Call before <c>AddDaprWorkflow</c></b>:
     /// it writes <c>DAPR_GRPC_ENDPOINT</c> into the configuration the SDK reads, and its hosted service is registered
@@ -55,7 +62,7 @@ public static class EmbeddedWorkflowSidecarExtensions
 }
 
 /// <summary>Runs the <see cref="WorkflowSidecarServer"/> for the lifetime of the host.</summary>
-internal sealed class EmbeddedWorkflowSidecarHost(NpgsqlDataSource dataSource, IOptions<WorkflowSidecarOptions> options, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+internal sealed class EmbeddedWorkflowSidecarHost(NpgsqlDataSource dataSource, IServiceProvider services, IOptions<WorkflowSidecarOptions> options, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
     private WorkflowSidecarServer? _server;
 
@@ -63,7 +70,9 @@ internal sealed class EmbeddedWorkflowSidecarHost(NpgsqlDataSource dataSource, I
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _server = await WorkflowSidecarServer.StartAsync(dataSource, options.Value, loggerFactory, cancellationToken);
+        // The host's owner connection (registered under this key by the platform's building blocks) creates the tables.
+        var owner = services.GetKeyedService<NpgsqlDataSource>(EmbeddedWorkflowSidecarExtensions.OwnerDataSourceKey);
+        _server = await WorkflowSidecarServer.StartAsync(dataSource, options.Value, loggerFactory, cancellationToken, schemaOwner: owner);
         loggerFactory.CreateLogger<EmbeddedWorkflowSidecarHost>().LogInformation("Embedded workflow sidecar listening on {Endpoint}.", _server.Endpoint);
     }
 

@@ -100,7 +100,12 @@ internal static class SidecarSchema
     /// <summary>SQLSTATE raised by <c>hold_lease</c>.</summary>
     public const string LeaseLostSqlState = "WS001";
 
-    public static async Task EnsureCreatedAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the schema on <paramref name="dataSource"/>; when <paramref name="grantee"/> connects as another role
+    /// (the host's service role, the schema being created by the database owner) that role gets the use of the tables,
+    /// nothing more: it cannot change or drop them.
+    /// </summary>
+    public static async Task EnsureCreatedAsync(NpgsqlDataSource dataSource, NpgsqlDataSource? grantee, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // Two sidecars starting at once on one database must not race on CREATE ... IF NOT EXISTS.
@@ -115,6 +120,22 @@ internal static class SidecarSchema
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        var user = grantee is null ? null : new NpgsqlConnectionStringBuilder(grantee.ConnectionString).Username;
+        if (user is not null && user != connection.UserName)
+        {
+            var role = "\"" + user.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+            await using var grant = new NpgsqlCommand($"""
+                GRANT USAGE ON SCHEMA workflow_sidecar TO {role};
+                GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA workflow_sidecar TO {role};
+                GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA workflow_sidecar TO {role};
+                GRANT EXECUTE ON FUNCTION workflow_sidecar.hold_lease(text, text, text) TO {role};
+                """, connection, transaction);
+            await grant.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
     }
 }
+
+/// <summary>The connection that creates the sidecar's schema when it is not the working one (the database owner's).</summary>
+internal sealed record SidecarSchemaOwner(NpgsqlDataSource? DataSource);

@@ -32,7 +32,7 @@ internal sealed record PendingActivity(WorkerStream Stream, long ActivityId, Act
 /// The sidecar's engine: leases work in PostgreSQL, hands it to connected workers, and commits their answers. Woken
 /// by LISTEN/NOTIFY (its own commits, other sidecars', clients') and by the next due timer; it never busy-polls.
 /// </summary>
-internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSidecarOptions> options, ILogger<WorkDispatcher> logger) : BackgroundService
+internal sealed class WorkDispatcher(SidecarStore store, SidecarSchemaOwner schemaOwner, IOptions<WorkflowSidecarOptions> options, ILogger<WorkDispatcher> logger) : BackgroundService
 {
     private const string WorkflowNotFound = "WorkflowNotFound";
     private const string ActivityNotFound = "ActivityNotFoundException";
@@ -115,7 +115,9 @@ internal sealed class WorkDispatcher(SidecarStore store, IOptions<WorkflowSideca
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await SidecarSchema.EnsureCreatedAsync(store.DataSource, cancellationToken);
+        await (schemaOwner.DataSource is { } owner
+            ? SidecarSchema.EnsureCreatedAsync(owner, grantee: store.DataSource, cancellationToken)
+            : SidecarSchema.EnsureCreatedAsync(store.DataSource, grantee: null, cancellationToken));
         await store.RegisterSidecarAsync(SidecarId, Address, cancellationToken);
         if (await store.NextVisibleAtAsync(cancellationToken) is { } next)
         {

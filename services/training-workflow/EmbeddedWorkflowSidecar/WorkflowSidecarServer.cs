@@ -37,8 +37,18 @@ public sealed class WorkflowSidecarServer : IAsyncDisposable
     public string SidecarId { get; }
 
     /// <summary>Creates the tables if needed, then listens. Returns once clients can connect.</summary>
+    /// <param name="dataSource">Where the sidecar's state lives; the sidecar works through this connection.</param>
+    /// <param name="options">Address, leases and limits (defaults when null).</param>
+    /// <param name="loggerFactory">Where the sidecar logs (nowhere when null).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <param name="schemaOwner">
+    /// The database's owner connection, where the host has one: it creates the tables and grants <paramref name="dataSource"/>'s
+    /// role their use, so the working connection needs no right to create anything. Without it the tables are created on
+    /// <paramref name="dataSource"/>.
+    /// </param>
     public static async Task<WorkflowSidecarServer> StartAsync(
-        NpgsqlDataSource dataSource, WorkflowSidecarOptions? options = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+        NpgsqlDataSource dataSource, WorkflowSidecarOptions? options = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default,
+        NpgsqlDataSource? schemaOwner = null)
     {
         options ??= new WorkflowSidecarOptions();
         var address = new Uri(string.IsNullOrWhiteSpace(options.Address) ? "http://127.0.0.1:0" : options.Address);
@@ -72,6 +82,7 @@ public sealed class WorkflowSidecarServer : IAsyncDisposable
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(new SidecarStore(dataSource, options.MaxDatabaseConnections));
+        builder.Services.AddSingleton(new SidecarSchemaOwner(schemaOwner));
         builder.Services.AddSingleton<WorkDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkDispatcher>());
         builder.Services.AddGrpc(grpc =>

@@ -34,7 +34,8 @@ public static class EmbeddedBuildingBlocksExtensions
         services.AddOptions<InProcessEventBusOptions>().Bind(configuration.GetSection("Platform:EventBus"));
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IStateStore>(sp => new PostgresStateStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.TryAddSingleton<IStateStore>(sp => new PostgresStateStore(sp.GetRequiredService<NpgsqlDataSource>(),
+            schemaOwner: sp.GetKeyedService<NpgsqlDataSource>(PlatformBuildingBlocksExtensions.OwnerDataSourceKey)));
         services.TryAddSingleton<IArtifactStore>(sp =>
             new FileSystemArtifactStore(sp.GetRequiredService<IOptions<EmbeddedOptions>>().Value.ArtifactsPath));
         services.TryAddSingleton<InProcessEventBus>();

@@ -5,9 +5,12 @@ namespace Platform.BuildingBlocks.StateStore;
 
 /// <summary>
 /// The embedded state store: one PostgreSQL table, ETags drawn from a sequence so that every write gets a fresh,
-/// never-reused tag (first-write-wins like Dapr's <c>state.postgresql</c>).
+/// never-reused tag (first-write-wins like Dapr's <c>state.postgresql</c>). It holds platform-wide state (registry
+/// pointers, workflow state, caches), keyed like Dapr's and reached by the service role only: a tenant-scoped session
+/// (<c>platform_tenant</c>) has no grant on it. The table is created on first use by <paramref name="schemaOwner"/> when
+/// given (the database owner, which then grants <paramref name="dataSource"/>'s role its use), else on <paramref name="dataSource"/>.
 /// </summary>
-public sealed class PostgresStateStore(NpgsqlDataSource dataSource, string table = "state_store") : IStateStore
+public sealed class PostgresStateStore(NpgsqlDataSource dataSource, string table = "state_store", NpgsqlDataSource? schemaOwner = null) : IStateStore
 {
     private readonly string _table = ValidateIdentifier(table);
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
@@ -122,9 +125,17 @@ public sealed class PostgresStateStore(NpgsqlDataSource dataSource, string table
         await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!_schemaReady)
+            if (!_schemaReady && !await ExistsAsync(cancellationToken).ConfigureAwait(false))
             {
-                await using var command = dataSource.CreateCommand($"""
+                var creator = schemaOwner ?? dataSource;
+                var user = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Username;
+                var grant = schemaOwner is not null && user is not null && user != new NpgsqlConnectionStringBuilder(creator.ConnectionString).Username
+                    ? $"""
+                        GRANT SELECT, INSERT, UPDATE, DELETE ON {_table} TO "{user.Replace("\"", "\"\"", StringComparison.Ordinal)}";
+                        GRANT USAGE, SELECT, UPDATE ON SEQUENCE {_table}_etag TO "{user.Replace("\"", "\"\"", StringComparison.Ordinal)}";
+                        """
+                    : "";
+                await using var command = creator.CreateCommand($"""
                     SELECT pg_advisory_xact_lock(hashtext('{_table}'));
                     CREATE SEQUENCE IF NOT EXISTS {_table}_etag;
                     CREATE TABLE IF NOT EXISTS {_table} (
@@ -133,15 +144,25 @@ public sealed class PostgresStateStore(NpgsqlDataSource dataSource, string table
                         etag       bigint NOT NULL,
                         updated_at timestamptz NOT NULL
                     );
+                    {grant}
                     """);
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                _schemaReady = true;
             }
+
+            _schemaReady = true;
         }
         finally
         {
             _schemaGate.Release();
         }
+    }
+
+    /// <summary>Whether the table is there already: a role without the right to create tables must not try to.</summary>
+    private async Task<bool> ExistsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT to_regclass($1) IS NOT NULL");
+        command.Parameters.Add(new NpgsqlParameter { Value = _table });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     private static string ValidateIdentifier(string name) =>

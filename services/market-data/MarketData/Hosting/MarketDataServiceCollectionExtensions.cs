@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 using Platform.MarketData.Postgres;
 
 namespace Platform.MarketData.Hosting;
@@ -16,7 +17,9 @@ public static class MarketDataServiceCollectionExtensions
     public static IHostApplicationBuilder AddMarketData(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.TryAddSingleton<PlatformDatabase>();
+        // Migrations run on the owner's connection where the host has one (the building blocks register it under this key).
+        services.TryAddSingleton(sp => new PlatformDatabase(
+            sp.GetKeyedService<NpgsqlDataSource>(PostgresRoles.OwnerDataSourceKey) ?? sp.GetRequiredService<NpgsqlDataSource>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DatabaseMigrationService>());
 
         services.TryAddSingleton<TenantConnectionFactory>();

@@ -5,12 +5,16 @@ using Platform.MarketData.Domain;
 namespace Platform.MarketData.Postgres;
 
 /// <summary>
-/// Loads large row streams with binary COPY on the owner connection. COPY FROM is refused for roles subject to
-/// row-level security, so instead every row's tenant id is checked against the tenant being loaded.
-/// Rows are streamed: memory stays flat for millions of rows.
+/// Loads large row streams with binary COPY, scoped to the tenant being loaded (<see cref="TenantConnectionFactory"/>):
+/// every row's tenant id is checked here for a clear error, and the database checks it again. PostgreSQL refuses
+/// COPY FROM into a table whose row-level security applies to the session (and every tenant table forces it), so the
+/// rows are copied into a temporary staging table and moved with one INSERT ... SELECT, which the policies' WITH CHECK
+/// guards: a row of another tenant fails the whole load. Rows are streamed: memory stays flat for millions of rows.
 /// </summary>
-public sealed class BulkLoader(NpgsqlDataSource ownerDataSource)
+public sealed class BulkLoader(NpgsqlDataSource dataSource)
 {
+    private readonly TenantConnectionFactory _tenants = new(dataSource);
+
     public Task<long> LoadPropertiesAsync(string tenantId, IEnumerable<Property> properties, CancellationToken cancellationToken = default) =>
         CopyAsync(tenantId, "properties", PostgresReaders.PropertyColumns, properties, p => p.TenantId, p => p.PropertyId, static async (w, p, ct) =>
         {
@@ -75,8 +79,7 @@ public sealed class BulkLoader(NpgsqlDataSource ownerDataSource)
     public async Task<long> ReplaceImportedSalesAsync(string tenantId, string dataset, IEnumerable<ImportedSale> sales,
         CancellationToken cancellationToken = default)
     {
-        TenantId.Validate(tenantId, nameof(tenantId));
-        await using var connection = await ownerDataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _tenants.OpenAsync(tenantId, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var delete = new NpgsqlCommand("DELETE FROM imported_sales WHERE tenant_id = @tenant AND dataset = @dataset", connection, transaction))
         {
@@ -85,9 +88,11 @@ public sealed class BulkLoader(NpgsqlDataSource ownerDataSource)
             await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        const string Columns = "tenant_id, dataset, line, record_id, price, sold_at, segment, latitude, longitude, attributes";
+        await CreateStagingAsync(connection, transaction, "imported_sales", cancellationToken);
         long count = 0;
         await using (var importer = await connection.BeginBinaryImportAsync(
-            "COPY imported_sales (tenant_id, dataset, line, record_id, price, sold_at, segment, latitude, longitude, attributes) FROM STDIN (FORMAT BINARY)",
+            $"COPY {StagingOf("imported_sales")} ({Columns}) FROM STDIN (FORMAT BINARY)",
             cancellationToken))
         {
             foreach (var sale in sales)
@@ -114,6 +119,7 @@ public sealed class BulkLoader(NpgsqlDataSource ownerDataSource)
             await importer.CompleteAsync(cancellationToken);
         }
 
+        await MoveFromStagingAsync(connection, transaction, "imported_sales", Columns, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return count;
     }
@@ -121,8 +127,7 @@ public sealed class BulkLoader(NpgsqlDataSource ownerDataSource)
     /// <summary>Deletes every row of <paramref name="tenantId"/> (children first); the tenant row itself stays.</summary>
     public async Task DeleteTenantDataAsync(string tenantId, CancellationToken cancellationToken = default)
     {
-        TenantId.Validate(tenantId, nameof(tenantId));
-        await using var connection = await ownerDataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _tenants.OpenAsync(tenantId, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var table in new[] { "interactions", "transactions", "users", "properties", "imported_sales" })
         {
@@ -138,24 +143,49 @@ public sealed class BulkLoader(NpgsqlDataSource ownerDataSource)
         Func<T, string> tenantOf, Func<T, string> idOf, Func<NpgsqlBinaryImporter, T, CancellationToken, Task> writeRow,
         CancellationToken cancellationToken)
     {
-        TenantId.Validate(tenantId, nameof(tenantId));
-        await using var connection = await ownerDataSource.OpenConnectionAsync(cancellationToken);
-        await using var importer = await connection.BeginBinaryImportAsync($"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        await using var connection = await _tenants.OpenAsync(tenantId, cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await CreateStagingAsync(connection, transaction, table, cancellationToken);
         long count = 0;
-        foreach (var row in rows)
+        await using (var importer = await connection.BeginBinaryImportAsync($"COPY {StagingOf(table)} ({columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {
-            if (tenantOf(row) != tenantId)
+            foreach (var row in rows)
             {
-                throw new ArgumentException($"{table} row '{idOf(row)}' has tenant_id '{tenantOf(row)}' but this load is for tenant '{tenantId}'.", nameof(rows));
+                if (tenantOf(row) != tenantId)
+                {
+                    throw new ArgumentException($"{table} row '{idOf(row)}' has tenant_id '{tenantOf(row)}' but this load is for tenant '{tenantId}'.", nameof(rows));
+                }
+
+                await importer.StartRowAsync(cancellationToken);
+                await writeRow(importer, row, cancellationToken);
+                count++;
             }
 
-            await importer.StartRowAsync(cancellationToken);
-            await writeRow(importer, row, cancellationToken);
-            count++;
+            await importer.CompleteAsync(cancellationToken);
         }
 
-        await importer.CompleteAsync(cancellationToken);
+        await MoveFromStagingAsync(connection, transaction, table, columns, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return count;
+    }
+
+    private static string StagingOf(string table) => "staging_" + table;
+
+    /// <summary>A session-private copy of the table's columns (no constraints, no indexes: the INSERT checks them), dropped at commit.</summary>
+    private static async Task CreateStagingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, CancellationToken cancellationToken)
+    {
+        await using var create = new NpgsqlCommand(
+            $"CREATE TEMPORARY TABLE {StagingOf(table)} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP", connection, transaction);
+        await create.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task MoveFromStagingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, string columns,
+        CancellationToken cancellationToken)
+    {
+        await using var move = new NpgsqlCommand(
+            $"INSERT INTO {table} ({columns}) SELECT {columns} FROM {StagingOf(table)}", connection, transaction)
+        { CommandTimeout = 0 };
+        await move.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static Task WriteNullableAsync<TValue>(NpgsqlBinaryImporter writer, TValue? value, NpgsqlDbType type, CancellationToken cancellationToken)

@@ -25,10 +25,13 @@ public sealed record LocalPostgresClusterOptions
 }
 
 /// <summary>
-/// A PostgreSQL cluster started from the server binaries on this machine, listening on 127.0.0.1 with trust
-/// authentication for the <c>postgres</c> superuser. Initialises the data folder on first use and reuses a
-/// cluster that is already initialised or already running. Used by the platform host (data under .platform/)
-/// and by the test fixture (a temp folder), so both start PostgreSQL the same way.
+/// A PostgreSQL cluster started from the server binaries on this machine, listening on 127.0.0.1 with password
+/// authentication (scram-sha-256) only. The superuser (<c>postgres</c>, bootstrap only), the migration owner and the
+/// service role get generated passwords kept in <see cref="CredentialsFile"/>, readable by this account only (the root
+/// folder is 0700, the file 0600). Initialises the data folder on first use and reuses a cluster that is already
+/// initialised or already running; a cluster initialised before passwords (trust) is switched over on its next start.
+/// Used by the platform host (data under .platform/) and by the test fixture (a temp folder), so both start PostgreSQL
+/// the same way.
 /// </summary>
 public sealed class LocalPostgresCluster
 {
@@ -36,6 +39,11 @@ public sealed class LocalPostgresCluster
 
     private readonly PostgresBinaries _binaries;
     private readonly bool _runAsPostgresUser;
+
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private ClusterCredentials _credentials = new("", "", "");
 
     private LocalPostgresCluster(LocalPostgresClusterOptions options, PostgresBinaries binaries, int port)
     {
@@ -51,12 +59,24 @@ public sealed class LocalPostgresCluster
     public string DataDirectory => Path.Combine(Options.RootDirectory, "data");
     public string LogFile => Path.Combine(Options.RootDirectory, "postgres.log");
 
-    /// <summary>Connection string for <paramref name="database"/> as the superuser.</summary>
-    public string ConnectionString(string database = "postgres") => new NpgsqlConnectionStringBuilder
+    /// <summary>The generated passwords (superuser, owner, service), one <c>role:password</c> per line, mode 0600.</summary>
+    public string CredentialsFile => Path.Combine(Options.RootDirectory, "credentials");
+
+    /// <summary>Connection string for <paramref name="database"/> as the superuser: bootstrap only (roles, databases).</summary>
+    public string ConnectionString(string database = "postgres") => ConnectionStringAs(SuperUser, _credentials.Superuser, database);
+
+    /// <summary>Connection string for <paramref name="database"/> as the migration owner (<see cref="PostgresRoles.Owner"/>).</summary>
+    public string OwnerConnectionString(string database) => ConnectionStringAs(PostgresRoles.Owner, _credentials.Owner, database);
+
+    /// <summary>Connection string for <paramref name="database"/> as the services' login role (<see cref="PostgresRoles.Service"/>).</summary>
+    public string ServiceConnectionString(string database) => ConnectionStringAs(PostgresRoles.Service, _credentials.Service, database);
+
+    private string ConnectionStringAs(string role, string password, string database) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
         Port = Port,
-        Username = SuperUser,
+        Username = role,
+        Password = password,
         Database = database,
     }.ConnectionString;
 
@@ -65,7 +85,7 @@ public sealed class LocalPostgresCluster
     {
         var binaries = PostgresBinaries.Locate();
         var root = Path.GetFullPath(options.RootDirectory);
-        Directory.CreateDirectory(root);
+        CreateOwnerOnlyDirectory(root);
         options = options with { RootDirectory = root };
 
         // Two processes starting the same cluster (the host and a CLI verb) must not both run initdb or pg_ctl start.
@@ -76,10 +96,16 @@ public sealed class LocalPostgresCluster
             : FreeTcpPort();
         var cluster = new LocalPostgresCluster(options, binaries, port);
 
-        if (!File.Exists(Path.Combine(cluster.DataDirectory, "PG_VERSION")))
+        var initialised = File.Exists(Path.Combine(cluster.DataDirectory, "PG_VERSION"));
+        var credentials = ClusterCredentials.Load(cluster.CredentialsFile);
+        if (!initialised)
         {
-            await cluster.InitialiseAsync(cancellationToken);
+            credentials = ClusterCredentials.Generate();
+            await cluster.InitialiseAsync(credentials.Superuser, cancellationToken);
+            credentials.Save(cluster.CredentialsFile);
         }
+
+        cluster._credentials = credentials ?? new ClusterCredentials("", "", "");
 
         await File.WriteAllTextAsync(portFile, port.ToString(CultureInfo.InvariantCulture), cancellationToken);
         if (!await cluster.IsAcceptingConnectionsAsync(cancellationToken))
@@ -95,6 +121,20 @@ public sealed class LocalPostgresCluster
                 var logTail = string.Join(Environment.NewLine, File.ReadLines(cluster.LogFile).TakeLast(5));
                 throw new InvalidOperationException($"{ex.Message}{Environment.NewLine}Last lines of {cluster.LogFile}:{Environment.NewLine}{logTail}", ex);
             }
+        }
+
+        if (credentials is null)
+        {
+            // Initialised before password authentication: trust still admits the superuser, once, to set the passwords.
+            cluster._credentials = ClusterCredentials.Generate();
+            await cluster.SwitchToPasswordAuthenticationAsync(cancellationToken);
+            cluster._credentials.Save(cluster.CredentialsFile);
+        }
+
+        await using (var superuser = new NpgsqlConnection(cluster.ConnectionString() + ";Pooling=false"))
+        {
+            await superuser.OpenAsync(cancellationToken);
+            await PostgresRoles.EnsureAsync(superuser, cluster._credentials.Owner, cluster._credentials.Service, cancellationToken);
         }
 
         return cluster;
@@ -120,40 +160,101 @@ public sealed class LocalPostgresCluster
         using var process = Process.Start(start);
     }
 
+    /// <summary>A folder only this account may enter (0700), also when it existed already.</summary>
+    internal static void CreateOwnerOnlyDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+            return;
+        }
+
+        Directory.CreateDirectory(path, OwnerOnlyDirectory);
+        File.SetUnixFileMode(path, OwnerOnlyDirectory);
+    }
+
+    /// <summary>Writes a file created readable by this account only (0600): the content is never readable by others, even briefly.</summary>
+    internal static void WriteOwnerOnlyFile(string path, string content)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnlyFile;
+        }
+
+        using (var file = new FileStream(path, options))
+        using (var writer = new StreamWriter(file))
+        {
+            writer.Write(content);
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, OwnerOnlyFile);
+        }
+    }
+
     private static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    /// <summary>Creates <paramref name="database"/> if it does not exist.</summary>
+    /// <summary>Creates <paramref name="database"/> owned by the migration owner if it does not exist (or hands it to the owner).</summary>
     public async Task EnsureDatabaseAsync(string database, CancellationToken cancellationToken = default)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString());
+        await using var connection = new NpgsqlConnection(ConnectionString() + ";Pooling=false");
         await connection.OpenAsync(cancellationToken);
-        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
-        exists.Parameters.AddWithValue("name", database);
-        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
-        {
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {QuoteIdentifier(database)}", connection);
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await PostgresRoles.EnsureDatabaseAsync(connection, ConnectionString(), database, cancellationToken);
     }
 
     public static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    private async Task InitialiseAsync(CancellationToken cancellationToken)
+    private async Task InitialiseAsync(string superuserPassword, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(DataDirectory);
-        if (_runAsPostgresUser)
+        CreateOwnerOnlyDirectory(DataDirectory);
+        // initdb reads the superuser's password from a file; it lives only while initdb runs.
+        var passwordFile = Path.Combine(Options.RootDirectory, "initdb.pw");
+        WriteOwnerOnlyFile(passwordFile, superuserPassword);
+        try
         {
-            await RunAsync("chown", ["-R", "postgres:", Options.RootDirectory], asPostgres: false, cancellationToken);
-        }
+            if (_runAsPostgresUser)
+            {
+                await RunAsync("chown", ["-R", "postgres:", Options.RootDirectory], asPostgres: false, cancellationToken);
+            }
 
-        // C locale: byte-order text comparison keeps the text primary keys cheap to maintain during bulk loads.
-        List<string> arguments = ["-D", DataDirectory, "-U", SuperUser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-instructions"];
-        if (Options.Ephemeral)
+            // C locale: byte-order text comparison keeps the text primary keys cheap to maintain during bulk loads.
+            List<string> arguments = ["-D", DataDirectory, "-U", SuperUser, "--auth=scram-sha-256", "--pwfile=" + passwordFile,
+                "--encoding=UTF8", "--locale=C", "--no-instructions"];
+            if (Options.Ephemeral)
+            {
+                arguments.Add("--no-sync");
+            }
+
+            await RunAsync(_binaries.InitDb, arguments, _runAsPostgresUser, cancellationToken);
+        }
+        finally
         {
-            arguments.Add("--no-sync");
+            File.Delete(passwordFile);
         }
+    }
 
-        await RunAsync(_binaries.InitDb, arguments, _runAsPostgresUser, cancellationToken);
+    /// <summary>Sets the superuser's password over the old trust login, then makes every TCP login need a password.</summary>
+    private async Task SwitchToPasswordAuthenticationAsync(CancellationToken cancellationToken)
+    {
+        var trusted = new NpgsqlConnectionStringBuilder(ConnectionString()) { Password = null, Pooling = false }.ConnectionString;
+        await using (var connection = new NpgsqlConnection(trusted))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var setPassword = new NpgsqlCommand(
+                $"SET password_encryption = 'scram-sha-256'; ALTER ROLE {SuperUser} PASSWORD '{_credentials.Superuser}'", connection);
+            await setPassword.ExecuteNonQueryAsync(cancellationToken);
+            // The server listens on TCP loopback only (no unix socket), so these lines are every way in.
+            await File.WriteAllTextAsync(Path.Combine(DataDirectory, "pg_hba.conf"), """
+                # TYPE  DATABASE  USER  ADDRESS       METHOD
+                host    all       all   127.0.0.1/32  scram-sha-256
+                host    all       all   ::1/128       scram-sha-256
+
+                """, cancellationToken);
+            await using var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection);
+            await reload.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     private string ServerArguments()
@@ -165,6 +266,7 @@ public sealed class LocalPostgresCluster
             "-c listen_addresses=127.0.0.1",
             "-c unix_socket_directories=''",
             "-c max_connections=" + Options.MaxConnections.ToString(CultureInfo.InvariantCulture),
+            "-c password_encryption=scram-sha-256",
             "-c shared_buffers=" + Options.SharedBuffers,
         };
         if (Options.Ephemeral)
@@ -184,8 +286,13 @@ public sealed class LocalPostgresCluster
 
         try
         {
+            // Answering at all (even "password authentication failed") means the server is up.
             await using var connection = new NpgsqlConnection(ConnectionString() + ";Timeout=3;Pooling=false");
             await connection.OpenAsync(cancellationToken);
+            return true;
+        }
+        catch (PostgresException)
+        {
             return true;
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SocketException)
@@ -253,5 +360,31 @@ public sealed class LocalPostgresCluster
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>The cluster's generated passwords, kept in a file only this account can read.</summary>
+internal sealed record ClusterCredentials(string Superuser, string Owner, string Service)
+{
+    public static ClusterCredentials Generate() => new(PostgresRoles.NewPassword(), PostgresRoles.NewPassword(), PostgresRoles.NewPassword());
+
+    /// <summary>The saved passwords, or null when the cluster has none yet (new, or initialised with trust).</summary>
+    public static ClusterCredentials? Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var byRole = File.ReadAllLines(path).Select(line => line.Split(':', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        return new ClusterCredentials(byRole[LocalPostgresCluster.SuperUser], byRole[PostgresRoles.Owner], byRole[PostgresRoles.Service]);
+    }
+
+    public void Save(string path)
+    {
+        var temporary = path + ".tmp";
+        LocalPostgresCluster.WriteOwnerOnlyFile(temporary,
+            $"{LocalPostgresCluster.SuperUser}:{Superuser}\n{PostgresRoles.Owner}:{Owner}\n{PostgresRoles.Service}:{Service}\n");
+        File.Move(temporary, path, overwrite: true);
     }
 }

@@ -21,6 +21,16 @@ public sealed partial class PlatformDatabase(NpgsqlDataSource dataSource)
 
     public static IReadOnlyList<Migration> Migrations { get; } = LoadEmbeddedMigrations();
 
+    /// <summary>
+    /// Migrates the database of <paramref name="connectionString"/> as its owner: the connection with the owner's
+    /// credentials from <see cref="PostgresRoles.OwnerConnectionStringVariable"/> applied, when set (command-line verbs).
+    /// </summary>
+    public static async Task<IReadOnlyList<int>> MigrateAsOwnerAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        await using var owner = NpgsqlDataSource.Create(PostgresRoles.OwnerConnectionString(connectionString));
+        return await new PlatformDatabase(owner).MigrateAsync(cancellationToken);
+    }
+
     /// <summary>Applies pending migrations; returns the versions applied by this call.</summary>
     public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken = default)
     {

@@ -11,8 +11,8 @@ public sealed record PostgresLoadResult(long Properties, long Sales, long Users,
     public double RowsPerSecond => TotalRows / Math.Max(Elapsed.TotalSeconds, 1e-9);
 }
 
-/// <summary>Loads a synthetic market into PostgreSQL with binary COPY (owner connection, tenant ids checked per row).</summary>
-public sealed class PostgresMarketWriter(NpgsqlDataSource ownerDataSource)
+/// <summary>Loads a synthetic market into PostgreSQL with binary COPY (sessions scoped to the market's tenant, see <see cref="BulkLoader"/>).</summary>
+public sealed class PostgresMarketWriter(NpgsqlDataSource dataSource)
 {
     /// <summary>
     /// Creates the tenant and loads properties, sales, users and interactions. A tenant that already has data is an
@@ -22,8 +22,8 @@ public sealed class PostgresMarketWriter(NpgsqlDataSource ownerDataSource)
         CancellationToken cancellationToken = default)
     {
         var tenant = market.Options.TenantId;
-        await new TenantStore(ownerDataSource).EnsureAsync(tenant, cancellationToken: cancellationToken);
-        var loader = new BulkLoader(ownerDataSource);
+        await new TenantStore(dataSource).EnsureAsync(tenant, cancellationToken: cancellationToken);
+        var loader = new BulkLoader(dataSource);
         if (await HasDataAsync(tenant, cancellationToken))
         {
             if (!replace)
@@ -78,10 +78,11 @@ public sealed class PostgresMarketWriter(NpgsqlDataSource ownerDataSource)
 
     private async Task<bool> HasDataAsync(string tenant, CancellationToken cancellationToken)
     {
-        await using var command = ownerDataSource.CreateCommand("""
+        await using var connection = await new TenantConnectionFactory(dataSource).OpenAsync(tenant, cancellationToken);
+        await using var command = new NpgsqlCommand("""
             SELECT EXISTS (SELECT 1 FROM properties WHERE tenant_id = @t) OR EXISTS (SELECT 1 FROM users WHERE tenant_id = @t)
                 OR EXISTS (SELECT 1 FROM interactions WHERE tenant_id = @t)
-            """);
+            """, connection);
         command.Parameters.AddWithValue("t", tenant);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
