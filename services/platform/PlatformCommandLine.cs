@@ -42,6 +42,7 @@ public static class PlatformCommandLine
                 RecommendBenchmarkCommand.Create(connectionString),
                 RecommendLoadBenchmarkCommand.Create(),
                 ReindexBenchmarkCommand.Create(connectionString),
+                Benchmarks.Fuzz.FuzzBenchmarkCommand.Create(connectionString),
             },
             SmokeCommand.Create(dataFolder),
             LabCommand.Create(() => File.Exists(apiKeyFile) ? LocalApiKey.LoadOrCreate(apiKeyFile) : null),
