@@ -16,7 +16,13 @@ public static class FuzzCampaign
         FuzzTarget target, FuzzSettings settings, Func<FuzzContext, FuzzCredentialShapes>? credentials, CancellationToken cancellationToken)
     {
         using var client = CreateClient(target.BaseAddress, settings.Concurrency);
-        using var document = JsonDocument.Parse(await client.GetByteArrayAsync(new Uri("openapi/v1.json", UriKind.Relative), cancellationToken).ConfigureAwait(false));
+        var openApi = await client.GetByteArrayAsync(new Uri("openapi/v1.json", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+        if (Environment.GetEnvironmentVariable("FUZZ_OPENAPI_DUMP") is { Length: > 0 } dump)
+        {
+            await File.WriteAllBytesAsync(dump, openApi, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var document = JsonDocument.Parse(openApi);
         var operations = OpenApiOperations.Read(document);
         var context = new FuzzContext(target.A, target.B, target.AdminKey, WorkflowNames);
         var generator = new FuzzRequestGenerator(document, operations, context, credentials?.Invoke(context));

@@ -20,7 +20,7 @@ public static partial class FuzzChecks
         {
             yield return new FuzzFinding("5xx", request, status, mediaType, excerpt);
         }
-        else if (status >= 400 && mediaType != "application/problem+json")
+        else if (status >= 400 && mediaType != "application/problem+json" && !IsProtocolRejection(request, status, mediaType, body))
         {
             yield return new FuzzFinding("4xx not problem+json", request, status, mediaType, excerpt);
         }
@@ -42,11 +42,19 @@ public static partial class FuzzChecks
         {
             yield return new FuzzFinding("other tenant's data shown", request, status, mediaType, string.Join(", ", foreign.Take(5)) + " in " + excerpt);
         }
-        else if (status is >= 200 and < 300 && request.Credential.Tenant is not null && ForeignId().IsMatch(sent))
+        else if (status is >= 200 and < 300 && request.Credential.Tenant is not null && request.NamesForeignId)
         {
             yield return new FuzzFinding("other tenant's id served", request, status, mediaType, excerpt);
         }
     }
+
+    /// <summary>
+    /// Kestrel's own answers to what is not valid HTTP for it (a NUL in the decoded path, a request line or headers over its
+    /// limits): empty, before any application code runs, so they cannot be problem details. Only these are let through.
+    /// </summary>
+    public static bool IsProtocolRejection(FuzzRequest request, int status, string? mediaType, byte[] body) =>
+        body.Length == 0 && mediaType is null &&
+        (status is 414 or 431 || (status == 400 && request.RelativeUri.Split('?')[0].Contains("%00", StringComparison.Ordinal)));
 
     private static bool ParsesAsJson(byte[] body)
     {

@@ -16,11 +16,14 @@ public sealed record FuzzRequest(
     byte[]? Body,
     string BodyShape)
 {
+    /// <summary>Whether a user or property id of the foreign tenant is named (in the path or the body).</summary>
+    public bool NamesForeignId { get; init; }
+
     /// <summary>The request as a person reproduces it: method, address, headers and body (long bodies cut, bytes outside ASCII escaped).</summary>
     public string Describe(int maxBody = 2_000)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"#{Index} {Operation.Method} /{RelativeUri}  [{Operation.PathTemplate}; credential {Credential.Shape}; body {BodyShape}]\n");
+        text.Append(CultureInfo.InvariantCulture, $"#{Index} {Operation.Method} /{Escape(Encoding.UTF8.GetBytes(RelativeUri), 400)}  [{Operation.PathTemplate}; credential {Credential.Shape}; body {BodyShape}]\n");
         foreach (var (name, value) in Credential.Headers)
         {
             text.Append(CultureInfo.InvariantCulture, $"  {name}: {Escape(Encoding.UTF8.GetBytes(value), 200)}\n");

@@ -73,6 +73,9 @@ public sealed class FuzzRequestGenerator
     private readonly Gen<FuzzCredential> _credentials;
     private readonly IReadOnlyList<FuzzOperation> _operations;
 
+    /// <summary>Whether the request being generated names one of tenant B's users or properties (generation is sequential).</summary>
+    private bool _namesForeignId;
+
     public FuzzRequestGenerator(JsonDocument openApi, IReadOnlyList<FuzzOperation> operations, FuzzContext context, FuzzCredentialShapes? credentials = null)
     {
         _root = openApi.RootElement;
@@ -87,10 +90,11 @@ public sealed class FuzzRequestGenerator
     {
         var operation = _operations[(int)(index % _operations.Count)];
         var pcg = new PCG((uint)(index & 0x7fffffff), unchecked((ulong)seed));
+        _namesForeignId = false;
         var credential = _credentials.Next(pcg);
         var uri = Uri(operation, pcg);
         var (contentType, body, shape) = Body(operation, pcg);
-        return new FuzzRequest(index, operation, uri, credential, contentType, body, shape);
+        return new FuzzRequest(index, operation, uri, credential, contentType, body, shape) { NamesForeignId = _namesForeignId };
     }
 
     private string Uri(FuzzOperation operation, PCG pcg)
@@ -151,8 +155,16 @@ public sealed class FuzzRequestGenerator
         return System.Uri.EscapeDataString(value);
     }
 
-    private static string Id(PCG pcg, IReadOnlyList<string> own, IReadOnlyList<string> other) =>
-        pcg.Chance(0.15) ? pcg.Pick(other) : pcg.Chance(0.1) ? "unknown-" + FuzzJson.PlainWord.Next(pcg) : pcg.Pick(own);
+    private string Id(PCG pcg, IReadOnlyList<string> own, IReadOnlyList<string> other)
+    {
+        if (pcg.Chance(0.15))
+        {
+            _namesForeignId = true;
+            return pcg.Pick(other);
+        }
+
+        return pcg.Chance(0.1) ? "unknown-" + FuzzJson.PlainWord.Next(pcg) : pcg.Pick(own);
+    }
 
     private string QueryValue(FuzzParameter parameter, PCG pcg)
     {
@@ -284,7 +296,10 @@ public sealed class FuzzRequestGenerator
                 var include = required.Contains(property.Name) ? strict || pcg.Chance(0.93) : pcg.Chance(strict ? 0.5 : 0.6);
                 if (include)
                 {
-                    members.Add(FuzzJson.Quote(property.Name) + ":" + Value(property.Value, property.Name, depth + 1, pcg, strict));
+                    // The document names members in camelCase; the twin and valuation routes read snake_case: both are sent.
+                    var snake = JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
+                    var name = pcg.Chance(0.65) ? snake : property.Name;
+                    members.Add(FuzzJson.Quote(name) + ":" + Value(property.Value, snake, depth + 1, pcg, strict));
                 }
             }
         }

@@ -31,6 +31,7 @@ public sealed class FuzzTarget : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly NpgsqlDataSource _dataSource;
+    private string? _fingerprintSql;
 
     private FuzzTarget(WebApplication app, NpgsqlDataSource dataSource, Uri baseAddress, string adminKey, FuzzTenantData a, FuzzTenantData b)
     {
@@ -107,41 +108,47 @@ public sealed class FuzzTarget : IAsyncDisposable
         return target;
     }
 
-    /// <summary>Waits for the in-process event bus to deliver what accepted writes published (fold-in, deployments).</summary>
-    public async Task SettleAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the in-process event bus to deliver what accepted requests published (fold-in, deployments, training
+    /// requests) and, with <paramref name="workflows"/>, up to <paramref name="workflowBudget"/> for workflow instances they started to stop running.
+    /// </summary>
+    public async Task SettleAsync(bool workflows, TimeSpan workflowBudget, CancellationToken cancellationToken)
     {
         if (_app.Services.GetService<InProcessEventBus>() is { } bus)
         {
             await bus.WaitUntilIdleAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
         }
+
+        var deadline = DateTime.UtcNow + workflowBudget;
+        while (workflows && DateTime.UtcNow < deadline && await WorkflowsRunningAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether a workflow instance is running or pending on the embedded sidecar (it writes its history meanwhile).</summary>
+    public async Task<bool> WorkflowsRunningAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // Durable Task statuses: 0 running, 2 continued as new, 6 pending.
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT to_regclass('workflow_sidecar.instances') IS NOT NULL
+               AND EXISTS (SELECT 1 FROM workflow_sidecar.instances WHERE status IN (0, 2, 6) AND completed_at IS NULL)
+            """, connection);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
     }
 
     /// <summary>
-    /// What rejected requests must not change: row counts and content hashes of every table that requests write (tenants,
+    /// What rejected requests must not change: row counts and row versions of every table that requests write (tenants,
     /// properties, users, interactions, sales, the state store with the registry and workflow state, the workflow sidecar).
     /// </summary>
     public async Task<string> StorageFingerprintAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var tables = new List<string>();
-        await using (var list = new NpgsqlCommand(
-            """
-            SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables
-            WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') AND table_name <> 'schema_migrations'
-            ORDER BY 1
-            """, connection))
-        await using (var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
-        var sql = string.Join(" UNION ALL ", tables.Select(t =>
-            $"SELECT '{t}', count(*), coalesce(sum(hashtext(r::text)::bigint), 0) FROM {t} r"));
+        _fingerprintSql ??= await FingerprintSqlAsync(connection, cancellationToken).ConfigureAwait(false);
         var fingerprint = new StringBuilder();
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = new NpgsqlCommand(_fingerprintSql, connection);
         await using var rows = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -149,6 +156,30 @@ public sealed class FuzzTarget : IAsyncDisposable
         }
 
         return fingerprint.ToString();
+    }
+
+    /// <summary>
+    /// One query over every table (read once: migrations ran before the host started). The workflow sidecar's own lease row
+    /// (<c>workflow_sidecar.sidecars</c>, renewed on a timer) is left out: it is the sidecar's heartbeat, not what requests store.
+    /// </summary>
+    private static async Task<string> FingerprintSqlAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var tables = new List<string>();
+        await using var list = new NpgsqlCommand(
+            """
+            SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables
+            WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')
+              AND table_name <> 'schema_migrations' AND (table_schema, table_name) <> ('workflow_sidecar', 'sidecars')
+            ORDER BY 1
+            """, connection);
+        await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            tables.Add(reader.GetString(0));
+        }
+
+        // Row count and the sum of the rows' xmin: an insert, update or delete of any row changes one of them, without reading the rows.
+        return string.Join(" UNION ALL ", tables.Select(t => $"SELECT '{t}', count(*), coalesce(sum(xmin::text::bigint), 0)::bigint FROM {t}"));
     }
 
     public async ValueTask DisposeAsync()
@@ -166,7 +197,7 @@ public sealed class FuzzTarget : IAsyncDisposable
         {
         }
 
-        await SettleAsync(cancellationToken).ConfigureAwait(false);
+        await SettleAsync(workflows: false, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         foreach (var tenant in new[] { TenantA, TenantB })
         {
             using var rebuild = new HttpRequestMessage(HttpMethod.Post, new Uri("index/rebuild", UriKind.Relative));
