@@ -13,6 +13,9 @@ public sealed class FuzzTargetFixture : IAsyncLifetime
 
     public StringWriter Log { get; } = new();
 
+    /// <summary>The target's database, reached as its owner (for checks beside the host).</summary>
+    public PostgresDatabaseFixture Database => _database;
+
     public async Task InitializeAsync()
     {
         await _database.InitializeAsync();

@@ -31,7 +31,7 @@ public static class FuzzBenchmarkCommand
 
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
-            var settings = new FuzzSettings(result.GetValue(seed), result.GetValue(requests), result.GetValue(concurrency), result.GetValue(first));
+            var settings = new FuzzSettings(result.GetValue(seed), result.GetValue(requests), result.GetValue(concurrency), result.GetValue(first), Progress: Console.Out);
             if (settings.Requests < 1 || settings.Concurrency < 1 || settings.FirstIndex < 0 || result.GetValue(show) < 0)
             {
                 await Console.Error.WriteLineAsync("--requests and --concurrency must be positive, --first and --show not negative.").ConfigureAwait(false);

@@ -24,7 +24,7 @@ public static class FuzzCampaign
 
         using var document = JsonDocument.Parse(openApi);
         var operations = OpenApiOperations.Read(document);
-        var context = new FuzzContext(target.A, target.B, target.AdminKey, WorkflowNames);
+        var context = new FuzzContext(target.A.Ids, target.B.Ids, target.AdminKey, WorkflowNames);
         var generator = new FuzzRequestGenerator(document, operations, context, credentials?.Invoke(context));
         var report = await new FuzzRunner(client, generator, target, target.B.TenantId).RunAsync(settings, cancellationToken).ConfigureAwait(false);
         return (report, operations);

@@ -5,8 +5,11 @@ using CsCheck;
 
 namespace Platform.Host.Benchmarks.Fuzz;
 
+/// <summary>A tenant as requests name it: its id and its users' and properties' ids.</summary>
+public sealed record FuzzTenantIds(string TenantId, IReadOnlyList<string> UserIds, IReadOnlyList<string> PropertyIds);
+
 /// <summary>What the generator knows of the target: ids of the tenant it attacks as, the other tenant's, the admin key.</summary>
-public sealed record FuzzContext(FuzzTenantData A, FuzzTenantData B, string AdminKey, IReadOnlyList<string> WorkflowNames);
+public sealed record FuzzContext(FuzzTenantIds A, FuzzTenantIds B, string AdminKey, IReadOnlyList<string> WorkflowNames);
 
 /// <summary>
 /// The credential shapes requests carry, with weights: none, malformed, tenant headers of either tenant, wrong keys, the admin

@@ -12,7 +12,8 @@ public sealed record FuzzFinding(string Kind, FuzzRequest Request, int Status, s
     public string Describe() => $"{Kind}: {Status} {ContentType}\n{Request.Describe()}  response: {Response}";
 }
 
-public sealed record FuzzSettings(long Seed, long Requests, int Concurrency = 1, long FirstIndex = 0, int KeepFindings = 200);
+/// <param name="Progress">Where a line is written every 10,000 requests (long runs).</param>
+public sealed record FuzzSettings(long Seed, long Requests, int Concurrency = 1, long FirstIndex = 0, int KeepFindings = 200, TextWriter? Progress = null);
 
 /// <summary>What a run did: requests per status and operation, findings (the first <see cref="FuzzSettings.KeepFindings"/> kept).</summary>
 public sealed class FuzzReport
@@ -80,6 +81,12 @@ public sealed class FuzzRunner(HttpClient client, FuzzRequestGenerator generator
         string? fingerprint = null;
         for (var index = settings.FirstIndex; index < settings.FirstIndex + settings.Requests; index++)
         {
+            if (settings.Progress is { } progress && index > settings.FirstIndex && (index - settings.FirstIndex) % 10_000 == 0)
+            {
+                await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"  {index - settings.FirstIndex} requests in {stopwatch.Elapsed.TotalSeconds:F0} s, {report.FindingCount} findings")).ConfigureAwait(false);
+            }
+
             var request = generator.Generate(settings.Seed, index);
             var checkStorage = target is not null && (settings.Concurrency == 1 || request.Operation.Writes);
             if (!checkStorage)

@@ -277,4 +277,6 @@ public sealed record FuzzTenantData(string TenantId, IReadOnlyList<Property> Pro
     public IReadOnlyList<string> PropertyIds { get; } = Properties.Select(p => p.PropertyId).ToList();
 
     public IReadOnlyList<string> UserIds { get; } = Users.Select(u => u.UserId).ToList();
+
+    public FuzzTenantIds Ids => new(TenantId, UserIds, PropertyIds);
 }
