@@ -302,7 +302,13 @@ public sealed class FuzzRequestGenerator
                     // The document names members in camelCase; the twin and valuation routes read snake_case: both are sent.
                     var snake = JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
                     var name = pcg.Chance(0.65) ? snake : property.Name;
+                    var namedForeign = _namesForeignId;
                     members.Add(FuzzJson.Quote(name) + ":" + Value(property.Value, snake, depth + 1, pcg, strict));
+                    if (name != snake)
+                    {
+                        // A member under a name the wire does not read names nothing the server could serve.
+                        _namesForeignId = namedForeign;
+                    }
                 }
             }
         }
