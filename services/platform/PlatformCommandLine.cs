@@ -42,6 +42,7 @@ public static class PlatformCommandLine
                 RecommendBenchmarkCommand.Create(connectionString),
                 RecommendLoadBenchmarkCommand.Create(),
                 ReindexBenchmarkCommand.Create(connectionString),
+                Benchmarks.Fuzz.FuzzBenchmarkCommand.Create(connectionString),
             },
             KeysCommand.Create(connectionString),
             SmokeCommand.Create(dataFolder),

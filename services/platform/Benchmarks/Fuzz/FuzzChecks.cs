@@ -1,0 +1,74 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Platform.Host.Benchmarks.Fuzz;
+
+/// <summary>
+/// What an answer must be: no 5xx; a 4xx is <c>application/problem+json</c>; JSON answers parse; an answer to a request outside
+/// the foreign tenant shows none of its ids (<see cref="FuzzTarget.LeakMarker"/>) it was not sent, and a request of another
+/// tenant naming the foreign tenant's ids is not served (2xx).
+/// </summary>
+public static partial class FuzzChecks
+{
+    /// <summary>The rules every answer keeps (storage is checked by the runner around the request).</summary>
+    /// <param name="foreignTenant">The tenant whose requests may see its own (marked) ids.</param>
+    public static IEnumerable<FuzzFinding> Check(FuzzRequest request, int status, string? mediaType, byte[] body, string foreignTenant)
+    {
+        var excerpt = FuzzRequest.Escape(body, 600);
+        if (status >= 500)
+        {
+            yield return new FuzzFinding("5xx", request, status, mediaType, excerpt);
+        }
+        else if (status >= 400 && mediaType != "application/problem+json" && !IsProtocolRejection(request, status, mediaType, body))
+        {
+            yield return new FuzzFinding("4xx not problem+json", request, status, mediaType, excerpt);
+        }
+
+        if (mediaType is "application/json" or "application/problem+json" && body.Length > 0 && !ParsesAsJson(body))
+        {
+            yield return new FuzzFinding("invalid JSON answer", request, status, mediaType, excerpt);
+        }
+
+        if (request.Credential.Tenant == foreignTenant)
+        {
+            yield break;
+        }
+
+        var sent = request.RelativeUri + (request.Body is null ? "" : Encoding.UTF8.GetString(request.Body));
+        var shown = Encoding.UTF8.GetString(body);
+        var foreign = ForeignId().Matches(shown).Select(m => m.Value).Where(id => !sent.Contains(id, StringComparison.Ordinal)).Distinct().ToList();
+        if (foreign.Count > 0)
+        {
+            yield return new FuzzFinding("other tenant's data shown", request, status, mediaType, string.Join(", ", foreign.Take(5)) + " in " + excerpt);
+        }
+        else if (status is >= 200 and < 300 && request.Credential.Tenant is not null && request.NamesForeignId)
+        {
+            yield return new FuzzFinding("other tenant's id served", request, status, mediaType, excerpt);
+        }
+    }
+
+    /// <summary>
+    /// Kestrel's own answers to what is not valid HTTP for it (a NUL in the decoded path, a request line or headers over its
+    /// limits): empty, before any application code runs, so they cannot be problem details. Only these are let through.
+    /// </summary>
+    public static bool IsProtocolRejection(FuzzRequest request, int status, string? mediaType, byte[] body) =>
+        body.Length == 0 && mediaType is null &&
+        (status is 414 or 431 || (status == 400 && request.RelativeUri.Split('?')[0].Contains("%00", StringComparison.Ordinal)));
+
+    private static bool ParsesAsJson(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 256 });
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    [GeneratedRegex(FuzzTarget.LeakMarker + "-[A-Za-z0-9_-]+")]
+    private static partial Regex ForeignId();
+}

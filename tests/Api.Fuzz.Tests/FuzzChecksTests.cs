@@ -1,0 +1,63 @@
+using System.Text;
+using Platform.Host.Benchmarks.Fuzz;
+
+namespace Platform.Api.Fuzz.Tests;
+
+/// <summary>Each rule of <see cref="FuzzChecks"/> fails the answers it is there to fail, and lets good ones through.</summary>
+public sealed class FuzzChecksTests
+{
+    private static readonly FuzzOperation Operation = new("POST", "/predict", "Predict", [], null, ["application/json"]);
+    private static readonly FuzzCredential TenantA = new("tenant-a header", "fuzz-a", [KeyValuePair.Create("X-Tenant-Id", "fuzz-a")]);
+    private static readonly FuzzCredential TenantB = new("tenant-b header", "fuzz-b", [KeyValuePair.Create("X-Tenant-Id", "fuzz-b")]);
+
+    [Fact]
+    public void A_5xx_is_a_finding()
+    {
+        Assert.Equal(["5xx"], Kinds(Request(), 500, "application/problem+json", """{"status":500}"""));
+        Assert.Equal(["5xx"], Kinds(Request(), 503, null, ""));
+    }
+
+    [Fact]
+    public void A_4xx_must_be_problem_details_unless_Kestrel_refused_the_request_line()
+    {
+        Assert.Empty(Kinds(Request(), 400, "application/problem+json", """{"status":400,"field":"body"}"""));
+        Assert.Equal(["4xx not problem+json"], Kinds(Request(), 400, "text/plain", "bad"));
+        Assert.Equal(["4xx not problem+json"], Kinds(Request(), 404, null, ""));
+        Assert.Empty(Kinds(Request("predict/%00"), 400, null, ""));
+        Assert.Empty(Kinds(Request(), 414, null, ""));
+        Assert.Equal(["4xx not problem+json"], Kinds(Request("predict/%00"), 400, "text/plain", "x"));
+    }
+
+    [Fact]
+    public void A_JSON_answer_must_parse()
+    {
+        Assert.Equal(["invalid JSON answer"], Kinds(Request(), 200, "application/json", """{"affinity_score":NaN}"""));
+        Assert.Empty(Kinds(Request(), 200, "application/json", """{"affinity_score":0.5}"""));
+    }
+
+    [Fact]
+    public void An_answer_outside_tenant_b_must_not_show_its_ids_the_request_did_not_name()
+    {
+        Assert.Equal(["other tenant's data shown"], Kinds(Request(), 200, "application/json", """{"results":[{"property_id":"leakb-p0000007"}]}"""));
+        Assert.Equal(["other tenant's data shown"], Kinds(Request(), 404, "application/problem+json", """{"detail":"leakb-u000003"}"""));
+        // An error echoing the id the request sent is not a leak; tenant B's own answers may show its ids.
+        Assert.Empty(Kinds(Request(body: """{"user_id":"leakb-u000001"}"""), 404, "application/problem+json", """{"detail":"Unknown user leakb-u000001"}"""));
+        Assert.Empty(Kinds(Request(credential: TenantB), 200, "application/json", """{"user_id":"leakb-u000001"}"""));
+    }
+
+    [Fact]
+    public void A_request_of_tenant_a_naming_tenant_bs_ids_must_not_be_served()
+    {
+        var naming = Request(body: """{"user_id":"leakb-u000001"}""") with { NamesForeignId = true };
+
+        Assert.Equal(["other tenant's id served"], Kinds(naming, 200, "application/json", """{"affinity_score":0.5}"""));
+        Assert.Empty(Kinds(naming, 404, "application/problem+json", """{"field":"user_id"}"""));
+        Assert.Empty(Kinds(naming with { Credential = new FuzzCredential("admin key", null, []) }, 200, "application/json", "{}"));
+    }
+
+    private static FuzzRequest Request(string uri = "predict", string? body = null, FuzzCredential? credential = null) =>
+        new(1, Operation, uri, credential ?? TenantA, "application/json", body is null ? null : Encoding.UTF8.GetBytes(body), "schema");
+
+    private static List<string> Kinds(FuzzRequest request, int status, string? mediaType, string body) =>
+        FuzzChecks.Check(request, status, mediaType, Encoding.UTF8.GetBytes(body), "fuzz-b").Select(f => f.Kind).ToList();
+}
