@@ -176,7 +176,8 @@ public static class RecommendBenchmark
 
     /// <summary>
     /// <c>bench recommend-load</c>'s client against this host, with the recent-signals cache off and on in turn (twice each, the
-    /// option switched live on the same host and data), so both settings meet the same machine within one run.
+    /// option switched live on the same host and data), so both settings meet the same machine within one run; then
+    /// <see cref="RecommendHistoryBenchmark"/> with the cache off and on.
     /// </summary>
     private static async Task<List<(double, HttpLoadResult)>> LoadSideBySideAsync(
         WebApplication app, string address, RecommendBenchmarkSettings settings, TextWriter log, CancellationToken cancellationToken)
@@ -198,6 +199,16 @@ public static class RecommendBenchmark
                 new HttpLoadSettings(TimeSpan.FromSeconds(settings.LoadSeconds), settings.Concurrency, Warmup: TimeSpan.FromSeconds(2)), cancellationToken).ConfigureAwait(false);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"signals cache {seconds} s: {load.Describe()}"));
             loads.Add((seconds, load));
+        }
+
+        // Bounded history on the same host: a user with 10,000 posted views beside one with 10, cache off (a read per request), then on.
+        foreach (var seconds in new[] { 0, cached })
+        {
+            configuration["PortfolioTwin:RecentSignalsCacheSeconds"] = seconds.ToString(CultureInfo.InvariantCulture);
+            configuration.Reload();
+            var history = await RecommendHistoryBenchmark.RunAsync(client, new RecommendHistorySettings(settings.TenantId, Requests: 500, Warmup: 50, Seed: settings.Seed),
+                log, cancellationToken).ConfigureAwait(false);
+            log.WriteLine($"history, signals cache {seconds.ToString(CultureInfo.InvariantCulture)} s:{Environment.NewLine}{history.Describe()}");
         }
 
         return loads;
