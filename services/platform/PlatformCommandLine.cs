@@ -41,6 +41,7 @@ public static class PlatformCommandLine
                 EstimateLoadBenchmarkCommand.Create(),
                 RecommendBenchmarkCommand.Create(connectionString),
                 RecommendLoadBenchmarkCommand.Create(),
+                RecommendHistoryBenchmarkCommand.Create(),
                 ReindexBenchmarkCommand.Create(connectionString),
                 Benchmarks.Fuzz.FuzzBenchmarkCommand.Create(connectionString),
             },

@@ -46,6 +46,7 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
                 Assert.Equal(0, failures);
                 await The_load_benchmark_drives_the_estimate_api_without_errors(url);
                 await The_recommend_load_benchmark_drives_the_twin_api_without_errors(url);
+                await The_recommend_history_benchmark_times_a_long_and_a_short_history_side_by_side(url);
             }
 
             Assert.Equal(demoKey, DemoTenantKeyService.Read(workspace.FullName));
@@ -87,12 +88,30 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
         Assert.True(error.Message.Contains("404", StringComparison.Ordinal) || error.Message.Contains("no users", StringComparison.Ordinal), error.Message);
     }
 
+    /// <summary><c>bench recommend-history</c>'s client: posts the two histories (a rerun stores nothing new) and times both users.</summary>
+    private static async Task The_recommend_history_benchmark_times_a_long_and_a_short_history_side_by_side(string url)
+    {
+        using var client = HttpLoadDriver.CreateClient(new Uri(url + "/"), concurrency: 1);
+        var settings = new RecommendHistorySettings("demo", LongHistory: 600, ShortHistory: 5, Requests: 20, Warmup: 2);
+        var first = await RecommendHistoryBenchmark.RunAsync(client, settings, TextWriter.Null, CancellationToken.None);
+        var log = new StringWriter();
+        var rerun = await RecommendHistoryBenchmark.RunAsync(client, settings, log, CancellationToken.None);
+
+        Assert.NotEqual(first.Long.UserId, first.Short.UserId);
+        Assert.Equal((600, 5, 20, 20), (first.Long.Posted, first.Short.Posted, first.Long.Requests, first.Short.Requests));
+        Assert.InRange(first.Long.P50Milliseconds, 0, first.Long.P99Milliseconds);
+        Assert.Equal(first.Long.UserId, rerun.Long.UserId);
+        Assert.Contains("(0 new)", log.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_load_benchmark_commands_reject_bad_options()
     {
         Assert.Equal(2, await EstimateLoadBenchmarkCommand.Create().Parse(["--url", "not a url", "--duration", "1"]).InvokeAsync());
         Assert.Equal(2, await RecommendLoadBenchmarkCommand.Create().Parse(["--url", "not a url", "--duration", "1"]).InvokeAsync());
         Assert.Equal(2, await RecommendLoadBenchmarkCommand.Create().Parse(["--concurrency", "0"]).InvokeAsync());
+        Assert.Equal(2, await RecommendHistoryBenchmarkCommand.Create().Parse(["--url", "not a url"]).InvokeAsync());
+        Assert.Equal(2, await RecommendHistoryBenchmarkCommand.Create().Parse(["--long", "0"]).InvokeAsync());
     }
 
     private async Task<WebApplication> StartAsync(string url, string workspace)

@@ -88,6 +88,41 @@ public sealed class InteractionTests(TwinApiFixture fixture)
     }
 
     [Fact]
+    public async Task Remembered_signals_give_way_at_once_to_interactions_posted_or_published()
+    {
+        using var client = fixture.Client(TwinApiFixture.Alpha);
+        const string user = "remembered-signals-1";
+        var houses = fixture.AlphaMarket.Properties.Where(p => p.PropertyType == PropertyTypes.Enebolig).Skip(4).Take(4).ToList();
+        var liked = houses.Select((p, i) => new { event_id = $"remembered-{i}", user_id = user, property_id = p.PropertyId, kind = "like" }).ToArray();
+        await (await client.PostJsonAsync("/interactions", new { interactions = liked })).ReadAsync<InteractionBatchResponse>();
+
+        // Asked twice: the second answer comes from the remembered signals.
+        await (await client.PostJsonAsync("/recommend", new { user_id = user, top_k = 5 })).ReadAsync<RecommendResponse>();
+        var first = await (await client.PostJsonAsync("/recommend", new { user_id = user, top_k = 5 })).ReadAsync<RecommendResponse>();
+        var disliked = first.Results[0].PropertyId;
+        await (await client.PostJsonAsync("/interactions", new { interactions = new[] { new { event_id = "remembered-dislike", user_id = user, property_id = disliked, kind = "dislike" } } }))
+            .ReadAsync<InteractionBatchResponse>();
+        var afterPost = await (await client.PostJsonAsync("/recommend", new { user_id = user, top_k = 5 })).ReadAsync<RecommendResponse>();
+
+        var dealt = afterPost.Results[0].PropertyId;
+        await fixture.Factory.Services.GetRequiredService<IEventPublisher>().PublishAsync(Topics.Interactions, new Dictionary<string, object>
+        {
+            ["tenant_id"] = TwinApiFixture.Alpha,
+            ["user_id"] = user,
+            ["property_id"] = dealt,
+            ["kind"] = "deal",
+        }, eventId: "remembered-deal");
+        await fixture.WaitForEventsAsync();
+        var afterEvent = await (await client.PostJsonAsync("/recommend", new { user_id = user, top_k = 5 })).ReadAsync<RecommendResponse>();
+
+        Assert.Equal(0, first.Excluded);
+        Assert.Equal(1, afterPost.Excluded);
+        Assert.DoesNotContain(disliked, afterPost.Results.Select(r => r.PropertyId));
+        Assert.Equal(2, afterEvent.Excluded);
+        Assert.DoesNotContain(dealt, afterEvent.Results.Select(r => r.PropertyId));
+    }
+
+    [Fact]
     public async Task Recommend_reads_only_the_users_most_recent_signals_however_long_the_history()
     {
         using var client = fixture.Client(TwinApiFixture.Alpha);

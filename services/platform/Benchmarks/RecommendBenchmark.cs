@@ -27,7 +27,9 @@ public sealed record RecommendBenchmarkSettings(
     int TopK = 10,
     int Seed = 42,
     string TenantId = "bench-recommend",
-    string ModelName = "twin-bench");
+    string ModelName = "twin-bench",
+    double LoadSeconds = 0,
+    int Concurrency = 32);
 
 public sealed record RecommendBenchmarkResult(
     int Properties,
@@ -42,13 +44,16 @@ public sealed record RecommendBenchmarkResult(
     double P99Milliseconds,
     double MaxMilliseconds,
     double IndexP50Milliseconds,
-    double IndexP99Milliseconds)
+    double IndexP99Milliseconds,
+    IReadOnlyList<(double SignalsCacheSeconds, HttpLoadResult Load)> Loads)
 {
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"properties={Properties} indexed={Indexed} load={LoadSeconds:F1}s train={TrainSeconds:F1}s index={IndexSeconds:F1}s | "
         + $"POST /recommend top-k with filter: requests={Requests} mean_results={MeanResults:F1} "
         + $"p50={P50Milliseconds:F2}ms p90={P90Milliseconds:F2}ms p99={P99Milliseconds:F2}ms max={MaxMilliseconds:F2}ms | "
-        + $"index search alone (same filter, in process): p50={IndexP50Milliseconds:F3}ms p99={IndexP99Milliseconds:F3}ms");
+        + $"index search alone (same filter, in process): p50={IndexP50Milliseconds:F3}ms p99={IndexP99Milliseconds:F3}ms")
+        + string.Concat(Loads.Select(l => string.Create(CultureInfo.InvariantCulture,
+            $"{Environment.NewLine}load, PortfolioTwin:RecentSignalsCacheSeconds={l.SignalsCacheSeconds}: {l.Load.Describe()}")));
 }
 
 /// <summary>
@@ -155,17 +160,58 @@ public static class RecommendBenchmark
                 }
             }
 
+            var loads = await LoadSideBySideAsync(app, address, settings, log, cancellationToken).ConfigureAwait(false);
             await app.StopAsync(cancellationToken).ConfigureAwait(false);
             Array.Sort(latencies);
             Array.Sort(indexLatencies);
             return new RecommendBenchmarkResult(settings.Properties, indexed, loadSeconds, trainSeconds, indexSeconds, settings.Requests,
                 (double)results / settings.Requests, Percentile(latencies, 0.50), Percentile(latencies, 0.90), Percentile(latencies, 0.99), latencies[^1],
-                Percentile(indexLatencies, 0.50), Percentile(indexLatencies, 0.99));
+                Percentile(indexLatencies, 0.50), Percentile(indexLatencies, 0.99), loads);
         }
         finally
         {
             artifacts.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// <c>bench recommend-load</c>'s client against this host, with the recent-signals cache off and on in turn (twice each, the
+    /// option switched live on the same host and data), so both settings meet the same machine within one run; then
+    /// <see cref="RecommendHistoryBenchmark"/> with the cache off and on.
+    /// </summary>
+    private static async Task<List<(double, HttpLoadResult)>> LoadSideBySideAsync(
+        WebApplication app, string address, RecommendBenchmarkSettings settings, TextWriter log, CancellationToken cancellationToken)
+    {
+        var loads = new List<(double, HttpLoadResult)>();
+        if (settings.LoadSeconds <= 0)
+        {
+            return loads;
+        }
+
+        var configuration = (IConfigurationRoot)app.Services.GetRequiredService<IConfiguration>();
+        var cached = new PortfolioTwinOptions().RecentSignalsCacheSeconds;
+        using var client = HttpLoadDriver.CreateClient(new Uri(address + "/"), settings.Concurrency);
+        foreach (var seconds in new[] { 0, cached, 0, cached })
+        {
+            configuration["PortfolioTwin:RecentSignalsCacheSeconds"] = seconds.ToString(CultureInfo.InvariantCulture);
+            configuration.Reload();
+            var load = await RecommendLoadBenchmark.RunAsync(client, new RecommendLoadSettings(settings.TenantId, settings.TopK, Seed: settings.Seed),
+                new HttpLoadSettings(TimeSpan.FromSeconds(settings.LoadSeconds), settings.Concurrency, Warmup: TimeSpan.FromSeconds(2)), cancellationToken).ConfigureAwait(false);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"signals cache {seconds} s: {load.Describe()}"));
+            loads.Add((seconds, load));
+        }
+
+        // Bounded history on the same host: a user with 10,000 posted views beside one with 10, cache off (a read per request), then on.
+        foreach (var seconds in new[] { 0, cached })
+        {
+            configuration["PortfolioTwin:RecentSignalsCacheSeconds"] = seconds.ToString(CultureInfo.InvariantCulture);
+            configuration.Reload();
+            var history = await RecommendHistoryBenchmark.RunAsync(client, new RecommendHistorySettings(settings.TenantId, Requests: 500, Warmup: 50, Seed: settings.Seed),
+                log, cancellationToken).ConfigureAwait(false);
+            log.WriteLine($"history, signals cache {seconds.ToString(CultureInfo.InvariantCulture)} s:{Environment.NewLine}{history.Describe()}");
+        }
+
+        return loads;
     }
 
     private static WebApplication BuildHost(RecommendBenchmarkSettings settings, string artifactsPath) =>

@@ -19,9 +19,15 @@ public static class RecommendBenchmarkCommand
         var topK = new Option<int>("--top-k") { Description = "top_k of each request.", DefaultValueFactory = _ => 10 };
         var seed = new Option<int>("--seed") { Description = "Seed of the market, the training run and the request stream.", DefaultValueFactory = _ => 42 };
         var tenant = new Option<string>("--tenant") { Description = "Tenant the market is loaded into (replaced).", DefaultValueFactory = _ => "bench-recommend" };
+        var loadSeconds = new Option<double>("--load-seconds")
+        {
+            Description = "Then drive the host as recommend-load does for this many seconds per round, recent-signals cache off, on, off, on (0 = skip).",
+            DefaultValueFactory = _ => 0,
+        };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight in the load rounds.", DefaultValueFactory = _ => 32 };
 
         var command = new Command("recommend", "Benchmark POST /recommend (top-k with a type + price filter) in process over the embedded vector index.");
-        foreach (var option in new Option[] { connectionString, properties, users, requests, warmup, topK, seed, tenant })
+        foreach (var option in new Option[] { connectionString, properties, users, requests, warmup, topK, seed, tenant, loadSeconds, concurrency })
         {
             command.Options.Add(option);
         }
@@ -36,10 +42,11 @@ public static class RecommendBenchmarkCommand
             }
 
             var settings = new RecommendBenchmarkSettings(connection, result.GetValue(properties), result.GetValue(users), Requests: result.GetValue(requests),
-                Warmup: result.GetValue(warmup), TopK: result.GetValue(topK), Seed: result.GetValue(seed), TenantId: result.GetValue(tenant)!);
-            if (settings.Properties < 100 || settings.Users < 2 || settings.Requests < 1 || settings.Warmup < 0 || settings.TopK < 1)
+                Warmup: result.GetValue(warmup), TopK: result.GetValue(topK), Seed: result.GetValue(seed), TenantId: result.GetValue(tenant)!,
+                LoadSeconds: result.GetValue(loadSeconds), Concurrency: result.GetValue(concurrency));
+            if (settings.Properties < 100 || settings.Users < 2 || settings.Requests < 1 || settings.Warmup < 0 || settings.TopK < 1 || settings.LoadSeconds < 0 || settings.Concurrency < 1)
             {
-                await Console.Error.WriteLineAsync("--properties must be at least 100, --users at least 2, --requests and --top-k positive, --warmup not negative.").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("--properties must be at least 100, --users at least 2, --requests, --top-k and --concurrency positive, --warmup and --load-seconds not negative.").ConfigureAwait(false);
                 return 2;
             }
 

@@ -47,6 +47,7 @@ public static class PortfolioTwinModule
         }
 
         services.AddSingleton<UserVectorCache>();
+        services.AddSingleton<RecentSignalsCache>();
         services.AddSingleton<UserVectorResolver>();
         services.AddSingleton<PortfolioTwinMetrics>();
         services.AddSingleton<TwinScoringService>();

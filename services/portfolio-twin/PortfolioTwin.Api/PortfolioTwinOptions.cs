@@ -44,6 +44,17 @@ public sealed class PortfolioTwinOptions : ChampionModelOptions
     [Range(1, 100_000)]
     public int RecentSignalsPerUser { get; set; } = 500;
 
+    /// <summary>
+    /// Seconds a user's recent signals (count and exclusions) are served from memory before they are read again; 0 reads them on
+    /// every request. Interactions ingested by this instance take effect at once; ones ingested by another replica within this time.
+    /// </summary>
+    [Range(0, 3_600)]
+    public double RecentSignalsCacheSeconds { get; set; } = 5;
+
+    /// <summary>Users whose recent signals are kept in memory.</summary>
+    [Range(1, 10_000_000)]
+    public int RecentSignalsCacheSize { get; set; } = 100_000;
+
     /// <summary>Name of the vector space (the Qdrant alias) holding the property embeddings; versions are named after the model.</summary>
     [Required, RegularExpression("^[a-z0-9][a-z0-9_-]{0,40}$")]
     public string IndexSpace { get; set; } = "properties";

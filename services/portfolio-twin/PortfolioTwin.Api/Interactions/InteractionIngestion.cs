@@ -71,6 +71,15 @@ public sealed class InteractionIngestion(
         var duplicates = interactions.Count - stored;
         metrics.InteractionsIngested(stored, duplicates);
 
+        var touchedUsers = interactions.Select(i => i.UserId).Distinct(StringComparer.Ordinal).ToList();
+        if (stored > 0)
+        {
+            foreach (var userId in touchedUsers)
+            {
+                users.Invalidate(tenantId, userId);
+            }
+        }
+
         var refreshed = 0;
         // Fold in with the model the index serves, so the refreshed vector lives in the same space as the property vectors.
         var serving = indexer.Serving(tenantId)
@@ -78,7 +87,7 @@ public sealed class InteractionIngestion(
         if (stored > 0 && serving is { } model)
         {
             // The insert does not say which rows were new; refreshing every user of the batch is correct, merely thorough.
-            foreach (var userId in interactions.Select(i => i.UserId).Distinct(StringComparer.Ordinal))
+            foreach (var userId in touchedUsers)
             {
                 if (await users.RefreshAsync(tenantId, userId, model, cancellationToken).ConfigureAwait(false) is not null)
                 {

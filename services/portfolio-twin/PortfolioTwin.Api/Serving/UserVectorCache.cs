@@ -25,20 +25,11 @@ public sealed class UserVectorCache(IOptions<PortfolioTwinOptions> options)
     {
         if (_vectors.Count >= options.Value.UserVectorCacheSize)
         {
-            Evict();
+            BoundedCache.EvictOldestHalf(_vectors, e => e.Stamp);
         }
 
         _vectors[(tenantId, userId)] = (vector, Interlocked.Increment(ref _clock));
     }
 
     public void Remove(string tenantId, string userId) => _vectors.TryRemove((tenantId, userId), out _);
-
-    private void Evict()
-    {
-        var oldest = _vectors.OrderBy(e => e.Value.Stamp).Take(Math.Max(1, _vectors.Count / 2)).Select(e => e.Key).ToList();
-        foreach (var key in oldest)
-        {
-            _vectors.TryRemove(key, out _);
-        }
-    }
 }

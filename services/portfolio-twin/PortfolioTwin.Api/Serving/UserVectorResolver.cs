@@ -14,9 +14,11 @@ public sealed record ResolvedUser(string UserId, float[] Vector, UserSource Sour
 /// Finds a user's vector in order: a vector folded in since the serving model was trained (fresh interactions win), the trained
 /// embedding, a fold-in of the user's interactions (cold start), the tenant's popular properties for a known user with no
 /// history. A user none of these knows is unknown (404). Only the user's most recent signals are read
-/// (<see cref="PortfolioTwinOptions.RecentSignalsPerUser"/>), so a long history costs no more than a short one.
+/// (<see cref="PortfolioTwinOptions.RecentSignalsPerUser"/>), so a long history costs no more than a short one, and a user asking
+/// again within <see cref="PortfolioTwinOptions.RecentSignalsCacheSeconds"/> is answered without reading them at all.
 /// </summary>
-public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index, UserVectorCache cache, IOptionsMonitor<PortfolioTwinOptions> options)
+public sealed class UserVectorResolver(
+    ITwinDataStore store, IVectorIndex index, UserVectorCache cache, RecentSignalsCache signals, IOptionsMonitor<PortfolioTwinOptions> options)
 {
     private const int PopularProperties = 50;
 
@@ -24,30 +26,38 @@ public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index,
     public async Task<ResolvedUser?> ResolveAsync(string tenantId, string userId, ServingIndex serving, CancellationToken cancellationToken)
     {
         var model = serving.Model;
-        var interactions = await RecentAsync(tenantId, userId, cancellationToken).ConfigureAwait(false);
-        var excluded = DealtOrDisliked(interactions);
+        IReadOnlyList<Interaction>? interactions = null;
+        if (signals.Get(tenantId, userId) is not { } recent)
+        {
+            (interactions, recent) = await ReadSignalsAsync(tenantId, userId, cancellationToken).ConfigureAwait(false);
+        }
 
         if (cache.Get(tenantId, userId, model.Version.Version) is { } folded)
         {
-            return new ResolvedUser(userId, folded.Vector, folded.Source, interactions.Count, excluded);
+            return new ResolvedUser(userId, folded.Vector, folded.Source, recent.InteractionCount, recent.DealtOrDisliked);
         }
 
         if (model.Model.TrainedUserEmbedding(tenantId, userId) is { } trained)
         {
-            return new ResolvedUser(userId, trained, UserSource.Trained, interactions.Count, excluded);
+            return new ResolvedUser(userId, trained, UserSource.Trained, recent.InteractionCount, recent.DealtOrDisliked);
         }
 
+        // Folding in needs the interactions themselves, which the cached summary does not keep.
+        interactions ??= (await ReadSignalsAsync(tenantId, userId, cancellationToken).ConfigureAwait(false)).Interactions;
         var computed = await FoldInAsync(tenantId, userId, interactions, serving, cancellationToken).ConfigureAwait(false);
-        return computed is null ? null : new ResolvedUser(userId, computed.Vector, computed.Source, interactions.Count, excluded);
+        return computed is null ? null : new ResolvedUser(userId, computed.Vector, computed.Source, recent.InteractionCount, recent.DealtOrDisliked);
     }
 
     /// <summary>Recomputes a user's vector after new interactions, so it serves until the next training. Null for an unknown user.</summary>
     public async Task<FoldedUserVector?> RefreshAsync(string tenantId, string userId, ServingIndex serving, CancellationToken cancellationToken)
     {
-        var interactions = await RecentAsync(tenantId, userId, cancellationToken).ConfigureAwait(false);
+        var (interactions, _) = await ReadSignalsAsync(tenantId, userId, cancellationToken).ConfigureAwait(false);
         cache.Remove(tenantId, userId);
         return await FoldInAsync(tenantId, userId, interactions, serving, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The user got new interactions: the next request reads their signals again.</summary>
+    public void Invalidate(string tenantId, string userId) => signals.Invalidate(tenantId, userId);
 
     private async Task<FoldedUserVector?> FoldInAsync(
         string tenantId, string userId, IReadOnlyList<Interaction> interactions, ServingIndex serving, CancellationToken cancellationToken)
@@ -81,8 +91,22 @@ public sealed class UserVectorResolver(ITwinDataStore store, IVectorIndex index,
         return vector;
     }
 
-    private Task<IReadOnlyList<Interaction>> RecentAsync(string tenantId, string userId, CancellationToken cancellationToken) =>
-        store.RecentInteractionsOfUserAsync(tenantId, userId, options.CurrentValue.RecentSignalsPerUser, cancellationToken);
+    /// <summary>The user's newest signals from the store, remembered (unless an invalidation came after the read began).</summary>
+    private async Task<(IReadOnlyList<Interaction> Interactions, RecentSignals Signals)> ReadSignalsAsync(
+        string tenantId, string userId, CancellationToken cancellationToken)
+    {
+        var readStarted = signals.ReadStarting();
+        var interactions = await store.RecentInteractionsOfUserAsync(tenantId, userId, options.CurrentValue.RecentSignalsPerUser, cancellationToken)
+            .ConfigureAwait(false);
+        var recent = new RecentSignals(interactions.Count, DealtOrDisliked(interactions));
+        // No signals may mean an unknown user: ids that exist nowhere must not fill the cache.
+        if (interactions.Count > 0)
+        {
+            signals.Set(tenantId, userId, recent, readStarted);
+        }
+
+        return (interactions, recent);
+    }
 
     private static HashSet<string> DealtOrDisliked(IReadOnlyList<Interaction> interactions)
     {

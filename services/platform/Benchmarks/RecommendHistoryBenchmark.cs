@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using Platform.BuildingBlocks.Tenancy;
+using Platform.PortfolioTwin.Api.Contracts;
+using Platform.PortfolioTwin.Api.Endpoints;
+
+namespace Platform.Host.Benchmarks;
+
+public sealed record RecommendHistorySettings(string TenantId, int LongHistory = 10_000, int ShortHistory = 10, int Requests = 2_000, int Warmup = 300, int Seed = 42);
+
+public sealed record RecommendHistoryLatency(string UserId, int Posted, int Requests, double P50Milliseconds, double P90Milliseconds, double P99Milliseconds, double MeanMilliseconds);
+
+public sealed record RecommendHistoryResult(RecommendHistoryLatency Long, RecommendHistoryLatency Short)
+{
+    public string Describe() => string.Join(Environment.NewLine, new[] { Long, Short }.Select(l => string.Create(CultureInfo.InvariantCulture,
+        $"user={l.UserId} posted={l.Posted} requests={l.Requests} p50={l.P50Milliseconds:F2}ms p90={l.P90Milliseconds:F2}ms p99={l.P99Milliseconds:F2}ms mean={l.MeanMilliseconds:F2}ms")))
+        + Environment.NewLine + string.Create(CultureInfo.InvariantCulture, $"p50 ratio long/short={Long.P50Milliseconds / Short.P50Milliseconds:F2}");
+}
+
+/// <summary>
+/// Bounded history, shown on a running host: two known users of the tenant (seeded pick) get <see cref="RecommendHistorySettings.LongHistory"/>
+/// and <see cref="RecommendHistorySettings.ShortHistory"/> views posted through <c>POST /interactions</c> (fixed event ids and
+/// dates, so a rerun stores nothing new), then <c>POST /recommend</c> is timed for both in alternation, one request at a time,
+/// so the two users see the same machine at the same moments.
+/// </summary>
+public static class RecommendHistoryBenchmark
+{
+    private static readonly DateTimeOffset FirstView = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static async Task<RecommendHistoryResult> RunAsync(HttpClient client, RecommendHistorySettings settings, TextWriter log, CancellationToken cancellationToken)
+    {
+        var users = await KnownUsersAsync(client, settings, cancellationToken).ConfigureAwait(false);
+        var random = new Random(settings.Seed);
+        random.Shuffle(users);
+        var (longUser, shortUser) = (users[0], users[1]);
+
+        // Views of properties the host itself recommends, so every posted interaction names a property it knows.
+        var seen = await RecommendAsync(client, settings.TenantId, longUser, topK: 100, cancellationToken).ConfigureAwait(false);
+        var properties = seen.Results.Select(r => r.PropertyId).ToArray();
+        foreach (var (user, count) in new[] { (longUser, settings.LongHistory), (shortUser, settings.ShortHistory) })
+        {
+            var stored = await PostViewsAsync(client, settings.TenantId, user, count, properties, cancellationToken).ConfigureAwait(false);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"posted {count:N0} views for {user} ({stored:N0} new)"));
+        }
+
+        var latencies = new[] { new List<double>(settings.Requests), new List<double>(settings.Requests) };
+        for (var i = -settings.Warmup; i < settings.Requests; i++)
+        {
+            for (var which = 0; which < 2; which++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await RecommendAsync(client, settings.TenantId, which == 0 ? longUser : shortUser, topK: 10, cancellationToken).ConfigureAwait(false);
+                if (i >= 0)
+                {
+                    latencies[which].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }
+        }
+
+        return new RecommendHistoryResult(
+            Summarise(longUser, settings.LongHistory, latencies[0]),
+            Summarise(shortUser, settings.ShortHistory, latencies[1]));
+    }
+
+    private static async Task<string[]> KnownUsersAsync(HttpClient client, RecommendHistorySettings settings, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"users?limit={UserEndpoints.MaxLimit}");
+        request.Headers.Add(TenantScope.HeaderName, settings.TenantId);
+        using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, "GET users", cancellationToken).ConfigureAwait(false);
+        var users = (await response.Content.ReadFromJsonAsync<UserEndpoints.UserListResponse>(TwinJson.Options, cancellationToken).ConfigureAwait(false))?.Users ?? [];
+        if (users.Count < 2)
+        {
+            throw new InvalidOperationException($"Tenant '{settings.TenantId}' needs at least two users; it has {users.Count}.");
+        }
+
+        return [.. users.Select(u => u.UserId)];
+    }
+
+    private static async Task<int> PostViewsAsync(HttpClient client, string tenantId, string userId, int count, string[] properties, CancellationToken cancellationToken)
+    {
+        var views = Enumerable.Range(0, count).Select(i => new InteractionInput
+        {
+            EventId = string.Create(CultureInfo.InvariantCulture, $"bench-history-{userId}-{i:D6}"),
+            UserId = userId,
+            PropertyId = properties[i % properties.Length],
+            Kind = "view",
+            OccurredAt = FirstView.AddMinutes(i),
+        });
+        var stored = 0;
+        foreach (var batch in views.Chunk(1_000))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "interactions")
+            {
+                Content = JsonContent.Create(new InteractionBatchRequest(batch), options: TwinJson.Options),
+            };
+            request.Headers.Add(TenantScope.HeaderName, tenantId);
+            using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            await EnsureSuccessAsync(response, "POST interactions", cancellationToken).ConfigureAwait(false);
+            stored += (await response.Content.ReadFromJsonAsync<InteractionBatchResponse>(TwinJson.Options, cancellationToken).ConfigureAwait(false))!.Stored;
+        }
+
+        return stored;
+    }
+
+    private static async Task<RecommendResponse> RecommendAsync(HttpClient client, string tenantId, string userId, int topK, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "recommend")
+        {
+            Content = JsonContent.Create(new RecommendRequest(userId, topK, null, null), options: TwinJson.Options),
+        };
+        request.Headers.Add(TenantScope.HeaderName, tenantId);
+        using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, "POST recommend", cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync<RecommendResponse>(TwinJson.Options, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{what} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
+        }
+    }
+
+    private static RecommendHistoryLatency Summarise(string userId, int posted, List<double> latencies)
+    {
+        var sorted = latencies.Order().ToArray();
+        return new RecommendHistoryLatency(userId, posted, sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.90), Percentile(sorted, 0.99), sorted.Average());
+    }
+
+    private static double Percentile(double[] sorted, double quantile) =>
+        sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
