@@ -31,7 +31,7 @@ public static class RegistryEndpoints
 
     public static IEndpointRouteBuilder MapRegistryEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/registry/{model}").WithTags("Registry").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        var group = routes.MapGroup("/registry/{model}").WithTags("Registry");
 
         group.MapGet("/versions", async (string model, ModelRegistry registry, CancellationToken cancellationToken) =>
             {
@@ -101,7 +101,7 @@ public static class RegistryEndpoints
     public static RouteHandlerBuilder MapModelReload<TModel>(this IEndpointRouteBuilder routes, Func<ChampionModelCache<TModel>, IResult> describe)
         where TModel : class
     {
-        var admin = routes.MapGroup("/admin").WithTags("Admin").RequireApiKey().RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        var admin = routes.MapGroup("/admin").WithTags("Admin").RequireApiKey();
         return admin.MapPost("/reload", async (ChampionModelCache<TModel> cache, CancellationToken cancellationToken) =>
             {
                 await cache.ReloadAsync(cancellationToken).ConfigureAwait(false);

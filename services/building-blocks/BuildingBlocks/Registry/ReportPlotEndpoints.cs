@@ -19,8 +19,7 @@ public static class ReportPlotEndpoints
 
     public static IEndpointRouteBuilder MapReportPlotEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/registry/{model}/versions/{version:int}/plots").WithTags("Registry")
-            .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        var group = routes.MapGroup("/registry/{model}/versions/{version:int}/plots").WithTags("Registry");
 
         group.MapGet("", ListAsync)
             .WithName("ListReportPlots")

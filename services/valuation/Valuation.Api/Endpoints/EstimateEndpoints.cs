@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.Valuation.Api.Estimation;
@@ -11,8 +12,10 @@ public static class EstimateEndpoints
 {
     public static RouteGroupBuilder MapEstimateEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").WithTags("Estimates").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        var group = routes.MapGroup("").WithTags("Estimates");
+        var batchLimit = routes.ServiceProvider.GetRequiredService<IOptions<ValuationOptions>>().Value.BatchLimit;
         group.MapPost("/estimate", EstimateAsync)
+            .WithRequestBodyLimit(RequestBodyLimit.ForBatch(batchLimit))
             .WithName("Estimate")
             .WithSummary("Estimates prices for a batch of properties.")
             .WithDescription("Each row gets an estimate with an interval, the model version and its top feature contributions, or a problem "

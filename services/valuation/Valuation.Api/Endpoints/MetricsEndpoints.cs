@@ -16,7 +16,7 @@ public static class MetricsEndpoints
 
     public static IEndpointRouteBuilder MapMetricsEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").WithTags("Metrics").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        var group = routes.MapGroup("").WithTags("Metrics");
         group.MapGet("/metrics", async (ModelRegistry registry, EstimationService estimation, CancellationToken cancellationToken) =>
             {
                 var champion = await ChampionAsync(registry, estimation, cancellationToken).ConfigureAwait(false);

@@ -24,7 +24,7 @@ public static class ModelEndpoints
 
     public static IEndpointRouteBuilder MapModelEndpoints(this IEndpointRouteBuilder routes)
     {
-        var model = routes.MapGroup("/model").WithTags("Model").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        var model = routes.MapGroup("/model").WithTags("Model");
         model.MapGet("/info", (ChampionModelCache<ValuationModel> cache) => Info(cache))
             .WithName("GetModelInfo")
             .WithSummary("The model serving estimates: version, metrics, lineage, features with their training ranges.")

@@ -9,7 +9,7 @@ public static class MonitoringEndpoints
 {
     public static IEndpointRouteBuilder MapMonitoringEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/monitoring").WithTags("Monitoring").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        var group = routes.MapGroup("/monitoring").WithTags("Monitoring");
         group.MapGet("/drift", (DriftMonitor drift) => TypedResults.Json(drift.Evaluate(), ValuationJson.Options))
             .WithName("GetDrift")
             .WithSummary("PSI and Kolmogorov–Smirnov per numeric feature: recent request rows against the champion's training data.")
