@@ -46,10 +46,10 @@ public sealed class RequestLimitOptions : IValidatableObject
             yield return new ValidationResult($"{SectionName}:MinRequestBodyBytesPerSecond must be positive.", [nameof(MinRequestBodyBytesPerSecond)]);
         }
 
-        // Kestrel refuses a grace period under its one-second heartbeat.
-        if (MinRequestBodyGracePeriod < TimeSpan.FromSeconds(1))
+        // Kestrel refuses a grace period not longer than its one-second heartbeat.
+        if (MinRequestBodyGracePeriod <= TimeSpan.FromSeconds(1))
         {
-            yield return new ValidationResult($"{SectionName}:MinRequestBodyGracePeriod must be at least 1 s.", [nameof(MinRequestBodyGracePeriod)]);
+            yield return new ValidationResult($"{SectionName}:MinRequestBodyGracePeriod must be longer than 1 s.", [nameof(MinRequestBodyGracePeriod)]);
         }
     }
 }
