@@ -160,3 +160,43 @@ public sealed class RateLimitingTests : IAsyncLifetime
         Assert.Equal(PermitLimit, problem.RootElement.GetProperty("permitLimit").GetInt32());
     }
 }
+
+/// <summary>Who a request counts against, on the contexts the server builds.</summary>
+public sealed class RateLimitClientTests
+{
+    [Theory]
+    [InlineData("2001:db8:1:2:aaaa::1", "2001:db8:1:2:bbbb::2", true)]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:3::1", false)]
+    [InlineData("203.0.113.7", "::ffff:203.0.113.7", true)]
+    [InlineData("203.0.113.7", "203.0.113.8", false)]
+    public void Addresses_count_by_ipv4_address_or_ipv6_64_network(string first, string second, bool same)
+    {
+        var a = RateLimitClient.Of(Context(first));
+        var b = RateLimitClient.Of(Context(second));
+
+        Assert.Equal(same, a == b);
+        Assert.Null(a.Identity);
+    }
+
+    [Fact]
+    public void An_authenticated_identity_counts_whatever_its_address_and_an_unauthenticated_claim_does_not()
+    {
+        var verified = Context("203.0.113.7", new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "key:abc")], "ApiKey"));
+        var unverified = Context("203.0.113.7", new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "key:abc")]));
+
+        Assert.Equal(new RateLimitClient("key:abc", null), RateLimitClient.Of(verified));
+        Assert.Equal(new RateLimitClient(null, IPAddress.Parse("203.0.113.7")), RateLimitClient.Of(unverified));
+    }
+
+    private static DefaultHttpContext Context(string address, ClaimsIdentity? identity = null)
+    {
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse(address);
+        if (identity is not null)
+        {
+            context.User = new ClaimsPrincipal(identity);
+        }
+
+        return context;
+    }
+}

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
@@ -31,7 +32,29 @@ public readonly record struct RateLimitClient(string? Identity, IPAddress? Addre
     public static RateLimitClient Of(HttpContext context) =>
         context.User.Identity?.IsAuthenticated == true && context.User.FindFirst(ClaimTypes.NameIdentifier)?.Value is { Length: > 0 } identity
             ? new RateLimitClient(identity, null)
-            : new RateLimitClient(null, context.Connection.RemoteIpAddress);
+            : new RateLimitClient(null, NetworkOf(context.Connection.RemoteIpAddress));
+
+    /// <summary>
+    /// The address a client is counted by: an IPv4 address as it is (also when mapped into IPv6), an IPv6 address by its /64
+    /// network, since one subscriber gets a whole /64 and could otherwise take a fresh address per request.
+    /// </summary>
+    public static IPAddress? NetworkOf(IPAddress? address)
+    {
+        if (address is null || address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes);
+    }
 }
 
 /// <summary>
