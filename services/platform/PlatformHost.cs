@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration.Memory;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Chaos;
 using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.Registry;
@@ -32,6 +33,7 @@ public static class PlatformHost
                 ["Platform:Embedded:ArtifactsPath"] = Path.Combine(dataFolder, "artifacts"),
                 ["VectorIndex:Embedded:DataDirectory"] = Path.Combine(dataFolder, "vectors"),
                 ["Platform:ApiKeyFile"] = Path.Combine(dataFolder, LocalApiKey.FileName),
+                [DemoTenantKeyService.FileSetting] = Path.Combine(dataFolder, DemoTenantKeyService.FileName),
             },
         });
         var generatedApiKey = EnsureApiKey(builder.Configuration);
@@ -48,6 +50,8 @@ public static class PlatformHost
         builder.AddDashboard();
         builder.AddPlatformChaos();
         builder.Services.AddDemoBootstrap(builder.Configuration);
+        // After AddMarketData: its migrations (api_keys included) run first.
+        builder.Services.AddHostedService<DemoTenantKeyService>();
 
         var app = builder.Build();
         app.UseServiceDefaults();
@@ -59,6 +63,7 @@ public static class PlatformHost
         app.MapTrainingWorkflowApi();
         app.MapDashboard();
         app.MapChaosEndpoints();
+        app.MapApiKeyEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(app, generatedApiKey));
         return app;
     }
@@ -84,9 +89,10 @@ public static class PlatformHost
             Console.WriteLine($"Platform listening on {url}  (API reference: {url}/docs, OpenAPI: {url}/openapi/v1.json, health: {url}/ready)");
         }
 
+        // The path only: the log is readable by more people than the key should be.
         if (generatedApiKey is { } generated)
         {
-            Console.WriteLine($"Admin API key (X-Api-Key), kept in {generated.File}: {generated.Key}");
+            Console.WriteLine($"Admin API key (X-Api-Key) is in {generated.File} (owner-only)");
         }
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.Testing;
 
@@ -59,7 +60,7 @@ public sealed class RateLimitingTests : IAsyncLifetime
         for (var i = 0; i < 5 * PermitLimit; i++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/who");
-            request.Headers.Add(ApiKeyEndpointFilter.HeaderName, Guid.NewGuid().ToString("N"));
+            request.Headers.Add(ApiKeyAuthenticationHandler.HeaderName, Guid.NewGuid().ToString("N"));
             request.Headers.Add("Authorization", $"Bearer {Guid.NewGuid():N}");
             request.Headers.Add("X-Tenant-Id", $"t{i}");
             request.Headers.Add("X-Forwarded-For", $"10.0.0.{i}");

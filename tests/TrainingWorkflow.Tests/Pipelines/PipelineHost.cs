@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.BuildingBlocks.Artifacts;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -69,7 +70,7 @@ public sealed class PipelineHost : IAsyncDisposable
     public HttpClient CreateHttpClient()
     {
         var http = _host.GetTestClient();
-        http.DefaultRequestHeaders.Add(ApiKeyEndpointFilter.HeaderName, ApiKey);
+        http.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, ApiKey);
         return http;
     }
 
@@ -85,6 +86,7 @@ public sealed class PipelineHost : IAsyncDisposable
         var services = builder.Services;
         services.AddProblemDetails();
         services.Configure<ApiKeyOptions>(o => o.ApiKeys.Add(ApiKey));
+        builder.AddPlatformAuth();
         services.AddSingleton(dataSource);
         services.AddSingleton<IStateStore>(new PostgresStateStore(dataSource, stateTable));
         services.AddSingleton<IArtifactStore>(new FileSystemArtifactStore(artifactRoot));
@@ -97,6 +99,7 @@ public sealed class PipelineHost : IAsyncDisposable
         var deployed = new RecordingHandler(Topics.ModelDeployed);
         services.AddSingleton<IEventHandler>(deployed);
         var app = builder.Build();
+        app.UsePlatformAuth();
         app.MapWorkflowManagementApi();
         var host = new PipelineHost(app, artifactRoot, deployed);
         try

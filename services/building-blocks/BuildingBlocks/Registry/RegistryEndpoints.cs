@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Platform.BuildingBlocks.Messaging;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 
 namespace Platform.BuildingBlocks.Registry;
@@ -31,7 +32,9 @@ public static class RegistryEndpoints
 
     public static IEndpointRouteBuilder MapRegistryEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/registry/{model}").WithTags("Registry");
+        // Reads: any credential; moving an alias (promotion, rollback): admin.
+        var group = routes.MapGroup("/registry/{model}").WithTags("Registry").RequireCredential()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         group.MapGet("/versions", async (string model, ModelRegistry registry, CancellationToken cancellationToken) =>
             {
@@ -49,12 +52,12 @@ public static class RegistryEndpoints
             .Produces<Dictionary<string, int>>();
 
         group.MapPost("/aliases/{alias}", SetAliasAsync)
-            .RequireApiKey()
+            .RequireScope(PlatformScopes.Admin)
             .WithName("SetModelAlias")
             .WithSummary("Points an alias at an existing version (promotion or rollback) and publishes model-deployed.")
             .Produces<AliasMoved>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         routes.MapReportPlotEndpoints();
@@ -101,7 +104,7 @@ public static class RegistryEndpoints
     public static RouteHandlerBuilder MapModelReload<TModel>(this IEndpointRouteBuilder routes, Func<ChampionModelCache<TModel>, IResult> describe)
         where TModel : class
     {
-        var admin = routes.MapGroup("/admin").WithTags("Admin").RequireApiKey();
+        var admin = routes.MapGroup("/admin").WithTags("Admin").RequireScope(PlatformScopes.Admin);
         return admin.MapPost("/reload", async (ChampionModelCache<TModel> cache, CancellationToken cancellationToken) =>
             {
                 await cache.ReloadAsync(cancellationToken).ConfigureAwait(false);
@@ -110,6 +113,7 @@ public static class RegistryEndpoints
             .WithName("ReloadModel")
             .WithSummary("Re-reads the champion from the registry now. A corrupt artifact keeps the previous model serving (see last_error).")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -10,6 +8,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using Platform.BuildingBlocks.Auth;
 using Scalar.AspNetCore;
 
 namespace Platform.BuildingBlocks.ServiceDefaults;
@@ -41,6 +40,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.Services.AddOptions<ApiKeyOptions>().Bind(builder.Configuration.GetSection(ApiKeyOptions.SectionName));
+        builder.AddPlatformAuth();
         builder.Services.AddPlatformRateLimiting(builder.Configuration);
         builder.Services.AddPlatformRequestLimits(builder.Configuration);
 
@@ -52,28 +52,18 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Request ids, problem details for unhandled errors (<see cref="ProblemExceptionHandler"/>), rate limiting. The limiter runs
-    /// after authentication, so it counts a verified identity (<see cref="RateLimitClient"/>), and before authorization, so
-    /// guessing credentials is limited too; both are placed here explicitly instead of at the pipeline's start, where
-    /// WebApplication would otherwise put them.
+    /// Request ids, problem details for unhandled errors (<see cref="ProblemExceptionHandler"/>), authentication, rate limiting,
+    /// scope authorization. The limiter runs after authentication, so it counts a verified identity (<see cref="RateLimitClient"/>),
+    /// and before authorization, so requests refused 401/403 (guessing credentials) are limited too.
     /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        var services = app.Services.GetRequiredService<IServiceProviderIsService>();
-        if (services.IsService(typeof(IAuthenticationSchemeProvider)))
-        {
-            app.UseAuthentication();
-        }
-
+        app.UsePlatformAuth();
         app.UseRateLimiter();
-        if (services.IsService(typeof(IAuthorizationHandlerProvider)))
-        {
-            app.UseAuthorization();
-        }
-
+        app.UseAuthorization();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Indexing;
 using Platform.PortfolioTwin.Api.Serving;
@@ -9,7 +10,7 @@ public static class IndexEndpoints
 {
     public static RouteGroupBuilder MapIndexEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapTwinGroup("Index");
+        var group = routes.MapTwinGroup("Index", PlatformScopes.TwinWrite);
         group.MapPost("/index/rebuild", async (HttpContext context, PropertyIndexer indexer, CancellationToken cancellationToken) =>
             {
                 var tenantId = TenantScope.Of(context).TenantId;
@@ -23,9 +24,8 @@ public static class IndexEndpoints
                     throw new TwinRequestException(StatusCodes.Status503ServiceUnavailable, "No model is deployed.", exception.Message);
                 }
             })
-            .RequireApiKey()
             .WithName("RebuildIndex")
-            .WithSummary("Re-encodes the tenant's properties with the champion and rewrites the vector index (admin).")
+            .WithSummary("Re-encodes the tenant's properties with the champion and rewrites the vector index (scope twin:write).")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;

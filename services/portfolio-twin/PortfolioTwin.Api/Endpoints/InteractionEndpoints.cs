@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Data;
@@ -11,7 +12,7 @@ public static class InteractionEndpoints
 {
     public static RouteGroupBuilder MapInteractionEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapTwinGroup("Interactions");
+        var group = routes.MapTwinGroup("Interactions", PlatformScopes.TwinWrite);
         group.MapPost("/interactions", IngestAsync)
             .WithRequestBodyLimit(routes.BatchBodyLimit())
             .WithName("IngestInteractions")

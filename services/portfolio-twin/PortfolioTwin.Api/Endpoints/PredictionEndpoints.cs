@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Serving;
@@ -9,7 +10,7 @@ public static class PredictionEndpoints
 {
     public static RouteGroupBuilder MapPredictionEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapTwinGroup("Predictions");
+        var group = routes.MapTwinGroup("Predictions", PlatformScopes.TwinRead);
         group.MapPost("/predict", async (HttpContext context, TwinScoringService twin, CancellationToken cancellationToken) =>
                 TwinEndpointConventions.Json(await twin.PredictAsync(TenantScope.Of(context).TenantId,
                     await context.ReadBodyAsync<PredictRequest>(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)))

@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Serving;
@@ -9,7 +10,7 @@ public static class RecommendationEndpoints
 {
     public static RouteGroupBuilder MapRecommendationEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapTwinGroup("Recommendations");
+        var group = routes.MapTwinGroup("Recommendations", PlatformScopes.TwinRead);
         group.MapPost("/recommend", async (HttpContext context, TwinScoringService twin, CancellationToken cancellationToken) =>
                 TwinEndpointConventions.Json(await twin.RecommendAsync(TenantScope.Of(context).TenantId,
                     await context.ReadBodyAsync<RecommendRequest>(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)))

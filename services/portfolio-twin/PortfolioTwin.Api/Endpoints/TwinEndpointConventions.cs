@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Contracts;
@@ -9,17 +10,20 @@ using Platform.BuildingBlocks.Tenancy;
 namespace Platform.PortfolioTwin.Api.Endpoints;
 
 /// <summary>
-/// What every twin route group shares: tenant resolution, 503 + Retry-After before a model is deployed (as every
+/// What every twin route group shares: a credential with the group's scope, tenant resolution (first, so every later filter
+/// and handler acts for the credential's tenant), 503 + Retry-After before a model is deployed (as every
 /// champion-serving service answers), index failures as problems, rate limiting, JSON.
 /// </summary>
 internal static class TwinEndpointConventions
 {
-    public static RouteGroupBuilder MapTwinGroup(this IEndpointRouteBuilder routes, string tag) => routes.MapGroup("")
+    public static RouteGroupBuilder MapTwinGroup(this IEndpointRouteBuilder routes, string tag, string scope) => routes.MapGroup("")
         .WithTags(tag)
+        .RequireScope(scope)
+        .RequireTenant()
         .AddEndpointFilter<ModelNotDeployedFilter>()
         .AddEndpointFilter<TwinIndexFailureFilter>()
-        .RequireTenant()
         .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
         .ProducesProblem(StatusCodes.Status403Forbidden);
 
     /// <summary>Body limit of a route taking up to <see cref="PortfolioTwinOptions.BatchLimit"/> rows (properties or interactions).</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.Valuation.Api.Estimation;
@@ -12,7 +13,8 @@ public static class EstimateEndpoints
 {
     public static RouteGroupBuilder MapEstimateEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").WithTags("Estimates");
+        var group = routes.MapGroup("").WithTags("Estimates").RequireScope(PlatformScopes.Estimate)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         var batchLimit = routes.ServiceProvider.GetRequiredService<IOptions<ValuationOptions>>().Value.BatchLimit;
         group.MapPost("/estimate", EstimateAsync)
             .WithRequestBodyLimit(RequestBodyLimit.ForBatch(batchLimit))

@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.Valuation.Api.Estimation;
@@ -24,7 +25,7 @@ public static class ModelEndpoints
 
     public static IEndpointRouteBuilder MapModelEndpoints(this IEndpointRouteBuilder routes)
     {
-        var model = routes.MapGroup("/model").WithTags("Model");
+        var model = routes.MapGroup("/model").WithTags("Model").RequireScope(PlatformScopes.Estimate, PlatformScopes.Admin);
         model.MapGet("/info", (ChampionModelCache<ValuationModel> cache) => Info(cache))
             .WithName("GetModelInfo")
             .WithSummary("The model serving estimates: version, metrics, lineage, features with their training ranges.")
