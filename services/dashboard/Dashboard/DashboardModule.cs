@@ -10,6 +10,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Messaging;
+using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.Dashboard.Api;
 using Platform.Dashboard.Auth;
 using Platform.Dashboard.Live;
@@ -90,7 +91,8 @@ public static class DashboardModule
             FileProvider = new EmbeddedFileProvider(typeof(DashboardModule).Assembly, "Platform.Dashboard.Assets"),
             RequestPath = AssetsPath,
         });
-        app.MapRazorPages();
+        // The estimate page's CSV upload: up to MaxCsvRows rows of feature values (the server-wide default is smaller).
+        app.MapRazorPages().WithRequestBodyLimit(RequestBodyLimit.ForBatch(Pages.EstimateModel.MaxCsvRows, bytesPerRow: 1024));
 
         var dashboard = app.MapGroup("/dashboard").RequireAuthorization(DashboardUser.Policy).ExcludeFromDescription();
         dashboard.MapGet("/live/stream", (HttpContext context, EstimatesFeed feed, CancellationToken ct) =>

@@ -35,7 +35,6 @@ public static class ApiKeyEndpoints
     public static IEndpointRouteBuilder MapApiKeyEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/admin/keys").WithTags("Admin").RequireScope(PlatformScopes.Admin)
-            .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapPost("", CreateAsync)
             .WithName("CreateApiKey")

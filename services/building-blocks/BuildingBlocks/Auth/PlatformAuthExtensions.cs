@@ -55,7 +55,10 @@ public static class PlatformAuthExtensions
         return builder;
     }
 
-    /// <summary>Authentication runs before rate limiting, so limits can partition on the caller's identity.</summary>
+    /// <summary>
+    /// Authentication runs before rate limiting, so limits can partition on the caller's identity; authorization comes after
+    /// the limiter (<see cref="ServiceDefaults.ServiceDefaultsExtensions.UseServiceDefaults"/>), so refused callers are limited too.
+    /// </summary>
     public static WebApplication UsePlatformAuth(this WebApplication app)
     {
         if (app.Services.GetRequiredService<IOptions<PlatformAuthOptions>>().Value.AllowTenantHeader)
@@ -66,7 +69,6 @@ public static class PlatformAuthExtensions
         }
 
         app.UseAuthentication();
-        app.UseAuthorization();
         return app;
     }
 

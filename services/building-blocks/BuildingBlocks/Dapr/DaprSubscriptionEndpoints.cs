@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Messaging;
+using Platform.BuildingBlocks.ServiceDefaults;
 using TopicOptions = global::Dapr.TopicOptions;
 
 namespace Platform.BuildingBlocks.Dapr;
@@ -17,6 +18,9 @@ namespace Platform.BuildingBlocks.Dapr;
 public static class DaprSubscriptionEndpoints
 {
     public const string RoutePrefix = "/events";
+
+    /// <summary>Dapr's default <c>--max-body-size</c> (4 MiB): the sidecar delivers no larger event, so none is accepted.</summary>
+    public const long SidecarMaxBodyBytes = 4 * 1024 * 1024;
 
     /// <summary>
     /// Adds <c>GET /dapr/subscribe</c> and one <c>POST /events/{topic}</c> route per handled topic. The route receives the
@@ -38,6 +42,7 @@ public static class DaprSubscriptionEndpoints
                     DeliverAsync(context, topic, cancellationToken))
                 .WithTopic(new TopicOptions { PubsubName = options.PubSubName, Name = topic, DeadLetterTopic = deadLetterTopic })
                 .WithName($"dapr-subscription-{topic}")
+                .WithRequestBodyLimit(SidecarMaxBodyBytes)
                 .ExcludeFromDescription();
         }
 

@@ -37,7 +37,7 @@ public static class RegistryEndpoints
     {
         // Reads: a credential of the tenant; moving an alias (promotion, rollback): admin, naming the tenant.
         var group = routes.MapGroup("/registry/{model}").WithTags("Registry").RequireTenant()
-            .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy).ProducesProblem(StatusCodes.Status401Unauthorized);
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         group.MapGet("/versions", async (string model, HttpContext context, ModelRegistry registry, CancellationToken cancellationToken) =>
             {
@@ -110,8 +110,7 @@ public static class RegistryEndpoints
     public static RouteHandlerBuilder MapModelReload<TModel>(this IEndpointRouteBuilder routes, Func<ChampionModelCache<TModel>, IResult> describe)
         where TModel : class
     {
-        var admin = routes.MapGroup("/admin").WithTags("Admin").RequireScope(PlatformScopes.Admin).RequireTenant().AllowAdminToTargetTenant()
-            .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        var admin = routes.MapGroup("/admin").WithTags("Admin").RequireScope(PlatformScopes.Admin).RequireTenant().AllowAdminToTargetTenant();
         return admin.MapPost("/reload", async (HttpContext context, TenantChampions<TModel> champions, CancellationToken cancellationToken) =>
             {
                 var cache = champions.For(TenantScope.Of(context).TenantId);

@@ -94,14 +94,20 @@ public sealed class FuzzTarget : IAsyncDisposable
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var url = app.Urls.First().TrimEnd('/');
 
+        // Both tenants are served (the same small models, registered per tenant), so tenant B has an index and answers whose
+        // ids could leak into tenant A's.
         var registry = app.Services.GetRequiredService<ModelRegistry>();
-        var price = await registry.RegisterAsync(ModelNames.Price, new MemoryStream(priceModel), new Dictionary<string, double>(),
-            new ModelLineage("fuzz-market", new Dictionary<string, string>(), "fuzz"), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await registry.SetAliasAsync(ModelNames.Price, ModelRegistry.Champion, price.Version, cancellationToken).ConfigureAwait(false);
-        twinFile.Position = 0;
-        var twinVersion = await registry.RegisterAsync(ModelNames.Twin, twinFile, new Dictionary<string, double>(),
-            new ModelLineage("fuzz-market", new Dictionary<string, string>(), "fuzz"), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await registry.SetAliasAsync(ModelNames.Twin, ModelRegistry.Champion, twinVersion.Version, cancellationToken).ConfigureAwait(false);
+        var lineage = new ModelLineage("fuzz-market", new Dictionary<string, string>(), "fuzz");
+        foreach (var tenant in new[] { TenantA, TenantB })
+        {
+            var price = await registry.RegisterAsync(tenant, ModelNames.Price, new MemoryStream(priceModel), new Dictionary<string, double>(),
+                lineage, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await registry.SetAliasAsync(tenant, ModelNames.Price, ModelRegistry.Champion, price.Version, cancellationToken).ConfigureAwait(false);
+            twinFile.Position = 0;
+            var twinVersion = await registry.RegisterAsync(tenant, ModelNames.Twin, twinFile, new Dictionary<string, double>(),
+                lineage, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await registry.SetAliasAsync(tenant, ModelNames.Twin, ModelRegistry.Champion, twinVersion.Version, cancellationToken).ConfigureAwait(false);
+        }
 
         var target = new FuzzTarget(app, dataSource, new Uri(url + "/"), adminKey, a, b);
         await target.WaitUntilServingAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Platform.BuildingBlocks.Auth;
+using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Data;
 using Platform.PortfolioTwin.Api.Interactions;
@@ -13,6 +14,7 @@ public static class InteractionEndpoints
     {
         var group = routes.MapTwinGroup("Interactions", PlatformScopes.TwinWrite);
         group.MapPost("/interactions", IngestAsync)
+            .WithRequestBodyLimit(routes.BatchBodyLimit())
             .WithName("IngestInteractions")
             .WithSummary("Stores a batch of interactions, idempotently by event_id.")
             .WithDescription("Each interaction: event_id, user_id, property_id, kind (view, like, dislike, outreach, deal), occurred_at "

@@ -1,4 +1,5 @@
 using Platform.BuildingBlocks.Auth;
+using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Serving;
 using Platform.BuildingBlocks.Tenancy;
@@ -17,6 +18,7 @@ public static class PredictionEndpoints
             .WithSummary("Affinity of one user to one property.")
             .WithDescription("Affinity is the cosine similarity of the user's and the property's embeddings mapped to [0, 1]; confidence grows "
                 + "with the user's interactions. user_source says whether the user vector was trained, folded in, or a popularity fallback.")
+            .WithRequestBodyLimit(RequestBodyLimit.SingleObject)
             .Accepts<PredictRequest>("application/json")
             .Produces<PredictResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -28,6 +30,7 @@ public static class PredictionEndpoints
                     await context.ReadBodyAsync<BatchPredictRequest>(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)))
             .WithName("BatchPredict")
             .WithSummary("Affinity of one user to many properties.")
+            .WithRequestBodyLimit(routes.BatchBodyLimit())
             .Accepts<BatchPredictRequest>("application/json")
             .Produces<BatchPredictResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)

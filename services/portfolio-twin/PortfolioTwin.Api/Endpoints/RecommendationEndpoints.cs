@@ -1,4 +1,5 @@
 using Platform.BuildingBlocks.Auth;
+using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Serving;
 using Platform.BuildingBlocks.Tenancy;
@@ -18,6 +19,7 @@ public static class RecommendationEndpoints
             .WithDescription("The user's vector is searched in the tenant's vector index with the filters applied inside the index "
                 + "(property types, price range, bedrooms, radius around a point, status active by default); properties the user dealt "
                 + "on or disliked are excluded. candidate_property_ids restricts the ranking to those properties.")
+            .WithRequestBodyLimit(routes.CandidatesBodyLimit())
             .Accepts<RecommendRequest>("application/json")
             .Produces<RecommendResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)

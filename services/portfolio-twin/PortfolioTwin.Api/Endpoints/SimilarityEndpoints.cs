@@ -1,4 +1,5 @@
 using Platform.BuildingBlocks.Auth;
+using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Serving;
 using Platform.BuildingBlocks.Tenancy;
@@ -16,6 +17,7 @@ public static class SimilarityEndpoints
             .WithName("Similar")
             .WithSummary("Look-alikes of a property (by id), of described features, or of an embedding vector.")
             .WithDescription("Same filters as /recommend. An indexed property is never its own look-alike.")
+            .WithRequestBodyLimit(RequestBodyLimit.SingleObject)
             .Accepts<SimilarRequest>("application/json")
             .Produces<SimilarResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -27,6 +29,7 @@ public static class SimilarityEndpoints
                     await context.ReadBodyAsync<EmbeddingRequest>(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)))
             .WithName("Embedding")
             .WithSummary("The encoder's unit-length embedding of a property.")
+            .WithRequestBodyLimit(RequestBodyLimit.SingleObject)
             .Accepts<EmbeddingRequest>("application/json")
             .Produces<EmbeddingResponse>()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -18,13 +19,20 @@ internal static class TwinEndpointConventions
     public static RouteGroupBuilder MapTwinGroup(this IEndpointRouteBuilder routes, string tag, string scope) => routes.MapGroup("")
         .WithTags(tag)
         .RequireScope(scope)
-        .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy)
         .RequireTenant()
         .AddEndpointFilter<ModelNotDeployedFilter>()
         .AddEndpointFilter<TwinIndexFailureFilter>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status401Unauthorized)
         .ProducesProblem(StatusCodes.Status403Forbidden);
+
+    /// <summary>Body limit of a route taking up to <see cref="PortfolioTwinOptions.BatchLimit"/> rows (properties or interactions).</summary>
+    public static RequestBodyLimit BatchBodyLimit(this IEndpointRouteBuilder routes) =>
+        RequestBodyLimit.ForBatch(routes.ServiceProvider.GetRequiredService<IOptions<PortfolioTwinOptions>>().Value.BatchLimit);
+
+    /// <summary>Body limit of <c>/recommend</c>: up to <see cref="PortfolioTwinOptions.MaxCandidates"/> candidate ids of some 250 characters.</summary>
+    public static RequestBodyLimit CandidatesBodyLimit(this IEndpointRouteBuilder routes) =>
+        RequestBodyLimit.ForBatch(routes.ServiceProvider.GetRequiredService<IOptions<PortfolioTwinOptions>>().Value.MaxCandidates, bytesPerRow: 256);
 
     /// <summary>Reads a snake_case JSON body; malformed JSON is a 400 naming the line and byte.</summary>
     public static async Task<T> ReadBodyAsync<T>(this HttpContext context, CancellationToken cancellationToken)

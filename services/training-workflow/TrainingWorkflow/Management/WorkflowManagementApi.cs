@@ -53,6 +53,8 @@ public static class WorkflowManagementApi
         // Typed results state the successes and the 400 validation problems; the other problems are listed per route.
         var group = endpoints.MapGroup(prefix).RequireScope(PlatformScopes.Workflows, PlatformScopes.Admin).WithTags("Workflows")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        // A body is a workflow input, output or event payload, which history keeps at most this large (413 past it).
+        group.WithRequestBodyLimit(WorkflowManagement.MaxPayloadBytes);
         group.MapPost("/{name}/start", (
                 string name, string? instanceId, WorkflowManagement workflows, [FromServices] IEnumerable<IWorkflowTrigger> triggers, TimeProvider time,
                 HttpContext http, CancellationToken ct) =>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -14,8 +15,10 @@ public static class EstimateEndpoints
     public static RouteGroupBuilder MapEstimateEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("").WithTags("Estimates").RequireScope(PlatformScopes.Estimate).RequireTenant()
-            .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        var batchLimit = routes.ServiceProvider.GetRequiredService<IOptions<ValuationOptions>>().Value.BatchLimit;
         group.MapPost("/estimate", EstimateAsync)
+            .WithRequestBodyLimit(RequestBodyLimit.ForBatch(batchLimit))
             .WithName("Estimate")
             .WithSummary("Estimates prices for a batch of properties with the tenant's champion.")
             .WithDescription("Each row gets an estimate with an interval, the model version and its top feature contributions, or a problem "

@@ -19,7 +19,7 @@ public static class MetricsEndpoints
     public static IEndpointRouteBuilder MapMetricsEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("").WithTags("Metrics").RequireScope(PlatformScopes.Estimate, PlatformScopes.Admin).RequireTenant()
-            .AllowAdminToTargetTenant().RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .AllowAdminToTargetTenant().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapGet("/metrics", async (HttpContext context, ModelRegistry registry, EstimationService estimation, CancellationToken cancellationToken) =>
             {
                 var champion = await ChampionAsync(context, registry, estimation, cancellationToken).ConfigureAwait(false);

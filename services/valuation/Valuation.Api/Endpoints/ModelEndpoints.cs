@@ -28,7 +28,7 @@ public static class ModelEndpoints
     {
         // Operational reads: the tenant's own callers, or a platform admin naming the tenant.
         var model = routes.MapGroup("/model").WithTags("Model").RequireScope(PlatformScopes.Estimate, PlatformScopes.Admin)
-            .RequireTenant().AllowAdminToTargetTenant().RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+            .RequireTenant().AllowAdminToTargetTenant();
         model.MapGet("/info", async (HttpContext context, TenantChampions<ValuationModel> champions, CancellationToken cancellationToken) =>
             {
                 var cache = champions.For(TenantScope.Of(context).TenantId);
@@ -36,7 +36,6 @@ public static class ModelEndpoints
                 {
                     await cache.GetAsync(cancellationToken).ConfigureAwait(false);
                 }
-
                 return Info(cache);
             })
             .WithName("GetModelInfo")

@@ -11,7 +11,7 @@ public static class MonitoringEndpoints
 {
     public static IEndpointRouteBuilder MapMonitoringEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/monitoring").WithTags("Monitoring").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        var group = routes.MapGroup("/monitoring").WithTags("Monitoring");
         group.MapGet("/drift", (HttpContext context, DriftMonitor drift) => TypedResults.Json(drift.Evaluate(TenantScope.Of(context).TenantId), ValuationJson.Options))
             .RequireTenant()
             .WithName("GetDrift")
