@@ -97,13 +97,17 @@ public static class ServiceDefaultsExtensions
         }).ConfigureAwait(false);
     }
 
-    /// <summary>Request ids, problem details for unhandled errors (<see cref="ProblemExceptionHandler"/>), rate limiting.</summary>
+    /// <summary>
+    /// Request ids, problem details for unhandled errors (<see cref="ProblemExceptionHandler"/>), rate limiting, JSON bodies in
+    /// UTF-8 only (<see cref="JsonCharsetMiddleware"/>).
+    /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter();
+        app.UseMiddleware<JsonCharsetMiddleware>();
         return app;
     }
 

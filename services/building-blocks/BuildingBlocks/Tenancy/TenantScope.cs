@@ -21,7 +21,7 @@ public sealed partial record TenantScope(string TenantId)
         ?? throw new InvalidOperationException($"No tenant resolved: the endpoint is missing {nameof(TenantEndpointFilter)}.");
 
     // Same rule as the tenants table's CHECK constraint.
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9_-]{1,64}\z")]
     private static partial Regex TenantIdPattern();
 }
 
