@@ -19,9 +19,19 @@ public sealed class JsonCharsetMiddleware(RequestDelegate next)
         if (contentType is null
             || !MediaTypeHeaderValue.TryParse(contentType, out var media)
             || !IsJson(media)
-            || HeaderUtilities.RemoveQuotes(media.Charset) is not { Length: > 0 } charset
-            || IsUtf8(charset.Value!))
+            || HeaderUtilities.RemoveQuotes(media.Charset) is not { Length: > 0 } charset)
         {
+            return next(context);
+        }
+
+        if (IsUtf8(charset.Value!))
+        {
+            // Body binding knows only the plain spelling: "utf8" or a quoted "utf-8" would be a 500 there.
+            if (!media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Request.ContentType = $"{media.MediaType}; charset=utf-8";
+            }
+
             return next(context);
         }
 
