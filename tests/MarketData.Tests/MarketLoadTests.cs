@@ -39,6 +39,46 @@ public sealed class MarketLoadTests(PostgresDatabaseFixture database) : IClassFi
     }
 
     [Fact]
+    public async Task An_event_id_reused_with_other_content_rolls_the_whole_batch_back_and_names_the_id()
+    {
+        const string tenant = "reused-events";
+        await new TenantStore(database.DataSource).EnsureAsync(tenant);
+        var store = new InteractionStore(database.Tenants);
+        var stored = TestData.Interaction(tenant, "re-1", "u1", "p1");
+        await store.InsertBatchAsync(tenant, [stored]);
+
+        var otherKind = await Assert.ThrowsAsync<EventIdConflictException>(() =>
+            store.InsertBatchAsync(tenant, [TestData.Interaction(tenant, "re-2", "u1", "p2"), stored with { Kind = InteractionKind.Deal }]));
+        var otherTime = await Assert.ThrowsAsync<EventIdConflictException>(() =>
+            store.InsertBatchAsync(tenant, [stored with { OccurredAt = stored.OccurredAt.AddMinutes(1) }]));
+        var inBatch = await Assert.ThrowsAsync<EventIdConflictException>(() =>
+            store.InsertBatchAsync(tenant, [TestData.Interaction(tenant, "re-3", "u1", "p1"), TestData.Interaction(tenant, "re-3", "u2", "p1")]));
+        // A time the ingester filled in is not the caller's: only user, property and kind are compared then.
+        var untimed = await store.InsertBatchAsync(tenant, [stored with { OccurredAt = stored.OccurredAt.AddMinutes(1) }], timesGiven: [false]);
+
+        Assert.Equal(["re-1"], otherKind.EventIds);
+        Assert.Equal(["re-1"], otherTime.EventIds);
+        Assert.Equal(["re-3"], inBatch.EventIds);
+        Assert.Equal(0, untimed);
+        Assert.Equal(1, await store.CountAsync(tenant));
+        Assert.Equal([stored], await store.ListByUserAsync(tenant, "u1").ToListAsync());
+    }
+
+    [Theory]
+    [InlineData("alpha\n")]
+    [InlineData("alpha\r\n")]
+    [InlineData("\nalpha")]
+    public void A_tenant_id_with_a_line_break_is_invalid(string escaped)
+    {
+        var tenantId = System.Text.RegularExpressions.Regex.Unescape(escaped);
+
+        Assert.False(TenantId.IsValid(tenantId));
+        Assert.False(Platform.BuildingBlocks.Tenancy.TenantScope.IsValidId(tenantId));
+        Assert.Equal("tenantId", Assert.Throws<ArgumentException>(() => TenantId.Validate(tenantId)).ParamName);
+        Assert.True(TenantId.IsValid("alpha") && Platform.BuildingBlocks.Tenancy.TenantScope.IsValidId("alpha"));
+    }
+
+    [Fact]
     public async Task Interaction_batches_are_idempotent_by_event_id()
     {
         const string tenant = "events";

@@ -14,6 +14,7 @@ public sealed class InteractionTests(TwinApiFixture fixture)
     public async Task A_repeated_batch_is_stored_once()
     {
         using var client = fixture.Client(TwinApiFixture.Alpha);
+        await fixture.AddUsersAsync(TwinApiFixture.Alpha, "idem-user-1");
         var property = fixture.AlphaMarket.Properties[0].PropertyId;
         var batch = new
         {
@@ -36,6 +37,7 @@ public sealed class InteractionTests(TwinApiFixture fixture)
     public async Task A_redelivered_cloud_event_is_stored_once()
     {
         var publisher = fixture.Factory.Services.GetRequiredService<IEventPublisher>();
+        await fixture.AddUsersAsync(TwinApiFixture.Alpha, "idem-user-2");
         var data = new Dictionary<string, object>
         {
             ["tenant_id"] = TwinApiFixture.Alpha,
@@ -57,6 +59,7 @@ public sealed class InteractionTests(TwinApiFixture fixture)
         using var client = fixture.Client(TwinApiFixture.Alpha);
         const string user = "cold-start-1";
         await (await client.PostJsonAsync("/recommend", new { user_id = user })).AssertProblemAsync(HttpStatusCode.NotFound, "user_id");
+        await fixture.AddUsersAsync(TwinApiFixture.Alpha, user);
 
         var houses = fixture.AlphaMarket.Properties.Where(p => p.PropertyType == PropertyTypes.Enebolig).Take(4).ToList();
         var liked = houses.Select((p, i) => new { event_id = $"cold-{i}", user_id = user, property_id = p.PropertyId, kind = i == 0 ? "deal" : "like" }).ToArray();
@@ -127,6 +130,7 @@ public sealed class InteractionTests(TwinApiFixture fixture)
     {
         using var client = fixture.Client(TwinApiFixture.Alpha);
         const string user = "long-history-1";
+        await fixture.AddUsersAsync(TwinApiFixture.Alpha, user);
         var recentSignals = new PortfolioTwinOptions().RecentSignalsPerUser;
         const int history = 10_000;
         var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -137,8 +141,8 @@ public sealed class InteractionTests(TwinApiFixture fixture)
         {
             var recent = i >= history - recentSignals;
             var kind = !recent || i >= history - 3 ? "dislike" : "view";
-            var property = properties[i % properties.Count].PropertyId;
-            return new { event_id = $"long-{i:D5}", user_id = user, property_id = recent ? property : $"old-{i:D5}", kind, occurred_at = start.AddMinutes(i) };
+            var property = properties[(recent ? i : i * 7) % properties.Count].PropertyId;
+            return new { event_id = $"long-{i:D5}", user_id = user, property_id = property, kind, occurred_at = start.AddMinutes(i) };
         }).ToList();
         foreach (var batch in events.Chunk(new PortfolioTwinOptions().BatchLimit))
         {

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
+using Platform.MarketData.Domain;
 using Platform.MarketData.Postgres;
 using Platform.PortfolioTwin.Api.Indexing;
 using Platform.PortfolioTwin.Model.Data;
@@ -84,6 +85,17 @@ public sealed class TwinApiFixture : IAsyncLifetime
 
     public HttpClient Client(string tenantId) => Factory.CreateTenantClient(tenantId);
 
+    /// <summary>Signs users up in a tenant: interactions name existing users, they never create them.</summary>
+    public Task AddUsersAsync(string tenantId, params string[] userIds) =>
+        new UserStore(_database.Tenants).UpsertAsync(tenantId, userIds.Select(id => new User
+        {
+            TenantId = tenantId,
+            UserId = id,
+            Name = id,
+            Segment = "family",
+            CreatedAt = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero),
+        }));
+
     public Task WaitForEventsAsync() =>
         Factory.Services.GetRequiredService<InProcessEventBus>().WaitUntilIdleAsync(TimeSpan.FromSeconds(10));
 
@@ -109,6 +121,10 @@ internal static class TwinHttp
 {
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, object body) =>
         client.PostAsJsonAsync(path, body, Contracts.TwinJson.Options);
+
+    /// <summary>Posts <paramref name="json"/> as it is (application/json; charset=utf-8), escapes and all.</summary>
+    public static Task<HttpResponseMessage> PostRawAsync(this HttpClient client, string path, string json) =>
+        client.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
 
     public static async Task<T> ReadAsync<T>(this HttpResponseMessage response)
     {

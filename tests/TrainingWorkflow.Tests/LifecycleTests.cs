@@ -12,6 +12,24 @@ public sealed class LifecycleTests(WorkflowHostFixture fixture) : IClassFixture<
     private WorkflowManagement Workflows => fixture.Host.Workflows;
 
     [Fact]
+    public async Task A_transient_activity_failure_is_retried_and_a_permanent_one_is_not()
+    {
+        await Workflows.StartAsync(nameof(TransientRetryWorkflow), "retry-flaky", "flaky");
+        await Workflows.StartAsync(nameof(TransientRetryWorkflow), "retry-bad", "bad");
+
+        var flaky = await Host.WaitForCompletionAsync("retry-flaky", TimeSpan.FromSeconds(60));
+        var bad = await Host.WaitForCompletionAsync("retry-bad", TimeSpan.FromSeconds(60));
+
+        Assert.Equal(WorkflowRuntimeStatus.Completed, flaky.RuntimeStatus);
+        Assert.Equal(2, Host.Log.Executions("retry-flaky/flaky"));
+        Assert.Equal(["Failed", "Completed", "Completed"], flaky.Steps.Select(s => s.Status));
+        Assert.Equal(WorkflowRuntimeStatus.Failed, bad.RuntimeStatus);
+        Assert.Equal(1, Host.Log.Executions("retry-bad/flaky"));
+        Assert.Equal("Failed", Assert.Single(bad.Steps).Status);
+        Assert.Contains("not a mode", bad.FailureDetails?.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_with_an_existing_instance_id_is_idempotent()
     {
         var first = await Workflows.StartAsync(nameof(SequenceWorkflow), "same-id", new[] { "a" });

@@ -43,7 +43,7 @@ public sealed class ManagementApiTests(ManagementApiTests.ApiFixture fixture) : 
     }
 
     [Theory]
-    [InlineData("/workflows/{name}/start", "post", new[] { "200", "202", "400", "401", "403", "404", "409", "413" })]
+    [InlineData("/workflows/{name}/start", "post", new[] { "200", "202", "400", "401", "403", "404", "409", "413", "422" })]
     [InlineData("/workflows/{instanceId}", "get", new[] { "200", "400", "401", "403", "404" })]
     [InlineData("/workflows/{instanceId}/pause", "post", new[] { "202", "400", "401", "403", "404", "409" })]
     [InlineData("/workflows/{instanceId}", "delete", new[] { "204", "400", "401", "403", "404", "409" })]
@@ -111,6 +111,26 @@ public sealed class ManagementApiTests(ManagementApiTests.ApiFixture fixture) : 
         {
             Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/workflows/{id}")).StatusCode);
         }
+    }
+
+    [Theory]
+    [InlineData("SequenceWorkflow", "")]
+    [InlineData("SequenceWorkflow", "null")]
+    [InlineData("TimerWorkflow", "")]
+    [InlineData("ThreeStepWorkflow", " null ")]
+    public async Task A_workflow_that_needs_an_input_started_with_none_is_422_at_start_and_nothing_is_stored(string name, string body)
+    {
+        var instanceId = $"no-input-{name}-{body.Trim().Length}";
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+
+        var response = await _http.PostAsync($"/workflows/{name}/start?instanceId={instanceId}", content);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("input", problem.GetProperty("field").GetString());
+        Assert.Contains(name, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/workflows/{instanceId}")).StatusCode);
     }
 
     [Fact]

@@ -113,6 +113,29 @@ public sealed class ThreeStepWorkflow : Workflow<string, string>
     }
 }
 
+/// <summary>
+/// Input "flaky": fails with an <see cref="IOException"/> (a transient store failure) on its first attempt per instance, then
+/// succeeds. Input "bad": refuses its input with an <see cref="ArgumentException"/> on every attempt.
+/// </summary>
+public sealed class FlakyActivity(ActivityLog log) : WorkflowActivity<string, string>
+{
+    public override Task<string> RunAsync(WorkflowActivityContext context, string input)
+    {
+        var key = $"{context.InstanceId}/flaky";
+        log.Record(key);
+        return input == "bad" ? throw new ArgumentException($"'{input}' is not a mode.", nameof(input))
+            : log.Executions(key) < 2 ? throw new IOException("connection reset by peer")
+            : Task.FromResult("ok");
+    }
+}
+
+/// <summary>Calls <see cref="FlakyActivity"/> with the pipelines' transient-only retry.</summary>
+public sealed class TransientRetryWorkflow : Workflow<string, string>
+{
+    public override Task<string> RunAsync(WorkflowContext context, string mode) =>
+        Platform.TrainingWorkflow.Pipelines.Shared.TransientRetry.CallWithRetryAsync<string>(context, nameof(FlakyActivity), mode);
+}
+
 public static class TestRegistrations
 {
     public static void All(WorkflowCatalog catalog) => catalog
@@ -120,6 +143,8 @@ public static class TestRegistrations
         .RegisterWorkflow<TimerWorkflow>()
         .RegisterWorkflow<ApprovalWorkflow>()
         .RegisterWorkflow<ThreeStepWorkflow>()
+        .RegisterWorkflow<TransientRetryWorkflow>()
+        .RegisterActivity<FlakyActivity>()
         .RegisterActivity<EchoActivity>()
         .RegisterActivity<BlockingActivity>();
 }

@@ -16,6 +16,31 @@ public sealed class PricePipelineTests(PostgresDatabaseFixture database) : IClas
     private static readonly PriceTrainingParameters Normal = new() { Iterations = 150, LearningRate = 0.1 };
 
     [Fact]
+    public async Task A_pipeline_started_without_input_is_422_and_one_that_cannot_read_its_tenant_fails_at_once_without_retries()
+    {
+        await using var host = await PipelineHost.StartAsync(database.DataSource, "state_inputs");
+        using var http = host.CreateHttpClient();
+        foreach (var name in new[] { PriceModelTrainingWorkflow.Name, Platform.TrainingWorkflow.Pipelines.Twin.PortfolioTwinTrainingWorkflow.Name, Platform.TrainingWorkflow.Pipelines.PlatformRetrainingWorkflow.Name })
+        {
+            using var response = await http.PostAsync($"/workflows/{name}/start?instanceId=no-input-{name}", null);
+
+            Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("\"field\":\"input\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Null(await host.Workflows.GetAsync($"no-input-{name}"));
+        }
+
+        var (id, _) = await host.Workflows.StartAsync(PriceModelTrainingWorkflow.Name, "unreadable-tenant", new PriceTrainingInput { TenantId = "not a tenant!" });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var state = await host.Workflows.WaitForCompletionAsync(id, cancel.Token);
+
+        Assert.Equal(Dapr.Workflow.WorkflowRuntimeStatus.Failed, state.RuntimeStatus);
+        // One attempt of the data check and no back-off timer: an invalid tenant id stays invalid.
+        var step = Assert.Single(state.Steps);
+        Assert.Equal((nameof(CheckPriceDataActivity), "Failed"), (step.Name, step.Status));
+    }
+
+    [Fact]
     public async Task A_better_model_is_promoted_and_announced()
     {
         await PipelineHost.LoadMarketAsync(database.DataSource, "better", Properties);

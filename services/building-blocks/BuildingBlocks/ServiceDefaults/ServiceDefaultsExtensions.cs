@@ -54,7 +54,8 @@ public static class ServiceDefaultsExtensions
     /// <summary>
     /// Request ids, problem details for unhandled errors (<see cref="ProblemExceptionHandler"/>), authentication, rate limiting,
     /// scope authorization. The limiter runs after authentication, so it counts a verified identity (<see cref="RateLimitClient"/>),
-    /// and before authorization, so requests refused 401/403 (guessing credentials) are limited too.
+    /// and before authorization, so requests refused 401/403 (guessing credentials) are limited too. JSON bodies are read
+    /// in UTF-8 only (<see cref="JsonCharsetMiddleware"/>).
     /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
@@ -64,6 +65,7 @@ public static class ServiceDefaultsExtensions
         app.UsePlatformAuth();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseMiddleware<JsonCharsetMiddleware>();
         return app;
     }
 

@@ -21,8 +21,8 @@ public sealed partial record TenantScope(string TenantId)
         context.Features.Get<TenantScope>()
         ?? throw new InvalidOperationException($"No tenant resolved: the endpoint is missing {nameof(TenantEndpointFilter)}.");
 
-    // Same rule as the tenants table's CHECK constraint. \z, not $: '$' also matches before a trailing newline.
-    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
+    // Same rule as the tenants table's CHECK constraint. \A and \z, not ^ and $: '$' also matches before a trailing newline.
+    [GeneratedRegex(@"\A[A-Za-z0-9_-]{1,64}\z")]
     private static partial Regex TenantIdPattern();
 }
 

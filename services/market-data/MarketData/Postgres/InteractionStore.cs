@@ -16,12 +16,30 @@ public sealed class InteractionStore(TenantConnectionFactory connections)
         LIMIT @limit
         """;
 
-    /// <summary>Inserts the events not stored yet (one statement over arrays); returns how many were new.</summary>
-    public async Task<int> InsertBatchAsync(string tenantId, IReadOnlyList<Interaction> interactions, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Inserts the events not stored yet (one statement over arrays); returns how many were new. An event id already stored
+    /// with other content (user, property, kind, or time) is not a redelivery: the whole batch is rolled back and
+    /// <see cref="EventIdConflictException"/> names those ids.
+    /// </summary>
+    public Task<int> InsertBatchAsync(string tenantId, IReadOnlyList<Interaction> interactions, CancellationToken cancellationToken = default) =>
+        InsertBatchAsync(tenantId, interactions, timesGiven: null, cancellationToken);
+
+    /// <inheritdoc cref="InsertBatchAsync(string, IReadOnlyList{Interaction}, CancellationToken)"/>
+    /// <param name="timesGiven">
+    /// Per interaction, whether its time came from the caller (null: all did). A time the ingester filled in ("now") differs on
+    /// every redelivery, so only given times take part in the comparison.
+    /// </param>
+    public async Task<int> InsertBatchAsync(
+        string tenantId, IReadOnlyList<Interaction> interactions, IReadOnlyList<bool>? timesGiven, CancellationToken cancellationToken = default)
     {
         if (interactions.Count == 0)
         {
             return 0;
+        }
+
+        if (timesGiven is not null && timesGiven.Count != interactions.Count)
+        {
+            throw new ArgumentException("One flag per interaction is needed.", nameof(timesGiven));
         }
 
         foreach (var interaction in interactions)
@@ -33,11 +51,12 @@ public sealed class InteractionStore(TenantConnectionFactory connections)
         }
 
         await using var connection = await connections.OpenAsync(tenantId, cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"""
             INSERT INTO interactions ({PostgresReaders.InteractionColumns})
             SELECT @tenant, e, u, p, k, o FROM unnest(@events, @users, @properties, @kinds, @times) AS t(e, u, p, k, o)
             ON CONFLICT (tenant_id, event_id) DO NOTHING
-            """, connection);
+            """, connection, transaction);
         command.Parameters.AddWithValue("tenant", tenantId);
         command.Parameters.AddWithValue("events", interactions.Select(i => i.EventId).ToArray());
         command.Parameters.AddWithValue("users", interactions.Select(i => i.UserId).ToArray());
@@ -47,7 +66,39 @@ public sealed class InteractionStore(TenantConnectionFactory connections)
         {
             Value = interactions.Select(i => i.OccurredAt.UtcDateTime).ToArray(),
         });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        var stored = await command.ExecuteNonQueryAsync(cancellationToken);
+
+        // Every event of the batch is in the table now (new or old); any that differs from its stored row reuses an id. An
+        // event repeated inside the batch with other content is caught the same way, against the copy just inserted.
+        await using var check = new NpgsqlCommand("""
+            SELECT DISTINCT t.e FROM unnest(@events, @users, @properties, @kinds, @times, @timed) AS t(e, u, p, k, o, timed)
+            JOIN interactions i ON i.tenant_id = @tenant AND i.event_id = t.e
+            WHERE i.user_id <> t.u OR i.property_id <> t.p OR i.kind <> t.k OR (t.timed AND i.occurred_at <> t.o)
+            ORDER BY t.e
+            """, connection, transaction);
+        foreach (NpgsqlParameter parameter in command.Parameters)
+        {
+            check.Parameters.Add(parameter.Clone());
+        }
+
+        check.Parameters.AddWithValue("timed", timesGiven?.ToArray() ?? [.. interactions.Select(_ => true)]);
+        var conflicting = new List<string>();
+        await using (var reader = await check.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                conflicting.Add(reader.GetString(0));
+            }
+        }
+
+        if (conflicting.Count > 0)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            throw new EventIdConflictException(tenantId, conflicting);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return stored;
     }
 
     /// <summary>A user's interactions, oldest first.</summary>
@@ -159,4 +210,11 @@ public sealed class InteractionStore(TenantConnectionFactory connections)
             yield return PostgresReaders.ReadInteraction(reader);
         }
     }
+}
+
+/// <summary>Event ids already stored with other content: a reused id, not a redelivery (nothing of the batch was stored).</summary>
+public sealed class EventIdConflictException(string tenantId, IReadOnlyList<string> eventIds)
+    : Exception($"Event id(s) {string.Join(", ", eventIds.Take(5).Select(id => $"'{id}'"))} of tenant '{tenantId}' are already stored with other content.")
+{
+    public IReadOnlyList<string> EventIds { get; } = eventIds;
 }

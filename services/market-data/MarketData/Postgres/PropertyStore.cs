@@ -97,6 +97,10 @@ public sealed class PropertyStore(TenantConnectionFactory connections)
         }
     }
 
+    /// <summary>The ids among <paramref name="ids"/> that name properties of the tenant.</summary>
+    public Task<IReadOnlySet<string>> ExistingIdsAsync(string tenantId, IEnumerable<string> ids, CancellationToken cancellationToken = default) =>
+        ExistingIds.ReadAsync(connections, tenantId, "properties", "property_id", ids, cancellationToken);
+
     public async Task<long> CountAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         await using var connection = await connections.OpenAsync(tenantId, cancellationToken);

@@ -63,6 +63,10 @@ public sealed class UserStore(TenantConnectionFactory connections)
         }
     }
 
+    /// <summary>The ids among <paramref name="ids"/> that name users of the tenant.</summary>
+    public Task<IReadOnlySet<string>> ExistingIdsAsync(string tenantId, IEnumerable<string> ids, CancellationToken cancellationToken = default) =>
+        ExistingIds.ReadAsync(connections, tenantId, "users", "user_id", ids, cancellationToken);
+
     public async Task<long> CountAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         await using var connection = await connections.OpenAsync(tenantId, cancellationToken);

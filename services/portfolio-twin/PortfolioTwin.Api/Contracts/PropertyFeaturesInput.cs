@@ -34,8 +34,11 @@ public sealed record PropertyFeaturesInput
 /// <summary>Checks <see cref="PropertyFeaturesInput"/> and turns it into the domain <see cref="Property"/> the feature builder reads.</summary>
 public static class PropertyFeaturesValidator
 {
-    // Generous physical bounds: they catch unit mistakes and garbage, not unusual properties.
+    // Generous physical bounds: they catch unit mistakes and garbage, not unusual properties. The lower ones keep every derived
+    // feature (log price, price per m², yield) finite: a 5e-324 price or area would divide or log to infinity.
+    private const double MinArea = 1;
     private const double MaxArea = 100_000;
+    private const double MinPrice = 1;
     private const double MaxPrice = 10_000_000_000;
 
     public static Property? Validate(PropertyFeaturesInput? input, string tenantId, string path, List<FieldError> errors, TimeProvider time)
@@ -47,6 +50,9 @@ public static class PropertyFeaturesValidator
         }
 
         var before = errors.Count;
+        TwinFieldRules.OptionalId(input.PropertyId, $"{path}.property_id", errors);
+        TwinFieldRules.Text(input.Municipality, $"{path}.municipality", errors);
+        TwinFieldRules.Text(input.ZipCode, $"{path}.zip_code", errors);
         var type = input.PropertyType?.Trim().ToLowerInvariant();
         if (type is null)
         {
@@ -65,12 +71,12 @@ public static class PropertyFeaturesValidator
 
         var latitude = Required(input.Latitude, $"{path}.latitude", -90, 90, errors);
         var longitude = Required(input.Longitude, $"{path}.longitude", -180, 180, errors);
-        var usableArea = Required(input.UsableArea, $"{path}.usable_area", double.Epsilon, MaxArea, errors);
-        Optional(input.TotalArea, $"{path}.total_area", double.Epsilon, MaxArea, errors);
+        var usableArea = Required(input.UsableArea, $"{path}.usable_area", MinArea, MaxArea, errors);
+        Optional(input.TotalArea, $"{path}.total_area", MinArea, MaxArea, errors);
         Optional(input.LotSize, $"{path}.lot_size", 0, 100 * MaxArea, errors);
-        Optional(input.ListingPrice, $"{path}.listing_price", double.Epsilon, MaxPrice, errors);
+        Optional(input.ListingPrice, $"{path}.listing_price", MinPrice, MaxPrice, errors);
         Optional(input.MonthlyRent, $"{path}.monthly_rent", 0, MaxPrice, errors);
-        Optional(input.EstimatedValue, $"{path}.estimated_value", double.Epsilon, MaxPrice, errors);
+        Optional(input.EstimatedValue, $"{path}.estimated_value", MinPrice, MaxPrice, errors);
 
         var bedrooms = RequiredInt(input.Bedrooms, $"{path}.bedrooms", 0, 100, errors);
         var bathrooms = RequiredInt(input.Bathrooms, $"{path}.bathrooms", 0, 100, errors);
@@ -128,8 +134,7 @@ public static class PropertyFeaturesValidator
     {
         if (value is { } v && (!double.IsFinite(v) || v < min || v > max))
         {
-            // double.Epsilon as the lower bound means "positive"; say so rather than print 5E-324.
-            errors.Add(new FieldError(field, min == double.Epsilon ? $"{v} must be greater than 0 and at most {max}." : $"{v} is outside [{min}, {max}]."));
+            errors.Add(new FieldError(field, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{v} is outside [{min}, {max}].")));
         }
     }
 

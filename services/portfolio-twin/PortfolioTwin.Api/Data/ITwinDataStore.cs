@@ -13,8 +13,18 @@ public interface ITwinDataStore
     /// <summary>The user's most recent <paramref name="limit"/> interactions, oldest first (one indexed read of at most that many rows).</summary>
     Task<IReadOnlyList<Interaction>> RecentInteractionsOfUserAsync(string tenantId, string userId, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Stores new interactions; an event id already stored is skipped. Returns how many rows were new.</summary>
-    Task<int> AddInteractionsAsync(string tenantId, IReadOnlyList<Interaction> interactions, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores new interactions; an event id already stored with the same content is skipped. Returns how many rows were new. An
+    /// id stored with other content throws <see cref="Platform.MarketData.Postgres.EventIdConflictException"/> and stores
+    /// nothing; <paramref name="timesGiven"/> says which times the caller sent (a filled-in "now" is not compared).
+    /// </summary>
+    Task<int> AddInteractionsAsync(string tenantId, IReadOnlyList<Interaction> interactions, IReadOnlyList<bool> timesGiven, CancellationToken cancellationToken);
+
+    /// <summary>The ids among <paramref name="userIds"/> that are users of the tenant; <see cref="UnknownTenantException"/> for no such tenant.</summary>
+    Task<IReadOnlySet<string>> ExistingUserIdsAsync(string tenantId, IEnumerable<string> userIds, CancellationToken cancellationToken);
+
+    /// <summary>The ids among <paramref name="propertyIds"/> that are properties of the tenant.</summary>
+    Task<IReadOnlySet<string>> ExistingPropertyIdsAsync(string tenantId, IEnumerable<string> propertyIds, CancellationToken cancellationToken);
 
     Task<Property?> GetPropertyAsync(string tenantId, string propertyId, CancellationToken cancellationToken);
 

@@ -30,21 +30,21 @@ public sealed class PostgresTwinDataStore(
     public Task<IReadOnlyList<Interaction>> RecentInteractionsOfUserAsync(string tenantId, string userId, int limit, CancellationToken cancellationToken) =>
         interactions.RecentByUserAsync(tenantId, userId, limit, cancellationToken);
 
-    public async Task<int> AddInteractionsAsync(string tenantId, IReadOnlyList<Interaction> batch, CancellationToken cancellationToken)
+    public async Task<int> AddInteractionsAsync(string tenantId, IReadOnlyList<Interaction> batch, IReadOnlyList<bool> timesGiven, CancellationToken cancellationToken)
     {
-        // The interactions table has no foreign key to tenants (dropped for bulk-load speed), so the check is made here.
-        if (!_knownTenants.ContainsKey(tenantId))
-        {
-            if (!await tenants.ExistsAsync(tenantId, cancellationToken).ConfigureAwait(false))
-            {
-                throw new UnknownTenantException(tenantId);
-            }
-
-            _knownTenants[tenantId] = true;
-        }
-
-        return await interactions.InsertBatchAsync(tenantId, batch, cancellationToken).ConfigureAwait(false);
+        await RequireTenantAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        return await interactions.InsertBatchAsync(tenantId, batch, timesGiven, cancellationToken).ConfigureAwait(false);
     }
+
+    public async Task<IReadOnlySet<string>> ExistingUserIdsAsync(string tenantId, IEnumerable<string> userIds, CancellationToken cancellationToken)
+    {
+        // An unknown tenant is its own answer (404), not "every user is unknown".
+        await RequireTenantAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        return await users.ExistingIdsAsync(tenantId, userIds, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<IReadOnlySet<string>> ExistingPropertyIdsAsync(string tenantId, IEnumerable<string> propertyIds, CancellationToken cancellationToken) =>
+        properties.ExistingIdsAsync(tenantId, propertyIds, cancellationToken);
 
     public Task<Property?> GetPropertyAsync(string tenantId, string propertyId, CancellationToken cancellationToken) =>
         properties.GetAsync(tenantId, propertyId, cancellationToken);
@@ -66,5 +66,19 @@ public sealed class PostgresTwinDataStore(
         }
 
         return ids;
+    }
+
+    private async Task RequireTenantAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        // The interactions table has no foreign key to tenants (dropped for bulk-load speed), so the check is made here.
+        if (!_knownTenants.ContainsKey(tenantId))
+        {
+            if (!await tenants.ExistsAsync(tenantId, cancellationToken).ConfigureAwait(false))
+            {
+                throw new UnknownTenantException(tenantId);
+            }
+
+            _knownTenants[tenantId] = true;
+        }
     }
 }

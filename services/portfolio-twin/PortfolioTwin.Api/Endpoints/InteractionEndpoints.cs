@@ -1,10 +1,10 @@
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Data;
 using Platform.PortfolioTwin.Api.Interactions;
 using Platform.PortfolioTwin.Api.Serving;
-using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.PortfolioTwin.Api.Endpoints;
 
@@ -18,11 +18,14 @@ public static class InteractionEndpoints
             .WithName("IngestInteractions")
             .WithSummary("Stores a batch of interactions, idempotently by event_id.")
             .WithDescription("Each interaction: event_id, user_id, property_id, kind (view, like, dislike, outreach, deal), occurred_at "
-                + "(default now). Redelivered events are counted as duplicates and stored once. Users with new interactions get a "
+                + "(default now; from 2000-01-01 to one day ahead). Users and properties must exist in the tenant (422 naming the field "
+                + "otherwise). Redelivered events (same event_id, same content) are counted as duplicates and stored once; an event_id "
+                + "reused with other content is a 409. A batch is stored whole or not at all. Users with new interactions get a "
                 + "refreshed (folded-in) vector at once.")
             .Accepts<InteractionBatchRequest>("application/json")
             .Produces<InteractionBatchResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
@@ -45,7 +48,7 @@ public static class InteractionEndpoints
         }
 
         var errors = new List<FieldError>();
-        var interactions = ingestion.Validate(tenantId, inputs, "interactions", errors);
+        var batch = ingestion.Validate(tenantId, inputs, "interactions", errors);
         if (errors.Count > 0)
         {
             throw TwinRequestException.Invalid(errors);
@@ -53,7 +56,7 @@ public static class InteractionEndpoints
 
         try
         {
-            return TwinEndpointConventions.Json(await ingestion.IngestAsync(tenantId, interactions, cancellationToken).ConfigureAwait(false));
+            return TwinEndpointConventions.Json(await ingestion.IngestAsync(tenantId, batch, cancellationToken).ConfigureAwait(false));
         }
         catch (UnknownTenantException exception)
         {

@@ -3,9 +3,9 @@ using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Serving;
-using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.PortfolioTwin.Api.Endpoints;
 
@@ -43,6 +43,12 @@ internal static class TwinEndpointConventions
             return await JsonSerializer.DeserializeAsync<T>(context.Request.Body, TwinJson.Options, cancellationToken).ConfigureAwait(false)
                 ?? throw new TwinRequestException(StatusCodes.Status400BadRequest, "The request body is empty.", "Send a JSON object.", "body");
         }
+        catch (JsonException exception) when (exception.InnerException is InvalidOperationException && exception.Path is { Length: > 2 } path)
+        {
+            // A string escaping a lone surrogate ("\ud800") is valid JSON syntax but no text: blame the member that holds it.
+            throw new TwinRequestException(StatusCodes.Status400BadRequest, "The request has invalid text.",
+                $"{JsonPathField(path)} is not valid Unicode text: {exception.InnerException.Message}", JsonPathField(path));
+        }
         catch (JsonException exception)
         {
             var where = exception.Path is { Length: > 1 } path ? $" at {path}" : string.Empty;
@@ -50,6 +56,9 @@ internal static class TwinEndpointConventions
                 $"Line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}{where}: {exception.Message}", "body");
         }
     }
+
+    /// <summary>The serializer's path (<c>$.interactions[0].user_id</c>) as the API names fields (<c>interactions[0].user_id</c>).</summary>
+    private static string JsonPathField(string path) => path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
 
     public static IResult Json<T>(T value) => TypedResults.Json(value, TwinJson.Options);
 }

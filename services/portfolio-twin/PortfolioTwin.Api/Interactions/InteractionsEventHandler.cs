@@ -1,7 +1,7 @@
 using Platform.BuildingBlocks.Messaging;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Data;
-using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.PortfolioTwin.Api.Interactions;
 
@@ -33,7 +33,7 @@ public sealed class InteractionsEventHandler(InteractionIngestion ingestion, ILo
         }
 
         var errors = new List<FieldError>();
-        var interactions = ingestion.Validate(input.TenantId!, [input with { EventId = input.EventId ?? cloudEvent.Id }], "data", errors);
+        var batch = ingestion.Validate(input.TenantId!, [input with { EventId = input.EventId ?? cloudEvent.Id }], "data", errors);
         if (errors.Count > 0)
         {
             logger.LogWarning("Dropping interaction event {EventId}: {Errors}", cloudEvent.Id, string.Join("; ", errors.Select(e => $"{e.Field}: {e.Detail}")));
@@ -42,8 +42,14 @@ public sealed class InteractionsEventHandler(InteractionIngestion ingestion, ILo
 
         try
         {
-            await ingestion.IngestAsync(input.TenantId!, interactions, cancellationToken).ConfigureAwait(false);
+            await ingestion.IngestAsync(input.TenantId!, batch, cancellationToken).ConfigureAwait(false);
             return DeliveryResult.Success;
+        }
+        catch (Serving.TwinRequestException exception)
+        {
+            // An unknown user or property, or a reused event id: redelivering the event cannot make it valid.
+            logger.LogWarning("Dropping interaction event {EventId}: {Field}: {Reason}", cloudEvent.Id, exception.Field, exception.Message);
+            return DeliveryResult.Drop;
         }
         catch (UnknownTenantException exception)
         {

@@ -102,7 +102,7 @@ public sealed class TwinScoringService(
             {
                 errors.Add(new FieldError("candidate_property_ids", $"When given: 1 to {Options.MaxCandidates} non-empty property ids."));
             }
-            else
+            else if (IdErrors(candidates, "candidate_property_ids", errors) == 0)
             {
                 conditions.Add(new HasIdCondition(candidates.ToHashSet(StringComparer.Ordinal)));
             }
@@ -127,6 +127,7 @@ public sealed class TwinScoringService(
         var errors = new List<FieldError>();
         var topK = TopK(request.TopK, errors);
         var conditions = SearchFilterMapper.ToConditions(request.Filters, errors);
+        TwinFieldRules.OptionalId(request.PropertyId, "property_id", errors);
         var given = (request.PropertyId is not null ? 1 : 0) + (request.PropertyFeatures is not null ? 1 : 0) + (request.Vector is not null ? 1 : 0);
         if (given != 1)
         {
@@ -176,6 +177,10 @@ public sealed class TwinScoringService(
 
     public async Task<ExplainResponse> ExplainAsync(string tenantId, string userId, string propertyId, CancellationToken cancellationToken)
     {
+        var errors = new List<FieldError>();
+        TwinFieldRules.RequiredId(userId, "user_id", errors);
+        TwinFieldRules.RequiredId(propertyId, "property_id", errors);
+        ThrowIfAny(errors);
         var serving = await ServingAsync(tenantId, cancellationToken).ConfigureAwait(false);
         var model = serving.Model;
         var user = await ResolveUserAsync(tenantId, userId, serving, cancellationToken).ConfigureAwait(false);
@@ -201,7 +206,18 @@ public sealed class TwinScoringService(
             }
         }
 
-        return model.Encode(properties, values);
+        var vectors = model.Encode(properties, values);
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            // The validator's ranges keep every feature finite; this keeps a NaN out of a response should a combination slip through.
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(vectors[i]))
+            {
+                throw TwinRequestException.Invalid(properties.Count == 1 ? "property_features" : $"properties[{i}]",
+                    "These features give no finite embedding; check the areas and prices for values out of proportion.");
+            }
+        }
+
+        return vectors;
     }
 
     private async Task<ResolvedUser> ResolveUserAsync(string tenantId, string userId, ServingIndex serving, CancellationToken cancellationToken) =>
@@ -231,6 +247,11 @@ public sealed class TwinScoringService(
         }
 
         var norm = System.Numerics.Tensors.TensorPrimitives.Norm(vector);
+        if (!float.IsFinite(norm))
+        {
+            throw TwinRequestException.Invalid("vector", "The vector's length overflows a float; scale it down (only its direction counts).");
+        }
+
         if (norm < 1e-6f)
         {
             throw TwinRequestException.Invalid("vector", "The zero vector has no direction to search along.");
@@ -241,8 +262,24 @@ public sealed class TwinScoringService(
         return unit;
     }
 
-    private static string RequireUserId(string? userId) =>
-        string.IsNullOrWhiteSpace(userId) ? throw TwinRequestException.Invalid("user_id", "Required.") : userId;
+    private static string RequireUserId(string? userId)
+    {
+        var errors = new List<FieldError>();
+        TwinFieldRules.RequiredId(userId, "user_id", errors);
+        ThrowIfAny(errors);
+        return userId!;
+    }
+
+    private static int IdErrors(IReadOnlyList<string> ids, string field, List<FieldError> errors)
+    {
+        var before = errors.Count;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            TwinFieldRules.OptionalId(ids[i], $"{field}[{i}]", errors);
+        }
+
+        return errors.Count - before;
+    }
 
     private static void ThrowIfAny(List<FieldError> errors)
     {

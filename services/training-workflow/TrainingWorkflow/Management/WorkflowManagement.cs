@@ -12,6 +12,14 @@ namespace Platform.TrainingWorkflow.Management;
 /// <summary>An instance id is already used by a workflow of another name.</summary>
 public sealed class WorkflowInstanceConflictException(string message) : Exception(message);
 
+/// <summary>
+/// A workflow that cannot run without an input was started with none (no body, or JSON <c>null</c>): refused at the start
+/// (the API answers 422 naming <c>input</c>) instead of failing on a null later. An <see cref="ArgumentException"/> for
+/// <c>input</c>, so callers that treat every unfit input alike still do.
+/// </summary>
+public sealed class WorkflowInputRequiredException(string workflow, Type inputType)
+    : ArgumentException($"Workflow '{workflow}' needs an input ({inputType.Name}); none was given.", "input");
+
 /// <summary>A payload too large for workflow history: large data goes by reference (an artifact id).</summary>
 public sealed class WorkflowPayloadTooLargeException(string what, int bytes, int limit)
     : Exception($"{what} is {bytes} bytes; workflow history keeps at most {limit} bytes per payload. " +
@@ -107,7 +115,12 @@ public sealed class WorkflowManagement(
             throw new ArgumentException($"No workflow named '{name}' is registered.", nameof(name));
         }
 
-        input = input is JsonElement { ValueKind: JsonValueKind.Undefined } ? null : input;
+        input = input is JsonElement { ValueKind: JsonValueKind.Undefined or JsonValueKind.Null } ? null : input;
+        if (input is null && catalog.RequiresInput(name))
+        {
+            throw new WorkflowInputRequiredException(name, inputType);
+        }
+
         var json = Serialize(input, $"The input of workflow '{name}'");
         if (json is not null)
         {

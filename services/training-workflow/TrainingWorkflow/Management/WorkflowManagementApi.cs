@@ -62,7 +62,8 @@ public static class WorkflowManagementApi
             .Accepts<JsonElement>("application/json").WithName("StartWorkflow")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         group.MapGet("/", ListAsync).WithName("ListWorkflows");
         group.MapGet("/{instanceId}", GetAsync).WithName("GetWorkflow").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{instanceId}/pause", (string instanceId, WorkflowManagement workflows, CancellationToken ct) =>
@@ -110,6 +111,10 @@ public static class WorkflowManagementApi
         catch (ArgumentException exception) when (exception.ParamName == "name")
         {
             return Problem(StatusCodes.Status404NotFound, "Unknown workflow.", exception.Message, "name");
+        }
+        catch (WorkflowInputRequiredException exception)
+        {
+            return Problem(StatusCodes.Status422UnprocessableEntity, "Input required.", exception.Message, "input");
         }
         catch (ArgumentException exception) when (exception.ParamName == "input")
         {

@@ -135,7 +135,7 @@ public sealed partial class RetrainingTrigger(
                 _ => JsonSerializer.SerializeToElement(input, input.GetType(), WorkflowJson.Options),
             };
             return json.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null
-                ? throw new ArgumentException($"Workflow '{Workflow}' needs an input naming the tenant, e.g. {{\"tenantId\":\"demo\"}}.", nameof(input))
+                ? throw new WorkflowInputRequiredException(Workflow, typeof(PlatformRetrainingInput))
                 : json.Deserialize<PlatformRetrainingInput>(WorkflowJson.Options)!;
         }
         catch (JsonException exception)

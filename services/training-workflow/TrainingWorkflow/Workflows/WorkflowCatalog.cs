@@ -1,3 +1,4 @@
+using System.Reflection;
 using Dapr.Workflow;
 
 namespace Platform.TrainingWorkflow.Workflows;
@@ -11,6 +12,7 @@ public sealed class WorkflowCatalog
 {
     private readonly Dictionary<string, Type> _workflowInputs = new(StringComparer.Ordinal);
     private readonly HashSet<string> _activities = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _inputRequired = new(StringComparer.Ordinal);
     private WorkflowRuntimeOptions? _runtime;
 
     /// <summary>Registered workflow names and the type each expects as input.</summary>
@@ -18,13 +20,25 @@ public sealed class WorkflowCatalog
 
     public IReadOnlySet<string> Activities => _activities;
 
+    /// <summary>
+    /// Whether workflow <paramref name="name"/> cannot run without an input: its input is a value type or a reference type its
+    /// <c>RunAsync</c> declares non-nullable. Started with none, such a workflow would fail later on a null (or run on a default).
+    /// </summary>
+    public bool RequiresInput(string name) => _inputRequired.Contains(name);
+
     /// <summary>Registers <typeparamref name="TWorkflow"/> under <paramref name="name"/> (default: the class name, as Dapr does).</summary>
     public WorkflowCatalog RegisterWorkflow<TWorkflow>(string? name = null)
         where TWorkflow : class, IWorkflow
     {
         name ??= typeof(TWorkflow).Name;
-        if (_workflowInputs.TryAdd(name, InputTypeOf(typeof(TWorkflow))))
+        var inputType = InputTypeOf(typeof(TWorkflow));
+        if (_workflowInputs.TryAdd(name, inputType))
         {
+            if (InputRequired(typeof(TWorkflow), inputType))
+            {
+                _inputRequired.Add(name);
+            }
+
             Runtime.RegisterWorkflow<TWorkflow>(name);
         }
 
@@ -49,6 +63,22 @@ public sealed class WorkflowCatalog
 
     /// <summary>The SDK applies registrations when its factory is first resolved, so names added after AddDaprWorkflow still count.</summary>
     internal void AttachTo(WorkflowRuntimeOptions runtime) => _runtime = runtime;
+
+    private static bool InputRequired(Type workflowType, Type inputType)
+    {
+        if (inputType == typeof(object))
+        {
+            return false;
+        }
+
+        if (inputType.IsValueType)
+        {
+            return Nullable.GetUnderlyingType(inputType) is null;
+        }
+
+        var run = workflowType.GetMethod(nameof(Workflow<object, object>.RunAsync), [typeof(WorkflowContext), inputType]);
+        return run?.GetParameters()[1] is { } parameter && new NullabilityInfoContext().Create(parameter).ReadState == NullabilityState.NotNull;
+    }
 
     private static Type InputTypeOf(Type workflowType)
     {

@@ -78,7 +78,16 @@ public static class EstimateEndpoints
 
             var count = properties.GetArrayLength();
             var serving = estimation.Choose(tenantId, model);
-            var response = estimation.Estimate(tenantId, serving.Model, properties, k, EstimationService.HttpSource, serving.Alias);
+            EstimateResponse response;
+            try
+            {
+                response = estimation.Estimate(tenantId, serving.Model, properties, k, EstimationService.HttpSource, serving.Alias);
+            }
+            catch (InvalidJsonTextException exception)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "The request has invalid text.", exception.Message, exception.Field);
+            }
+
             if (response.Accepted == 0)
             {
                 // Serialised with the API's snake_case options so the rows look the same as in a 200.

@@ -47,8 +47,20 @@ public sealed class EstimateRequestHandler(
             return DeliveryResult.Retry;
         }
 
-        var requestId = data.TryGetProperty("request_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : cloudEvent.Id;
-        var response = estimation.Estimate(tenantId, model, properties, comparables: 0, EstimationService.PubSubSource);
+        string? requestId;
+        EstimateResponse response;
+        try
+        {
+            requestId = data.TryGetProperty("request_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : cloudEvent.Id;
+            response = estimation.Estimate(tenantId, model, properties, comparables: 0, EstimationService.PubSubSource);
+        }
+        catch (Exception exception) when (exception is InvalidJsonTextException or InvalidOperationException)
+        {
+            // A lone surrogate (in request_id or a row): redelivery cannot repair it.
+            logger.LogWarning("Dropping estimate request {EventId}: {Reason}", cloudEvent.Id, exception.Message);
+            return DeliveryResult.Drop;
+        }
+
         var result = JsonSerializer.SerializeToElement(new StreamedEstimates(requestId, cloudEvent.Id, response) { TenantId = tenantId }, ValuationJson.Options);
         await publisher.PublishAsync(Topics.Estimates, result, eventId: $"{cloudEvent.Id}-estimates", cancellationToken).ConfigureAwait(false);
         return DeliveryResult.Success;

@@ -38,7 +38,7 @@ public static class EstimateRowValidator
         {
             propertyId = id.ValueKind switch
             {
-                JsonValueKind.String => id.GetString(),
+                JsonValueKind.String => ReadText(id, index, PropertyIdField),
                 JsonValueKind.Number => id.GetRawText(),
                 _ => null,
             };
@@ -52,13 +52,13 @@ public static class EstimateRowValidator
         foreach (var feature in model.Features)
         {
             var issue = !row.TryGetProperty(feature.Name, out var value) || value.ValueKind == JsonValueKind.Null
-                || (value.ValueKind == JsonValueKind.String && value.GetString()!.Length == 0)
+                || (value.ValueKind == JsonValueKind.String && ReadText(value, index, feature.Name).Length == 0)
                 ? InputValidator.CheckMissing(feature)
                 : feature.Kind switch
                 {
                     FeatureKind.Numeric => ReadNumeric(feature, value, policy, builder),
                     FeatureKind.Date => ReadDate(feature, value, builder),
-                    _ => ReadCategorical(feature, value, model.Validator, policy, builder),
+                    _ => ReadCategorical(feature, value, index, model.Validator, policy, builder),
                 };
             if (issue is { Severity: IssueSeverity.Error })
             {
@@ -103,11 +103,11 @@ public static class EstimateRowValidator
         return null;
     }
 
-    private static InputIssue? ReadCategorical(FeatureSpec feature, JsonElement value, InputValidator validator, InputPolicy policy, SaleRecordBuilder builder)
+    private static InputIssue? ReadCategorical(FeatureSpec feature, JsonElement value, int index, InputValidator validator, InputPolicy policy, SaleRecordBuilder builder)
     {
         var category = value.ValueKind switch
         {
-            JsonValueKind.String => value.GetString()!,
+            JsonValueKind.String => ReadText(value, index, feature.Name),
             JsonValueKind.Number => value.GetRawText(),
             _ => null,
         };
@@ -137,6 +137,23 @@ public static class EstimateRowValidator
         return null;
     }
 
+    /// <summary>
+    /// A JSON string as .NET text. JSON lets a string escape a lone surrogate (<c>"\ud800"</c>), which no UTF-8 or UTF-16 text
+    /// can hold; that is malformed input for the whole request, not a row to price, so it surfaces as
+    /// <see cref="InvalidJsonTextException"/> naming the field.
+    /// </summary>
+    private static string ReadText(JsonElement value, int index, string field)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new InvalidJsonTextException($"{EstimateBatchShape.PropertiesField}[{index}].{field}", exception);
+        }
+    }
+
     private static string Describe(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Object => "an object",
@@ -146,4 +163,11 @@ public static class EstimateRowValidator
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => "null",
     };
+}
+
+/// <summary>A string of the request is not valid Unicode (a lone surrogate); <see cref="Field"/> is its JSON path.</summary>
+public sealed class InvalidJsonTextException(string field, Exception inner)
+    : Exception($"'{field}' is not valid Unicode text (it escapes a lone surrogate).", inner)
+{
+    public string Field { get; } = field;
 }

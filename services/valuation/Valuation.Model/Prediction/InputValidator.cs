@@ -90,16 +90,39 @@ public sealed class InputValidator(IReadOnlyList<FeatureSpec> features)
 
         if (feature.Min is { } min && feature.Max is { } max)
         {
-            var margin = (max - min) * policy.RangeMargin;
-            if (number < min - margin || number > max + margin)
+            var (low, high) = AcceptedRange(min, max, policy.RangeMargin);
+            if (number < low || number > high)
             {
                 return new InputIssue(feature.Name, policy.StrictRanges ? IssueSeverity.Error : IssueSeverity.Warning, InputReason.OutOfRange,
                     string.Create(CultureInfo.InvariantCulture,
-                        $"'{feature.Name}' is {number}, outside the training range [{min}, {max}] widened by {policy.RangeMargin:P0} of its width."));
+                        $"'{feature.Name}' is {number}, outside [{low}, {high}]: the training range [{min}, {max}] widened by {policy.RangeMargin:P0} of its width{(min > 0 ? ", and at least half its minimum" : string.Empty)}."));
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The values a feature trained on [<paramref name="min"/>, <paramref name="max"/>] accepts: that range widened by
+    /// <paramref name="margin"/> of its width, except that the widening never crosses zero for a feature that was never
+    /// negative, and stops at half the minimum for one that was always positive. An area, a size or a count seen only as
+    /// positive stays positive: a 5e-324 m² flat is not a small flat, and the additive margin would let it through whenever the
+    /// range is wide (sqft 484–4,878 in the Sacramento sales: the plain margin reaches 45 sqft; this rule, 242).
+    /// </summary>
+    public static (double Low, double High) AcceptedRange(double min, double max, double margin)
+    {
+        var widen = (max - min) * margin;
+        var low = min - widen;
+        if (min > 0)
+        {
+            low = Math.Max(low, min / 2);
+        }
+        else if (min >= 0)
+        {
+            low = Math.Max(low, 0);
+        }
+
+        return (low, max + widen);
     }
 
     public InputIssue? CheckCategory(FeatureSpec feature, string category, InputPolicy policy) =>

@@ -29,7 +29,8 @@ public sealed class EvaluatePriceModelActivity(ModelRegistry registry, IArtifact
         var holdout = dataset.Rows.Where(r => PriceDatasetFormat.IsHoldout(r, input.HoldoutShare)).ToList();
         if (holdout.Count == 0)
         {
-            throw new InvalidOperationException($"The holdout of snapshot {input.Snapshot.CsvArtifactId} is empty; raise HoldoutShare or add data.");
+            // The same snapshot and share give the same empty holdout on every attempt: not worth a retry.
+            throw new PermanentActivityException($"The holdout of snapshot {input.Snapshot.CsvArtifactId} is empty; raise HoldoutShare or add data.");
         }
 
         var keySegment = input.KeySegment

@@ -17,36 +17,34 @@ public sealed class PriceModelTrainingWorkflow : Workflow<PriceTrainingInput, Tr
 
     private static readonly string[] Steps = ["check-data", "snapshot", "train", "evaluate", "gate", "approval", "deploy"];
 
-    /// <summary>Activities that only read and write stores are retried; training is deterministic and is not.</summary>
-    private static readonly WorkflowTaskOptions IoRetry = new(new WorkflowRetryPolicy(3, TimeSpan.FromSeconds(2), 2));
-
+    // Activities that only read and write stores are retried on transient failures (CallWithRetryAsync); training is
+    // deterministic and is not retried.
     public override async Task<TrainingOutcome> RunAsync(WorkflowContext context, PriceTrainingInput input)
     {
         var modelName = input.ModelName;
         var progress = new PipelineProgress(context, Steps);
 
         progress.Enter("check-data", $"tenant {input.TenantId}");
-        var check = await context.CallActivityAsync<PriceDataCheckResult>(
-            nameof(CheckPriceDataActivity), new CheckPriceDataRequest(input.TenantId, modelName, input.DataChecks), IoRetry);
+        var check = await context.CallWithRetryAsync<PriceDataCheckResult>(
+            nameof(CheckPriceDataActivity), new CheckPriceDataRequest(input.TenantId, modelName, input.DataChecks));
         if (!check.Passed)
         {
             return Rejected(progress, modelName, "data check failed: " + string.Join("; ", check.Failures), [], null);
         }
 
         progress.Enter("snapshot", $"{check.RowsKept} of {check.RowsRead} sales");
-        var snapshot = await context.CallActivityAsync<PriceDatasetSnapshot>(
-            nameof(SnapshotPriceDatasetActivity), new SnapshotPriceDatasetRequest(input.TenantId, check.StagedCsvArtifactId), IoRetry);
+        var snapshot = await context.CallWithRetryAsync<PriceDatasetSnapshot>(
+            nameof(SnapshotPriceDatasetActivity), new SnapshotPriceDatasetRequest(input.TenantId, check.StagedCsvArtifactId));
 
         progress.Enter("train", $"{snapshot.Rows} sales, {input.Training.Iterations} iterations");
         var trained = await context.CallActivityAsync<TrainedPriceModel>(
             nameof(TrainPriceModelActivity), new TrainPriceModelRequest(snapshot, input.Seed, input.Gates.HoldoutShare, input.Training));
 
         progress.Enter("evaluate", $"{trained.HoldoutRows} holdout sales");
-        var evaluation = await context.CallActivityAsync<PriceEvaluation>(
+        var evaluation = await context.CallWithRetryAsync<PriceEvaluation>(
             nameof(EvaluatePriceModelActivity),
             new EvaluatePriceModelInput(input.TenantId, modelName, snapshot, trained.ModelArtifactId, input.Gates.HoldoutShare, input.Gates.KeySegment,
-                trained.TrainingRows, trained.Seconds),
-            IoRetry);
+                trained.TrainingRows, trained.Seconds));
         var metrics = PriceMetricKeys.Write(evaluation.Candidate, trained.TrainingRows, trained.HoldoutRows);
 
         progress.Enter("gate", evaluation.ChampionVersion is { } v ? $"against champion v{v}" : "no champion yet");
@@ -89,7 +87,7 @@ public sealed class PriceModelTrainingWorkflow : Workflow<PriceTrainingInput, Tr
         }
 
         progress.Enter("deploy", "registering and promoting to champion");
-        var deployed = await context.CallActivityAsync<DeployedModel>(nameof(DeployModelActivity), request, IoRetry);
+        var deployed = await context.CallWithRetryAsync<DeployedModel>(nameof(DeployModelActivity), request);
         progress.Enter("deploy", $"{modelName} v{deployed.Version} is champion");
         return new TrainingOutcome(modelName, true, deployed.Version, deployed.Alias, null, metrics, snapshot.DataHash);
     }
@@ -101,7 +99,7 @@ public sealed class PriceModelTrainingWorkflow : Workflow<PriceTrainingInput, Tr
             Alias = ModelRegistry.Challenger,
             Parameters = new Dictionary<string, string>(request.Parameters) { ["rejected"] = reason },
         };
-        var registered = await context.CallActivityAsync<DeployedModel>(nameof(DeployModelActivity), challenger, IoRetry);
+        var registered = await context.CallWithRetryAsync<DeployedModel>(nameof(DeployModelActivity), challenger);
         return Rejected(progress, request.ModelName, reason, request.Metrics, request.DataHash, registered.Version);
     }
 

@@ -39,14 +39,14 @@ public sealed class PortfolioTwinTrainingWorkflow : Workflow<TwinTrainingInput, 
 
     private static readonly string[] Steps = ["check-data", "prepare-data", "train", "evaluate", "gate", "deploy"];
 
-    private static readonly WorkflowTaskOptions IoRetry = new(new WorkflowRetryPolicy(3, TimeSpan.FromSeconds(2), 2));
-
+    // Activities that only read and write stores are retried on transient failures (CallWithRetryAsync); training is
+    // deterministic and is not retried.
     public override async Task<TrainingOutcome> RunAsync(WorkflowContext context, TwinTrainingInput input)
     {
         var progress = new PipelineProgress(context, Steps);
         progress.Enter("check-data", $"tenant {input.TenantId}");
-        var check = await context.CallActivityAsync<TwinDataCheckResult>(
-            nameof(CheckTwinDataActivity), new CheckTwinDataRequest(input.TenantId, input.Requirements), IoRetry);
+        var check = await context.CallWithRetryAsync<TwinDataCheckResult>(
+            nameof(CheckTwinDataActivity), new CheckTwinDataRequest(input.TenantId, input.Requirements));
         if (!check.Passed)
         {
             var reason = "data check failed: " + check.Failure;
@@ -55,16 +55,16 @@ public sealed class PortfolioTwinTrainingWorkflow : Workflow<TwinTrainingInput, 
         }
 
         progress.Enter("prepare-data", $"{check.Interactions} interactions, {check.Properties} properties");
-        var prepared = await context.CallActivityAsync<PreparedTwinData>(
-            nameof(PrepareTwinDataActivity), new PrepareTwinDataRequest(input.TenantId, input.PriceModelName), IoRetry);
+        var prepared = await context.CallWithRetryAsync<PreparedTwinData>(
+            nameof(PrepareTwinDataActivity), new PrepareTwinDataRequest(input.TenantId, input.PriceModelName));
 
         progress.Enter("train", $"{input.Epochs} epochs at most");
         var trained = await context.CallActivityAsync<TrainedTwinModel>(
             nameof(TrainTwinModelActivity), new TrainTwinModelRequest(prepared.DatasetArtifactId, input));
 
         progress.Enter("evaluate", $"{trained.EpochsRun} epochs run");
-        var champion = await context.CallActivityAsync<ChampionMetrics>(
-            nameof(LoadChampionMetricsActivity), new ChampionMetricsRequest(input.TenantId, input.ModelName), IoRetry);
+        var champion = await context.CallWithRetryAsync<ChampionMetrics>(
+            nameof(LoadChampionMetricsActivity), new ChampionMetricsRequest(input.TenantId, input.ModelName));
 
         progress.Enter("gate", champion.Version is { } v ? $"against champion v{v}" : "no champion yet");
         var decision = TwinGate.Decide(input.Gates, trained, champion);
@@ -86,7 +86,7 @@ public sealed class PortfolioTwinTrainingWorkflow : Workflow<TwinTrainingInput, 
             ReportArtifactId = trained.ReportArtifactId,
         };
         progress.Enter("deploy", decision.Passed ? "registering and promoting to champion" : "rejected: registering as challenger");
-        var deployed = await context.CallActivityAsync<DeployedModel>(nameof(DeployModelActivity), request, IoRetry);
+        var deployed = await context.CallWithRetryAsync<DeployedModel>(nameof(DeployModelActivity), request);
         return decision.Passed
             ? new TrainingOutcome(input.ModelName, true, deployed.Version, deployed.Alias, null, trained.Metrics, prepared.DataHash)
             : new TrainingOutcome(input.ModelName, false, deployed.Version, deployed.Alias, "gate: " + string.Join("; ", decision.Reasons), trained.Metrics, prepared.DataHash);
