@@ -110,13 +110,13 @@ public sealed class MalformedEstimateInputTests(ChampionFixture fixture) : IClas
     {
         using var admin = fixture.Factory.CreateAdminClient();
         var registry = fixture.Factory.Services.GetRequiredService<ModelRegistry>();
-        var before = await registry.GetAliasesAsync("price");
+        var before = await registry.GetAliasesAsync(ValuationApiFactory.Tenant, "price");
         using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("{\"version\":1}"));
         content.Headers.TryAddWithoutValidation("Content-Type", contentType);
 
         await AssertProblemAsync(await admin.PostAsync("/registry/price/aliases/bogus-charset", content), HttpStatusCode.UnsupportedMediaType, "Content-Type");
 
-        Assert.Equal(before, await registry.GetAliasesAsync("price"));
+        Assert.Equal(before, await registry.GetAliasesAsync(ValuationApiFactory.Tenant, "price"));
     }
 
     [Fact]
