@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration.Memory;
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Chaos;
 using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.Registry;
@@ -59,6 +60,7 @@ public static class PlatformHost
         app.MapTrainingWorkflowApi();
         app.MapDashboard();
         app.MapChaosEndpoints();
+        app.MapAuditEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(app, generatedApiKey));
         return app;
     }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.BuildingBlocks.Artifacts;
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -86,6 +87,7 @@ public sealed class PipelineHost : IAsyncDisposable
         services.AddProblemDetails();
         services.Configure<ApiKeyOptions>(o => o.ApiKeys.Add(ApiKey));
         services.AddSingleton(dataSource);
+        services.AddAuditLog();
         services.AddSingleton<IStateStore>(new PostgresStateStore(dataSource, stateTable));
         services.AddSingleton<IArtifactStore>(new FileSystemArtifactStore(artifactRoot));
         services.AddSingleton<ModelRegistry>();

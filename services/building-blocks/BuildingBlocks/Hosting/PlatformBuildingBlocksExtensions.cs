@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Dapr;
 using Platform.BuildingBlocks.Registry;
 
@@ -23,7 +24,7 @@ public static class PlatformBuildingBlocksExtensions
 
     /// <summary>
     /// PostgreSQL (always needed: an <see cref="NpgsqlDataSource"/>) and the ports' adapters for the configured runtime
-    /// (<c>Platform:Runtime</c>). Domain schemas are not the building blocks' business: a service that uses market data
+    /// (<c>Platform:Runtime</c>), and the audit log (PostgreSQL in both). Domain schemas are not the building blocks' business: a service that uses market data
     /// adds it (and its migrations) with <c>AddMarketData()</c>.
     /// </summary>
     public static IHostApplicationBuilder AddPlatformBuildingBlocks(this IHostApplicationBuilder builder)
@@ -32,6 +33,7 @@ public static class PlatformBuildingBlocksExtensions
             ?? throw new InvalidOperationException(
                 $"No PostgreSQL connection string: set ConnectionStrings:{ConnectionStringName} or {ConnectionStringEnvironmentVariable}.");
         builder.Services.TryAddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        builder.Services.AddAuditLog();
 
         switch (RuntimeOf(builder.Configuration))
         {

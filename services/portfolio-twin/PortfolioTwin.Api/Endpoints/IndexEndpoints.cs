@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Indexing;
 using Platform.PortfolioTwin.Api.Serving;
@@ -24,6 +25,9 @@ public static class IndexEndpoints
                 }
             })
             .RequireApiKey()
+            .Audited(AuditActions.IndexRebuild, call => TenantScope.Of(call.Http).TenantId, call => call.Value is Dictionary<string, object> answer
+                ? new Dictionary<string, object?> { ["indexed"] = answer.GetValueOrDefault("indexed") }
+                : null)
             .WithName("RebuildIndex")
             .WithSummary("Re-encodes the tenant's properties with the champion and rewrites the vector index (admin).")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
