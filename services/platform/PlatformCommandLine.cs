@@ -44,6 +44,7 @@ public static class PlatformCommandLine
                 ReindexBenchmarkCommand.Create(connectionString),
             },
             SmokeCommand.Create(dataFolder),
+            AuditCommand.Create(connectionString, Console.Out, Console.Error),
             LabCommand.Create(() => File.Exists(apiKeyFile) ? LocalApiKey.LoadOrCreate(apiKeyFile) : null),
         };
     }

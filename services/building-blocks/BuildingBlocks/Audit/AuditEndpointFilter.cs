@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.ServiceDefaults;
 
 namespace Platform.BuildingBlocks.Audit;
@@ -33,7 +34,7 @@ public sealed class AuditEndpointFilter(string action, Func<AuditedCall, string>
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !context.HttpContext.RequestAborted.IsCancellationRequested)
         {
-            await RecordAsync(log, context, exception is ProblemException problem ? problem.Status : StatusCodes.Status500InternalServerError, null).ConfigureAwait(false);
+            await RecordAsync(log, context, StatusOf(exception, context.HttpContext), null).ConfigureAwait(false);
             throw;
         }
 
@@ -59,6 +60,19 @@ public sealed class AuditEndpointFilter(string action, Func<AuditedCall, string>
                 "Could not record audit entry {Action} on {Target} by {Identity} ({Outcome} {Status})",
                 record.Action, record.Target, record.Identity, record.Outcome, status);
         }
+    }
+
+    /// <summary>The status the exception handler will answer with: a problem's own, a module's mapping of it, else 500.</summary>
+    private static int StatusOf(Exception exception, HttpContext http)
+    {
+        if (exception is ProblemException problem)
+        {
+            return problem.Status;
+        }
+
+        var mappings = http.RequestServices.GetService<IOptions<ProblemMappingOptions>>()?.Value.Mappings ?? [];
+        var mapping = mappings.FirstOrDefault(m => m.Exception.IsInstanceOfType(exception));
+        return mapping.Map is { } map ? map(exception).Status : StatusCodes.Status500InternalServerError;
     }
 
     private static int StatusOf(object? result, HttpContext http)
