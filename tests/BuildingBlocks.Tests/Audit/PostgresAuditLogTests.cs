@@ -80,6 +80,7 @@ public sealed class PostgresAuditLogTests(PostgresDatabaseFixture database) : IC
         Assert.Equal(AuditText.MaxTargetLength, stored.Target.Length);
         Assert.Equal(AuditIdentity.Anonymous, (await log.RecordAsync(new AuditRecord("", null, AuditActions.ChaosClear, "ports", AuditOutcome.Succeeded))).Identity);
         await Assert.ThrowsAsync<ArgumentException>(() => log.RecordAsync(new AuditRecord("admin", null, "Drop Table", "x", AuditOutcome.Succeeded)));
+        Assert.Equal("cli:" + Environment.UserName, AuditIdentity.OfToolUser());
     }
 
     [Theory]

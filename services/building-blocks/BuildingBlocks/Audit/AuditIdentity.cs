@@ -10,6 +10,12 @@ public static class AuditIdentity
     /// <summary>A caller the host did not authenticate (e.g. a route protected only by a shared key check).</summary>
     public const string Anonymous = "anonymous";
 
+    /// <summary>
+    /// The identity of a command-line tool's action (e.g. <c>platform keys create</c>): <c>cli:&lt;operating-system user&gt;</c>,
+    /// since the tool acts with database access rather than through an authenticated request.
+    /// </summary>
+    public static string OfToolUser() => "cli:" + Environment.UserName;
+
     /// <summary>The authenticated caller's <see cref="ClaimTypes.NameIdentifier"/> (<c>admin</c>, <c>key:&lt;id&gt;</c>, a token's <c>sub</c>).</summary>
     public static string Of(HttpContext context)
     {
