@@ -18,13 +18,8 @@ public static class LocalApiKey
             return File.ReadAllText(path).Trim();
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        File.WriteAllText(path, key);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        OwnerOnlyFile.Write(path, key);
 
         return key;
     }

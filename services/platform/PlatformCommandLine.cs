@@ -43,9 +43,13 @@ public static class PlatformCommandLine
                 RecommendLoadBenchmarkCommand.Create(),
                 ReindexBenchmarkCommand.Create(connectionString),
             },
+            KeysCommand.Create(connectionString),
             SmokeCommand.Create(dataFolder),
             AuditCommand.Create(connectionString, Console.Out, Console.Error),
-            LabCommand.Create(() => File.Exists(apiKeyFile) ? LocalApiKey.LoadOrCreate(apiKeyFile) : null),
+            LabCommand.Create(
+                () => File.Exists(apiKeyFile) ? LocalApiKey.LoadOrCreate(apiKeyFile) : null,
+                // The demo key is the demo tenant's only (Platform:Demo:TenantId, "demo" unless configured otherwise).
+                tenant => tenant == (configuration["Platform:Demo:TenantId"] ?? "demo") ? DemoTenantKeyService.Read(dataFolder) : null),
         };
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration.Memory;
 using Platform.BuildingBlocks.Audit;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Chaos;
 using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.Registry;
@@ -33,6 +34,7 @@ public static class PlatformHost
                 ["Platform:Embedded:ArtifactsPath"] = Path.Combine(dataFolder, "artifacts"),
                 ["VectorIndex:Embedded:DataDirectory"] = Path.Combine(dataFolder, "vectors"),
                 ["Platform:ApiKeyFile"] = Path.Combine(dataFolder, LocalApiKey.FileName),
+                [DemoTenantKeyService.FileSetting] = Path.Combine(dataFolder, DemoTenantKeyService.FileName),
             },
         });
         var generatedApiKey = EnsureApiKey(builder.Configuration);
@@ -49,6 +51,8 @@ public static class PlatformHost
         builder.AddDashboard();
         builder.AddPlatformChaos();
         builder.Services.AddDemoBootstrap(builder.Configuration);
+        // After AddMarketData: its migrations (api_keys included) run first.
+        builder.Services.AddHostedService<DemoTenantKeyService>();
 
         var app = builder.Build();
         app.UseServiceDefaults();
@@ -60,6 +64,7 @@ public static class PlatformHost
         app.MapTrainingWorkflowApi();
         app.MapDashboard();
         app.MapChaosEndpoints();
+        app.MapApiKeyEndpoints();
         app.MapAuditEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(app, generatedApiKey));
         return app;
@@ -86,9 +91,10 @@ public static class PlatformHost
             Console.WriteLine($"Platform listening on {url}  (API reference: {url}/docs, OpenAPI: {url}/openapi/v1.json, health: {url}/ready)");
         }
 
+        // The path only: the log is readable by more people than the key should be.
         if (generatedApiKey is { } generated)
         {
-            Console.WriteLine($"Admin API key (X-Api-Key), kept in {generated.File}: {generated.Key}");
+            Console.WriteLine($"Admin API key (X-Api-Key) is in {generated.File} (owner-only)");
         }
     }
 }

@@ -14,11 +14,14 @@ public static class SmokeCommand
 {
     public static Command Create(string dataFolder)
     {
-        var apiKeyFile = Path.Combine(dataFolder, LocalApiKey.FileName);
         var url = new Option<Uri>("--url") { Description = "The running platform.", DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080") };
         var tenant = new Option<string>("--tenant") { Description = "Tenant to query.", DefaultValueFactory = _ => "demo" };
         var user = new Option<string>("--user") { Description = "User to recommend for.", DefaultValueFactory = _ => "u000001" };
-        var apiKey = new Option<string?>("--api-key") { Description = $"Admin key (default: the one in {apiKeyFile})." };
+        var demoKeyFile = Path.Combine(dataFolder, DemoTenantKeyService.FileName);
+        var apiKey = new Option<string?>("--api-key")
+        {
+            Description = $"The tenant's API key, with scopes estimate, twin:read and workflows (default: the main job's demo key in {demoKeyFile}).",
+        };
         var command = new Command("smoke", "Check a running platform end to end: /estimate, /recommend, /predict and a workflow status.")
         {
             url, tenant, user, apiKey,
@@ -27,7 +30,7 @@ public static class SmokeCommand
         {
             using var http = new HttpClient { BaseAddress = result.GetValue(url), Timeout = TimeSpan.FromSeconds(30) };
             http.DefaultRequestHeaders.Add("X-Tenant-Id", result.GetValue(tenant));
-            var key = result.GetValue(apiKey) ?? (File.Exists(apiKeyFile) ? LocalApiKey.LoadOrCreate(apiKeyFile) : null);
+            var key = result.GetValue(apiKey) ?? DemoTenantKeyService.Read(dataFolder);
             if (key is not null)
             {
                 http.DefaultRequestHeaders.Add("X-Api-Key", key);

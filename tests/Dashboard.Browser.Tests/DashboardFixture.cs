@@ -86,14 +86,16 @@ public sealed class DashboardFixture : IAsyncLifetime
             $"--VectorIndex:Embedded:DataDirectory={Path.Combine(_workspace.FullName, "vectors")}",
             $"--Platform:ApiKeyFile={Path.Combine(_workspace.FullName, "api-key")}",
             $"--Platform:ApiKeys:0={ApiKey}",
+            // Development mode: the signed-in tenant's header is its credential (no tenant key to type in the browser).
+            "--Platform:Auth:AllowTenantHeader=true",
             "--Platform:Demo:Enabled=false",
             "--Logging:LogLevel:Default=Warning",
         ]);
         await App.StartAsync();
 
         Api = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
+        // The tenant's credential (development mode); the admin key only where an admin route needs it.
         Api.DefaultRequestHeaders.Add("X-Tenant-Id", Tenant);
-        Api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
         await TrainBothModelsAsync();
 
         // The whole suite runs test projects in parallel on two cores: give assertions room beyond Playwright's 5 s.
@@ -127,7 +129,9 @@ public sealed class DashboardFixture : IAsyncLifetime
         var second = await StartWorkflowAsync("PriceModelTraining", Merge(new JsonObject { ["tenantId"] = Tenant, ["seed"] = 43 }, FastPriceTraining));
         state = await WaitForWorkflowAsync(second, s => s.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated", TimeSpan.FromMinutes(2));
         Assert.True(state.GetProperty("runtimeStatus").GetString() == "Completed", $"second price training did not complete: {state}");
-        using var reload = await Api.PostAsync("/admin/reload", null);
+        using var reloadRequest = new HttpRequestMessage(HttpMethod.Post, "/admin/reload");
+        reloadRequest.Headers.Add("X-Api-Key", ApiKey);
+        using var reload = await Api.SendAsync(reloadRequest);
         reload.EnsureSuccessStatusCode();
     }
 

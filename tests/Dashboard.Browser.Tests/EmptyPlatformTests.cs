@@ -35,6 +35,7 @@ public sealed class EmptyPlatformTests(PostgresDatabaseFixture database) : IClas
             $"--Platform:Embedded:ArtifactsPath={Path.Combine(_workspace.FullName, "artifacts")}",
             $"--VectorIndex:Embedded:DataDirectory={Path.Combine(_workspace.FullName, "vectors")}",
             $"--Platform:ApiKeys:0={ApiKey}",
+            "--Platform:Auth:AllowTenantHeader=true",
             "--Platform:Demo:Enabled=false",
             "--Logging:LogLevel:Default=Warning",
         ]);

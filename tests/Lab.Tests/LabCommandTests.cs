@@ -23,7 +23,7 @@ public sealed class LabCommandTests(LabPlatformFixture platform)
         var output = Path.Combine(platform.Workspace, "cli-auction");
 
         var exit = await Invoke("lab", "run", Path.Combine(RepoPaths.Scenarios, "auction.yaml"), "--url", platform.Url.ToString(),
-            "--api-key", LabPlatformFixture.ApiKey, "--output", output);
+            "--api-key", LabPlatformFixture.ApiKey, "--tenant-key", platform.DemoTenantKey, "--output", output);
 
         Assert.Equal(0, exit);
         Assert.True(File.Exists(Path.Combine(output, "report.md")));

@@ -44,6 +44,7 @@ public sealed class LabPlatformFixture : IAsyncLifetime
             $"--Platform:Embedded:ArtifactsPath={Path.Combine(Workspace, "artifacts")}",
             $"--VectorIndex:Embedded:DataDirectory={Path.Combine(Workspace, "vectors")}",
             $"--Platform:ApiKeys:0={ApiKey}",
+            $"--Platform:DemoTenantKeyFile={Path.Combine(Workspace, "demo-tenant-key")}",
             "--Platform:Demo:Properties=600",
             "--Platform:Demo:Users=30",
             "--Platform:Demo:InteractionsPerUser=30",
@@ -60,8 +61,14 @@ public sealed class LabPlatformFixture : IAsyncLifetime
         await WaitForBootstrapAsync();
     }
 
-    /// <summary>A lab client as the CLI makes one: the tenant header on every call, the admin key on admin calls.</summary>
-    public PlatformClient Client(string tenant = "demo") => new(Url, tenant, ApiKey);
+    /// <summary>The main job's demo tenant key (written at start-up).</summary>
+    public string DemoTenantKey => File.ReadAllText(Path.Combine(Workspace, "demo-tenant-key")).Trim();
+
+    /// <summary>
+    /// A lab client as the CLI makes one: the tenant header on every call, the demo tenant's key on tenant calls, the admin key on
+    /// admin calls.
+    /// </summary>
+    public PlatformClient Client(string tenant = "demo") => new(Url, tenant, ApiKey, tenantKey: tenant == "demo" ? DemoTenantKey : null);
 
     private async Task WaitForBootstrapAsync()
     {

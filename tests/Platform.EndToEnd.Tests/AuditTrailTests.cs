@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Audit;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.Host;
 using Platform.Testing;
@@ -12,14 +13,12 @@ using Platform.Testing;
 namespace Platform.EndToEnd.Tests;
 
 /// <summary>
-/// The all-in-one host records its admin actions (alias moves, reload, chaos, index rebuild) in the audit log of its database,
+/// The all-in-one host records its admin and write actions (alias moves, reload, chaos, key create and revoke, index rebuild) in
+/// the audit log of its database,
 /// serves them on <c>GET /admin/audit</c> to admins only, and <c>platform audit</c> lists the same entries from the database.
 /// </summary>
 public sealed class AuditTrailTests(PostgresDatabaseFixture database) : IClassFixture<PostgresDatabaseFixture>
 {
-    // Until the host authenticates its admin key, a caller with the key is recorded as anonymous; with authentication it is "admin".
-    private static readonly string[] AdminIdentities = ["admin", AuditIdentity.Anonymous];
-
     [Fact]
     public async Task Admin_actions_are_recorded_and_read_back_by_the_route_and_the_cli_verb()
     {
@@ -54,11 +53,15 @@ public sealed class AuditTrailTests(PostgresDatabaseFixture database) : IClassFi
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await admin.PostAsync("/admin/reload", null)).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/admin/chaos", new { ports = new Dictionary<string, object> { ["pubsub"] = new { latency_rate = 0.0 } } })).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync("/admin/chaos")).StatusCode);
-            using (var rebuild = new HttpRequestMessage(HttpMethod.Post, "/index/rebuild"))
-            {
-                rebuild.Headers.Add("X-Tenant-Id", "audit-acme");
-                Assert.Equal(HttpStatusCode.ServiceUnavailable, (await admin.SendAsync(rebuild)).StatusCode);
-            }
+            using var createdKey = await admin.PostAsJsonAsync("/admin/keys", new { tenant_id = "audit-acme", scopes = new[] { PlatformScopes.TwinRead } });
+            Assert.Equal(HttpStatusCode.Created, createdKey.StatusCode);
+            var created = await createdKey.Content.ReadFromJsonAsync<JsonElement>();
+            var keyId = created.GetProperty("key_id").GetString()!;
+            Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/admin/keys/{keyId}")).StatusCode);
+            // A tenant action: in development mode the header alone acts for the tenant (the admin key has none).
+            using var developer = new HttpClient { BaseAddress = new Uri(url) };
+            developer.DefaultRequestHeaders.Add("X-Tenant-Id", "audit-acme");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await developer.PostAsync("/index/rebuild", null)).StatusCode);
 
             Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(AuditEndpoints.Route)).StatusCode);
             var page = await admin.GetFromJsonAsync<JsonElement>(AuditEndpoints.Route);
@@ -70,15 +73,21 @@ public sealed class AuditTrailTests(PostgresDatabaseFixture database) : IClassFi
                     (AuditActions.ModelReload, ModelNames.Price, "failed", 503),
                     (AuditActions.ChaosSet, "ports", "succeeded", 200),
                     (AuditActions.ChaosClear, "ports", "succeeded", 200),
+                    (AuditActions.ApiKeyCreate, keyId, "succeeded", 201),
+                    (AuditActions.ApiKeyRevoke, keyId, "succeeded", 200),
                     (AuditActions.IndexRebuild, "audit-acme", "failed", 503),
                 ],
                 entries.Select(e => (e.GetProperty("action").GetString(), e.GetProperty("target").GetString(), e.GetProperty("outcome").GetString(),
                     e.GetProperty("status_code").GetInt32())));
-            Assert.All(entries, e => Assert.Contains(e.GetProperty("identity").GetString(), AdminIdentities));
+            Assert.All(entries.Take(7), e => Assert.Equal(PlatformCredentials.AdminIdentity, e.GetProperty("identity").GetString()));
+            Assert.NotEqual(AuditIdentity.Anonymous, entries[7].GetProperty("identity").GetString());
+            var keyDetail = entries[5].GetProperty("detail");
+            Assert.Equal("audit-acme", keyDetail.GetProperty("tenant_id").GetString());
+            Assert.DoesNotContain(created.GetProperty("key").GetString()!, entries[5].GetRawText(), StringComparison.Ordinal);
             Assert.Equal(twin.Version, entries[0].GetProperty("detail").GetProperty("version").GetInt32());
             Assert.Equal(["pubsub"], entries[3].GetProperty("detail").GetProperty("ports").EnumerateArray().Select(p => p.GetString()));
-            Assert.Equal("audit-acme", entries[5].GetProperty("tenant_id").GetString());
-            Assert.All(entries.Take(5), e => Assert.False(e.TryGetProperty("tenant_id", out _)));
+            Assert.Equal("audit-acme", entries[7].GetProperty("tenant_id").GetString());
+            Assert.All(entries.Take(7), e => Assert.False(e.TryGetProperty("tenant_id", out _)));
 
             var registryOnly = await admin.GetFromJsonAsync<JsonElement>($"{AuditEndpoints.Route}?action=registry&limit=1");
             Assert.Equal($"{ModelNames.Twin}/champion", Assert.Single(registryOnly.GetProperty("entries").EnumerateArray()).GetProperty("target").GetString());
@@ -102,7 +111,7 @@ public sealed class AuditTrailTests(PostgresDatabaseFixture database) : IClassFi
 
             var (pagedExit, paged, _) = await RunVerbAsync("--limit", "2");
             Assert.Equal(0, pagedExit);
-            Assert.Contains($"next page: --before {entries[4].GetProperty("id").GetInt64()}", paged, StringComparison.Ordinal);
+            Assert.Contains($"next page: --before {entries[6].GetProperty("id").GetInt64()}", paged, StringComparison.Ordinal);
 
             var (badExit, _, error) = await RunVerbAsync("--since", "last tuesday");
             Assert.Equal(1, badExit);
@@ -131,5 +140,35 @@ public sealed class AuditTrailTests(PostgresDatabaseFixture database) : IClassFi
         var verb = AuditCommand.Create(_ => Task.FromResult(database.ConnectionString), output, error);
         var exitCode = await verb.Parse(args).InvokeAsync();
         return (exitCode, output.ToString(), error.ToString());
+    }
+}
+
+/// <summary><c>platform keys create|revoke</c> record their action in the audit log as the tool's user (own database: no other entries).</summary>
+public sealed class AuditedKeysCommandTests(PostgresDatabaseFixture database) : IClassFixture<PostgresDatabaseFixture>
+{
+    [Fact]
+    public async Task The_keys_verbs_record_create_and_revoke_as_the_tool_user()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("ConnectionStrings:Postgres", database.ConnectionString)]).Build();
+        var workspace = Directory.CreateTempSubdirectory("platform-audit-keys-");
+        try
+        {
+            using var output = new StringWriter();
+            var tool = PlatformCommandLine.Create(configuration, workspace.FullName);
+            var invocation = new System.CommandLine.InvocationConfiguration { Output = output, Error = output };
+            Assert.Equal(0, await tool.Parse(["keys", "create", "--tenant", "audit-cli", "--scope", PlatformScopes.TwinRead]).InvokeAsync(invocation));
+
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(database.ConnectionString);
+            var log = new PostgresAuditLog(dataSource, TimeProvider.System);
+            var create = Assert.Single((await log.QueryAsync(new AuditQuery(TenantId: "audit-cli"))).Entries);
+            Assert.Equal((AuditActions.ApiKeyCreate, AuditIdentity.OfToolUser()), (create.Action, create.Identity));
+            Assert.Equal(0, await tool.Parse(["keys", "revoke", create.Target]).InvokeAsync(invocation));
+            var revoke = (await log.QueryAsync(new AuditQuery(TenantId: "audit-cli"))).Entries[0];
+            Assert.Equal((AuditActions.ApiKeyRevoke, create.Target), (revoke.Action, revoke.Target));
+        }
+        finally
+        {
+            workspace.Delete(recursive: true);
+        }
     }
 }

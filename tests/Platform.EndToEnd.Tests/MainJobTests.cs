@@ -29,6 +29,16 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
                 Assert.Equal(0, failures);
             }
 
+            // The demo tenant key is readable by its owner only, and a restart keeps the key the operator already has.
+            var demoKeyFile = Path.Combine(workspace.FullName, DemoTenantKeyService.FileName);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(demoKeyFile));
+            }
+
+            var demoKey = DemoTenantKeyService.Read(workspace.FullName);
+            Assert.StartsWith("ptk_", demoKey, StringComparison.Ordinal);
+
             // Second start: data and champions are already there, so the host serves at once without training again.
             await using (var second = await StartAsync(url, workspace.FullName))
             {
@@ -37,6 +47,8 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
                 await The_load_benchmark_drives_the_estimate_api_without_errors(url);
                 await The_recommend_load_benchmark_drives_the_twin_api_without_errors(url);
             }
+
+            Assert.Equal(demoKey, DemoTenantKeyService.Read(workspace.FullName));
         }
         finally
         {
@@ -92,6 +104,9 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
             $"--Platform:Embedded:ArtifactsPath={Path.Combine(workspace, "artifacts")}",
             $"--VectorIndex:Embedded:DataDirectory={Path.Combine(workspace, "vectors")}",
             $"--Platform:ApiKeyFile={Path.Combine(workspace, "api-key")}",
+            $"--Platform:DemoTenantKeyFile={Path.Combine(workspace, "demo-tenant-key")}",
+            // The benchmark clients below act through the tenant header; the smoke check uses the demo tenant key.
+            "--Platform:Auth:AllowTenantHeader=true",
             "--Platform:Demo:Properties=1500",
             "--Platform:Demo:Users=80",
             "--Platform:Demo:InteractionsPerUser=100",
@@ -105,7 +120,7 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
     {
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Add("X-Tenant-Id", "demo");
-        http.DefaultRequestHeaders.Add("X-Api-Key", LocalApiKey.LoadOrCreate(Path.Combine(workspace, "api-key")));
+        http.DefaultRequestHeaders.Add("X-Api-Key", DemoTenantKeyService.Read(workspace) ?? throw new InvalidOperationException("The main job wrote no demo tenant key."));
         var deadline = DateTime.UtcNow + budget;
         var log = new StringWriter();
         var failures = int.MaxValue;

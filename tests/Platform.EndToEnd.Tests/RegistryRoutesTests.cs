@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.Host;
 using Platform.Testing;
@@ -38,10 +39,15 @@ public sealed class RegistryRoutesTests(PostgresDatabaseFixture database) : ICla
             var twin = await registry.RegisterAsync(ModelNames.Twin, file, new Dictionary<string, double> { ["ndcg_at_10"] = 0.5 },
                 new ModelLineage("sha256:abc", new Dictionary<string, string>(), "test"));
             using var anonymous = new HttpClient { BaseAddress = new Uri(url) };
+            // Reading the registry needs a credential (any tenant's); moving an alias or reloading needs the admin key.
+            using var reader = new HttpClient { BaseAddress = new Uri(url) };
+            reader.DefaultRequestHeaders.Add("X-Api-Key", (await app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("demo", [PlatformScopes.Estimate], null)).Key);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/registry/{ModelNames.Twin}/versions")).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsJsonAsync($"/registry/{ModelNames.Twin}/aliases/challenger", new { version = 1 })).StatusCode);
             using var admin = new HttpClient { BaseAddress = new Uri(url) };
             admin.DefaultRequestHeaders.Add("X-Api-Key", LocalApiKey.LoadOrCreate(Path.Combine(workspace.FullName, "api-key")));
 
-            var versions = await anonymous.GetFromJsonAsync<JsonElement>($"/registry/{ModelNames.Twin}/versions");
+            var versions = await reader.GetFromJsonAsync<JsonElement>($"/registry/{ModelNames.Twin}/versions");
             var listed = Assert.Single(versions.EnumerateArray());
             Assert.Equal(twin.Version, listed.GetProperty("version").GetInt32());
             Assert.Equal(ModelNames.Twin, listed.GetProperty("model_name").GetString());
@@ -55,9 +61,9 @@ public sealed class RegistryRoutesTests(PostgresDatabaseFixture database) : ICla
             Assert.Equal(ModelNames.Twin, body.GetProperty("model").GetString());
             Assert.Equal(twin.Version, body.GetProperty("version").GetInt32());
             Assert.False(body.TryGetProperty("previous_version", out _));
-            var aliases = await anonymous.GetFromJsonAsync<Dictionary<string, int>>($"/registry/{ModelNames.Twin}/aliases");
+            var aliases = await reader.GetFromJsonAsync<Dictionary<string, int>>($"/registry/{ModelNames.Twin}/aliases");
             Assert.Equal(twin.Version, aliases!["challenger"]);
-            Assert.Empty((await anonymous.GetFromJsonAsync<JsonElement>($"/registry/{ModelNames.Price}/versions")).EnumerateArray());
+            Assert.Empty((await reader.GetFromJsonAsync<JsonElement>($"/registry/{ModelNames.Price}/versions")).EnumerateArray());
 
             // No price model yet: the reload route is there, needs the key, and answers 503 until one is deployed.
             Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/admin/reload", null)).StatusCode);

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.VectorSearch;
 using Platform.PortfolioTwin.Api.Contracts;
@@ -58,12 +59,22 @@ public sealed class ServiceTests(TwinApiFixture fixture)
     }
 
     [Fact]
-    public async Task Rebuilding_the_index_needs_an_api_key_and_reindexes_the_tenant()
+    public async Task Rebuilding_the_index_needs_a_tenant_key_with_twin_write_and_reindexes_the_tenant()
     {
-        using var client = fixture.Client(TwinApiFixture.Beta);
-        await (await client.PostAsync("/index/rebuild", null)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        using var anonymous = fixture.Factory.CreateClient();
+        await (await anonymous.PostAsync("/index/rebuild", null)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        var keys = fixture.Factory.Services.GetRequiredService<ApiKeyStore>();
 
-        client.DefaultRequestHeaders.Add("X-Api-Key", TwinApiFactory.ApiKey);
+        // The admin key has no tenant; a reader's key lacks the scope.
+        using var admin = fixture.Factory.CreateClient();
+        admin.DefaultRequestHeaders.Add("X-Api-Key", TwinApiFactory.ApiKey);
+        await (await admin.PostAsync("/index/rebuild", null)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        using var reader = fixture.Factory.CreateClient();
+        reader.DefaultRequestHeaders.Add("X-Api-Key", (await keys.CreateAsync(TwinApiFixture.Beta, [PlatformScopes.TwinRead], null)).Key);
+        await (await reader.PostAsync("/index/rebuild", null)).AssertProblemAsync(HttpStatusCode.Forbidden, "scope");
+
+        using var client = fixture.Factory.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", (await keys.CreateAsync(TwinApiFixture.Beta, [PlatformScopes.TwinWrite], null)).Key);
         var rebuilt = await (await client.PostAsync("/index/rebuild", null)).ReadAsync<Dictionary<string, System.Text.Json.JsonElement>>();
 
         Assert.Equal(fixture.BetaMarket.Properties.Count, rebuilt["indexed"].GetInt32());

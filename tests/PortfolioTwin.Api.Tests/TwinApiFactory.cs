@@ -5,7 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Platform.PortfolioTwin.Api.Tests;
 
-/// <summary>The real portfolio-twin host on a test database, with temporary artifact and vector folders and a known API key.</summary>
+/// <summary>
+/// The real portfolio-twin host on a test database, with temporary artifact and vector folders and a known API key, in
+/// development mode: <see cref="CreateTenantClient"/>'s tenant header is its credential (tests of real credentials make keys).
+/// </summary>
 public sealed class TwinApiFactory(
     string connectionString, Action<IServiceCollection>? configureServices = null, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
@@ -18,6 +21,7 @@ public sealed class TwinApiFactory(
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Postgres", connectionString);
         builder.UseSetting("Platform:ApiKeys:0", ApiKey);
+        builder.UseSetting("Platform:Auth:AllowTenantHeader", "true");
         builder.UseSetting("Platform:Embedded:ArtifactsPath", Path.Combine(WorkPath, "artifacts"));
         builder.UseSetting("Platform:EventBus:FirstRetryDelay", "00:00:00.050");
         builder.UseSetting("VectorIndex:Embedded:DataDirectory", Path.Combine(WorkPath, "vectors"));

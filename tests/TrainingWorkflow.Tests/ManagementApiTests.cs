@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.TrainingWorkflow.Management;
 
@@ -27,23 +28,25 @@ public sealed class ManagementApiTests(ManagementApiTests.ApiFixture fixture) : 
                     builder.Services.AddProblemDetails();
                     builder.Services.AddOpenApi();
                     builder.Services.Configure<ApiKeyOptions>(o => o.ApiKeys.Add(ApiKey));
+                    builder.AddPlatformAuth();
                 },
                 map: app =>
                 {
+                    app.UsePlatformAuth();
                     app.MapWorkflowManagementApi();
                     app.MapOpenApi();
                 });
             Http = host.CreateHttpClient();
-            Http.DefaultRequestHeaders.Add(ApiKeyEndpointFilter.HeaderName, ApiKey);
+            Http.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, ApiKey);
             return host;
         }
     }
 
     [Theory]
-    [InlineData("/workflows/{name}/start", "post", new[] { "200", "202", "400", "401", "404", "409", "413" })]
-    [InlineData("/workflows/{instanceId}", "get", new[] { "200", "400", "401", "404" })]
-    [InlineData("/workflows/{instanceId}/pause", "post", new[] { "202", "400", "401", "404", "409" })]
-    [InlineData("/workflows/{instanceId}", "delete", new[] { "204", "400", "401", "404", "409" })]
+    [InlineData("/workflows/{name}/start", "post", new[] { "200", "202", "400", "401", "403", "404", "409", "413" })]
+    [InlineData("/workflows/{instanceId}", "get", new[] { "200", "400", "401", "403", "404" })]
+    [InlineData("/workflows/{instanceId}/pause", "post", new[] { "202", "400", "401", "403", "404", "409" })]
+    [InlineData("/workflows/{instanceId}", "delete", new[] { "204", "400", "401", "403", "404", "409" })]
     public async Task The_openapi_document_states_every_response_of_a_route(string path, string method, string[] statuses)
     {
         using var document = JsonDocument.Parse(await _http.GetStringAsync("/openapi/v1.json"));
@@ -61,7 +64,7 @@ public sealed class ManagementApiTests(ManagementApiTests.ApiFixture fixture) : 
     {
         using var anonymous = fixture.Host.CreateHttpClient();
         using var wrongKey = fixture.Host.CreateHttpClient();
-        wrongKey.DefaultRequestHeaders.Add(ApiKeyEndpointFilter.HeaderName, "nope");
+        wrongKey.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, "nope");
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/workflows")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await wrongKey.PostAsync("/workflows/SequenceWorkflow/start", null)).StatusCode);

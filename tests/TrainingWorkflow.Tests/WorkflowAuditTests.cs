@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Audit;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.TrainingWorkflow.Management;
 
@@ -27,10 +28,15 @@ public sealed class WorkflowAuditTests(WorkflowAuditTests.AuditFixture fixture) 
                 {
                     builder.Services.AddProblemDetails();
                     builder.Services.Configure<ApiKeyOptions>(o => o.ApiKeys.Add(ApiKey));
+                    builder.AddPlatformAuth();
                 },
-                map: app => app.MapWorkflowManagementApi());
+                map: app =>
+                {
+                    app.UsePlatformAuth();
+                    app.MapWorkflowManagementApi();
+                });
             Http = host.CreateHttpClient();
-            Http.DefaultRequestHeaders.Add(ApiKeyEndpointFilter.HeaderName, ApiKey);
+            Http.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, ApiKey);
             return host;
         }
     }
@@ -73,5 +79,6 @@ public sealed class WorkflowAuditTests(WorkflowAuditTests.AuditFixture fixture) 
         Assert.Equal("approve", all.Entries.Single(e => e.Action == AuditActions.WorkflowRaiseEvent).Detail!.Value.GetProperty("event").GetString());
         Assert.True(all.Entries.First(e => e.Action == AuditActions.WorkflowStart).Detail!.Value.GetProperty("created").GetBoolean());
         Assert.All(all.Entries, e => Assert.StartsWith("workflow.", e.Action, StringComparison.Ordinal));
+        Assert.All(all.Entries, e => Assert.Equal(PlatformCredentials.AdminIdentity, e.Identity));
     }
 }

@@ -36,14 +36,18 @@ public sealed class NoModelTests(PostgresDatabaseFixture database) : IClassFixtu
     [Fact]
     public async Task Admin_and_registry_changes_need_the_api_key()
     {
-        using var anonymous = _factory.CreateClient();
+        using var anonymous = _factory.CreateAnonymousClient();
+        using var tenant = _factory.CreateClient();
         using var admin = _factory.CreateAdminClient();
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/admin/reload", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/registry/price/aliases/champion", new { version = 1 })).StatusCode);
         // With the key the request gets through to the registry, which has no such version.
         Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsJsonAsync("/registry/price/aliases/champion", new { version = 1 })).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/registry/price/versions")).StatusCode);
+        // A tenant's credential moves no alias; any credential reads the registry, none at all does not.
+        Assert.Equal(HttpStatusCode.Forbidden, (await tenant.PostAsJsonAsync("/registry/price/aliases/champion", new { version = 1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await tenant.GetAsync("/registry/price/versions")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/registry/price/versions")).StatusCode);
     }
 
     [Fact]

@@ -6,10 +6,14 @@ using Platform.BuildingBlocks.Messaging;
 
 namespace Platform.Valuation.Api.Tests;
 
-/// <summary>The real valuation host on a test database, with a temporary artifact folder and a known API key.</summary>
+/// <summary>
+/// The real valuation host on a test database, with a temporary artifact folder and a known API key. It runs in development
+/// mode: every client it makes sends the tenant header (<see cref="Tenant"/>), which is its credential there.
+/// </summary>
 public sealed class ValuationApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
 {
     public const string ApiKey = "test-key-valuation";
+    public const string Tenant = "valuation-tests";
 
     public string ArtifactsPath { get; } = Directory.CreateTempSubdirectory("valuation-api-artifacts-").FullName;
 
@@ -20,6 +24,7 @@ public sealed class ValuationApiFactory(string connectionString, IReadOnlyDictio
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Postgres", connectionString);
         builder.UseSetting("Platform:ApiKeys:0", ApiKey);
+        builder.UseSetting("Platform:Auth:AllowTenantHeader", "true");
         builder.UseSetting("Platform:Embedded:ArtifactsPath", ArtifactsPath);
         builder.UseSetting("Platform:EventBus:FirstRetryDelay", "00:00:00.050");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
@@ -34,6 +39,20 @@ public sealed class ValuationApiFactory(string connectionString, IReadOnlyDictio
             services.AddSingleton<IEventHandler>(new RecordingHandler(Topics.Estimates, Events));
             services.AddSingleton<IEventHandler>(new RecordingHandler(Topics.DriftAlerts, Events));
         });
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Add("X-Tenant-Id", Tenant);
+    }
+
+    /// <summary>A client with no credential at all.</summary>
+    public HttpClient CreateAnonymousClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Remove("X-Tenant-Id");
+        return client;
     }
 
     public HttpClient CreateAdminClient()

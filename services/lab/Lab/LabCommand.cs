@@ -7,22 +7,25 @@ namespace Platform.Lab;
 /// <summary><c>platform lab run SCENARIO [--url]</c> and <c>platform lab auction</c>.</summary>
 public static class LabCommand
 {
-    public static Command Create(Func<string?> defaultApiKey) => new("lab", "The stress lab: scenario runs against a platform, and the bid simulation.")
+    /// <param name="defaultApiKey">The admin key when none is given.</param>
+    /// <param name="defaultTenantKey">The tenant key when none is given (the main job's demo key, for its demo tenant).</param>
+    public static Command Create(Func<string?> defaultApiKey, Func<string, string?>? defaultTenantKey = null) => new("lab", "The stress lab: scenario runs against a platform, and the bid simulation.")
     {
-        RunCommand(defaultApiKey),
-        AuctionCommand.Create(defaultApiKey),
+        RunCommand(defaultApiKey, defaultTenantKey ?? (_ => null)),
+        AuctionCommand.Create(defaultApiKey, defaultTenantKey ?? (_ => null)),
     };
 
-    private static Command RunCommand(Func<string?> defaultApiKey)
+    private static Command RunCommand(Func<string?> defaultApiKey, Func<string, string?> defaultTenantKey)
     {
         var scenario = new Argument<FileInfo>("scenario") { Description = "Scenario file (YAML), e.g. scenarios/baseline-soak.yaml." };
         var url = UrlOption();
         var apiKey = new Option<string?>("--api-key") { Description = "Admin key for chaos, registry and workflow calls (default: the local key file)." };
+        var tenantKey = new Option<string?>("--tenant-key") { Description = "The scenario tenant's API key (default: the main job's demo key for its tenant)." };
         var output = new Option<DirectoryInfo?>("--output") { Description = "Report folder (default: lab-reports/NAME)." };
         var validate = new Option<bool>("--validate") { Description = "Only read and check the scenario file." };
         var command = new Command("run", "Run a scenario: traffic, drift and faults on a timeline, guardrails acting, SLOs judged; exits 1 when one fails.")
         {
-            scenario, url, apiKey, output, validate,
+            scenario, url, apiKey, tenantKey, output, validate,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -43,7 +46,8 @@ public static class LabCommand
                 return 0;
             }
 
-            using var client = new PlatformClient(result.GetValue(url)!, loaded.Tenant, result.GetValue(apiKey) ?? defaultApiKey());
+            using var client = new PlatformClient(result.GetValue(url)!, loaded.Tenant, result.GetValue(apiKey) ?? defaultApiKey(),
+                tenantKey: result.GetValue(tenantKey) ?? defaultTenantKey(loaded.Tenant));
             var folder = result.GetValue(output)?.FullName ?? Path.Combine("lab-reports", loaded.Name);
             try
             {

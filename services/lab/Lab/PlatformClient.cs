@@ -4,10 +4,13 @@ using System.Text.Json.Nodes;
 
 namespace Platform.Lab;
 
-/// <summary>The lab's connection to a running platform: base address, tenant header and (for admin calls) the API key.</summary>
+/// <summary>
+/// The lab's connection to a running platform: base address, tenant header, the tenant's API key (tenant routes) and the admin key
+/// (admin calls: chaos, registry, workflows). A tenant route never gets the admin key: it has no tenant, so it would be refused.
+/// </summary>
 public sealed class PlatformClient : IDisposable
 {
-    public PlatformClient(Uri baseAddress, string tenant, string? apiKey, int maxConnections = 512)
+    public PlatformClient(Uri baseAddress, string tenant, string? apiKey, int maxConnections = 512, string? tenantKey = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -18,6 +21,7 @@ public sealed class PlatformClient : IDisposable
         Http.DefaultRequestHeaders.Add("X-Tenant-Id", tenant);
         Tenant = tenant;
         ApiKey = apiKey;
+        TenantKey = tenantKey;
     }
 
     public HttpClient Http { get; }
@@ -25,6 +29,9 @@ public sealed class PlatformClient : IDisposable
     public string Tenant { get; }
 
     public string? ApiKey { get; }
+
+    /// <summary>The tenant's API key (<c>ptk_…</c>), sent on tenant routes; null against a development-mode host.</summary>
+    public string? TenantKey { get; }
 
     public Uri BaseAddress => Http.BaseAddress!;
 
@@ -42,9 +49,9 @@ public sealed class PlatformClient : IDisposable
 
     private async Task<JsonNode?> SendAsync(HttpRequestMessage request, bool admin, CancellationToken cancellationToken)
     {
-        if (admin && ApiKey is not null)
+        if ((admin ? ApiKey : TenantKey) is { } key)
         {
-            request.Headers.Add("X-Api-Key", ApiKey);
+            request.Headers.Add("X-Api-Key", key);
         }
 
         using var response = await Http.SendAsync(request, cancellationToken).ConfigureAwait(false);

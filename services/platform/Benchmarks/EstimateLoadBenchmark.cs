@@ -41,15 +41,17 @@ public sealed record LoadBenchmarkResult(
 /// </summary>
 public static class EstimateLoadBenchmark
 {
-    public static async Task<LoadBenchmarkResult> RunAsync(HttpClient client, LoadBenchmarkSettings settings, CancellationToken cancellationToken)
+    /// <param name="credential">Headers every request carries (the caller's credential); none when null.</param>
+    public static async Task<LoadBenchmarkResult> RunAsync(
+        HttpClient client, LoadBenchmarkSettings settings, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? credential = null)
     {
-        var bodies = await BuildBodiesAsync(client, settings, cancellationToken).ConfigureAwait(false);
+        var bodies = await BuildBodiesAsync(client, settings, credential, cancellationToken).ConfigureAwait(false);
         var load = await HttpLoadDriver.RunAsync(
             (n, token) =>
             {
                 var content = new ByteArrayContent(bodies[n % bodies.Length]);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                return client.PostAsync("estimate", content, token);
+                return client.SendAsync(WithCredential(new HttpRequestMessage(HttpMethod.Post, "estimate") { Content = content }, credential), token);
             },
             // A 200 whose rows were rejected measured validation, not estimation: count it as an error too.
             (response, payload) => response.IsSuccessStatusCode && payload.AsSpan().IndexOf("\"rejected\":0,"u8) >= 0
@@ -64,9 +66,20 @@ public static class EstimateLoadBenchmark
     }
 
     /// <summary>Request bodies with rows drawn uniformly inside the served model's training ranges and categories.</summary>
-    private static async Task<byte[][]> BuildBodiesAsync(HttpClient client, LoadBenchmarkSettings settings, CancellationToken cancellationToken)
+    private static HttpRequestMessage WithCredential(HttpRequestMessage request, IReadOnlyDictionary<string, string>? credential)
     {
-        using var info = await client.GetAsync("model/info", cancellationToken).ConfigureAwait(false);
+        foreach (var (name, value) in credential ?? new Dictionary<string, string>())
+        {
+            request.Headers.Add(name, value);
+        }
+
+        return request;
+    }
+
+    private static async Task<byte[][]> BuildBodiesAsync(
+        HttpClient client, LoadBenchmarkSettings settings, IReadOnlyDictionary<string, string>? credential, CancellationToken cancellationToken)
+    {
+        using var info = await client.SendAsync(WithCredential(new HttpRequestMessage(HttpMethod.Get, "model/info"), credential), cancellationToken).ConfigureAwait(false);
         var text = await info.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (!info.IsSuccessStatusCode)
         {

@@ -185,6 +185,8 @@ public static class RecommendBenchmark
             // The benchmark drives indexing itself; no background reindex of other tenants while it measures.
             ["PortfolioTwin:ReindexOnModelChange"] = "false",
             ["Platform:RateLimit:PermitLimit"] = "1000000",
+            // The benchmark's own throwaway host on loopback: the tenant header alone is its credential (development mode).
+            ["Platform:Auth:AllowTenantHeader"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in extra)

@@ -20,9 +20,10 @@ public static class RecommendLoadBenchmarkCommand
         var topK = new Option<int>("--top-k") { Description = "top_k of each request.", DefaultValueFactory = _ => 10 };
         var filtered = new Option<bool>("--filtered") { Description = "Add a property type + max price filter to every request." };
         var seed = new Option<int>("--seed") { Description = "Seed of the user order.", DefaultValueFactory = _ => 42 };
+        var apiKey = new Option<string?>("--api-key") { Description = "The tenant's API key (default: the main job's demo key in .platform/demo-tenant-key)." };
 
         var command = new Command("recommend-load", "Load-test POST /recommend of a running host for the tenant's known users: throughput and p50/p90/p99 latency.");
-        foreach (var option in new Option[] { url, tenant, duration, warmup, concurrency, rate, topK, filtered, seed })
+        foreach (var option in new Option[] { url, tenant, duration, warmup, concurrency, rate, topK, filtered, seed, apiKey })
         {
             command.Options.Add(option);
         }
@@ -48,6 +49,11 @@ public static class RecommendLoadBenchmarkCommand
 
             var recommend = new RecommendLoadSettings(result.GetValue(tenant)!, result.GetValue(topK), result.GetValue(filtered), result.GetValue(seed));
             using var client = HttpLoadDriver.CreateClient(baseAddress, load.Concurrency);
+            if ((result.GetValue(apiKey) ?? DemoTenantKeyService.Read(LocalDataFolder.Locate(Environment.CurrentDirectory))) is { } key)
+            {
+                client.DefaultRequestHeaders.Add("X-Api-Key", key);
+            }
+
             var outcome = await RecommendLoadBenchmark.RunAsync(client, recommend, load, cancellationToken).ConfigureAwait(false);
             Console.WriteLine(outcome.Describe());
             if (outcome.FirstError is not null)

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -9,16 +8,17 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Platform.BuildingBlocks.Audit;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Tenancy;
+using Platform.BuildingBlocks.Tests.Auth;
 using Platform.Testing;
 
 namespace Platform.BuildingBlocks.Tests.Audit;
 
 /// <summary>
 /// The <c>Audited()</c> filter and <c>GET /admin/audit</c> on a real ASP.NET host with the service defaults and the PostgreSQL
-/// audit log. An authenticated caller is made the way an authentication handler does it (a principal on the context, from a
-/// test-only header), since recording reads only <see cref="HttpContext.User"/>.
+/// audit log and the platform's authentication (admin key, JWT bearer tokens, development-mode tenant header).
 /// </summary>
 public sealed class AuditedRoutesTests(PostgresDatabaseFixture database) : IClassFixture<PostgresDatabaseFixture>, IAsyncLifetime
 {
@@ -32,28 +32,19 @@ public sealed class AuditedRoutesTests(PostgresDatabaseFixture database) : IClas
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration["Platform:Auth:AllowTenantHeader"] = "true";
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Platform:ApiKeys:0"] = ApiKey,
+            ["Platform:Auth:AllowTenantHeader"] = "true",
+            ["Platform:Auth:Jwt:Issuer"] = AuthHost.Issuer,
+            ["Platform:Auth:Jwt:Audience"] = AuthHost.Audience,
+            ["Platform:Auth:Jwt:SigningKeys:0"] = Convert.ToBase64String(AuthHost.SigningKey),
+        });
         builder.AddServiceDefaults();
-        builder.Services.Configure<ApiKeyOptions>(o => o.ApiKeys.Add(ApiKey));
         builder.Services.AddSingleton(database.DataSource);
         builder.Services.AddAuditLog();
         _app = builder.Build();
         _app.UseServiceDefaults();
-        _app.Use((context, next) =>
-        {
-            if (context.Request.Headers["X-Test-User"].ToString() is { Length: > 0 } user)
-            {
-                var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, user) };
-                if (context.Request.Headers["X-Test-Tenant"].ToString() is { Length: > 0 } tenant)
-                {
-                    claims.Add(new Claim(TenantScope.ClaimType, tenant));
-                }
-
-                context.User = new ClaimsPrincipal(new ClaimsIdentity(claims, "Test"));
-            }
-
-            return next(context);
-        });
         _app.MapPost("/things/{id}", (string id) => id switch
             {
                 "missing" => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such thing."),
@@ -61,16 +52,16 @@ public sealed class AuditedRoutesTests(PostgresDatabaseFixture database) : IClas
                 "bug" => throw new InvalidOperationException("broken"),
                 _ => TypedResults.Ok(new ThingChanged(id, 7)),
             })
-            .RequireApiKey()
+            .RequireCredential()
             .Audited(Action, "things/{id}", call => call.Value is ThingChanged changed ? new Dictionary<string, object?> { ["version"] = changed.Version } : null);
         _app.MapPost("/tenant-things", (HttpContext context) => TypedResults.Ok(TenantScope.Of(context).TenantId))
+            .RequireScope(PlatformScopes.TwinWrite)
             .RequireTenant()
-            .RequireApiKey()
             .Audited("test.tenant_thing", call => TenantScope.Of(call.Http).TenantId);
         _app.MapAuditEndpoints();
         await _app.StartAsync();
         _admin = _app.GetTestClient();
-        _admin.DefaultRequestHeaders.Add(ApiKeyEndpointFilter.HeaderName, ApiKey);
+        _admin.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, ApiKey);
     }
 
     public async Task DisposeAsync()
@@ -85,24 +76,25 @@ public sealed class AuditedRoutesTests(PostgresDatabaseFixture database) : IClas
     public async Task A_done_action_is_recorded_with_the_caller_s_identity_and_tenant_and_its_detail()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/things/done-1");
-        request.Headers.Add("X-Test-User", "key:k-42");
-        request.Headers.Add("X-Test-Tenant", "acme");
-        Assert.Equal(HttpStatusCode.OK, (await _admin.SendAsync(request)).StatusCode);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            AuthHost.Token(tenant: "acme", scope: PlatformScopes.TwinWrite, subject: "user-42"));
+        using var caller = _app.GetTestClient();
+        Assert.Equal(HttpStatusCode.OK, (await caller.SendAsync(request)).StatusCode);
 
         var entry = await SingleEntryAsync("things/done-1");
-        Assert.Equal(("key:k-42", "acme", "succeeded", 200), (entry.GetProperty("identity").GetString(), entry.GetProperty("tenant_id").GetString(),
+        Assert.Equal(("user-42", "acme", "succeeded", 200), (entry.GetProperty("identity").GetString(), entry.GetProperty("tenant_id").GetString(),
             entry.GetProperty("outcome").GetString(), entry.GetProperty("status_code").GetInt32()));
         Assert.Equal(7, entry.GetProperty("detail").GetProperty("version").GetInt32());
         Assert.True(entry.GetProperty("occurred_at").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-5));
     }
 
     [Fact]
-    public async Task A_caller_the_host_did_not_authenticate_is_recorded_as_anonymous_and_a_platform_wide_action_has_no_tenant()
+    public async Task The_admin_key_is_recorded_as_admin_and_a_platform_wide_action_has_no_tenant()
     {
-        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync("/things/anon-1", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync("/things/admin-1", null)).StatusCode);
 
-        var entry = await SingleEntryAsync("things/anon-1");
-        Assert.Equal(AuditIdentity.Anonymous, entry.GetProperty("identity").GetString());
+        var entry = await SingleEntryAsync("things/admin-1");
+        Assert.Equal(PlatformCredentials.AdminIdentity, entry.GetProperty("identity").GetString());
         Assert.False(entry.TryGetProperty("tenant_id", out _));
     }
 
@@ -122,12 +114,15 @@ public sealed class AuditedRoutesTests(PostgresDatabaseFixture database) : IClas
     }
 
     [Fact]
-    public async Task A_caller_without_a_credential_is_refused_before_anything_is_recorded()
+    public async Task A_caller_without_a_credential_is_refused_before_anything_is_recorded_and_only_admins_read_the_log()
     {
         using var anonymous = _app.GetTestClient();
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/things/no-key-1", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(AuditEndpoints.Route)).StatusCode);
+        using var tenantCaller = _app.GetTestClient();
+        tenantCaller.DefaultRequestHeaders.Add(TenantScope.HeaderName, "not-an-admin");
+        Assert.Equal(HttpStatusCode.Forbidden, (await tenantCaller.GetAsync(AuditEndpoints.Route)).StatusCode);
 
         Assert.Empty(await EntriesAsync("things/no-key-1"));
     }
@@ -135,13 +130,15 @@ public sealed class AuditedRoutesTests(PostgresDatabaseFixture database) : IClas
     [Fact]
     public async Task A_tenant_scoped_action_records_the_request_s_tenant()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/tenant-things");
-        request.Headers.Add(TenantScope.HeaderName, "tenant-scoped-7");
-        Assert.Equal(HttpStatusCode.OK, (await _admin.SendAsync(request)).StatusCode);
+        // Development mode: the header alone acts for the tenant (the admin key has no tenant, so it is not sent).
+        using var developer = _app.GetTestClient();
+        developer.DefaultRequestHeaders.Add(TenantScope.HeaderName, "tenant-scoped-7");
+        Assert.Equal(HttpStatusCode.OK, (await developer.PostAsync("/tenant-things", null)).StatusCode);
 
         var page = await _admin.GetFromJsonAsync<JsonElement>($"{AuditEndpoints.Route}?tenant=tenant-scoped-7&action=test.tenant_thing");
         var entry = Assert.Single(page.GetProperty("entries").EnumerateArray());
         Assert.Equal("tenant-scoped-7", entry.GetProperty("target").GetString());
+        Assert.NotEqual(AuditIdentity.Anonymous, entry.GetProperty("identity").GetString());
     }
 
     [Fact]

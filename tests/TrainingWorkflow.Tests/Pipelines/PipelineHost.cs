@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Audit;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -70,7 +71,7 @@ public sealed class PipelineHost : IAsyncDisposable
     public HttpClient CreateHttpClient()
     {
         var http = _host.GetTestClient();
-        http.DefaultRequestHeaders.Add(ApiKeyEndpointFilter.HeaderName, ApiKey);
+        http.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, ApiKey);
         return http;
     }
 
@@ -86,6 +87,7 @@ public sealed class PipelineHost : IAsyncDisposable
         var services = builder.Services;
         services.AddProblemDetails();
         services.Configure<ApiKeyOptions>(o => o.ApiKeys.Add(ApiKey));
+        builder.AddPlatformAuth();
         services.AddSingleton(dataSource);
         services.AddAuditLog();
         services.AddSingleton<IStateStore>(new PostgresStateStore(dataSource, stateTable));
@@ -99,6 +101,7 @@ public sealed class PipelineHost : IAsyncDisposable
         var deployed = new RecordingHandler(Topics.ModelDeployed);
         services.AddSingleton<IEventHandler>(deployed);
         var app = builder.Build();
+        app.UsePlatformAuth();
         app.MapWorkflowManagementApi();
         var host = new PipelineHost(app, artifactRoot, deployed);
         try

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Tenancy;
@@ -21,7 +22,7 @@ public sealed record AuditEntryResponse(
 /// <summary>A page of the audit log, newest first; <c>next_before</c> (absent on the last page) is the <c>before</c> of the next.</summary>
 public sealed record AuditPageResponse(IReadOnlyList<AuditEntryResponse> Entries, long? NextBefore);
 
-/// <summary><c>GET /admin/audit</c>: the audit log for platform admins, filtered and paged.</summary>
+/// <summary><c>GET /admin/audit</c> (scope admin): the audit log for platform admins, filtered and paged.</summary>
 public static class AuditEndpoints
 {
     public const string Route = "/admin/audit";
@@ -29,7 +30,7 @@ public static class AuditEndpoints
     public static IEndpointRouteBuilder MapAuditEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapGet(Route, ListAsync)
-            .RequireApiKey()
+            .RequireScope(PlatformScopes.Admin)
             .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy)
             .WithTags("Admin")
             .WithName("ListAuditEntries")
@@ -38,7 +39,8 @@ public static class AuditEndpoints
                 + $"limit (1-{AuditQuery.MaxLimit}, default {AuditQuery.DefaultLimit}); page with before = the previous page's next_before.")
             .Produces<AuditPageResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         return routes;
     }
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Audit;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.StateStore;
@@ -91,7 +92,7 @@ public static class ChaosExtensions
 
         app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChaosExtensions))
             .LogWarning("Chaos is enabled: faults can be injected through {Route}", Route);
-        var group = app.MapGroup(Route).RequireApiKey().WithTags("Chaos");
+        var group = app.MapGroup(Route).RequireScope(PlatformScopes.Admin).WithTags("Chaos");
         group.MapGet("", (ChaosController chaos) => TypedResults.Json(State(chaos)))
             .WithName("GetChaos")
             .WithSummary("The faults in force per port and how many were injected.");

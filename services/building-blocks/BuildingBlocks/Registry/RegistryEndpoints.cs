@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Messaging;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 
 namespace Platform.BuildingBlocks.Registry;
@@ -33,7 +34,9 @@ public static class RegistryEndpoints
 
     public static IEndpointRouteBuilder MapRegistryEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/registry/{model}").WithTags("Registry").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        // Reads: any credential; moving an alias (promotion, rollback): admin.
+        var group = routes.MapGroup("/registry/{model}").WithTags("Registry").RequireCredential()
+            .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy).ProducesProblem(StatusCodes.Status401Unauthorized);
 
         group.MapGet("/versions", async (string model, ModelRegistry registry, CancellationToken cancellationToken) =>
             {
@@ -51,7 +54,7 @@ public static class RegistryEndpoints
             .Produces<Dictionary<string, int>>();
 
         group.MapPost("/aliases/{alias}", SetAliasAsync)
-            .RequireApiKey()
+            .RequireScope(PlatformScopes.Admin)
             .Audited(AuditActions.RegistryAliasSet, "{model}/{alias}", call => call.Value is AliasMoved moved
                 ? new Dictionary<string, object?> { ["version"] = moved.Version, ["previous_version"] = moved.PreviousVersion }
                 : null)
@@ -59,7 +62,7 @@ public static class RegistryEndpoints
             .WithSummary("Points an alias at an existing version (promotion or rollback) and publishes model-deployed.")
             .Produces<AliasMoved>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         routes.MapReportPlotEndpoints();
@@ -106,7 +109,7 @@ public static class RegistryEndpoints
     public static RouteHandlerBuilder MapModelReload<TModel>(this IEndpointRouteBuilder routes, Func<ChampionModelCache<TModel>, IResult> describe)
         where TModel : class
     {
-        var admin = routes.MapGroup("/admin").WithTags("Admin").RequireApiKey().RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        var admin = routes.MapGroup("/admin").WithTags("Admin").RequireScope(PlatformScopes.Admin).RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
         return admin.MapPost("/reload", async (ChampionModelCache<TModel> cache, CancellationToken cancellationToken) =>
             {
                 await cache.ReloadAsync(cancellationToken).ConfigureAwait(false);
@@ -116,6 +119,7 @@ public static class RegistryEndpoints
             .WithName("ReloadModel")
             .WithSummary("Re-reads the champion from the registry now. A corrupt artifact keeps the previous model serving (see last_error).")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 

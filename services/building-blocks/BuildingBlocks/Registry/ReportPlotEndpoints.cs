@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Platform.BuildingBlocks.Artifacts;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 
 namespace Platform.BuildingBlocks.Registry;
@@ -19,7 +20,7 @@ public static class ReportPlotEndpoints
 
     public static IEndpointRouteBuilder MapReportPlotEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/registry/{model}/versions/{version:int}/plots").WithTags("Registry")
+        var group = routes.MapGroup("/registry/{model}/versions/{version:int}/plots").WithTags("Registry").RequireCredential()
             .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
 
         group.MapGet("", ListAsync)

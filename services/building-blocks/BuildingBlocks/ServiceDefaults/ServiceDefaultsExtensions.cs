@@ -9,6 +9,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using Platform.BuildingBlocks.Auth;
 using Scalar.AspNetCore;
 
 namespace Platform.BuildingBlocks.ServiceDefaults;
@@ -47,6 +48,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.Services.AddOptions<ApiKeyOptions>().Bind(builder.Configuration.GetSection(ApiKeyOptions.SectionName));
+        builder.AddPlatformAuth();
         builder.Services.AddOptions<RateLimitOptions>()
             .Bind(builder.Configuration.GetSection(RateLimitOptions.SectionName))
             .Validate(o => o.PermitLimit > 0 && o.Window > TimeSpan.Zero, "Platform:RateLimit needs a positive PermitLimit and Window.")
@@ -58,7 +60,7 @@ public static class ServiceDefaultsExtensions
             o.AddPolicy(RateLimitPolicy, context =>
             {
                 var limits = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<RateLimitOptions>>().CurrentValue;
-                var client = context.Request.Headers[ApiKeyEndpointFilter.HeaderName].ToString() is { Length: > 0 } key
+                var client = context.Request.Headers[ApiKeyAuthenticationHandler.HeaderName].ToString() is { Length: > 0 } key
                     ? "key:" + key
                     : "ip:" + context.Connection.RemoteIpAddress;
                 return RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
@@ -97,12 +99,16 @@ public static class ServiceDefaultsExtensions
         }).ConfigureAwait(false);
     }
 
-    /// <summary>Request ids, problem details for unhandled errors (<see cref="ProblemExceptionHandler"/>), rate limiting.</summary>
+    /// <summary>
+    /// Request ids, problem details for unhandled errors (<see cref="ProblemExceptionHandler"/>), authentication and scope
+    /// authorization (before rate limiting, which partitions on the caller's identity), rate limiting.
+    /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UsePlatformAuth();
         app.UseRateLimiter();
         return app;
     }

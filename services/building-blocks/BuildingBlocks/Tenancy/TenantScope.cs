@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Http;
 namespace Platform.BuildingBlocks.Tenancy;
 
 /// <summary>
-/// The tenant a request acts for. Read from the caller's token (claim <c>tenant_id</c>) when the host authenticates requests,
-/// else from the <c>X-Tenant-Id</c> header; every database query and index search of the request is scoped to it.
+/// The tenant a request acts for: the one its credential (a token's or API key's <c>tenant_id</c>) is bound to. Every database
+/// query and index search of the request is scoped to it.
 /// </summary>
 public sealed partial record TenantScope(string TenantId)
 {
@@ -20,45 +20,61 @@ public sealed partial record TenantScope(string TenantId)
         context.Features.Get<TenantScope>()
         ?? throw new InvalidOperationException($"No tenant resolved: the endpoint is missing {nameof(TenantEndpointFilter)}.");
 
-    // Same rule as the tenants table's CHECK constraint.
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    // Same rule as the tenants table's CHECK constraint. \z, not $: '$' also matches before a trailing newline.
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
     private static partial Regex TenantIdPattern();
 }
 
 /// <summary>
-/// Resolves <see cref="TenantScope"/> before the handler runs: a token's tenant claim wins; a header that disagrees with it is
-/// refused (403) rather than silently ignored; no tenant at all is a 400 naming the header.
+/// Resolves <see cref="TenantScope"/> from the authenticated credential before the handler runs. A credential without a tenant
+/// (the platform admin key) may not act for one (403); an <c>X-Tenant-Id</c> header that disagrees with the credential is refused
+/// (403) rather than silently ignored. The header alone names a tenant only in development mode, through the credential the
+/// development scheme makes from it (see <c>Auth/TenantHeaderAuthenticationHandler</c>).
 /// </summary>
 public sealed class TenantEndpointFilter : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
+        if (http.User.Identity?.IsAuthenticated != true)
+        {
+            return Problem(StatusCodes.Status401Unauthorized, "A valid credential is required.",
+                "Send a bearer token (Authorization: Bearer <JWT>) or an API key (X-Api-Key) bound to a tenant.", "X-Api-Key");
+        }
+
+        var claim = http.User.FindFirst(TenantScope.ClaimType)?.Value;
+        if (claim is null)
+        {
+            return Problem(StatusCodes.Status403Forbidden, "The credential is not bound to a tenant.",
+                "Platform-wide credentials (the admin key) may not read or change a tenant's data; use a key or token of that tenant.", TenantScope.ClaimType);
+        }
+
         var header = http.Request.Headers[TenantScope.HeaderName].ToString();
-        var claim = http.User.Identity?.IsAuthenticated == true ? http.User.FindFirst(TenantScope.ClaimType)?.Value : null;
-
-        if (claim is not null && header.Length > 0 && !string.Equals(claim, header, StringComparison.Ordinal))
+        if (header.Length > 0 && !string.Equals(claim, header, StringComparison.Ordinal))
         {
-            return TypedResults.Problem(
-                title: "The tenant header does not match the token.",
-                detail: $"The token is for tenant '{claim}' but {TenantScope.HeaderName} names '{header}'.",
-                statusCode: StatusCodes.Status403Forbidden,
-                extensions: new Dictionary<string, object?> { ["field"] = TenantScope.HeaderName });
+            return Problem(StatusCodes.Status403Forbidden, "The tenant header does not match the credential.",
+                $"The credential is for another tenant than the one {TenantScope.HeaderName} names.", TenantScope.HeaderName);
         }
 
-        var tenantId = claim ?? header;
-        if (!TenantScope.IsValidId(tenantId))
+        if (!TenantScope.IsValidId(claim))
         {
-            return TypedResults.Problem(
-                title: tenantId.Length == 0 ? "No tenant given." : "Invalid tenant id.",
-                detail: $"Send the tenant in the {TenantScope.HeaderName} header (1-64 letters, digits, '_' or '-').",
-                statusCode: StatusCodes.Status400BadRequest,
-                extensions: new Dictionary<string, object?> { ["field"] = TenantScope.HeaderName });
+            return Problem(StatusCodes.Status400BadRequest, "Invalid tenant id.",
+                $"A tenant id is 1-64 letters, digits, '_' or '-' (from the credential, or {TenantScope.HeaderName} in development mode).",
+                TenantScope.HeaderName);
         }
 
-        http.Features.Set(new TenantScope(tenantId));
+        http.Features.Set(new TenantScope(claim));
         return await next(context).ConfigureAwait(false);
     }
+
+    private static IResult Problem(int status, string title, string detail, string field) => TypedResults.Problem(
+        title: title, detail: detail, statusCode: status, extensions: new Dictionary<string, object?> { ["field"] = field });
+}
+
+/// <summary>Endpoint metadata: the route acts for the caller's tenant (<see cref="TenantEndpointExtensions.RequireTenant{TBuilder}"/>).</summary>
+public sealed class TenantScopedEndpoint
+{
+    public static TenantScopedEndpoint Instance { get; } = new();
 }
 
 public static class TenantEndpointExtensions
@@ -66,5 +82,5 @@ public static class TenantEndpointExtensions
     /// <summary>Resolves the request's tenant (<see cref="TenantEndpointFilter"/>) before the endpoint or group's handlers run.</summary>
     public static TBuilder RequireTenant<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter<TBuilder, TenantEndpointFilter>();
+        builder.AddEndpointFilter<TBuilder, TenantEndpointFilter>().WithMetadata(TenantScopedEndpoint.Instance);
 }

@@ -3,14 +3,15 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.Auth;
 using Platform.Dashboard.Auth;
 
 namespace Platform.Dashboard.Api;
 
 /// <summary>
 /// The platform's public HTTP API as the dashboard calls it, for one signed-in user: every request carries that user's
-/// tenant (<c>X-Tenant-Id</c>) and, for an administrator, the API key (<c>X-Api-Key</c>) — the credentials any client sends.
+/// tenant (<c>X-Tenant-Id</c>) and a credential in <c>X-Api-Key</c> — the administrator's key on admin routes (workflows, alias
+/// moves), the tenant's key everywhere else — the credentials any client sends.
 /// Failures come back as <see cref="ApiProblem"/> so every page can show an error state instead of failing.
 /// </summary>
 public sealed class PlatformApi(HttpClient http, DashboardUser user)
@@ -207,9 +208,9 @@ public sealed class PlatformApi(HttpClient http, DashboardUser user)
     {
         var request = new HttpRequestMessage(method, path);
         request.Headers.Add(TenantHeader, user.TenantId);
-        if (user.ApiKey is { } key)
+        if ((IsAdminRoute(method, path) ? user.ApiKey : user.TenantKey) is { } key)
         {
-            request.Headers.Add(ApiKeyEndpointFilter.HeaderName, key);
+            request.Headers.Add(ApiKeyAuthenticationHandler.HeaderName, key);
         }
 
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -220,4 +221,9 @@ public sealed class PlatformApi(HttpClient http, DashboardUser user)
 
         return request;
     }
+
+    // The admin key has no tenant, so it opens only the platform-wide routes; a tenant key opens only its tenant's.
+    private static bool IsAdminRoute(HttpMethod method, string path) =>
+        path.StartsWith("workflows", StringComparison.Ordinal)
+        || (method == HttpMethod.Post && path.StartsWith("registry/", StringComparison.Ordinal) && path.Contains("/aliases/", StringComparison.Ordinal));
 }

@@ -7,7 +7,10 @@ using Platform.Dashboard.Auth;
 
 namespace Platform.Dashboard.Pages;
 
-/// <summary>Checks the credentials against the API itself (the tenant must exist, the key must open an admin route), then signs in.</summary>
+/// <summary>
+/// Checks the credentials against the API itself (the tenant key must open the tenant's routes, the admin key an admin route),
+/// then signs in.
+/// </summary>
 public sealed class SignInModel(PlatformApiFactory apis) : PageModel
 {
     public string? Tenant { get; private set; }
@@ -18,7 +21,7 @@ public sealed class SignInModel(PlatformApiFactory apis) : PageModel
 
     public void OnGet(string? returnUrl) => ReturnUrl = returnUrl;
 
-    public async Task<IActionResult> OnPostAsync(string? tenant, string? apiKey, string? returnUrl, CancellationToken ct)
+    public async Task<IActionResult> OnPostAsync(string? tenant, string? tenantKey, string? apiKey, string? returnUrl, CancellationToken ct)
     {
         Tenant = tenant?.Trim();
         ReturnUrl = returnUrl;
@@ -29,7 +32,8 @@ public sealed class SignInModel(PlatformApiFactory apis) : PageModel
         }
 
         var key = string.IsNullOrWhiteSpace(apiKey) ? null : apiKey.Trim();
-        var api = apis.For(new DashboardUser(Tenant, key));
+        var ownKey = string.IsNullOrWhiteSpace(tenantKey) ? null : tenantKey.Trim();
+        var api = apis.For(new DashboardUser(Tenant, key, ownKey));
         var users = await api.ListUsersAsync(1, ct);
         if (users.Problem is { } problem)
         {
@@ -43,7 +47,7 @@ public sealed class SignInModel(PlatformApiFactory apis) : PageModel
             return Page();
         }
 
-        await HttpContext.SignInAsync(DashboardUser.Scheme, new DashboardUser(Tenant, key).ToPrincipal());
+        await HttpContext.SignInAsync(DashboardUser.Scheme, new DashboardUser(Tenant, key, ownKey).ToPrincipal());
         return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl : "/");
     }
 }

@@ -7,7 +7,7 @@ namespace Platform.Lab.Auction;
 /// <summary><c>platform lab auction [--url] [--lots N] [--bias -10,0,10] [--width 0.5,1,2]</c>.</summary>
 public static class AuctionCommand
 {
-    public static Command Create(Func<string?> defaultApiKey)
+    public static Command Create(Func<string?> defaultApiKey, Func<string, string?> defaultTenantKey)
     {
         var url = LabCommand.UrlOption();
         var tenant = new Option<string>("--tenant") { Description = "Tenant whose model estimates the lots.", DefaultValueFactory = _ => "demo" };
@@ -32,7 +32,7 @@ public static class AuctionCommand
                 Widths = Numbers(result.GetValue(widths)!),
                 Seed = result.GetValue(seed) + 4,
             };
-            using var client = new PlatformClient(result.GetValue(url)!, result.GetValue(tenant)!, defaultApiKey());
+            using var client = new PlatformClient(result.GetValue(url)!, result.GetValue(tenant)!, defaultApiKey(), tenantKey: defaultTenantKey(result.GetValue(tenant)!));
             var market = new MarketSpec { Seed = result.GetValue(seed), Properties = result.GetValue(properties), Users = 1 };
             var folder = result.GetValue(output)?.FullName ?? Path.Combine("lab-reports", "auction");
             var report = await new AuctionRunner(client, market, result.GetValue(tenant)!, Console.Out).RunAsync(spec, folder, cancellationToken);

@@ -94,9 +94,10 @@ public sealed class TrafficAgent(PlatformClient client, LabMarket market, DriftA
         List<double>? apes = null;
         try
         {
-            if (traffic.WithApiKey && client.ApiKey is not null)
+            // Traffic acts for the tenant: its key when the lab has one (WithApiKey sends the admin key instead, for platform-wide routes).
+            if ((traffic.WithApiKey ? client.ApiKey : client.TenantKey) is { } key)
             {
-                request.Headers.Add("X-Api-Key", client.ApiKey);
+                request.Headers.Add("X-Api-Key", key);
             }
 
             using var response = await client.Http.SendAsync(request, cancellationToken).ConfigureAwait(false);

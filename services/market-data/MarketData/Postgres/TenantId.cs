@@ -12,6 +12,6 @@ public static partial class TenantId
         ? tenantId!
         : throw new ArgumentException($"{field} '{tenantId}' is not a valid tenant id (1-64 of A-Z a-z 0-9 _ -).", field);
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
     private static partial Regex Pattern();
 }

@@ -1,4 +1,5 @@
 using Platform.BuildingBlocks.Audit;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Tenancy;
 using Platform.PortfolioTwin.Api.Indexing;
@@ -10,7 +11,7 @@ public static class IndexEndpoints
 {
     public static RouteGroupBuilder MapIndexEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapTwinGroup("Index");
+        var group = routes.MapTwinGroup("Index", PlatformScopes.TwinWrite);
         group.MapPost("/index/rebuild", async (HttpContext context, PropertyIndexer indexer, CancellationToken cancellationToken) =>
             {
                 var tenantId = TenantScope.Of(context).TenantId;
@@ -24,12 +25,11 @@ public static class IndexEndpoints
                     throw new TwinRequestException(StatusCodes.Status503ServiceUnavailable, "No model is deployed.", exception.Message);
                 }
             })
-            .RequireApiKey()
             .Audited(AuditActions.IndexRebuild, call => TenantScope.Of(call.Http).TenantId, call => call.Value is Dictionary<string, object> answer
                 ? new Dictionary<string, object?> { ["indexed"] = answer.GetValueOrDefault("indexed") }
                 : null)
             .WithName("RebuildIndex")
-            .WithSummary("Re-encodes the tenant's properties with the champion and rewrites the vector index (admin).")
+            .WithSummary("Re-encodes the tenant's properties with the champion and rewrites the vector index (scope twin:write).")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;

@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Auth;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Data;
 using Platform.PortfolioTwin.Api.Interactions;
@@ -10,7 +11,7 @@ public static class InteractionEndpoints
 {
     public static RouteGroupBuilder MapInteractionEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapTwinGroup("Interactions");
+        var group = routes.MapTwinGroup("Interactions", PlatformScopes.TwinWrite);
         group.MapPost("/interactions", IngestAsync)
             .WithName("IngestInteractions")
             .WithSummary("Stores a batch of interactions, idempotently by event_id.")

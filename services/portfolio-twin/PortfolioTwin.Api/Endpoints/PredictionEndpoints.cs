@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Auth;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Serving;
 using Platform.BuildingBlocks.Tenancy;
@@ -8,7 +9,7 @@ public static class PredictionEndpoints
 {
     public static RouteGroupBuilder MapPredictionEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapTwinGroup("Predictions");
+        var group = routes.MapTwinGroup("Predictions", PlatformScopes.TwinRead);
         group.MapPost("/predict", async (HttpContext context, TwinScoringService twin, CancellationToken cancellationToken) =>
                 TwinEndpointConventions.Json(await twin.PredictAsync(TenantScope.Of(context).TenantId,
                     await context.ReadBodyAsync<PredictRequest>(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)))

@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Auth;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Serving;
 using Platform.BuildingBlocks.Tenancy;
@@ -8,7 +9,7 @@ public static class RecommendationEndpoints
 {
     public static RouteGroupBuilder MapRecommendationEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapTwinGroup("Recommendations");
+        var group = routes.MapTwinGroup("Recommendations", PlatformScopes.TwinRead);
         group.MapPost("/recommend", async (HttpContext context, TwinScoringService twin, CancellationToken cancellationToken) =>
                 TwinEndpointConventions.Json(await twin.RecommendAsync(TenantScope.Of(context).TenantId,
                     await context.ReadBodyAsync<RecommendRequest>(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)))

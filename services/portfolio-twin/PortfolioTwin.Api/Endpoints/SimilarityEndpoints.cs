@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Auth;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Serving;
 using Platform.BuildingBlocks.Tenancy;
@@ -8,7 +9,7 @@ public static class SimilarityEndpoints
 {
     public static RouteGroupBuilder MapSimilarityEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapTwinGroup("Similarity");
+        var group = routes.MapTwinGroup("Similarity", PlatformScopes.TwinRead);
         group.MapPost("/similar", async (HttpContext context, TwinScoringService twin, CancellationToken cancellationToken) =>
                 TwinEndpointConventions.Json(await twin.SimilarAsync(TenantScope.Of(context).TenantId,
                     await context.ReadBodyAsync<SimilarRequest>(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)))

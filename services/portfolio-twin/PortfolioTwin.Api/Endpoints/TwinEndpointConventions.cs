@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.PortfolioTwin.Api.Contracts;
@@ -8,18 +9,21 @@ using Platform.BuildingBlocks.Tenancy;
 namespace Platform.PortfolioTwin.Api.Endpoints;
 
 /// <summary>
-/// What every twin route group shares: tenant resolution, 503 + Retry-After before a model is deployed (as every
+/// What every twin route group shares: a credential with the group's scope, tenant resolution (first, so every later filter
+/// and handler acts for the credential's tenant), 503 + Retry-After before a model is deployed (as every
 /// champion-serving service answers), index failures as problems, rate limiting, JSON.
 /// </summary>
 internal static class TwinEndpointConventions
 {
-    public static RouteGroupBuilder MapTwinGroup(this IEndpointRouteBuilder routes, string tag) => routes.MapGroup("")
+    public static RouteGroupBuilder MapTwinGroup(this IEndpointRouteBuilder routes, string tag, string scope) => routes.MapGroup("")
         .WithTags(tag)
+        .RequireScope(scope)
         .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy)
+        .RequireTenant()
         .AddEndpointFilter<ModelNotDeployedFilter>()
         .AddEndpointFilter<TwinIndexFailureFilter>()
-        .RequireTenant()
         .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
         .ProducesProblem(StatusCodes.Status403Forbidden);
 
     /// <summary>Reads a snake_case JSON body; malformed JSON is a 400 naming the line and byte.</summary>

@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Auth;
 using Platform.MarketData.Postgres;
 using Platform.PortfolioTwin.Api.Serving;
 using Platform.BuildingBlocks.Tenancy;
@@ -15,7 +16,7 @@ public static class UserEndpoints
 
     public static RouteGroupBuilder MapUserEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapTwinGroup("Users");
+        var group = routes.MapTwinGroup("Users", PlatformScopes.TwinRead);
         group.MapGet("/users", async (int? limit, HttpContext context, TenantStore tenants, UserStore users, CancellationToken cancellationToken) =>
             {
                 var take = limit ?? 100;

@@ -5,6 +5,7 @@ using Dapr.Workflow;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Platform.BuildingBlocks.Audit;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.TrainingWorkflow.Workflows;
 
@@ -41,8 +42,8 @@ public sealed record WorkflowStartResponse(string InstanceId, bool Created);
 public sealed record WorkflowListResponse(IReadOnlyList<WorkflowStateResponse> Items, int Page, int PageSize, int TotalCount);
 
 /// <summary>
-/// The management API (Dapr's workflow HTTP API plus list and a progress stream), protected by an API key
-/// (<see cref="ApiKeyEndpointFilter"/>). Errors are RFC 9457 problem details naming the offending field.
+/// The management API (Dapr's workflow HTTP API plus list and a progress stream), for credentials with the scope
+/// <c>workflows</c> (or the platform admin key). Errors are RFC 9457 problem details naming the offending field.
 /// </summary>
 public static class WorkflowManagementApi
 {
@@ -51,7 +52,8 @@ public static class WorkflowManagementApi
     public static RouteGroupBuilder MapWorkflowManagementApi(this IEndpointRouteBuilder endpoints, string prefix = "/workflows")
     {
         // Typed results state the successes and the 400 validation problems; the other problems are listed per route.
-        var group = endpoints.MapGroup(prefix).RequireApiKey().WithTags("Workflows").ProducesProblem(StatusCodes.Status401Unauthorized);
+        var group = endpoints.MapGroup(prefix).RequireScope(PlatformScopes.Workflows, PlatformScopes.Admin).WithTags("Workflows")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapPost("/{name}/start", (
                 string name, string? instanceId, WorkflowManagement workflows, [FromServices] IEnumerable<IWorkflowTrigger> triggers, TimeProvider time,
                 HttpContext http, CancellationToken ct) =>

@@ -1,4 +1,5 @@
 using System.Text;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -16,7 +17,8 @@ public static class MetricsEndpoints
 
     public static IEndpointRouteBuilder MapMetricsEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").WithTags("Metrics").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        var group = routes.MapGroup("").WithTags("Metrics").RequireScope(PlatformScopes.Estimate, PlatformScopes.Admin)
+            .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapGet("/metrics", async (ModelRegistry registry, EstimationService estimation, CancellationToken cancellationToken) =>
             {
                 var champion = await ChampionAsync(registry, estimation, cancellationToken).ConfigureAwait(false);

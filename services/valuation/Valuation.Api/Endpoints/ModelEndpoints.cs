@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.Valuation.Api.Estimation;
@@ -24,7 +25,8 @@ public static class ModelEndpoints
 
     public static IEndpointRouteBuilder MapModelEndpoints(this IEndpointRouteBuilder routes)
     {
-        var model = routes.MapGroup("/model").WithTags("Model").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
+        var model = routes.MapGroup("/model").WithTags("Model").RequireScope(PlatformScopes.Estimate, PlatformScopes.Admin)
+            .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
         model.MapGet("/info", (ChampionModelCache<ValuationModel> cache) => Info(cache))
             .WithName("GetModelInfo")
             .WithSummary("The model serving estimates: version, metrics, lineage, features with their training ranges.")

@@ -1,4 +1,5 @@
 using Platform.BuildingBlocks.Audit;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.Valuation.Api.Estimation;
@@ -13,12 +14,13 @@ public static class MonitoringEndpoints
         var group = routes.MapGroup("/monitoring").WithTags("Monitoring").RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy);
         group.MapGet("/drift", (DriftMonitor drift) => TypedResults.Json(drift.Evaluate(), ValuationJson.Options))
             .WithName("GetDrift")
+            .RequireScope(PlatformScopes.Estimate, PlatformScopes.Admin)
             .WithSummary("PSI and Kolmogorov–Smirnov per numeric feature: recent request rows against the champion's training data.")
             .WithDescription("Levels: none below PSI 0.1, warning from 0.1, alert from 0.25 (configurable); insufficient_data until the window "
                 + "holds DriftMinSamples rows. Rises are published on the drift-alerts topic.")
             .Produces<DriftReport>();
         group.MapPost("/training-requests", RequestTrainingAsync)
-            .RequireApiKey()
+            .RequireScope(PlatformScopes.Admin)
             .Audited(AuditActions.TrainingRequest, call => call.Arguments.OfType<TrainingRequestBody>().FirstOrDefault()?.TenantId ?? "",
                 call => call.Value is TrainingRequestAccepted accepted ? new Dictionary<string, object?> { ["event_id"] = accepted.EventId } : null)
             .WithName("RequestTraining")
@@ -41,7 +43,7 @@ public static class MonitoringEndpoints
 
     private static async Task<IResult> RequestTrainingAsync(TrainingRequestBody? body, IEventPublisher publisher, CancellationToken cancellationToken)
     {
-        if (body?.TenantId is not { } tenantId || !System.Text.RegularExpressions.Regex.IsMatch(tenantId, "^[A-Za-z0-9_-]{1,64}$"))
+        if (body?.TenantId is not { } tenantId || !Platform.BuildingBlocks.Tenancy.TenantScope.IsValidId(tenantId))
         {
             return EstimateEndpoints.Problem(StatusCodes.Status400BadRequest, "A tenant is required.",
                 "Send { \"tenant_id\": \"...\", \"reason\": \"...\" } with 1-64 letters, digits, '_' or '-'.", "tenant_id");

@@ -1,0 +1,157 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using Platform.BuildingBlocks.Tenancy;
+
+namespace Platform.BuildingBlocks.Auth;
+
+/// <summary>
+/// Who may call what: one default scheme (<see cref="SchemeName"/>) that forwards to the credential the request carries —
+/// <c>Authorization: Bearer</c> (JWT), <c>X-Api-Key</c> (admin or tenant key), or, in development mode only, <c>X-Tenant-Id</c> —
+/// and scope policies (<see cref="RequireScope{TBuilder}"/>) whose refusals are problem details (401, 403).
+/// </summary>
+public static class PlatformAuthExtensions
+{
+    public const string SchemeName = "Platform";
+
+    public static IHostApplicationBuilder AddPlatformAuth(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<PlatformAuthOptions>()
+            .Bind(builder.Configuration.GetSection(PlatformAuthOptions.SectionName))
+            .Validate(o => o.Problem() is null, "Invalid Platform:Auth settings.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ApiKeyStore>();
+        services.TryAddSingleton<ApiKeyVerifier>();
+        services.TryAddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+
+        var settings = builder.Configuration.GetSection(PlatformAuthOptions.SectionName).Get<PlatformAuthOptions>() ?? new PlatformAuthOptions();
+        if (settings.Problem() is { } problem)
+        {
+            throw new OptionsValidationException(PlatformAuthOptions.SectionName, typeof(PlatformAuthOptions), [problem]);
+        }
+
+        var authentication = services.AddAuthentication(SchemeName)
+            .AddPolicyScheme(SchemeName, "Platform credential", o => o.ForwardDefaultSelector = context => SelectScheme(context, settings))
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, TenantHeaderAuthenticationHandler>(TenantHeaderAuthenticationHandler.SchemeName, null);
+        if (settings.Jwt.Enabled)
+        {
+            authentication.AddJwtBearer(JwtBearerDefaults.AuthenticationScheme, o => ConfigureJwt(o, settings.Jwt));
+        }
+
+        services.AddAuthorization();
+        return builder;
+    }
+
+    /// <summary>Authentication runs before rate limiting, so limits can partition on the caller's identity.</summary>
+    public static WebApplication UsePlatformAuth(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<PlatformAuthOptions>>().Value.AllowTenantHeader)
+        {
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PlatformAuthExtensions)).LogWarning(
+                "Development mode: {Setting}=true lets an X-Tenant-Id header alone act for any tenant. Never run it like this where others can reach the host.",
+                PlatformAuthOptions.SectionName + ":AllowTenantHeader");
+        }
+
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>The route (or group) needs a credential holding at least one of <paramref name="anyOf"/>: 401 without one, 403 without the scope.</summary>
+    public static TBuilder RequireScope<TBuilder>(this TBuilder builder, params string[] anyOf)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        if (anyOf.Length == 0 || anyOf.Any(s => !PlatformScopes.IsKnown(s)))
+        {
+            throw new ArgumentException($"Scopes must be some of {string.Join(", ", PlatformScopes.All)}.", nameof(anyOf));
+        }
+
+        var required = new RequiredScopes(anyOf);
+        return builder
+            .RequireAuthorization(new AuthorizationPolicyBuilder(SchemeName)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => PlatformScopes.Of(context.User).Overlaps(anyOf))
+                .Build())
+            .WithMetadata(required);
+    }
+
+    /// <summary>The route (or group) needs any valid credential, whatever its scopes.</summary>
+    public static TBuilder RequireCredential<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder => builder
+            .RequireAuthorization(new AuthorizationPolicyBuilder(SchemeName).RequireAuthenticatedUser().Build())
+            .WithMetadata(new RequiredScopes([]));
+
+    private static string SelectScheme(HttpContext context, PlatformAuthOptions settings)
+    {
+        var headers = context.Request.Headers;
+        if (settings.Jwt.Enabled && headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return JwtBearerDefaults.AuthenticationScheme;
+        }
+
+        if (headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) || headers.ContainsKey("Authorization"))
+        {
+            // A bearer token where none are accepted lands here too: no X-Api-Key, so no result, so 401.
+            return ApiKeyAuthenticationHandler.SchemeName;
+        }
+
+        return settings.AllowTenantHeader && headers.ContainsKey(TenantScope.HeaderName)
+            ? TenantHeaderAuthenticationHandler.SchemeName
+            : ApiKeyAuthenticationHandler.SchemeName;
+    }
+
+    private static void ConfigureJwt(JwtBearerOptions options, PlatformAuthOptions.JwtOptions jwt)
+    {
+        // Claims keep their JWT names (sub, scope, tenant_id) instead of the legacy SOAP claim URIs.
+        options.MapInboundClaims = false;
+        options.Authority = string.IsNullOrWhiteSpace(jwt.Authority) ? null : jwt.Authority;
+        options.RequireHttpsMetadata = jwt.RequireHttpsMetadata;
+        options.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidateIssuer = true,
+            ValidIssuer = jwt.Issuer ?? jwt.Authority,
+            ValidateAudience = true,
+            ValidAudience = jwt.Audience,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ValidateIssuerSigningKey = true,
+            ClockSkew = jwt.ClockSkew,
+            NameClaimType = "sub",
+            IssuerSigningKeys = jwt.SigningKeys.Select(k => new SymmetricSecurityKey(PlatformAuthOptions.TryDecode(k)!)).ToList(),
+        };
+        options.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = context =>
+            {
+                // The one identity claim every credential kind has (rate limits and the audit log read it).
+                if (context.Principal?.Identity is ClaimsIdentity identity && identity.FindFirst("sub")?.Value is { Length: > 0 } subject)
+                {
+                    identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, subject));
+                }
+                else
+                {
+                    context.Fail("The token has no 'sub'.");
+                }
+
+                return Task.CompletedTask;
+            },
+        };
+    }
+}
+
+/// <summary>Endpoint metadata: the scopes a route accepts (empty: any credential). Read by the 403 answer and the route tests.</summary>
+public sealed record RequiredScopes(IReadOnlyList<string> AnyOf);
