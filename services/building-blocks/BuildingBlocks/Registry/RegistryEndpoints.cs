@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Audit;
-using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Auth;
+using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.ServiceDefaults;
 
 namespace Platform.BuildingBlocks.Registry;
