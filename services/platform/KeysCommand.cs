@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Npgsql;
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
 using Platform.MarketData.Postgres;
 
@@ -57,6 +58,8 @@ public static class KeysCommand
             await result.InvocationConfiguration.Error.WriteLineAsync($"Created key {created.Record.KeyId} for tenant {created.Record.TenantId} ({string.Join(' ', created.Record.Scopes)})"
                 + (expiresAt is { } e ? $", expires {e:u}" : string.Empty) + ". It is shown once; send it as X-Api-Key.");
             result.InvocationConfiguration.Output.WriteLine(created.Key);
+            await new PostgresAuditLog(dataSource, TimeProvider.System).RecordAsync(new AuditRecord(AuditIdentity.OfToolUser(), created.Record.TenantId,
+                AuditActions.ApiKeyCreate, created.Record.KeyId, AuditOutcome.Succeeded), cancellationToken);
             return 0;
         });
         return command;
@@ -99,6 +102,8 @@ public static class KeysCommand
             }
 
             result.InvocationConfiguration.Output.WriteLine($"Revoked key {revoked.KeyId} of tenant {revoked.TenantId} at {revoked.RevokedAt:u}.");
+            await new PostgresAuditLog(dataSource, TimeProvider.System).RecordAsync(new AuditRecord(AuditIdentity.OfToolUser(), revoked.TenantId,
+                AuditActions.ApiKeyRevoke, revoked.KeyId, AuditOutcome.Succeeded), cancellationToken);
             return 0;
         });
         return command;

@@ -47,6 +47,7 @@ public static class PlatformCommandLine
             },
             KeysCommand.Create(connectionString),
             SmokeCommand.Create(dataFolder),
+            AuditCommand.Create(connectionString, Console.Out, Console.Error),
             LabCommand.Create(
                 () => File.Exists(apiKeyFile) ? LocalApiKey.LoadOrCreate(apiKeyFile) : null,
                 // The demo key is the demo tenant's only (Platform:Demo:TenantId, "demo" unless configured otherwise).

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration.Memory;
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Chaos;
 using Platform.BuildingBlocks.Hosting;
@@ -64,6 +65,7 @@ public static class PlatformHost
         app.MapDashboard();
         app.MapChaosEndpoints();
         app.MapApiKeyEndpoints();
+        app.MapAuditEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(app, generatedApiKey));
         return app;
     }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Platform.BuildingBlocks.Audit;
 using Platform.EmbeddedWorkflowSidecar;
 using Platform.TrainingWorkflow.Management;
 using Platform.TrainingWorkflow.Workflows;
@@ -42,6 +43,7 @@ public sealed class WorkflowTestHost : IAsyncDisposable
         builder.WebHost.UseTestServer();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(dataSource);
+        builder.Services.AddAuditLog();
         builder.Services.AddSingleton(log);
         configure?.Invoke(builder);
         builder.AddEmbeddedWorkflowSidecar();

@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.ServiceDefaults;
 
@@ -17,6 +18,7 @@ public static class Program
         app.UsePlatformBuildingBlocks();
         app.MapDefaultEndpoints();
         app.MapTrainingWorkflowApi();
+        app.MapAuditEndpoints();
         await app.RunAsync();
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.BuildingBlocks.Artifacts;
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
@@ -88,6 +89,7 @@ public sealed class PipelineHost : IAsyncDisposable
         services.Configure<ApiKeyOptions>(o => o.ApiKeys.Add(ApiKey));
         builder.AddPlatformAuth();
         services.AddSingleton(dataSource);
+        services.AddAuditLog();
         services.AddSingleton<IStateStore>(new PostgresStateStore(dataSource, stateTable));
         services.AddSingleton<IArtifactStore>(new FileSystemArtifactStore(artifactRoot));
         services.AddSingleton<ModelRegistry>();

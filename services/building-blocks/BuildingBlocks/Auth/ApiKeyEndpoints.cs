@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Tenancy;
 
@@ -37,6 +38,9 @@ public static class ApiKeyEndpoints
         var group = routes.MapGroup("/admin/keys").WithTags("Admin").RequireScope(PlatformScopes.Admin)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapPost("", CreateAsync)
+            .Audited(AuditActions.ApiKeyCreate, call => (call.Value as CreatedKey)?.KeyId ?? "", call => call.Value is CreatedKey created
+                ? new Dictionary<string, object?> { ["tenant_id"] = created.TenantId, ["scopes"] = created.Scopes, ["expires_at"] = created.ExpiresAt }
+                : null)
             .WithName("CreateApiKey")
             .WithSummary("Creates a tenant API key with scopes and an optional expiry; the key is in this answer only.")
             .Accepts<CreateKeyRequest>("application/json")
@@ -66,6 +70,7 @@ public static class ApiKeyEndpoints
                 verifier.Evict(keyId);
                 return TypedResults.Json(KeyInfo.From(revoked), WireJson);
             })
+            .Audited(AuditActions.ApiKeyRevoke, "{keyId}")
             .WithName("RevokeApiKey")
             .WithSummary("Revokes a tenant key: refused at once by this host, by every other host within Platform:Auth:ApiKeyCacheDuration.")
             .Produces<KeyInfo>()

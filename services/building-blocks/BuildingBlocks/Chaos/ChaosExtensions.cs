@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.BuildingBlocks.Artifacts;
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -123,6 +124,9 @@ public static class ChaosExtensions
                 logs.CreateLogger(typeof(ChaosExtensions)).LogWarning("Chaos faults set: {Faults}", string.Join("; ", faults.Select(f => $"{f.Key} {f.Value}")));
                 return Results.Json(State(chaos));
             })
+            .Audited(AuditActions.ChaosSet, "ports", call => call.Arguments.OfType<ChaosRequest>().FirstOrDefault()?.Ports is { } ports
+                ? new Dictionary<string, object?> { ["ports"] = ports.Keys.Order(StringComparer.Ordinal).ToList() }
+                : null)
             .WithName("SetChaos")
             .WithSummary("Sets the faults per port (error_rate, latency_rate, latency_ms, drop_rate); ports not named are cleared.");
         group.MapDelete("", (ChaosController chaos) =>
@@ -130,6 +134,7 @@ public static class ChaosExtensions
                 chaos.Clear();
                 return TypedResults.Json(State(chaos));
             })
+            .Audited(AuditActions.ChaosClear, "ports")
             .WithName("ClearChaos")
             .WithSummary("Clears every fault.");
         return app;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Dapr;
 using Platform.BuildingBlocks.Registry;
 
@@ -33,7 +34,7 @@ public static class PlatformBuildingBlocksExtensions
 
     /// <summary>
     /// PostgreSQL (always needed: an <see cref="NpgsqlDataSource"/>) and the ports' adapters for the configured runtime
-    /// (<c>Platform:Runtime</c>). Domain schemas are not the building blocks' business: a service that uses market data
+    /// (<c>Platform:Runtime</c>), and the audit log (PostgreSQL in both). Domain schemas are not the building blocks' business: a service that uses market data
     /// adds it (and its migrations) with <c>AddMarketData()</c>.
     /// The services' data source connects as the least-privilege service role (checked at start-up); schema changes
     /// (migrations, the state store's and the workflow sidecar's tables) use the owner's, keyed <see cref="OwnerDataSourceKey"/>.
@@ -50,6 +51,8 @@ public static class PlatformBuildingBlocksExtensions
         }
 
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, PostgresServiceRoleCheck>());
+
+        builder.Services.AddAuditLog();
 
         switch (RuntimeOf(builder.Configuration))
         {

@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Platform.BuildingBlocks.Messaging;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
+using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Tenancy;
 
@@ -57,6 +59,9 @@ public static class RegistryEndpoints
         group.MapPost("/aliases/{alias}", SetAliasAsync)
             .RequireScope(PlatformScopes.Admin)
             .AllowAdminToTargetTenant()
+            .Audited(AuditActions.RegistryAliasSet, "{model}/{alias}", call => call.Value is AliasMoved moved
+                ? new Dictionary<string, object?> { ["version"] = moved.Version, ["previous_version"] = moved.PreviousVersion }
+                : null)
             .WithName("SetModelAlias")
             .WithSummary("Points an alias at an existing version (promotion or rollback) and publishes model-deployed.")
             .Produces<AliasMoved>()
@@ -117,6 +122,7 @@ public static class RegistryEndpoints
                 await cache.ReloadAsync(cancellationToken).ConfigureAwait(false);
                 return describe(cache);
             })
+            .Audited(AuditActions.ModelReload, call => call.Http.RequestServices.GetRequiredService<ChampionModelCache<TModel>>().ModelName)
             .WithName("ReloadModel")
             .WithSummary("Re-reads the champion from the registry now. A corrupt artifact keeps the previous model serving (see last_error).")
             .ProducesProblem(StatusCodes.Status401Unauthorized)

@@ -1,8 +1,9 @@
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.PortfolioTwin.Api.Indexing;
 using Platform.PortfolioTwin.Api.Serving;
-using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.PortfolioTwin.Api.Endpoints;
 
@@ -24,6 +25,9 @@ public static class IndexEndpoints
                     throw new TwinRequestException(StatusCodes.Status503ServiceUnavailable, "No model is deployed.", exception.Message);
                 }
             })
+            .Audited(AuditActions.IndexRebuild, call => TenantScope.Of(call.Http).TenantId, call => call.Value is Dictionary<string, object> answer
+                ? new Dictionary<string, object?> { ["indexed"] = answer.GetValueOrDefault("indexed") }
+                : null)
             .WithName("RebuildIndex")
             .WithSummary("Re-encodes the tenant's properties with the champion and rewrites the vector index (scope twin:write).")
             .ProducesProblem(StatusCodes.Status401Unauthorized)

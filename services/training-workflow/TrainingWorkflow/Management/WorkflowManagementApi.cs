@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dapr.Workflow;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.TrainingWorkflow.Workflows;
@@ -60,6 +61,9 @@ public static class WorkflowManagementApi
                 HttpContext http, CancellationToken ct) =>
             StartAsync(name, instanceId, http.Request, workflows, triggers.FirstOrDefault(t => t.Workflow == name), time, $"{http.Request.PathBase}{prefix}", ct))
             .Accepts<JsonElement>("application/json").WithName("StartWorkflow")
+            .Audited(AuditActions.WorkflowStart, StartTarget, call => call.Value is WorkflowStartResponse started
+                ? new Dictionary<string, object?> { ["created"] = started.Created }
+                : null)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -67,18 +71,27 @@ public static class WorkflowManagementApi
         group.MapGet("/", ListAsync).WithName("ListWorkflows");
         group.MapGet("/{instanceId}", GetAsync).WithName("GetWorkflow").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{instanceId}/pause", (string instanceId, WorkflowManagement workflows, CancellationToken ct) =>
-            ControlAsync(instanceId, "pause", id => workflows.SuspendAsync(id, null, ct))).WithName("PauseWorkflow").ProducesControlProblems();
+            ControlAsync(instanceId, "pause", id => workflows.SuspendAsync(id, null, ct))).WithName("PauseWorkflow").ProducesControlProblems()
+            .Audited(AuditActions.WorkflowPause, "{instanceId}");
         group.MapPost("/{instanceId}/resume", (string instanceId, WorkflowManagement workflows, CancellationToken ct) =>
-            ControlAsync(instanceId, "resume", id => workflows.ResumeAsync(id, null, ct))).WithName("ResumeWorkflow").ProducesControlProblems();
+            ControlAsync(instanceId, "resume", id => workflows.ResumeAsync(id, null, ct))).WithName("ResumeWorkflow").ProducesControlProblems()
+            .Audited(AuditActions.WorkflowResume, "{instanceId}");
         group.MapPost("/{instanceId}/terminate", TerminateAsync).Accepts<JsonElement>("application/json").WithName("TerminateWorkflow")
-            .ProducesControlProblems();
+            .ProducesControlProblems()
+            .Audited(AuditActions.WorkflowTerminate, "{instanceId}");
         group.MapPost("/{instanceId}/events/{eventName}", RaiseEventAsync).Accepts<JsonElement>("application/json").WithName("RaiseWorkflowEvent")
             .ProducesControlProblems()
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        group.MapDelete("/{instanceId}", PurgeAsync).WithName("PurgeWorkflow").ProducesControlProblems();
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .Audited(AuditActions.WorkflowRaiseEvent, "{instanceId}", call => new Dictionary<string, object?> { ["event"] = call.Http.Request.RouteValues["eventName"] });
+        group.MapDelete("/{instanceId}", PurgeAsync).WithName("PurgeWorkflow").ProducesControlProblems()
+            .Audited(AuditActions.WorkflowPurge, "{instanceId}");
         group.MapGet("/{instanceId}/stream", StreamAsync).WithName("StreamWorkflow").ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
+
+    /// <summary>The audit target of a start: the workflow and the instance it started (or the id asked for, when refused).</summary>
+    private static string StartTarget(AuditedCall call) =>
+        $"{call.Http.Request.RouteValues["name"]}/{(call.Value as WorkflowStartResponse)?.InstanceId ?? call.Http.Request.Query["instanceId"].ToString()}";
 
     /// <summary>A command on an instance: unknown instance (404) or not possible in its state (409).</summary>
     private static RouteHandlerBuilder ProducesControlProblems(this RouteHandlerBuilder route) =>

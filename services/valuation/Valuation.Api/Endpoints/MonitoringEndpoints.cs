@@ -1,3 +1,4 @@
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -23,6 +24,8 @@ public static class MonitoringEndpoints
             .Produces<DriftReport>();
         group.MapPost("/training-requests", RequestTrainingAsync)
             .RequireScope(PlatformScopes.Admin)
+            .Audited(AuditActions.TrainingRequest, call => call.Arguments.OfType<TrainingRequestBody>().FirstOrDefault()?.TenantId ?? "",
+                call => call.Value is TrainingRequestAccepted accepted ? new Dictionary<string, object?> { ["event_id"] = accepted.EventId } : null)
             .WithName("RequestTraining")
             .WithSummary("Publishes training-requested for a tenant (e.g. a guardrail acting on a drift alert); the training workflow starts from it.")
             .Produces<TrainingRequestAccepted>(StatusCodes.Status202Accepted)
