@@ -31,7 +31,6 @@ public static class AuditEndpoints
     {
         routes.MapGet(Route, ListAsync)
             .RequireScope(PlatformScopes.Admin)
-            .RequireRateLimiting(ServiceDefaultsExtensions.RateLimitPolicy)
             .WithTags("Admin")
             .WithName("ListAuditEntries")
             .WithSummary("Admin and write actions (who, tenant, when, action, target, outcome), newest first.")

@@ -14,6 +14,7 @@ public static class PostgresRoles
 {
     public const string Owner = "platform_owner";
     public const string Service = "platform_app";
+    public const string AuditWriter = "platform_audit_writer";
 
     /// <summary>
     /// Where the owner's credentials come from when only the service connection is configured: a connection string whose
@@ -65,14 +66,18 @@ public static class PostgresRoles
         await EnsureRoleAsync(superuser, Owner, $"LOGIN {Attributes}", ownerPassword, cancellationToken);
         await EnsureRoleAsync(superuser, Service, $"LOGIN INHERIT {Attributes}", servicePassword, cancellationToken);
         await EnsureRoleAsync(superuser, TenantConnectionFactory.TenantRole, $"NOLOGIN {Attributes}", null, cancellationToken);
+        // The append-only audit log's writer role (migration 0008 grants it SELECT and INSERT), for tools that only append:
+        // created here because the owner may not create roles. The service role itself gets the same two privileges on the
+        // table through 0007's default privileges, so it stays a member of the tenant role only.
+        await EnsureRoleAsync(superuser, AuditWriter, $"NOLOGIN {Attributes}", null, cancellationToken);
         // The owner is a member so migration 0002 (which grants the migrating user the tenant role when it lacks it) passes.
-        foreach (var member in new[] { Service, Owner })
+        foreach (var (member, role) in new[] { (Service, TenantConnectionFactory.TenantRole), (Owner, TenantConnectionFactory.TenantRole) })
         {
             await ExecuteAsync(superuser, $"""
                 DO $$
                 BEGIN
-                    IF NOT pg_has_role('{member}', '{TenantConnectionFactory.TenantRole}', 'MEMBER') THEN
-                        GRANT {TenantConnectionFactory.TenantRole} TO {member};
+                    IF NOT pg_has_role('{member}', '{role}', 'MEMBER') THEN
+                        GRANT {role} TO {member};
                     END IF;
                 EXCEPTION WHEN unique_violation THEN
                     NULL;
