@@ -37,8 +37,9 @@ public static class AuditCommand
                 return 1;
             }
 
-            await using var dataSource = NpgsqlDataSource.Create(await connectionString(cancellationToken));
-            await new PlatformDatabase(dataSource).MigrateAsync(cancellationToken);
+            var database = await connectionString(cancellationToken);
+            await PlatformDatabase.MigrateAsOwnerAsync(database, cancellationToken);
+            await using var dataSource = NpgsqlDataSource.Create(database);
             var page = await new PostgresAuditLog(dataSource, TimeProvider.System).QueryAsync(query, cancellationToken);
             if (result.GetValue(json))
             {

@@ -123,8 +123,8 @@ public static class KeysCommand
 
     private static async Task<NpgsqlDataSource> OpenAsync(Func<CancellationToken, Task<string>> connectionString, CancellationToken cancellationToken)
     {
-        var dataSource = NpgsqlDataSource.Create(await connectionString(cancellationToken));
-        await new PlatformDatabase(dataSource).MigrateAsync(cancellationToken);
-        return dataSource;
+        var database = await connectionString(cancellationToken);
+        await PlatformDatabase.MigrateAsOwnerAsync(database, cancellationToken);
+        return NpgsqlDataSource.Create(database);
     }
 }

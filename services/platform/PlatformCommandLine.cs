@@ -43,7 +43,7 @@ public static class PlatformCommandLine
                 RecommendLoadBenchmarkCommand.Create(),
                 RecommendHistoryBenchmarkCommand.Create(),
                 ReindexBenchmarkCommand.Create(connectionString),
-                Benchmarks.Fuzz.FuzzBenchmarkCommand.Create(connectionString),
+                Benchmarks.Fuzz.FuzzBenchmarkCommand.Create(),
             },
             KeysCommand.Create(connectionString),
             SmokeCommand.Create(dataFolder),

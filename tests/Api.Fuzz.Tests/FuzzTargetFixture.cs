@@ -19,7 +19,7 @@ public sealed class FuzzTargetFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _database.InitializeAsync();
-        Target = await FuzzTarget.StartAsync(_database.ConnectionString, _workspace.FullName, Log, CancellationToken.None);
+        Target = await FuzzTarget.StartAsync(_database.ConnectionString, _database.SuperuserConnectionString, _workspace.FullName, Log, CancellationToken.None);
     }
 
     public async Task DisposeAsync()

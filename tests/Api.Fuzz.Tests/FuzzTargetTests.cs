@@ -31,7 +31,7 @@ public sealed class FuzzTargetTests(FuzzTargetFixture fixture)
     [Fact]
     public async Task The_bench_verb_rejects_bad_options_before_it_starts_anything()
     {
-        var command = FuzzBenchmarkCommand.Create(_ => throw new InvalidOperationException("no database may be asked for"));
+        var command = FuzzBenchmarkCommand.Create();
 
         Assert.Equal(2, await command.Parse(["--requests", "0"]).InvokeAsync());
         Assert.Equal(2, await command.Parse(["--concurrency", "0"]).InvokeAsync());

@@ -88,6 +88,8 @@ public sealed class ChampionModelBlockTests : IAsyncDisposable
         await PromoteAsync(await RegisterAsync("v1"));
         using var client = await StartAsync();
         await WaitForReadyAsync(client);
+        // Served once, so the tenant's cache holds v1 (readiness needs some tenant's model, not this cache loaded).
+        Assert.Equal("v1", await client.GetStringAsync("/serve"));
         var v2 = await RegisterAsync("v2");
         await PromoteAsync(v2);
 

@@ -131,6 +131,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         Assert.True(state.GetProperty("runtimeStatus").GetString() == "Completed", $"second price training did not complete: {state}");
         using var reloadRequest = new HttpRequestMessage(HttpMethod.Post, "/admin/reload");
         reloadRequest.Headers.Add("X-Api-Key", ApiKey);
+        reloadRequest.Headers.Add("X-Tenant-Id", Tenant);
         using var reload = await Api.SendAsync(reloadRequest);
         reload.EnsureSuccessStatusCode();
     }

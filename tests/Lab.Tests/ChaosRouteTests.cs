@@ -59,7 +59,10 @@ public sealed class ChaosRouteTests(LabPlatformFixture platform)
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         try
         {
-            using var failing = await anonymous.GetAsync("/registry/price/aliases");
+            // Read as the demo tenant (registry reads are the tenant's; the admin key only operates the platform).
+            using var tenant = new HttpClient { BaseAddress = platform.Url };
+            tenant.DefaultRequestHeaders.Add("X-Api-Key", platform.DemoTenantKey);
+            using var failing = await tenant.GetAsync("/registry/price/aliases");
             Assert.Equal(HttpStatusCode.InternalServerError, failing.StatusCode);
             Assert.Equal("application/problem+json", failing.Content.Headers.ContentType?.MediaType);
         }

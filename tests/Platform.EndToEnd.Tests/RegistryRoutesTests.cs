@@ -40,9 +40,9 @@ public sealed class RegistryRoutesTests(PostgresDatabaseFixture database) : ICla
             var twin = await registry.RegisterAsync("e2e", ModelNames.Twin, file, new Dictionary<string, double> { ["ndcg_at_10"] = 0.5 },
                 new ModelLineage("sha256:abc", new Dictionary<string, string>(), "test"));
             using var anonymous = new HttpClient { BaseAddress = new Uri(url) };
-            // Reading the registry needs a credential (any tenant's); moving an alias or reloading needs the admin key.
+            // Reading the registry needs a credential of the tenant; moving an alias or reloading needs the admin key naming the tenant.
             using var reader = new HttpClient { BaseAddress = new Uri(url) };
-            reader.DefaultRequestHeaders.Add("X-Api-Key", (await app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("demo", [PlatformScopes.Estimate], null)).Key);
+            reader.DefaultRequestHeaders.Add("X-Api-Key", (await app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("e2e", [PlatformScopes.Estimate], null)).Key);
             Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/registry/{ModelNames.Twin}/versions")).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsJsonAsync($"/registry/{ModelNames.Twin}/aliases/challenger", new { version = 1 })).StatusCode);
             using var admin = new HttpClient { BaseAddress = new Uri(url) };

@@ -133,7 +133,9 @@ public sealed partial class RouteAuthorizationTests(PostgresDatabaseFixture data
     [Fact]
     public async Task On_every_tenant_route_a_key_of_tenant_a_acts_for_a_whatever_tenant_header_it_sends()
     {
-        var tenantRoutes = Routes.Where(e => e.Metadata.GetMetadata<TenantScopedEndpoint>() is not null).ToList();
+        // Routes a tenant's own credential may call (the admin-only ones, alias moves and reload, act on a tenant the admin names).
+        var tenantRoutes = Routes.Where(e => e.Metadata.GetMetadata<TenantScopedEndpoint>() is not null
+            && e.Metadata.GetMetadata<RequiredScopes>()?.AnyOf.Any(PlatformScopes.Tenant.Contains) != false).ToList();
         Assert.True(tenantRoutes.Count >= 9, $"only {tenantRoutes.Count} tenant routes found");
         var alpha = (await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("alpha", PlatformScopes.Tenant, null)).Key;
         var failures = new List<string>();
@@ -150,7 +152,8 @@ public sealed partial class RouteAuthorizationTests(PostgresDatabaseFixture data
                     }
 
                     using var response = await SendAsync(method, endpoint, alpha, header);
-                    var seen = _seen.Single();
+                    // Nothing seen: refused before the endpoint (authorization), so it acted for no tenant.
+                    var seen = _seen.SingleOrDefault();
                     if (seen.Tenant is { } acted && acted.TenantId != "alpha")
                     {
                         failures.Add($"{method} {endpoint.RoutePattern.RawText} with X-Tenant-Id {header}: acted for {acted.TenantId}");

@@ -95,6 +95,7 @@ public sealed class InteractionTests(TwinApiFixture fixture)
     {
         using var client = fixture.Client(TwinApiFixture.Alpha);
         const string user = "remembered-signals-1";
+        await fixture.AddUsersAsync(TwinApiFixture.Alpha, user);
         var houses = fixture.AlphaMarket.Properties.Where(p => p.PropertyType == PropertyTypes.Enebolig).Skip(4).Take(4).ToList();
         var liked = houses.Select((p, i) => new { event_id = $"remembered-{i}", user_id = user, property_id = p.PropertyId, kind = "like" }).ToArray();
         await (await client.PostJsonAsync("/interactions", new { interactions = liked })).ReadAsync<InteractionBatchResponse>();

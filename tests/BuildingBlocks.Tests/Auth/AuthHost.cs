@@ -9,6 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
+using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Tenancy;
@@ -52,6 +53,8 @@ public sealed class AuthHost : IAsyncDisposable
         if (connectionString is not null)
         {
             builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+            // The key routes are audited (as in every host, through AddPlatformBuildingBlocks).
+            builder.Services.AddAuditLog();
         }
 
         var app = builder.Build();

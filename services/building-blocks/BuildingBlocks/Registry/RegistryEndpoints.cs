@@ -38,7 +38,7 @@ public static class RegistryEndpoints
     public static IEndpointRouteBuilder MapRegistryEndpoints(this IEndpointRouteBuilder routes)
     {
         // Reads: a credential of the tenant; moving an alias (promotion, rollback): admin, naming the tenant.
-        var group = routes.MapGroup("/registry/{model}").WithTags("Registry").RequireTenant()
+        var group = routes.MapGroup("/registry/{model}").WithTags("Registry").RequireCredential().RequireTenant()
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         group.MapGet("/versions", async (string model, HttpContext context, ModelRegistry registry, CancellationToken cancellationToken) =>
@@ -122,7 +122,7 @@ public static class RegistryEndpoints
                 await cache.ReloadAsync(cancellationToken).ConfigureAwait(false);
                 return describe(cache);
             })
-            .Audited(AuditActions.ModelReload, call => call.Http.RequestServices.GetRequiredService<ChampionModelCache<TModel>>().ModelName)
+            .Audited(AuditActions.ModelReload, call => call.Http.RequestServices.GetRequiredService<TenantChampions<TModel>>().ModelName)
             .WithName("ReloadModel")
             .WithSummary("Re-reads the champion from the registry now. A corrupt artifact keeps the previous model serving (see last_error).")
             .ProducesProblem(StatusCodes.Status401Unauthorized)

@@ -23,7 +23,7 @@ public static class ReportPlotEndpoints
     public static IEndpointRouteBuilder MapReportPlotEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/registry/{model}/versions/{version:int}/plots").WithTags("Registry")
-            .RequireTenant();
+            .RequireCredential().RequireTenant();
 
         group.MapGet("", ListAsync)
             .WithName("ListReportPlots")

@@ -10,12 +10,15 @@ namespace Platform.Host.Benchmarks.Fuzz;
 /// </summary>
 public static class FuzzBenchmarkCommand
 {
-    /// <param name="platformConnectionString">The platform's PostgreSQL, asked for only when --connection-string is not given.</param>
-    public static Command Create(Func<CancellationToken, Task<string>> platformConnectionString)
+    public static Command Create()
     {
         var connectionString = new Option<string?>("--connection-string")
         {
-            Description = "PostgreSQL connection string of a role that may create databases (default: the platform's). A fresh database is created and dropped.",
+            Description = "PostgreSQL connection string of a superuser of the cluster (required): a fresh database is created, migrated, seeded and dropped.",
+        };
+        var serviceConnectionString = new Option<string?>("--service-connection-string")
+        {
+            Description = "The same cluster's platform_app login (required): the host under test runs as the least-privilege service role.",
         };
         var requests = new Option<long>("--requests") { Description = "Requests to send.", DefaultValueFactory = _ => 100_000 };
         var seed = new Option<long>("--seed") { Description = "Seed of the request stream (request n of a seed is always the same).", DefaultValueFactory = _ => 1 };
@@ -24,7 +27,7 @@ public static class FuzzBenchmarkCommand
         var show = new Option<int>("--show") { Description = "Findings printed in full.", DefaultValueFactory = _ => 20 };
 
         var command = new Command("fuzz", "Fuzz every operation of the OpenAPI document of an all-in-one host started for the run: no 5xx, problem+json errors, nothing stored when rejected, no other tenant's data.");
-        foreach (var option in new Option[] { connectionString, requests, seed, first, concurrency, show })
+        foreach (var option in new Option[] { connectionString, serviceConnectionString, requests, seed, first, concurrency, show })
         {
             command.Options.Add(option);
         }
@@ -38,14 +41,23 @@ public static class FuzzBenchmarkCommand
                 return 2;
             }
 
-            var connection = result.GetValue(connectionString) ?? await platformConnectionString(cancellationToken).ConfigureAwait(false);
+            // The host runs as the least-privilege service role; creating the database, migrating, seeding and reading the storage
+            // fingerprint across tenants need a superuser of the same cluster.
+            if (result.GetValue(connectionString) is not { } connection || result.GetValue(serviceConnectionString) is null)
+            {
+                await Console.Error.WriteLineAsync("--connection-string (a superuser of the cluster) and --service-connection-string (its platform_app login) are required.")
+                    .ConfigureAwait(false);
+                return 2;
+            }
+
             var database = "fuzz_" + Guid.NewGuid().ToString("N")[..12];
             await ExecuteAsync(connection, $"CREATE DATABASE {database}", cancellationToken).ConfigureAwait(false);
             var workspace = Directory.CreateTempSubdirectory("platform-fuzz-");
             try
             {
-                var fuzzConnection = new NpgsqlConnectionStringBuilder(connection) { Database = database }.ConnectionString;
-                await using var target = await FuzzTarget.StartAsync(fuzzConnection, workspace.FullName, Console.Out, cancellationToken).ConfigureAwait(false);
+                var superuser = new NpgsqlConnectionStringBuilder(connection) { Database = database }.ConnectionString;
+                var service = new NpgsqlConnectionStringBuilder(result.GetValue(serviceConnectionString)!) { Database = database }.ConnectionString;
+                await using var target = await FuzzTarget.StartAsync(service, superuser, workspace.FullName, Console.Out, cancellationToken).ConfigureAwait(false);
                 var (report, operations) = await FuzzCampaign.RunAsync(target, settings, null, cancellationToken).ConfigureAwait(false);
                 Console.WriteLine($"operations: {operations.Count} ({string.Join(", ", operations.Select(o => o.Name))})");
                 Console.Write(report.Describe(settings.Seed));

@@ -53,11 +53,16 @@ public sealed class FuzzTarget : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <param name="connectionString">An owner connection to an empty (or migrated) database of its own.</param>
+    /// <param name="connectionString">The service role's connection to an empty (or migrated) database of its own: the host's.</param>
+    /// <param name="superuserConnectionString">
+    /// A superuser's connection to the same database: it migrates, seeds and reads the storage fingerprint, which must see
+    /// every tenant's rows (the forced row-level security hides them from every other role).
+    /// </param>
     /// <param name="workspace">A folder for artifacts and vectors, deleted by the caller.</param>
-    public static async Task<FuzzTarget> StartAsync(string connectionString, string workspace, TextWriter log, CancellationToken cancellationToken)
+    public static async Task<FuzzTarget> StartAsync(
+        string connectionString, string superuserConnectionString, string workspace, TextWriter log, CancellationToken cancellationToken)
     {
-        var dataSource = NpgsqlDataSource.Create(connectionString);
+        var dataSource = NpgsqlDataSource.Create(superuserConnectionString);
         await new PlatformDatabase(dataSource).MigrateAsync(cancellationToken).ConfigureAwait(false);
         var marketA = new SyntheticMarketGenerator(new SyntheticMarketOptions { TenantId = TenantA, Properties = 400, Users = 20, InteractionsPerUser = 30, Seed = 11 });
         var marketB = new SyntheticMarketGenerator(new SyntheticMarketOptions { TenantId = TenantB, Properties = 120, Users = 8, InteractionsPerUser = 10, Seed = 22 });
