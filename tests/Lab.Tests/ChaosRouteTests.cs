@@ -54,14 +54,15 @@ public sealed class ChaosRouteTests(LabPlatformFixture platform)
         Assert.Equal(HttpStatusCode.BadRequest, badRate.StatusCode);
         Assert.Contains("drop_rate", await badRate.Content.ReadAsStringAsync());
 
+        // Read as the demo tenant (registry reads are the tenant's; the admin key only operates the platform).
+        using var tenant = new HttpClient { BaseAddress = platform.Url };
+        tenant.DefaultRequestHeaders.Add("X-Api-Key", platform.DemoTenantKey);
+
         // A fault in force fails the registry read (state store) with problem details; clearing it restores service.
         using var set = await anonymous.PutAsJsonAsync("/admin/chaos", new { ports = new { state_store = new { error_rate = 1.0 } } });
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         try
         {
-            // Read as the demo tenant (registry reads are the tenant's; the admin key only operates the platform).
-            using var tenant = new HttpClient { BaseAddress = platform.Url };
-            tenant.DefaultRequestHeaders.Add("X-Api-Key", platform.DemoTenantKey);
             using var failing = await tenant.GetAsync("/registry/price/aliases");
             Assert.Equal(HttpStatusCode.InternalServerError, failing.StatusCode);
             Assert.Equal("application/problem+json", failing.Content.Headers.ContentType?.MediaType);
@@ -72,7 +73,7 @@ public sealed class ChaosRouteTests(LabPlatformFixture platform)
             Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
         }
 
-        using var healthy = await anonymous.GetAsync("/registry/price/aliases");
+        using var healthy = await tenant.GetAsync("/registry/price/aliases");
         Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
     }
 }

@@ -57,7 +57,8 @@ public sealed class RegistryRoutesTests(PostgresDatabaseFixture database) : ICla
             Assert.Equal(0.5, listed.GetProperty("metrics").GetProperty("ndcg_at_10").GetDouble());
             Assert.Equal("sha256:abc", listed.GetProperty("lineage").GetProperty("data_hash").GetString());
 
-            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync($"/registry/{ModelNames.Twin}/aliases/challenger", new { version = 1 })).StatusCode);
+            // The header alone is a development-mode tenant credential here, without the admin scope.
+            Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.PostAsJsonAsync($"/registry/{ModelNames.Twin}/aliases/challenger", new { version = 1 })).StatusCode);
             using var moved = await admin.PostAsJsonAsync($"/registry/{ModelNames.Twin}/aliases/challenger", new { version = twin.Version });
             Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
             var body = await moved.Content.ReadFromJsonAsync<JsonElement>();
@@ -69,7 +70,7 @@ public sealed class RegistryRoutesTests(PostgresDatabaseFixture database) : ICla
             Assert.Empty((await reader.GetFromJsonAsync<JsonElement>($"/registry/{ModelNames.Price}/versions")).EnumerateArray());
 
             // No price model yet: the reload route is there, needs the key, and answers 503 until one is deployed.
-            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/admin/reload", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.PostAsync("/admin/reload", null)).StatusCode);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await admin.PostAsync("/admin/reload", null)).StatusCode);
 
             // Another tenant sees none of it: not the version, its lineage, nor the alias.

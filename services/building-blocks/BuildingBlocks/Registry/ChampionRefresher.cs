@@ -27,21 +27,35 @@ public sealed class ChampionRefresher<TModel>(
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
 
+    // Tenants asked for since the last pass; null in the set's place means "every tenant held".
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _asked = new(StringComparer.Ordinal);
+    private volatile bool _askedForAll;
+
     public void RequestRefresh(string? tenantId = null)
     {
+        if (tenantId is null)
+        {
+            _askedForAll = true;
+        }
+        else
+        {
+            _asked.TryAdd(tenantId, 0);
+        }
+
         try
         {
             _wake.Release();
         }
         catch (SemaphoreFullException)
         {
-            // Already asked; one reload answers both.
+            // Already asked; one pass answers both.
         }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var preloaded = false;
+        var wokenForTenants = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -52,7 +66,20 @@ public sealed class ChampionRefresher<TModel>(
                     preloaded = true;
                 }
 
-                await champions.ReloadLoadedAsync(stoppingToken).ConfigureAwait(false);
+                if (wokenForTenants)
+                {
+                    // Asked for named tenants only (a deployment names its tenant): the others' models stay as they are.
+                    foreach (var tenantId in _asked.Keys)
+                    {
+                        _asked.TryRemove(tenantId, out _);
+                        await champions.For(tenantId).ReloadAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    _asked.Clear();
+                    await champions.ReloadLoadedAsync(stoppingToken).ConfigureAwait(false);
+                }
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -61,7 +88,9 @@ public sealed class ChampionRefresher<TModel>(
 
             try
             {
-                await WaitAsync(stoppingToken).ConfigureAwait(false);
+                var woken = await WaitAsync(stoppingToken).ConfigureAwait(false);
+                wokenForTenants = woken && !_askedForAll && !_asked.IsEmpty;
+                _askedForAll = false;
             }
             catch (OperationCanceledException)
             {
@@ -70,14 +99,15 @@ public sealed class ChampionRefresher<TModel>(
         }
     }
 
-    /// <summary>Until the TTL (on the injected clock) runs out or a refresh is asked for.</summary>
-    private async Task WaitAsync(CancellationToken stoppingToken)
+    /// <summary>Until the TTL (on the injected clock) runs out or a refresh is asked for; true when asked.</summary>
+    private async Task<bool> WaitAsync(CancellationToken stoppingToken)
     {
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var woken = _wake.WaitAsync(waiting.Token);
         var elapsed = Task.Delay(champions.TimeToLive, time, waiting.Token);
-        await Task.WhenAny(woken, elapsed).ConfigureAwait(false);
+        var first = await Task.WhenAny(woken, elapsed).ConfigureAwait(false);
         await waiting.CancelAsync().ConfigureAwait(false);
         stoppingToken.ThrowIfCancellationRequested();
+        return first == woken && woken.IsCompletedSuccessfully;
     }
 }

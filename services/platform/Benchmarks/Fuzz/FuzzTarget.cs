@@ -202,11 +202,19 @@ public sealed class FuzzTarget : IAsyncDisposable
 
     private async Task WaitUntilServingAsync(CancellationToken cancellationToken)
     {
+        // The tenants' own (development-mode header) credentials rebuild their indexes: the admin key reads no tenant's data.
         using var admin = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         admin.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
-        using (await admin.PostAsync(new Uri("admin/reload", UriKind.Relative), null, cancellationToken).ConfigureAwait(false))
+        foreach (var tenant in new[] { TenantA, TenantB })
         {
+            using var reload = new HttpRequestMessage(HttpMethod.Post, new Uri("admin/reload", UriKind.Relative));
+            reload.Headers.Add("X-Tenant-Id", tenant);
+            using (await admin.SendAsync(reload, cancellationToken).ConfigureAwait(false))
+            {
+            }
         }
+
+        using var tenants = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
         await SettleAsync(workflows: false, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         foreach (var tenant in new[] { TenantA, TenantB })
@@ -217,7 +225,7 @@ public sealed class FuzzTarget : IAsyncDisposable
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("index/rebuild", UriKind.Relative));
                 request.Headers.Add("X-Tenant-Id", tenant);
-                using var response = await admin.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                using var response = await tenants.SendAsync(request, cancellationToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
                     break;
