@@ -150,6 +150,9 @@ public sealed class FuzzRunner(HttpClient client, FuzzRequestGenerator generator
     private async Task<int?> SendAndCheckAsync(FuzzRequest request, FuzzReport report, FuzzSettings settings, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(new HttpMethod(request.Operation.Method), new Uri(request.RelativeUri, UriKind.Relative));
+        // A large body waits for the server's go-ahead, as clients sending large bodies should: a body over the route's limit is
+        // then answered 413 before it is sent, instead of the connection closing under a client still writing.
+        message.Headers.ExpectContinue = request.Body is { Length: > 64 * 1024 };
         try
         {
             foreach (var (name, value) in request.Credential.Headers)
