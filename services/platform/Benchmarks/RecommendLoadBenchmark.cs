@@ -1,8 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Endpoints;
-using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.Host.Benchmarks;
 

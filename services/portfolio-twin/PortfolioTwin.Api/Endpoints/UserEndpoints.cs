@@ -1,7 +1,7 @@
 using Platform.BuildingBlocks.Auth;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.MarketData.Postgres;
 using Platform.PortfolioTwin.Api.Serving;
-using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.PortfolioTwin.Api.Endpoints;
 

@@ -1,7 +1,7 @@
 using Platform.BuildingBlocks.Messaging;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Data;
-using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.PortfolioTwin.Api.Indexing;
 

@@ -1,6 +1,6 @@
 using System.Text;
-using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Artifacts;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Tenancy;
