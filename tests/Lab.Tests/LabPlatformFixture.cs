@@ -49,7 +49,9 @@ public sealed class LabPlatformFixture : IAsyncLifetime
             "--Platform:Demo:Users=30",
             "--Platform:Demo:InteractionsPerUser=30",
             "--Platform:Chaos:Enabled=true",
-            "--Platform:RateLimit:PermitLimit=100",
+            // Low enough for the burst scenario's 400 req/s to meet it; high enough that the open-loop generator's catch-up
+            // after the process stalls (training runs in it, on two cores) does not.
+            "--Platform:RateLimit:PermitLimit=200",
             "--Valuation:Release:Mode=Canary",
             "--Valuation:Release:Share=0.2",
             "--Valuation:DriftWindowSize=300",

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -25,7 +26,8 @@ public sealed partial class RouteAuthorizationTests(PostgresDatabaseFixture data
     private static readonly string[] AnonymousRoutes = ["/health", "/ready", "/metrics/prometheus", "/openapi/{documentName}.json"];
 
     private readonly DirectoryInfo _workspace = Directory.CreateTempSubdirectory("platform-route-auth-");
-    private readonly List<(string Path, TenantScope? Tenant, int Status)> _seen = [];
+    // One record per request, written after it is answered; the client can read the response before the record exists.
+    private readonly Channel<(string Path, TenantScope? Tenant, int Status)> _seen = Channel.CreateUnbounded<(string, TenantScope?, int)>();
     private WebApplication _app = null!;
     private HttpClient _http = null!;
 
@@ -55,10 +57,7 @@ public sealed partial class RouteAuthorizationTests(PostgresDatabaseFixture data
             finally
             {
                 // Also when the handler threw (a problem the exception handler above answers).
-                lock (_seen)
-                {
-                    _seen.Add((context.Request.Path, context.Features.Get<TenantScope>(), context.Response.StatusCode));
-                }
+                _seen.Writer.TryWrite((context.Request.Path, context.Features.Get<TenantScope>(), context.Response.StatusCode));
             }
         });
         await _app.StartAsync();
@@ -146,14 +145,10 @@ public sealed partial class RouteAuthorizationTests(PostgresDatabaseFixture data
             {
                 foreach (var header in new string?[] { null, "alpha", "beta", "ALPHA", "alpha,beta", "beta,alpha" })
                 {
-                    lock (_seen)
-                    {
-                        _seen.Clear();
-                    }
-
                     using var response = await SendAsync(method, endpoint, alpha, header);
-                    // Nothing seen: refused before the endpoint (authorization), so it acted for no tenant.
-                    var seen = _seen.SingleOrDefault();
+                    // No tenant seen: refused before the endpoint (authorization), so it acted for no tenant.
+                    using var recorded = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                    var seen = await _seen.Reader.ReadAsync(recorded.Token);
                     if (seen.Tenant is { } acted && acted.TenantId != "alpha")
                     {
                         failures.Add($"{method} {endpoint.RoutePattern.RawText} with X-Tenant-Id {header}: acted for {acted.TenantId}");

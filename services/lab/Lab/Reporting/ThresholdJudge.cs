@@ -14,8 +14,25 @@ public static class ThresholdJudge
             var observed = Observe(threshold, recorder, observer, duration);
             var passed = observed is { } value && threshold.Holds(value);
             var shown = observed is null ? "no data" : Format(threshold.Metric, observed.Value);
-            return new Check($"{threshold.Scope}: {threshold.Text}", passed, $"observed {shown}");
+            return new Check($"{threshold.Scope}: {threshold.Text}", passed, $"observed {shown}{FailedStatuses(threshold, recorder)}");
         })];
+
+    /// <summary>For an error rate over routes, which statuses the failures were (" (429×18, 0×2)"), so a failed check says why.</summary>
+    private static string FailedStatuses(Threshold threshold, RunRecorder recorder)
+    {
+        if (threshold.Metric != "error_rate")
+        {
+            return "";
+        }
+
+        var failed = Routes(threshold.Scope, recorder).SelectMany(r => r.Statuses).Where(s => !RouteStats.IsSuccess(s.Key))
+            .GroupBy(s => s.Key, s => s.Value).OrderBy(g => g.Key)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key}×{g.Sum()}")).ToList();
+        return failed.Count == 0 ? "" : $" ({string.Join(", ", failed)})";
+    }
+
+    private static List<RouteStats> Routes(string scope, RunRecorder recorder) =>
+        scope == "all" ? [.. recorder.Routes.Values] : recorder.Routes.TryGetValue(scope, out var route) ? [route] : [];
 
     private static double? Observe(Threshold threshold, RunRecorder recorder, Observer observer, TimeSpan duration)
     {
@@ -48,8 +65,7 @@ public static class ThresholdJudge
                 };
         }
 
-        var routes = threshold.Scope == "all" ? recorder.Routes.Values.ToList()
-            : recorder.Routes.TryGetValue(threshold.Scope, out var route) ? [route] : [];
+        var routes = Routes(threshold.Scope, recorder);
         if (routes.Count == 0)
         {
             return null;
