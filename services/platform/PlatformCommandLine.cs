@@ -45,6 +45,7 @@ public static class PlatformCommandLine
                 ReindexBenchmarkCommand.Create(connectionString),
                 Benchmarks.Fuzz.FuzzBenchmarkCommand.Create(),
             },
+            MigrateCommand.Create(configuration, connectionString),
             KeysCommand.Create(connectionString),
             SmokeCommand.Create(dataFolder),
             AuditCommand.Create(connectionString, Console.Out, Console.Error),

@@ -8,7 +8,7 @@ public static class ServeCommand
 {
     public static Command Create(string dataFolder)
     {
-        var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => DefaultUrls() };
         var command = new Command("serve", "Run every API (valuation, portfolio twin, workflow management) on one port.") { urls };
         // Configuration keys pass through to the host (e.g. --ConnectionStrings:Postgres=... or --Platform:Demo:Enabled=false).
         command.TreatUnmatchedTokensAsErrors = false;
@@ -33,4 +33,14 @@ public static class ServeCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// Loopback only, unless the environment names the port as ASP.NET Core's own variables do (<c>ASPNETCORE_URLS</c>, or
+    /// <c>ASPNETCORE_HTTP_PORTS</c> on every interface): the container image sets the port that way for every host it runs.
+    /// </summary>
+    public static string DefaultUrls() =>
+        Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is { Length: > 0 } configured ? configured
+        : Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS") is { Length: > 0 } ports
+            ? string.Join(';', ports.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"http://+:{p}"))
+            : "http://127.0.0.1:5080";
 }

@@ -27,6 +27,10 @@ public sealed record DockerStage(string Image, string? Name, IReadOnlyList<Docke
     /// <summary>ARG names declared in this stage.</summary>
     public IReadOnlySet<string> Args => All("ARG").Select(a => a.Arguments.Split('=')[0].Trim()).ToHashSet();
 
+    /// <summary>The default value of this stage's ARG <paramref name="name"/>, or null when it has none.</summary>
+    public string? ArgDefault(string name) =>
+        All("ARG").Select(a => a.Arguments.Split('=', 2)).Where(p => p[0].Trim() == name).Select(p => p.Length > 1 ? p[1].Trim().Trim('"') : null).LastOrDefault();
+
     private static IEnumerable<KeyValuePair<string, string>> ParseEnv(DockerInstruction env)
     {
         var pairs = DockerfileSyntax.EnvPair().Matches(env.Arguments);

@@ -4,34 +4,47 @@ using System.Xml.Linq;
 namespace Platform.Deploy.Tests;
 
 /// <summary>
-/// What can be checked about the images without a Docker engine: the build context has every file the build stage copies
-/// and needs, the TorchSharp fix runs in the build stage, the published assembly is the one ENTRYPOINT runs, and the runtime
-/// stage is small, non-root, read-only-root friendly, labelled and health-checked on the port the app's configuration names.
+/// What can be checked about the images without a Docker engine: one Dockerfile builds every host (a build argument names the
+/// project), the build context has every file the build stage copies and each host's publish needs, the TorchSharp fix runs
+/// in the build stage, the entry point runs the published assembly, and the runtime stage is small, non-root, read-only-root
+/// friendly, labelled and health-checked on the port each image is built for.
 /// </summary>
 public sealed partial class DockerfileTests
 {
-    public const string PlatformDockerfile = "services/platform/Dockerfile";
+    /// <summary>The one Dockerfile, at the repository root (the build context).</summary>
+    public const string TheDockerfile = "Dockerfile";
     private const string PlatformProject = "services/platform/Platform.csproj";
     private static readonly string[] OciLabels = ["source", "revision", "version"];
 
-    public static TheoryData<string> Dockerfiles => [.. AllDockerfiles()];
+    public static TheoryData<string> Images => [.. ImageBuild.All.Select(i => i.Image)];
 
     public static IEnumerable<string> AllDockerfiles() =>
-        Repo.FilesUnder("services").Where(f => Path.GetFileName(f) == "Dockerfile").Order();
+        Repo.FilesUnder(".").Where(f => Path.GetFileName(f) == "Dockerfile" && !f.StartsWith("tests/", StringComparison.Ordinal)).Order();
 
     [Fact]
-    public void Every_Dapr_app_and_the_all_in_one_host_has_a_Dockerfile()
+    public void One_Dockerfile_builds_every_Dapr_app_and_the_all_in_one_host()
     {
-        var expected = Repo.DaprApps.Select(a => $"{a.Folder}/Dockerfile").Append(PlatformDockerfile).Order();
-        Assert.Equal(expected, AllDockerfiles());
+        Assert.Equal([TheDockerfile], AllDockerfiles());
+        Assert.Equal(Repo.DaprApps.Select(a => a.Project).Append(PlatformProject).Order(), ImageBuild.All.Select(i => i.Project).Order());
+        foreach (var app in Repo.DaprApps)
+        {
+            // dapr.yaml's appPort, so the sidecar finds the app where the image listens.
+            Assert.Equal(app.Port, ImageBuild.All.Single(i => i.Project == app.Project).Port);
+        }
+
+        // The all-in-one image is the default build, on the port `platform serve` listens on locally.
+        var file = Dockerfile.Load(TheDockerfile);
+        Assert.Equal(PlatformProject, BuildStage(file).ArgDefault("PROJECT"));
+        var platform = ImageBuild.All.Single(i => i.Project == PlatformProject);
+        Assert.Equal(platform.Port.ToString(), file.Final.ArgDefault("PORT"));
+        Assert.Contains($"http://127.0.0.1:{platform.Port}", File.ReadAllText(Repo.PathOf("services/platform/ServeCommand.cs")));
     }
 
-    [Theory]
-    [MemberData(nameof(Dockerfiles))]
-    public void The_build_is_multi_stage_sdk_then_aspnet_runtime(string dockerfile)
+    [Fact]
+    public void The_build_is_multi_stage_sdk_then_aspnet_runtime()
     {
-        var file = Dockerfile.Load(dockerfile);
-        Assert.True(file.Stages.Count >= 2, $"{dockerfile}: a build stage and a runtime stage expected");
+        var file = Dockerfile.Load(TheDockerfile);
+        Assert.True(file.Stages.Count >= 2, "a build stage and a runtime stage expected");
         var build = BuildStage(file);
         Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:", build.Image);
         Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:", file.Final.Image);
@@ -40,30 +53,29 @@ public sealed partial class DockerfileTests
         Assert.Empty(file.Final.All("COPY").Where(c => !c.Flags.ContainsKey("from")).Select(c => c.ToString()));
     }
 
-    [Theory]
-    [MemberData(nameof(Dockerfiles))]
-    public void Every_COPY_source_exists_in_the_build_context_and_is_not_ignored(string dockerfile)
+    [Fact]
+    public void Every_COPY_source_exists_in_the_build_context_and_is_not_ignored()
     {
         var ignore = DockerIgnore.Load(".dockerignore");
-        foreach (var copy in Dockerfile.Load(dockerfile).Stages.SelectMany(s => s.All("COPY")).Where(c => !c.Flags.ContainsKey("from")))
+        foreach (var copy in Dockerfile.Load(TheDockerfile).Stages.SelectMany(s => s.All("COPY")).Where(c => !c.Flags.ContainsKey("from")))
         {
             foreach (var source in copy.Words.SkipLast(1))
             {
                 var path = Repo.PathOf(source);
-                Assert.True(File.Exists(path) || Directory.Exists(path), $"{dockerfile} {copy}: '{source}' does not exist");
+                Assert.True(File.Exists(path) || Directory.Exists(path), $"{copy}: '{source}' does not exist");
                 Assert.Null(ignore.ExcludedBy(source.TrimEnd('/')));
             }
         }
     }
 
     [Theory]
-    [MemberData(nameof(Dockerfiles))]
-    public void The_build_stage_gets_every_file_the_publish_needs_including_the_TorchSharp_fix(string dockerfile)
+    [MemberData(nameof(Images))]
+    public void The_build_stage_gets_every_file_the_publish_needs_including_the_TorchSharp_fix(string image)
     {
-        var file = Dockerfile.Load(dockerfile);
-        var build = BuildStage(file);
+        var build = ImageBuild.Of(image);
+        var file = Dockerfile.Load(TheDockerfile);
         var publish = Publish(file);
-        var copied = build.Instructions.TakeWhile(i => i != publish.Instruction).Where(i => i.Keyword == "COPY")
+        var copied = BuildStage(file).Instructions.TakeWhile(i => i != publish.Instruction).Where(i => i.Keyword == "COPY")
             .SelectMany(c => c.Words.SkipLast(1)).Select(s => s.TrimEnd('/')).ToList();
         var ignore = DockerIgnore.Load(".dockerignore");
 
@@ -71,105 +83,102 @@ public sealed partial class DockerfileTests
         var needed = new List<string> { "global.json", "Directory.Build.props", "Directory.Packages.props", "Directory.Build.targets" };
         needed.AddRange(TaskSourcesOf("Directory.Build.targets"));
         // Every file of every project the published one references (sources, embedded migrations, appsettings).
-        needed.AddRange(Repo.ProjectClosure(publish.Project).SelectMany(p => Repo.FilesUnder(Path.GetDirectoryName(p)!)));
+        needed.AddRange(Repo.ProjectClosure(build.Project).SelectMany(p => Repo.FilesUnder(Path.GetDirectoryName(p)!)));
 
         foreach (var path in needed)
         {
             Assert.True(copied.Any(source => path == source || path.StartsWith(source + "/", StringComparison.Ordinal)),
-                $"{dockerfile}: the build stage does not copy {path} before `dotnet publish`");
-            Assert.True(ignore.ExcludedBy(path) is null, $"{dockerfile}: {path} is needed but .dockerignore excludes it ({ignore.ExcludedBy(path)})");
+                $"{image}: the build stage does not copy {path} before `dotnet publish`");
+            Assert.True(ignore.ExcludedBy(path) is null, $"{image}: {path} is needed but .dockerignore excludes it ({ignore.ExcludedBy(path)})");
         }
 
         Assert.Contains(TorchSharpFixTarget, File.ReadAllText(Repo.PathOf("Directory.Build.targets")));
     }
 
     [Theory]
-    [MemberData(nameof(Dockerfiles))]
-    public void It_publishes_Release_for_linux_x64_and_ENTRYPOINT_runs_the_published_assembly(string dockerfile)
+    [MemberData(nameof(Images))]
+    public void It_publishes_Release_for_linux_x64_and_the_entry_point_runs_the_published_assembly(string image)
     {
-        var file = Dockerfile.Load(dockerfile);
+        var build = ImageBuild.Of(image);
+        var file = Dockerfile.Load(TheDockerfile);
         var publish = Publish(file);
         Assert.Matches(@"(-c|--configuration) Release\b", publish.Instruction.Arguments);
         Assert.Matches(@"(-r|--runtime) linux-x64\b", publish.Instruction.Arguments);
         Assert.Contains("--self-contained false", publish.Instruction.Arguments);
-        var expectedProject = Repo.AppIn(Path.GetDirectoryName(dockerfile)!)?.Project ?? PlatformProject;
-        Assert.Equal(expectedProject, publish.Project);
+        // The project is the build argument, restored for the same runtime.
+        Assert.Equal("\"$PROJECT\"", publish.Project);
+        Assert.Contains(BuildStage(file).All("RUN"), r => r.Arguments.StartsWith("dotnet restore \"$PROJECT\" -r linux-x64", StringComparison.Ordinal));
+        Assert.True(File.Exists(Repo.PathOf(build.Project)), $"{image}: {build.Project} does not exist");
 
-        // The runtime stage copies exactly the publish output from the build stage.
+        // The entry script is written into the publish output from the project's assembly name, which MSBuild reports.
+        var script = EntryScript().Match(publish.Instruction.Arguments);
+        Assert.True(script.Success, "the publish step must write entrypoint.sh from -getProperty:AssemblyName");
+        Assert.Equal(publish.Output, script.Groups["folder"].Value);
+        Assert.False(string.IsNullOrWhiteSpace(Repo.AssemblyNameOf(build.Project)));
+
+        // The runtime stage copies exactly the publish output from the build stage, and starts the script from there.
         var fromBuild = file.Final.All("COPY").Single(c => c.Flags.TryGetValue("from", out var stage) && stage == BuildStage(file).Name);
         Assert.Equal(publish.Output, fromBuild.Words[0].TrimEnd('/'));
         var appFolder = fromBuild.Words[^1] is "." ? WorkdirBefore(file.Final, fromBuild) : fromBuild.Words[^1];
+        Assert.Equal("/app", appFolder.TrimEnd('/'));
+        Assert.Equal("/app", script.Groups["app"].Value);
 
-        var entrypoint = file.Final.Last("ENTRYPOINT")?.Words ?? throw new InvalidDataException($"{dockerfile}: no ENTRYPOINT");
-        Assert.True(file.Final.Last("ENTRYPOINT")!.Arguments.StartsWith('['), $"{dockerfile}: ENTRYPOINT in exec form, so signals reach dotnet");
-        Assert.Equal("dotnet", entrypoint[0]);
-        var dll = entrypoint[1];
-        Assert.Equal(Repo.AssemblyNameOf(publish.Project) + ".dll", Path.GetFileName(dll));
-        var dllFolder = Path.IsPathRooted(dll) ? Path.GetDirectoryName(dll)!.Replace('\\', '/') : WorkdirBefore(file.Final, file.Final.Last("ENTRYPOINT")!);
-        Assert.Equal(appFolder.TrimEnd('/'), dllFolder.TrimEnd('/'));
+        var entrypoint = file.Final.Last("ENTRYPOINT") ?? throw new InvalidDataException("no ENTRYPOINT");
+        Assert.True(entrypoint.Arguments.StartsWith('['), "ENTRYPOINT in exec form, so signals reach the process");
+        Assert.Equal(["bash", $"{appFolder.TrimEnd('/')}/entrypoint.sh"], entrypoint.Words);
+        // The script execs dotnet (bash does not stay as PID 1) and passes the arguments on.
+        Assert.Matches(@"'exec dotnet /app/%s\.dll ""\$@""\\n'", publish.Instruction.Arguments);
     }
 
-    [Theory]
-    [MemberData(nameof(Dockerfiles))]
-    public void It_listens_exposes_and_health_checks_the_port_of_the_apps_configuration(string dockerfile)
+    [Fact]
+    public void It_listens_exposes_and_health_checks_the_port_it_is_built_for()
     {
-        var file = Dockerfile.Load(dockerfile);
-        var app = Repo.AppIn(Path.GetDirectoryName(dockerfile)!);
+        var file = Dockerfile.Load(TheDockerfile);
         var env = file.Final.Environment;
-        int port;
-        if (app is not null)
-        {
-            port = app.Port;
-            // dapr.yaml's appPort, through the variable ASP.NET Core reads; the Dapr settings dapr.yaml gives the app too.
-            var listening = env.TryGetValue("ASPNETCORE_HTTP_PORTS", out var ports) ? int.Parse(ports)
-                : PortOf(env.GetValueOrDefault("ASPNETCORE_URLS") ?? throw new InvalidDataException($"{dockerfile}: neither ASPNETCORE_HTTP_PORTS nor ASPNETCORE_URLS"));
-            Assert.Equal(app.Port, listening);
-            Assert.Equal(app.Id, env.GetValueOrDefault("Dapr__EventSource"));
-            Assert.Equal(app.Environment["Platform__Runtime"], env.GetValueOrDefault("Platform__Runtime"), ignoreCase: true);
-        }
-        else
-        {
-            // The all-in-one host: `serve --urls`, on every interface (serve's own default is loopback only).
-            var command = string.Join(' ', file.Final.Last("CMD")?.Words ?? []);
-            var urls = UrlsOption().Match(command);
-            Assert.True(urls.Success, $"{dockerfile}: CMD must pass serve --urls");
-            Assert.DoesNotContain("127.0.0.1", urls.Groups[1].Value);
-            port = PortOf(urls.Groups[1].Value);
-            Assert.Contains($"http://127.0.0.1:{port}", DefaultUrlsSource());
-        }
+        Assert.Contains("PORT", file.Final.Args);
+        // Every interface on PORT: the apps read ASPNETCORE_HTTP_PORTS, and so does `platform serve` (ServeCommand.DefaultUrls).
+        Assert.Equal("${PORT}", env.GetValueOrDefault("ASPNETCORE_HTTP_PORTS"));
+        Assert.False(env.ContainsKey("ASPNETCORE_URLS"), "ASPNETCORE_URLS would override ASPNETCORE_HTTP_PORTS");
+        Assert.Contains("ASPNETCORE_HTTP_PORTS", File.ReadAllText(Repo.PathOf("services/platform/ServeCommand.cs")));
+        // The apps' appsettings.json is found though they start in the data folder.
+        Assert.Equal("/app", env.GetValueOrDefault("ASPNETCORE_CONTENTROOT"));
 
-        Assert.Equal([port.ToString()], file.Final.All("EXPOSE").SelectMany(e => e.Words));
-        var healthcheck = file.Final.Last("HEALTHCHECK") ?? throw new InvalidDataException($"{dockerfile}: no HEALTHCHECK");
+        Assert.Equal(["${PORT}"], file.Final.All("EXPOSE").SelectMany(e => e.Words));
+        var healthcheck = file.Final.Last("HEALTHCHECK") ?? throw new InvalidDataException("no HEALTHCHECK");
         Assert.Contains("/health", healthcheck.Arguments);
-        Assert.Contains($"/{port}", healthcheck.Arguments);
+        Assert.Contains("/127.0.0.1/${ASPNETCORE_HTTP_PORTS}", healthcheck.Arguments);
+        // Expanded by the shell at run time (exec form is not expanded by Docker): it must run bash -c.
+        Assert.StartsWith("CMD [\"bash\", \"-c\", ", healthcheck.Arguments, StringComparison.Ordinal);
         // The command's tools must be in the runtime image: bash is, curl and wget are not.
         Assert.DoesNotContain("curl", healthcheck.Arguments);
         Assert.DoesNotContain("wget", healthcheck.Arguments);
     }
 
-    [Theory]
-    [MemberData(nameof(Dockerfiles))]
-    public void The_runtime_runs_as_non_root_with_named_writable_paths_and_OCI_labels(string dockerfile)
+    [Fact]
+    public void The_runtime_runs_as_non_root_with_named_writable_paths_and_OCI_labels()
     {
-        var final = Dockerfile.Load(dockerfile).Final;
-        var user = final.Last("USER")?.Arguments ?? throw new InvalidDataException($"{dockerfile}: no USER (would run as root)");
+        var final = Dockerfile.Load(TheDockerfile).Final;
+        var user = final.Last("USER")?.Arguments ?? throw new InvalidDataException("no USER (would run as root)");
         Assert.DoesNotContain(user.Split(':')[0], new[] { "root", "0" });
         Assert.True(final.Instructions.ToList().IndexOf(final.Last("USER")!) > final.Instructions.ToList().IndexOf(final.Last("RUN")!),
-            $"{dockerfile}: USER must come after the last RUN");
+            "USER must come after the last RUN");
 
-        var volumes = WritablePaths(dockerfile);
+        var volumes = WritablePaths();
         Assert.Contains("/tmp", volumes);
-        foreach (var (key, value) in final.Environment.Where(e => e.Value.StartsWith('/')))
+        foreach (var (key, value) in final.Environment.Where(e => e.Value.StartsWith('/') && e.Key != "ASPNETCORE_CONTENTROOT"))
         {
             Assert.True(volumes.Any(v => value == v || value.StartsWith(v + "/", StringComparison.Ordinal)),
-                $"{dockerfile}: ENV {key}={value} is written to but is not under a VOLUME ({string.Join(", ", volumes)})");
+                $"ENV {key}={value} is written to but is not under a VOLUME ({string.Join(", ", volumes)})");
         }
 
+        // The hosts start in a writable folder (the all-in-one host keeps its .platform/ under the working directory).
+        Assert.Contains(final.Last("WORKDIR")!.Arguments, volumes);
+
         var labels = string.Join(' ', final.All("LABEL").Select(l => l.Arguments));
-        foreach (var label in OciLabels)
+        foreach (var label in OciLabels.Append("title"))
         {
             var match = Regex.Match(labels, $@"org\.opencontainers\.image\.{label}=""\$\{{(?<arg>[A-Z_]+)\}}""");
-            Assert.True(match.Success, $"{dockerfile}: label org.opencontainers.image.{label} from a build argument expected");
+            Assert.True(match.Success, $"label org.opencontainers.image.{label} from a build argument expected");
             Assert.Contains(match.Groups["arg"].Value, final.Args);
         }
     }
@@ -184,9 +193,9 @@ public sealed partial class DockerfileTests
         }
     }
 
-    /// <summary>The writable paths of an image: its VOLUMEs. The Kubernetes tests check each is mounted.</summary>
-    public static IReadOnlyList<string> WritablePaths(string dockerfile) =>
-        Dockerfile.Load(dockerfile).Final.All("VOLUME").SelectMany(v => v.Words).Select(v => v.TrimEnd('/')).ToList();
+    /// <summary>The writable paths of the images: their VOLUMEs. The Kubernetes tests check each is mounted.</summary>
+    public static IReadOnlyList<string> WritablePaths() =>
+        Dockerfile.Load(TheDockerfile).Final.All("VOLUME").SelectMany(v => v.Words).Select(v => v.TrimEnd('/')).ToList();
 
     private const string TorchSharpFixTarget = "AfterTargets=\"Publish\"";
 
@@ -197,7 +206,7 @@ public sealed partial class DockerfileTests
     {
         var run = BuildStage(file).All("RUN").Single(r => r.Arguments.Contains("dotnet publish", StringComparison.Ordinal));
         var match = PublishCommand().Match(run.Arguments);
-        Assert.True(match.Success, $"{file.Path}: `dotnet publish <project.csproj> ... -o <folder>` expected in {run}");
+        Assert.True(match.Success, $"{file.Path}: `dotnet publish \"$PROJECT\" ... -o <folder>` expected in {run}");
         var workdir = WorkdirBefore(BuildStage(file), run);
         Assert.Equal("/src", workdir);
         return (run, match.Groups["project"].Value, match.Groups["output"].Value.TrimEnd('/'));
@@ -212,13 +221,10 @@ public sealed partial class DockerfileTests
 
     private static string DistributionOf(string image) => image.Split(':')[1].Split('-', 2).ElementAtOrDefault(1) ?? "default";
 
-    private static int PortOf(string url) => int.Parse(url.Split(';')[0].TrimEnd('/').Split(':')[^1]);
 
-    private static string DefaultUrlsSource() => File.ReadAllText(Repo.PathOf("services/platform/ServeCommand.cs"));
-
-    [GeneratedRegex(@"dotnet publish (?<project>\S+\.csproj)\b.*?(-o|--output) (?<output>\S+)")]
+    [GeneratedRegex(@"dotnet publish (?<project>\S+) .*?(-o|--output) (?<output>\S+)")]
     private static partial Regex PublishCommand();
 
-    [GeneratedRegex(@"--urls (\S+)")]
-    private static partial Regex UrlsOption();
+    [GeneratedRegex(@"printf 'exec dotnet (?<app>/\S+)/%s\.dll.*-getProperty:AssemblyName\)"" > (?<folder>\S+)/entrypoint\.sh")]
+    private static partial Regex EntryScript();
 }

@@ -7,6 +7,7 @@ using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.VectorSearch;
 using Platform.BuildingBlocks.VectorSearch.Qdrant;
+using Platform.MarketData.Postgres;
 
 namespace Platform.Deploy.Tests;
 
@@ -21,6 +22,9 @@ public sealed partial class KubernetesManifestTests
     private static readonly string[] StatelessApis = ["valuation", "portfolio-twin"];
 
     private const int QdrantGrpcPort = 6334;
+    private const string MigrateJob = "db-migrate";
+    private const string AppSecret = "platform-secrets";
+    private const string OwnerSecret = "platform-db-owner";
 
     public static TheoryData<string> Overlays => ["kind", "production"];
 
@@ -90,7 +94,7 @@ public sealed partial class KubernetesManifestTests
         var manifests = Manifests.Render(overlay);
         foreach (var workload in manifests.Workloads)
         {
-            foreach (var container in Manifests.PodSpec(workload).Maps("containers"))
+            foreach (var container in Manifests.AllContainers(workload))
             {
                 var resources = container.Map("resources");
                 foreach (var bound in new[] { "requests", "limits" })
@@ -120,7 +124,7 @@ public sealed partial class KubernetesManifestTests
             var name = Manifests.NameOf(workload);
             Assert.True(pod.Map("securityContext").ScalarOrNull("runAsNonRoot") == "true", $"{overlay}: {name} is not runAsNonRoot");
             Assert.NotEqual("0", pod.Map("securityContext").ScalarOrNull("runAsUser"));
-            foreach (var container in pod.Maps("containers"))
+            foreach (var container in Manifests.AllContainers(workload))
             {
                 var security = container.Map("securityContext");
                 Assert.True(security.ScalarOrNull("allowPrivilegeEscalation") == "false", $"{overlay}: {name} may escalate privileges");
@@ -137,8 +141,21 @@ public sealed partial class KubernetesManifestTests
             Assert.NotNull(manifests.Find("ServiceAccount", account));
 
             // The image's writable paths (its VOLUMEs) are mounted, so a read-only root filesystem works.
-            var mounts = Manifests.Container(deployment, app.Id).Maps("volumeMounts").Select(m => m.Scalar("mountPath").TrimEnd('/')).ToList();
-            Assert.All(DockerfileTests.WritablePaths($"{app.Folder}/Dockerfile"), path => Assert.Contains(path, mounts));
+            foreach (var container in Manifests.AllContainers(deployment))
+            {
+                var mounts = container.Maps("volumeMounts").Select(m => m.Scalar("mountPath").TrimEnd('/')).ToList();
+                Assert.All(DockerfileTests.WritablePaths(), path => Assert.Contains(path, mounts));
+            }
+        }
+
+        // The Jobs run the same image (the migrate step, kind's demo data): its writable paths are mounted there too.
+        foreach (var job in manifests.OfKind("Job"))
+        {
+            foreach (var container in Manifests.AllContainers(job))
+            {
+                var mounts = container.Maps("volumeMounts").Select(m => m.Scalar("mountPath").TrimEnd('/')).ToList();
+                Assert.All(DockerfileTests.WritablePaths(), path => Assert.Contains(path, mounts));
+            }
         }
     }
 
@@ -259,7 +276,8 @@ public sealed partial class KubernetesManifestTests
         var manifests = Manifests.Render(overlay);
         foreach (var app in Repo.DaprApps)
         {
-            var environment = manifests.Environment(Manifests.Container(manifests.Get("Deployment", app.Id), app.Id));
+            var deployment = manifests.Get("Deployment", app.Id);
+            var environment = manifests.Environment(Manifests.Container(deployment, app.Id));
             string Value(string key) => environment.TryGetValue(key, out var source)
                 ? source switch
                 {
@@ -292,6 +310,10 @@ public sealed partial class KubernetesManifestTests
                 $"{overlay}: {app} lacks ConnectionStrings__{PlatformBuildingBlocksExtensions.ConnectionStringName}");
             Assert.IsType<SecretValue>(environment[$"ConnectionStrings__{PlatformBuildingBlocksExtensions.ConnectionStringName}"]);
             CheckConnectionString(manifests, PlatformBuildingBlocksExtensions.ResolveConnectionString(configuration)!);
+
+            // The sidecar's token on what it delivers (and, for valuation, on service invocation) is the app's APP_API_TOKEN.
+            var appToken = deployment.At("spec.template.metadata").Map("annotations").Scalar("dapr.io/app-token-secret");
+            Assert.Equal(new SecretValue(appToken, "token"), environment.GetValueOrDefault("APP_API_TOKEN"));
 
             var dapr = configuration.GetSection(DaprOptions.SectionName).Get<DaprOptions>() ?? new DaprOptions();
             Assert.True(Validator.TryValidateObject(dapr, new ValidationContext(dapr), null, validateAllProperties: true), $"{app}: Dapr options invalid");
@@ -358,6 +380,73 @@ public sealed partial class KubernetesManifestTests
         }
     }
 
+    [KustomizeTheory]
+    [MemberData(nameof(Overlays))]
+    public void The_migrate_Job_runs_as_the_owner_and_every_pod_serves_as_the_service_role_after_it(string overlay)
+    {
+        var manifests = Manifests.Render(overlay);
+        var job = manifests.Get("Job", MigrateJob);
+        var migrate = Manifests.Container(job, "migrate");
+        // The all-in-one image, which has the `migrate` verb, as the overlay tags it.
+        Assert.Matches(@"^(platform/platform:dev|ghcr\.io/[a-z0-9-]+/platform:\d+\.\d+\.\d+)$", migrate.Scalar("image"));
+        var args = migrate.List("args").Cast<string>().ToList();
+        Assert.Equal("migrate", args[0]);
+        Assert.DoesNotContain("--check", args);
+        var env = manifests.Environment(migrate);
+        Assert.Equal(new SecretValue(AppSecret, "postgres-connection"), env[$"ConnectionStrings__{PlatformBuildingBlocksExtensions.ConnectionStringName}"]);
+        Assert.Equal(new SecretValue(OwnerSecret, "owner-connection"), env[$"ConnectionStrings__{PlatformBuildingBlocksExtensions.OwnerConnectionStringName}"]);
+        Assert.Equal("OnFailure", Manifests.PodSpec(job).Scalar("restartPolicy"));
+
+        // The owner's and the superuser's credentials reach no pod but the migrate Job's (and the server's own).
+        foreach (var workload in manifests.Workloads.Where(w => Manifests.NameOf(w) is not MigrateJob and not "postgres"))
+        {
+            foreach (var container in Manifests.AllContainers(workload))
+            {
+                var name = $"{overlay}: {Manifests.NameOf(workload)}/{container.Scalar("name")}";
+                var environment = manifests.Environment(container);
+                Assert.DoesNotContain(environment.Values, v => v is SecretValue { Secret: OwnerSecret });
+                Assert.False(environment.ContainsKey($"ConnectionStrings__{PlatformBuildingBlocksExtensions.OwnerConnectionStringName}"), $"{name} has the owner's connection");
+                Assert.False(environment.ContainsKey(PlatformBuildingBlocksExtensions.OwnerConnectionStringEnvironmentVariable), $"{name} has the owner's connection");
+                Assert.DoesNotContain(container.Maps("envFrom"), f => f.ContainsKey("secretRef"));
+            }
+        }
+
+        // Every app, and the demo data, waits for the migrated schema as the service login before it starts.
+        foreach (var workload in manifests.Workloads.Where(w => Manifests.KindOf(w) == "Deployment" || Manifests.NameOf(w) == "demo-data"))
+        {
+            var wait = Assert.Single(Manifests.PodSpec(workload).Maps("initContainers"));
+            Assert.Equal(migrate.Scalar("image"), wait.Scalar("image"));
+            Assert.Equal(["migrate", "--check"], wait.List("args").Cast<string>().Take(2));
+            var waitEnv = manifests.Environment(wait);
+            Assert.Equal(new SecretValue(AppSecret, "postgres-connection"), Assert.Single(waitEnv).Value);
+            var main = Manifests.PodSpec(workload).Maps("containers").First();
+            Assert.Equal(waitEnv.Single().Value, manifests.Environment(main)[$"ConnectionStrings__{PlatformBuildingBlocksExtensions.ConnectionStringName}"]);
+        }
+    }
+
+    [KustomizeFact]
+    public void On_kind_the_apps_log_in_as_the_service_role_and_the_superuser_only_bootstraps()
+    {
+        var manifests = Manifests.Render("kind");
+        var service = new NpgsqlConnectionStringBuilder(manifests.SecretText(AppSecret, "postgres-connection"));
+        Assert.Equal(PostgresRoles.Service, service.Username);
+        var server = manifests.Environment(Manifests.Container(manifests.Get("StatefulSet", "postgres"), "postgres"));
+        Assert.Equal("postgres", ((LiteralValue)server["POSTGRES_USER"]).Value);
+        Assert.Equal(new SecretValue(OwnerSecret, "postgres-password"), server["POSTGRES_PASSWORD"]);
+        // The apps' Secret holds no password of the superuser or of the owner.
+        var appSecret = manifests.Get("Secret", AppSecret).MapOrEmpty("data").Keys.Cast<string>().Select(k => manifests.SecretText(AppSecret, k)!).ToList();
+        foreach (var key in new[] { "postgres-password", "owner-connection" })
+        {
+            var password = key == "owner-connection" ? new NpgsqlConnectionStringBuilder(manifests.SecretText(OwnerSecret, key)).Password! : manifests.SecretText(OwnerSecret, key)!;
+            Assert.DoesNotContain(appSecret, v => v.Contains(password, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>
+    /// kind's connection strings against its PostgreSQL: the apps log in as the service role, the sidecars' state store as its
+    /// own login, the migrate Job as the owner and (bootstrap) the server's superuser, each with the password the bootstrap
+    /// gives that role.
+    /// </summary>
     private static void CheckConnectionString(Manifests manifests, string connectionString)
     {
         if (connectionString.StartsWith('<'))
@@ -365,25 +454,36 @@ public sealed partial class KubernetesManifestTests
             return; // production: created by the operator
         }
 
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        Assert.True(manifests.ServiceOffers(builder.Host!, builder.Port), $"{manifests.Overlay}: the connection string names {builder.Host}:{builder.Port}, no such Service");
-        var postgres = manifests.Get("StatefulSet", builder.Host!);
-        var env = manifests.Environment(Manifests.Container(postgres, "postgres"));
-        Assert.Equal(builder.Database, ((LiteralValue)env["POSTGRES_DB"]).Value);
-        Assert.Equal(builder.Username, ((LiteralValue)env["POSTGRES_USER"]).Value);
-        var password = (SecretValue)env["POSTGRES_PASSWORD"];
-        Assert.Equal(manifests.SecretText(password.Secret, password.Key), builder.Password);
+        var service = new NpgsqlConnectionStringBuilder(connectionString);
+        Assert.True(manifests.ServiceOffers(service.Host!, service.Port), $"{manifests.Overlay}: the connection string names {service.Host}:{service.Port}, no such Service");
+        Assert.Equal(PostgresRoles.Service, service.Username);
+        Assert.False(string.IsNullOrEmpty(service.Password));
+        var postgres = manifests.Get("StatefulSet", service.Host!);
+        var server = manifests.Environment(Manifests.Container(postgres, "postgres"));
+        var superuser = ((LiteralValue)server["POSTGRES_USER"]).Value;
+        var superuserPassword = manifests.SecretText(((SecretValue)server["POSTGRES_PASSWORD"]).Secret, ((SecretValue)server["POSTGRES_PASSWORD"]).Key);
+        Assert.NotEqual(superuser, service.Username);
 
-        // The state store's pgx connection string points at the same database with the same credentials.
+        var migrate = manifests.Environment(Manifests.Container(manifests.Get("Job", MigrateJob), "migrate"));
+        string Secret(string key) => migrate[key] is SecretValue s ? manifests.SecretText(s.Secret, s.Key)! : throw new InvalidDataException(key);
+        Assert.Equal(connectionString, Secret("ConnectionStrings__Postgres"));
+        var owner = new NpgsqlConnectionStringBuilder(Secret($"ConnectionStrings__{PlatformBuildingBlocksExtensions.OwnerConnectionStringName}"));
+        Assert.Equal(PostgresRoles.Owner, owner.Username);
+        Assert.Equal((service.Host, service.Port, service.Database), (owner.Host, owner.Port, owner.Database));
+        Assert.NotEqual(service.Password, owner.Password);
+        var bootstrap = new NpgsqlConnectionStringBuilder(Secret("ConnectionStrings__PostgresBootstrap"));
+        Assert.Equal((service.Host, service.Port, superuser, superuserPassword), (bootstrap.Host, bootstrap.Port, bootstrap.Username, bootstrap.Password));
+
+        // The state store's pgx connection string: the same database, as the login the migrate Job creates for it.
         var store = manifests.Get("Component", new DaprOptions().StateStoreName).At("spec").Maps("metadata")
             .Single(m => m.Scalar("name") == "connectionString").Map("secretKeyRef");
         var pgx = manifests.SecretText(store.Scalar("name"), store.Scalar("key"))!
             .Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-        Assert.Equal(builder.Host, pgx["host"]);
-        Assert.Equal(builder.Port.ToString(), pgx["port"]);
-        Assert.Equal(builder.Username, pgx["user"]);
-        Assert.Equal(builder.Password, pgx["password"]);
-        Assert.Equal(builder.Database, pgx.GetValueOrDefault("dbname") ?? pgx["database"]);
+        Assert.Equal(service.Host, pgx["host"]);
+        Assert.Equal(service.Port.ToString(), pgx["port"]);
+        Assert.Equal(PostgresRoles.DaprStateStore, pgx["user"]);
+        Assert.Equal(Secret("Platform__Migrate__DaprStateStorePassword"), pgx["password"]);
+        Assert.Equal(service.Database, pgx.GetValueOrDefault("dbname") ?? pgx["database"]);
     }
 
     private static void CheckQdrant(Manifests manifests, DaprApp app, IConfiguration configuration, IReadOnlyDictionary<string, EnvSource> environment)

@@ -34,6 +34,10 @@ public sealed class Manifests(string overlay, IReadOnlyList<Dictionary<object, o
 
     public static Dictionary<object, object> PodSpec(Dictionary<object, object> workload) => workload.At("spec.template.spec");
 
+    /// <summary>Every container of the pod: its init containers, then its containers.</summary>
+    public static IEnumerable<Dictionary<object, object>> AllContainers(Dictionary<object, object> workload) =>
+        PodSpec(workload).Maps("initContainers").Concat(PodSpec(workload).Maps("containers"));
+
     public static Dictionary<object, object> Container(Dictionary<object, object> workload, string name) =>
         PodSpec(workload).Maps("containers").SingleOrDefault(c => c.Scalar("name") == name)
         ?? throw new InvalidDataException($"{NameOf(workload)}: no container '{name}'");
@@ -92,7 +96,7 @@ public sealed class Manifests(string overlay, IReadOnlyList<Dictionary<object, o
     {
         foreach (var workload in Workloads)
         {
-            foreach (var container in PodSpec(workload).Maps("containers"))
+            foreach (var container in AllContainers(workload))
             {
                 foreach (var (name, source) in Environment(container))
                 {

@@ -38,6 +38,13 @@ public sealed partial class PlatformDatabase(NpgsqlDataSource dataSource)
         await ExecuteAsync(connection, null, "SELECT pg_advisory_lock(@key)", cancellationToken, ("key", AdvisoryLockKey));
         try
         {
+            // An up-to-date schema needs no privilege beyond reading schema_migrations: a host on the service role (the
+            // deployment migrated it beforehand with `platform migrate`) starts without trying to create anything.
+            if (await PendingAsync(connection, cancellationToken) is { Count: 0 })
+            {
+                return [];
+            }
+
             await ExecuteAsync(connection, null, """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version    integer PRIMARY KEY,
@@ -80,6 +87,37 @@ public sealed partial class PlatformDatabase(NpgsqlDataSource dataSource)
         {
             await ExecuteAsync(connection, null, "SELECT pg_advisory_unlock(@key)", CancellationToken.None, ("key", AdvisoryLockKey));
         }
+    }
+
+    /// <summary>
+    /// The migrations this database still lacks (all of them when it was never migrated), read without changing anything,
+    /// so any role that may read <c>schema_migrations</c> can ask (the service role can).
+    /// </summary>
+    public async Task<IReadOnlyList<Migration>> PendingMigrationsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await PendingAsync(connection, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<Migration>> PendingAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_migrations') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return Migrations;
+            }
+        }
+
+        var applied = new HashSet<int>();
+        await using var select = new NpgsqlCommand("SELECT version FROM schema_migrations", connection);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            applied.Add(reader.GetInt32(0));
+        }
+
+        return [.. Migrations.Where(m => !applied.Contains(m.Version))];
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql,

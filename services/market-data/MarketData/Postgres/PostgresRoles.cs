@@ -17,6 +17,12 @@ public static class PostgresRoles
     public const string AuditWriter = "platform_audit_writer";
 
     /// <summary>
+    /// The Dapr state store's login (a sidecar's <c>state.postgresql</c> component, under Kubernetes): member of nothing,
+    /// granted only CREATE on the <c>public</c> schema for its own tables, so it reads no platform table.
+    /// </summary>
+    public const string DaprStateStore = "platform_dapr";
+
+    /// <summary>
     /// Where the owner's credentials come from when only the service connection is configured: a connection string whose
     /// keys (usually Username and Password) replace the service connection's (see <see cref="OwnerConnectionString"/>).
     /// </summary>
@@ -86,6 +92,14 @@ public static class PostgresRoles
                 """, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Bootstrap, as a superuser: creates (or updates) <see cref="DaprStateStore"/> with this password. The grant on the
+    /// schema is the database owner's to give (<c>GRANT USAGE, CREATE ON SCHEMA public TO platform_dapr</c>, done by
+    /// <c>platform migrate</c>). Idempotent.
+    /// </summary>
+    public static Task EnsureDaprStateStoreRoleAsync(NpgsqlConnection superuser, string password, CancellationToken cancellationToken = default) =>
+        EnsureRoleAsync(superuser, DaprStateStore, "LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS", password, cancellationToken);
 
     /// <summary>
     /// Bootstrap, as a superuser: creates <paramref name="database"/> owned by <see cref="Owner"/> (so the owner owns its
