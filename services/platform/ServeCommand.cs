@@ -8,7 +8,7 @@ public static class ServeCommand
 {
     public static Command Create(string dataFolder)
     {
-        var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => DefaultUrls() };
+        var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => DefaultUrls(Environment.GetEnvironmentVariable) };
         var command = new Command("serve", "Run every API (valuation, portfolio twin, workflow management) on one port.") { urls };
         // Configuration keys pass through to the host (e.g. --ConnectionStrings:Postgres=... or --Platform:Demo:Enabled=false).
         command.TreatUnmatchedTokensAsErrors = false;
@@ -38,9 +38,9 @@ public static class ServeCommand
     /// Loopback only, unless the environment names the port as ASP.NET Core's own variables do (<c>ASPNETCORE_URLS</c>, or
     /// <c>ASPNETCORE_HTTP_PORTS</c> on every interface): the container image sets the port that way for every host it runs.
     /// </summary>
-    public static string DefaultUrls() =>
-        Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is { Length: > 0 } configured ? configured
-        : Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS") is { Length: > 0 } ports
+    public static string DefaultUrls(Func<string, string?> environment) =>
+        environment("ASPNETCORE_URLS") is { Length: > 0 } configured ? configured
+        : environment("ASPNETCORE_HTTP_PORTS") is { Length: > 0 } ports
             ? string.Join(';', ports.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"http://+:{p}"))
             : "http://127.0.0.1:5080";
 }

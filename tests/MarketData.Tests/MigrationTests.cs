@@ -19,6 +19,32 @@ public sealed class MigrationTests(PostgresDatabaseFixture database) : IClassFix
     }
 
     [Fact]
+    public async Task The_service_role_starts_on_an_up_to_date_schema_without_privileges_but_cannot_migrate_a_new_one()
+    {
+        // A host given only the service login (Kubernetes: the migrate Job ran as the owner) checks and goes on.
+        Assert.Empty(await new PlatformDatabase(database.ServiceDataSource).PendingMigrationsAsync());
+        Assert.Empty(await new PlatformDatabase(database.ServiceDataSource).MigrateAsync());
+
+        var cluster = await PostgresCluster.SharedAsync();
+        var name = "unmigrated_" + Guid.NewGuid().ToString("N")[..12];
+        await cluster.CreateDatabaseAsync(name);
+        try
+        {
+            await using var service = NpgsqlDataSource.Create(cluster.ServiceConnectionString(name));
+            Assert.Equal(PlatformDatabase.Migrations, await new PlatformDatabase(service).PendingMigrationsAsync());
+            var denied = await Assert.ThrowsAsync<PostgresException>(() => new PlatformDatabase(service).MigrateAsync());
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var admin = new NpgsqlConnection(cluster.AdminConnectionString);
+            await admin.OpenAsync();
+            await new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin).ExecuteNonQueryAsync();
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_migrators_on_a_fresh_database_apply_each_migration_once()
     {
         var cluster = await PostgresCluster.SharedAsync();
