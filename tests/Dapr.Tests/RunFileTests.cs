@@ -104,20 +104,24 @@ public sealed partial class RunFileTests
     }
 
     [Fact]
-    public void Every_app_has_a_Dockerfile_that_builds_and_runs_it()
+    public void Every_app_is_built_by_the_one_Dockerfile_for_its_project_and_port()
     {
         var appPorts = List(Load("dapr.yaml"), "apps").Cast<Dictionary<object, object>>()
             .ToDictionary(a => Scalar(a, "appID"), a => Scalar(a, "appPort"));
+        // One Dockerfile at the root; the release's matrix gives each image its project and port (tests/Deploy.Tests checks the rest).
+        var text = File.ReadAllText(Path.Combine(RepoRoot, "Dockerfile"));
+        Assert.Contains("dotnet publish \"$PROJECT\"", text);
+        Assert.Contains("EXPOSE ${PORT}", text);
+        Assert.Contains("-getProperty:AssemblyName", text);
+        var images = List(Map(Map(Map(Map(Load(".github/workflows/release.yml"), "jobs"), "images"), "strategy"), "matrix"), "include")
+            .Cast<Dictionary<object, object>>().ToList();
         foreach (var (appId, folder) in Apps)
         {
-            var dockerfile = Path.Combine(RepoRoot, folder, "Dockerfile");
-            Assert.True(File.Exists(dockerfile), $"{appId}: {folder}/Dockerfile is missing");
-            var text = File.ReadAllText(dockerfile);
             var project = Path.GetFileName(Directory.GetFiles(Path.Combine(RepoRoot, folder), "*.csproj").Single());
-            Assert.Contains($"{folder}/{project}", text);
-            var assembly = AssemblyNameRegex().Match(File.ReadAllText(Path.Combine(RepoRoot, folder, project))).Groups[1].Value;
-            Assert.Contains($"\"{assembly}.dll\"", text);
-            Assert.Contains($"EXPOSE {appPorts[appId]}", text);
+            var image = images.SingleOrDefault(i => Scalar(i, "project") == $"{folder}/{project}");
+            Assert.True(image is not null, $"{appId}: the release builds no image of {folder}/{project}");
+            Assert.Equal(appPorts[appId], Scalar(image, "port"));
+            Assert.False(string.IsNullOrEmpty(AssemblyNameRegex().Match(File.ReadAllText(Path.Combine(RepoRoot, folder, project))).Groups[1].Value));
         }
     }
 
