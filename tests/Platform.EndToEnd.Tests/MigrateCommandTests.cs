@@ -84,6 +84,23 @@ public sealed class MigrateCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_waiting_check_lets_a_service_start_once_the_migrate_step_has_run()
+    {
+        // What an app pod's init container does while the migrate Job has not yet run (the database is not even there).
+        var service = _cluster.ServiceConnectionString(_database);
+        var waiting = RunAsync(service, "migrate", "--check", "--wait", "60");
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.False(waiting.IsCompleted);
+
+        var (exit, output) = await RunAsync(service, withBootstrap: true, "migrate");
+        Assert.True(exit == 0, output);
+
+        var (waited, waitOutput) = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(waited == 0, waitOutput);
+        Assert.Contains("retrying", waitOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Migrate_refuses_a_service_login_that_could_bypass_row_level_security()
     {
         await _cluster.CreateDatabaseAsync(_database);
