@@ -16,7 +16,7 @@ using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.BuildingBlocks.Tests.Auth;
 
-/// <summary>A real ASP.NET host with the service defaults (so the platform's authentication) and three routes to call.</summary>
+/// <summary>A real ASP.NET host with the service defaults (so the platform's authentication) and a few routes to call.</summary>
 public sealed class AuthHost : IAsyncDisposable
 {
     public const string AdminKey = "auth-tests-admin-key";
@@ -60,6 +60,7 @@ public sealed class AuthHost : IAsyncDisposable
         var app = builder.Build();
         app.UseServiceDefaults();
         app.MapGet("/tenant", (HttpContext context) => TenantScope.Of(context).TenantId).RequireScope(PlatformScopes.TwinRead).RequireTenant();
+        app.MapGet("/estimate-tenant", (HttpContext context) => TenantScope.Of(context).TenantId).RequireScope(PlatformScopes.Estimate).RequireTenant();
         app.MapGet("/identity", (HttpContext context) => PlatformCredentials.IdentityOf(context.User)).RequireCredential();
         app.MapGet("/admin-only", () => "ok").RequireScope(PlatformScopes.Admin);
         app.MapApiKeyEndpoints();
