@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -34,7 +35,8 @@ public sealed class AuthHost : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
-    public static async Task<AuthHost> StartAsync(string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<AuthHost> StartAsync(
+        string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
@@ -47,6 +49,11 @@ public sealed class AuthHost : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.AddServiceDefaults();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         builder.Services.AddSingleton<TimeProvider>(time);

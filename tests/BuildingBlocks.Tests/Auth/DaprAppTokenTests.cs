@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -157,10 +158,54 @@ public sealed class DaprAppTokenTests : IAsyncLifetime
         Assert.DoesNotContain(token, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_token_is_never_logged_at_start_or_on_a_right_or_wrong_call()
+    {
+        var logs = new RecordingLogs();
+        await using (var host = await AuthHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Platform:Auth:DaprAppToken"] = Token,
+            ["Logging:LogLevel:Default"] = "Trace",
+        }, logs: logs))
+        {
+            using var right = Sidecar(host, Token, tenant: "alpha");
+            using var wrong = Sidecar(host, Token + "-wrong", tenant: "alpha");
+            Assert.Equal(HttpStatusCode.OK, (await right.GetAsync("/estimate-tenant")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/estimate-tenant")).StatusCode);
+        }
+
+        // Not vacuous: the start-up line and the refusal were logged, without the token.
+        Assert.Contains(logs.Messages, m => m.Contains(PlatformCredentials.DaprServiceIdentity, StringComparison.Ordinal));
+        Assert.Contains(logs.Messages, m => m.Contains("not this app's Dapr app API token", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Messages, m => m.Contains(Token, StringComparison.Ordinal));
+    }
+
     private static HttpClient Sidecar(AuthHost host, string token, string? tenant)
     {
         var client = host.Client(tenantHeader: tenant);
         client.DefaultRequestHeaders.Add(DaprAppTokenAuthenticationHandler.HeaderName, token);
         return client;
+    }
+}
+
+/// <summary>Every message logged, formatted, with its exception.</summary>
+internal sealed class RecordingLogs : ILoggerProvider, ILogger
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+    public IReadOnlyCollection<string> Messages => _messages;
+
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        _messages.Enqueue(formatter(state, exception) + (exception is null ? "" : " " + exception));
+
+    public void Dispose()
+    {
     }
 }
