@@ -140,6 +140,25 @@ public sealed class DaprAdapterTests
     }
 
     [Fact]
+    public async Task Service_invocation_passes_the_callers_headers_on_and_the_callee_gets_its_app_token_not_the_callers_api_token()
+    {
+        await using var sidecar = await FakeDaprSidecar.StartAsync(new FakeSidecarOptions { DaprApiToken = "dapr-secret", AppApiToken = "app-secret" });
+        await using var valuation = await TestApp.StartAsync(sidecar, endpoints: endpoints =>
+            endpoints.MapPost("/estimate", (HttpContext context) => Results.Ok(new SeenHeaders(
+                context.Request.Headers["X-Tenant-Id"].ToString(), context.Request.Headers["dapr-api-token"].ToString()))));
+        sidecar.RegisterApp("valuation", valuation.Address);
+        await using var portfolioTwin = await TestApp.StartAsync(sidecar);
+        var invoker = portfolioTwin.Services.GetRequiredService<IServiceInvoker>();
+
+        var seen = await invoker.InvokeAsync<EstimateRequest, SeenHeaders>(
+            "valuation", "estimate", new EstimateRequest("p-17"), headers: new Dictionary<string, string> { ["X-Tenant-Id"] = "alpha" });
+
+        Assert.Equal(new SeenHeaders("alpha", "app-secret"), seen);
+    }
+
+    private sealed record SeenHeaders(string Tenant, string Token);
+
+    [Fact]
     public async Task The_cron_binding_route_runs_the_trigger_and_is_guarded_by_the_app_token()
     {
         await using var sidecar = await FakeDaprSidecar.StartAsync(new FakeSidecarOptions { AppApiToken = "app-secret" });

@@ -17,6 +17,8 @@ public sealed partial class RunFileTests
 
     private static readonly DaprOptions Names = new();
 
+    private const string ValuationConfiguration = "components/valuation-configuration.yaml";
+
     // The component each DaprOptions name must resolve to; the pub/sub type depends on the profile.
     private static readonly Dictionary<string, string> ExpectedTypes = new()
     {
@@ -85,6 +87,8 @@ public sealed partial class RunFileTests
                 .Append(Path.Combine(RepoRoot, Scalar(Map(Load(runFile), "common"), "configFilePath"))))
             .Select(Path.GetFullPath)
             .ToHashSet();
+        // Used where Sentry identifies callers (Kubernetes, self-hosted with mTLS), not by the run files: checked below.
+        used.Add(Path.GetFullPath(Path.Combine(RepoRoot, ValuationConfiguration)));
 
         foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot, "components"), "*.yaml", SearchOption.AllDirectories))
         {
@@ -101,6 +105,52 @@ public sealed partial class RunFileTests
         var tracing = Map(Map(Load("components/configuration.yaml"), "spec"), "tracing");
         Assert.Equal("1", Scalar(tracing, "samplingRate"));
         Assert.False(string.IsNullOrEmpty(Scalar(Map(tracing, "otel"), "endpointAddress")));
+    }
+
+    [Fact]
+    public void Valuations_access_control_lets_only_the_twin_invoke_estimate_and_keeps_the_shared_settings()
+    {
+        var configuration = Load(ValuationConfiguration);
+        Assert.Equal("Configuration", Scalar(configuration, "kind"));
+        var spec = Map(configuration, "spec");
+        var shared = Map(Load("components/configuration.yaml"), "spec");
+        // Everything configuration.yaml sets, unchanged, so switching valuation to this file loses no tracing or metrics.
+        Assert.Equal(Yaml(shared), Yaml(spec.Where(e => (string)e.Key != "accessControl").ToDictionary(e => e.Key, e => e.Value)));
+
+        var acl = Map(spec, "accessControl");
+        Assert.Equal("deny", Scalar(acl, "defaultAction"));
+        Assert.Equal("public", Scalar(acl, "trustDomain"));
+        var policy = Assert.IsType<Dictionary<object, object>>(Assert.Single(List(acl, "policies")));
+        Assert.Equal("portfolio-twin", Scalar(policy, "appId"));
+        Assert.Contains(Scalar(policy, "appId"), Apps.Keys);
+        Assert.Equal("deny", Scalar(policy, "defaultAction"));
+        Assert.Equal("public", Scalar(policy, "trustDomain"));
+        Assert.Equal("default", Scalar(policy, "namespace"));
+        var operation = Assert.IsType<Dictionary<object, object>>(Assert.Single(List(policy, "operations")));
+        Assert.Equal("/estimate", Scalar(operation, "name"));
+        Assert.Equal(["POST"], List(operation, "httpVerb").Cast<string>());
+        Assert.Equal("allow", Scalar(operation, "action"));
+
+        // Every service invocation in the code (IServiceInvoker.InvokeAsync, which always POSTs) must be allowed by it: a new
+        // call fails here until the callee's access control lists it.
+        var calls = Directory.GetFiles(Path.Combine(RepoRoot, "services"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(f => InvocationRegex().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
+            .ToList();
+        Assert.Equal(["/estimate"], calls.Select(method => "/" + method.TrimStart('/')).Distinct());
+    }
+
+    [Theory]
+    [MemberData(nameof(Profiles))]
+    public void The_run_files_commit_no_dapr_token(string runFile, string pubSubType)
+    {
+        _ = pubSubType;
+        var text = File.ReadAllText(Path.Combine(RepoRoot, runFile));
+        // The tokens come from the environment dapr run is started in (docs/dapr.md, "Tokens"), never from the file.
+        foreach (var name in new[] { "APP_API_TOKEN", "DAPR_API_TOKEN", "Platform__Auth__DaprAppToken", "Dapr__AppApiToken", "Dapr__DaprApiToken" })
+        {
+            Assert.DoesNotMatch($@"(?m)^\s*{name}\s*:", text);
+        }
     }
 
     [Fact]
@@ -239,6 +289,12 @@ public sealed partial class RunFileTests
         node.TryGetValue(key, out var value) && value is string text ? text
         : throw new InvalidDataException($"'{key}' is missing or not a scalar");
 
+    private static string Yaml(object node) => new SerializerBuilder().Build().Serialize(node);
+
     [GeneratedRegex("<AssemblyName>([^<]+)</AssemblyName>")]
     private static partial Regex AssemblyNameRegex();
+
+    // invoker.InvokeAsync<TRequest, TResponse>(appId, "method", ...): the method literal.
+    [GeneratedRegex(@"\.InvokeAsync<[^>]+>\(\s*[^,]+,\s*""([^""]+)""")]
+    private static partial Regex InvocationRegex();
 }

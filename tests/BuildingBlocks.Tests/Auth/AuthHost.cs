@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -16,7 +17,7 @@ using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.BuildingBlocks.Tests.Auth;
 
-/// <summary>A real ASP.NET host with the service defaults (so the platform's authentication) and three routes to call.</summary>
+/// <summary>A real ASP.NET host with the service defaults (so the platform's authentication) and a few routes to call.</summary>
 public sealed class AuthHost : IAsyncDisposable
 {
     public const string AdminKey = "auth-tests-admin-key";
@@ -34,7 +35,8 @@ public sealed class AuthHost : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
-    public static async Task<AuthHost> StartAsync(string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<AuthHost> StartAsync(
+        string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
@@ -47,6 +49,11 @@ public sealed class AuthHost : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.AddServiceDefaults();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         builder.Services.AddSingleton<TimeProvider>(time);
@@ -60,6 +67,7 @@ public sealed class AuthHost : IAsyncDisposable
         var app = builder.Build();
         app.UseServiceDefaults();
         app.MapGet("/tenant", (HttpContext context) => TenantScope.Of(context).TenantId).RequireScope(PlatformScopes.TwinRead).RequireTenant();
+        app.MapGet("/estimate-tenant", (HttpContext context) => TenantScope.Of(context).TenantId).RequireScope(PlatformScopes.Estimate).RequireTenant();
         app.MapGet("/identity", (HttpContext context) => PlatformCredentials.IdentityOf(context.User)).RequireCredential();
         app.MapGet("/admin-only", () => "ok").RequireScope(PlatformScopes.Admin);
         app.MapApiKeyEndpoints();

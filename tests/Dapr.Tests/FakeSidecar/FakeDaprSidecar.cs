@@ -16,6 +16,11 @@ namespace Platform.Dapr.Tests.FakeSidecar;
 /// </summary>
 public sealed class FakeDaprSidecar : IAsyncDisposable
 {
+    private static readonly HashSet<string> NotForwarded = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Connection", "Transfer-Encoding", "Content-Length", "Content-Type", "dapr-api-token",
+    };
+
     private readonly WebApplication _host;
     private readonly HttpClient _appClient = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly ConcurrentDictionary<string, Uri> _apps = new(StringComparer.Ordinal);
@@ -113,6 +118,13 @@ public sealed class FakeDaprSidecar : IAsyncDisposable
             {
                 forward.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
             }
+        }
+
+        // As daprd: the app's own headers go on to the callee; the caller's dapr-api-token (its DAPR_API_TOKEN) stays here, and
+        // the callee's sidecar adds its APP_API_TOKEN in that header instead.
+        foreach (var (name, values) in context.Request.Headers.Where(h => !NotForwarded.Contains(h.Key)))
+        {
+            forward.Headers.TryAddWithoutValidation(name, values.ToArray());
         }
 
         if (Options.AppApiToken is not null)

@@ -17,8 +17,8 @@ namespace Platform.BuildingBlocks.Auth;
 
 /// <summary>
 /// Who may call what: one default scheme (<see cref="SchemeName"/>) that forwards to the credential the request carries —
-/// <c>Authorization: Bearer</c> (JWT), <c>X-Api-Key</c> (admin or tenant key), or, in development mode only, <c>X-Tenant-Id</c> —
-/// and scope policies (<see cref="RequireScope{TBuilder}"/>) whose refusals are problem details (401, 403).
+/// <c>Authorization: Bearer</c> (JWT), <c>X-Api-Key</c> (admin or tenant key), <c>dapr-api-token</c> (this app's sidecar, when
+/// an app API token is configured), or, in development mode only, <c>X-Tenant-Id</c> — and scope policies (<see cref="RequireScope{TBuilder}"/>) whose refusals are problem details (401, 403).
 /// </summary>
 public static class PlatformAuthExtensions
 {
@@ -29,6 +29,7 @@ public static class PlatformAuthExtensions
         var services = builder.Services;
         services.AddOptions<PlatformAuthOptions>()
             .Bind(builder.Configuration.GetSection(PlatformAuthOptions.SectionName))
+            .PostConfigure(o => o.DaprAppToken = PlatformAuthOptions.DaprAppTokenFrom(builder.Configuration))
             .Validate(o => o.Problem() is null, "Invalid Platform:Auth settings.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
@@ -37,6 +38,7 @@ public static class PlatformAuthExtensions
         services.TryAddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
 
         var settings = builder.Configuration.GetSection(PlatformAuthOptions.SectionName).Get<PlatformAuthOptions>() ?? new PlatformAuthOptions();
+        settings.DaprAppToken = PlatformAuthOptions.DaprAppTokenFrom(builder.Configuration);
         if (settings.Problem() is { } problem)
         {
             throw new OptionsValidationException(PlatformAuthOptions.SectionName, typeof(PlatformAuthOptions), [problem]);
@@ -45,6 +47,7 @@ public static class PlatformAuthExtensions
         var authentication = services.AddAuthentication(SchemeName)
             .AddPolicyScheme(SchemeName, "Platform credential", o => o.ForwardDefaultSelector = context => SelectScheme(context, settings))
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, DaprAppTokenAuthenticationHandler>(DaprAppTokenAuthenticationHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, TenantHeaderAuthenticationHandler>(TenantHeaderAuthenticationHandler.SchemeName, null);
         if (settings.Jwt.Enabled)
         {
@@ -61,9 +64,18 @@ public static class PlatformAuthExtensions
     /// </summary>
     public static WebApplication UsePlatformAuth(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<IOptions<PlatformAuthOptions>>().Value.AllowTenantHeader)
+        var settings = app.Services.GetRequiredService<IOptions<PlatformAuthOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PlatformAuthExtensions));
+        if (settings.DaprAppToken is not null)
         {
-            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PlatformAuthExtensions)).LogWarning(
+            // That it is on, never the token.
+            logger.LogInformation("Calls carrying this app's Dapr app API token ({Header}) act as {Identity} with scope {Scope}.",
+                DaprAppTokenAuthenticationHandler.HeaderName, PlatformCredentials.DaprServiceIdentity, PlatformScopes.Estimate);
+        }
+
+        if (settings.AllowTenantHeader)
+        {
+            logger.LogWarning(
                 "Development mode: {Setting}=true lets an X-Tenant-Id header alone act for any tenant. Never run it like this where others can reach the host.",
                 PlatformAuthOptions.SectionName + ":AllowTenantHeader");
         }
@@ -108,6 +120,13 @@ public static class PlatformAuthExtensions
         {
             // A bearer token where none are accepted lands here too: no X-Api-Key, so no result, so 401.
             return ApiKeyAuthenticationHandler.SchemeName;
+        }
+
+        // After the caller credentials: the sidecar adds its token to every call it delivers, and a caller's own key or token
+        // (if one was passed along) is the narrower identity. Without a configured token the header means nothing.
+        if (settings.DaprAppToken is not null && headers.ContainsKey(DaprAppTokenAuthenticationHandler.HeaderName))
+        {
+            return DaprAppTokenAuthenticationHandler.SchemeName;
         }
 
         return settings.AllowTenantHeader && headers.ContainsKey(TenantScope.HeaderName)

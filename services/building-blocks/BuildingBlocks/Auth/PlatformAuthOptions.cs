@@ -1,9 +1,17 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Platform.BuildingBlocks.Auth;
 
-/// <summary>Configuration section <c>Platform:Auth</c>: bearer tokens, API key caching and the development tenant header.</summary>
+/// <summary>
+/// Configuration section <c>Platform:Auth</c>: bearer tokens, API key caching, the Dapr app API token and the development
+/// tenant header.
+/// </summary>
 public sealed class PlatformAuthOptions
 {
     public const string SectionName = "Platform:Auth";
+
+    /// <summary>The environment variable daprd reads its app API token from (and sends it to its app as <c>dapr-api-token</c>).</summary>
+    public const string AppApiTokenVariable = "APP_API_TOKEN";
 
     /// <summary>
     /// Development only: a request with no credential but an <c>X-Tenant-Id</c> header acts for that tenant with the tenant
@@ -16,6 +24,14 @@ public sealed class PlatformAuthOptions
     /// this time; one revoked through this process stops at once.
     /// </summary>
     public TimeSpan ApiKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The Dapr app API token: the secret this app's own sidecar sends as <c>dapr-api-token</c> on every call it delivers,
+    /// service invocation included. A request carrying it acts as <see cref="PlatformCredentials.DaprServiceIdentity"/> with
+    /// scope <c>estimate</c> only, for the tenant its <c>X-Tenant-Id</c> names. Defaults to <see cref="AppApiTokenVariable"/>
+    /// (<see cref="DaprAppTokenFrom"/>); unset or empty: no request authenticates this way. Never logged.
+    /// </summary>
+    public string? DaprAppToken { get; set; }
 
     /// <summary>At most this many keys are remembered; the cache starts over when full, so random keys cannot grow it.</summary>
     public int ApiKeyCacheSize { get; set; } = 10_000;
@@ -56,6 +72,13 @@ public sealed class PlatformAuthOptions
             return $"{SectionName}:ApiKeyCacheSize must be positive.";
         }
 
+        // Length and alphabet only; the value itself is never part of a message.
+        if (DaprAppToken is { } token && (token.Length < MinDaprAppTokenLength || token.Any(c => c is < '!' or > '~')))
+        {
+            return $"{SectionName}:DaprAppToken ({AppApiTokenVariable}) must be at least {MinDaprAppTokenLength} visible ASCII characters "
+                + "(e.g. openssl rand -base64 32).";
+        }
+
         if (!Jwt.Enabled)
         {
             return null;
@@ -89,9 +112,21 @@ public sealed class PlatformAuthOptions
         return null;
     }
 
+    /// <summary>
+    /// The Dapr app API token this host accepts: <c>Platform:Auth:DaprAppToken</c>, else <see cref="AppApiTokenVariable"/> (from
+    /// configuration, else the process environment); null when none is set or the first one set is empty. The Dapr building
+    /// blocks' sidecar-route check (<c>Dapr:AppApiToken</c>) falls back to the same value, so one secret serves both.
+    /// </summary>
+    public static string? DaprAppTokenFrom(IConfiguration configuration) =>
+        (configuration[SectionName + ":" + nameof(DaprAppToken)] ?? configuration[AppApiTokenVariable] ?? Environment.GetEnvironmentVariable(AppApiTokenVariable))
+            is { Length: > 0 } token ? token : null;
+
     internal static byte[]? TryDecode(string base64)
     {
         var buffer = new byte[base64.Length];
         return Convert.TryFromBase64String(base64, buffer, out var written) ? buffer[..written] : null;
     }
+
+    // Dapr imposes no format; shorter than this is guessable (the Dapr docs suggest 16 random bytes, base64).
+    private const int MinDaprAppTokenLength = 16;
 }

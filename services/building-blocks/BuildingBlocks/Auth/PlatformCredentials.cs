@@ -9,6 +9,12 @@ public static class PlatformCredentials
     /// <summary>The identity of the platform admin key (scope <c>admin</c>, no tenant).</summary>
     public const string AdminIdentity = "admin";
 
+    /// <summary>
+    /// The identity of calls delivered by this app's Dapr sidecar (<see cref="DaprAppTokenAuthenticationHandler"/>): scope
+    /// <c>estimate</c>, tenant from <c>X-Tenant-Id</c>.
+    /// </summary>
+    public const string DaprServiceIdentity = "service:dapr";
+
     public static ClaimsPrincipal Principal(string scheme, string identity, string? tenantId, IEnumerable<string> scopes)
     {
         var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, identity), new(ClaimTypes.Name, identity) };
@@ -21,7 +27,7 @@ public static class PlatformCredentials
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme, ClaimTypes.Name, ClaimTypes.Role));
     }
 
-    /// <summary>The caller's identity: <c>key:&lt;id&gt;</c>, a token's <c>sub</c>, <c>admin</c>, or <c>dev:&lt;tenant&gt;</c>; null when anonymous.</summary>
+    /// <summary>The caller's identity: <c>key:&lt;id&gt;</c>, a token's <c>sub</c>, <c>admin</c>, <c>service:dapr</c> or <c>dev:&lt;tenant&gt;</c>; null when anonymous.</summary>
     public static string? IdentityOf(ClaimsPrincipal user) =>
         user.Identity?.IsAuthenticated == true ? user.FindFirst(ClaimTypes.NameIdentifier)?.Value : null;
 }

@@ -37,8 +37,9 @@ public sealed class DaprOptions
     public string? DaprApiToken { get; set; }
 
     /// <summary>
-    /// Token the sidecar must present on calls into the app's Dapr routes. Defaults to the <c>APP_API_TOKEN</c> environment
-    /// variable; when neither is set the routes are open (local development).
+    /// Token the sidecar must present on calls into the app's Dapr routes. Defaults to <c>Platform:Auth:DaprAppToken</c>, else
+    /// the <c>APP_API_TOKEN</c> environment variable (the token the platform authentication also accepts from the sidecar, see
+    /// <c>Auth/DaprAppTokenAuthenticationHandler</c>); when none is set the routes are open (local development).
     /// </summary>
     public string? AppApiToken { get; set; }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Artifacts;
+using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.StateStore;
 
@@ -16,7 +17,8 @@ public static class DaprServiceCollectionExtensions
     /// Registers the Dapr adapters of the ports (<see cref="IStateStore"/>, <see cref="IEventPublisher"/>,
     /// <see cref="IArtifactStore"/>, <see cref="IServiceInvoker"/>) and the <see cref="DaprClient"/> they share. Options come
     /// from the <c>Dapr</c> configuration section and are validated at start; the tokens default to the
-    /// <c>DAPR_API_TOKEN</c> and <c>APP_API_TOKEN</c> environment variables that Dapr sets.
+    /// <c>DAPR_API_TOKEN</c> environment variable and to the app API token of <see cref="PlatformAuthOptions.DaprAppTokenFrom"/>
+    /// (<c>Platform:Auth:DaprAppToken</c>, else <c>APP_API_TOKEN</c>).
     /// </summary>
     public static IServiceCollection AddDaprBuildingBlocks(this IServiceCollection services, IConfiguration configuration)
     {
@@ -25,7 +27,8 @@ public static class DaprServiceCollectionExtensions
             .PostConfigure(options =>
             {
                 options.DaprApiToken ??= NullIfEmpty(configuration["DAPR_API_TOKEN"] ?? Environment.GetEnvironmentVariable("DAPR_API_TOKEN"));
-                options.AppApiToken ??= NullIfEmpty(configuration["APP_API_TOKEN"] ?? Environment.GetEnvironmentVariable("APP_API_TOKEN"));
+                // The same secret the platform authentication accepts as the sidecar's service credential (Platform:Auth:DaprAppToken).
+                options.AppApiToken ??= PlatformAuthOptions.DaprAppTokenFrom(configuration);
             })
             .ValidateDataAnnotations()
             .ValidateOnStart();

@@ -29,8 +29,9 @@ public sealed partial record TenantScope(string TenantId)
 /// <summary>
 /// Resolves <see cref="TenantScope"/> from the authenticated credential before the handler runs. A credential without a tenant
 /// (the platform admin key) may not act for one (403); an <c>X-Tenant-Id</c> header that disagrees with the credential is refused
-/// (403) rather than silently ignored. The header alone names a tenant only in development mode, through the credential the
-/// development scheme makes from it (see <c>Auth/TenantHeaderAuthenticationHandler</c>).
+/// (403) rather than silently ignored. The header names a tenant only through a credential made from it: the development
+/// scheme's (<c>Auth/TenantHeaderAuthenticationHandler</c>) and the Dapr sidecar's service credential
+/// (<c>Auth/DaprAppTokenAuthenticationHandler</c>, scope <c>estimate</c>).
 /// </summary>
 public sealed class TenantEndpointFilter : IEndpointFilter
 {
