@@ -232,6 +232,34 @@ public sealed partial class KubernetesManifestTests
 
     [KustomizeTheory]
     [MemberData(nameof(Overlays))]
+    public void Only_the_twin_of_the_same_namespace_may_invoke_valuation_and_only_its_estimate(string overlay)
+    {
+        var manifests = Manifests.Render(overlay);
+        var valuation = manifests.Get("Deployment", "valuation");
+        var name = valuation.At("spec.template.metadata").Map("annotations").Scalar("dapr.io/config");
+        var spec = manifests.Get("Configuration", name).Map("spec");
+        var acl = spec.Map("accessControl");
+        var local = Yaml.LoadFile(Repo.PathOf("components/valuation-configuration.yaml")).Map("spec").Map("accessControl");
+
+        Assert.Equal("deny", acl.Scalar("defaultAction"));
+        var policy = Assert.IsType<Dictionary<object, object>>(Assert.Single(acl.List("policies")));
+        Assert.Equal("portfolio-twin", policy.Scalar("appId"));
+        // The caller's SPIFFE id names its namespace: the twin's, as rendered.
+        Assert.Equal(manifests.Get("Deployment", "portfolio-twin").Map("metadata").Scalar("namespace"), policy.Scalar("namespace"));
+        // Otherwise the same allow-list as the self-hosted file's: POST /estimate only.
+        Assert.Equal(Flatten(RemoveNamespace(local)), Flatten(RemoveNamespace(acl)));
+        // The other settings are the shared configuration's, so tracing and metrics are the same on every sidecar.
+        var shared = manifests.Get("Configuration", "platform-config").Map("spec");
+        Assert.Equal(Flatten(shared), Flatten(spec.Where(e => (string)e.Key != "accessControl").ToDictionary(e => e.Key, e => e.Value)));
+
+        static Dictionary<object, object> RemoveNamespace(Dictionary<object, object> accessControl) => new(accessControl)
+        {
+            ["policies"] = accessControl.Maps("policies").Select(p => (object)p.Where(e => (string)e.Key != "namespace").ToDictionary(e => e.Key, e => e.Value)).ToList(),
+        };
+    }
+
+    [KustomizeTheory]
+    [MemberData(nameof(Overlays))]
     public void Retraining_is_scheduled_weekly_by_the_cron_binding_for_training_workflow(string overlay)
     {
         var names = new DaprOptions();
