@@ -63,7 +63,7 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
         using var client = HttpLoadDriver.CreateClient(new Uri(url + "/"), concurrency: 2);
         client.DefaultRequestHeaders.Add("X-Tenant-Id", "demo");
         var result = await EstimateLoadBenchmark.RunAsync(client,
-            new LoadBenchmarkSettings(TimeSpan.FromMilliseconds(300), Concurrency: 2, RowsPerRequest: 10), CancellationToken.None);
+            new EstimateLoadSettings(RowsPerRequest: 10), new HttpLoadSettings(TimeSpan.FromMilliseconds(300), Concurrency: 2), CancellationToken.None);
 
         Assert.Null(result.FirstError);
         Assert.Equal(0, result.Errors);
