@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Audit;
+using Platform.BuildingBlocks.Auth;
 
 namespace Platform.TrainingWorkflow.Tests;
 
