@@ -27,18 +27,10 @@ public sealed class AuditTrailTests(PostgresDatabaseFixture database) : IClassFi
         {
             var url = $"http://127.0.0.1:{Loopback.FreePort()}";
             var keyFile = Path.Combine(workspace.FullName, "api-key");
-            await using var app = PlatformHost.Build(
-            [
-                "--urls", url,
-                $"--ConnectionStrings:Postgres={database.ConnectionString}",
-                $"--Platform:Embedded:ArtifactsPath={Path.Combine(workspace.FullName, "artifacts")}",
-                $"--VectorIndex:Embedded:DataDirectory={Path.Combine(workspace.FullName, "vectors")}",
-                $"--Platform:ApiKeyFile={keyFile}",
+            await using var app = PlatformHost.Build(AllInOneHostArguments.For(url, database.ConnectionString, workspace.FullName,
                 "--Platform:Demo:Enabled=false",
                 "--Platform:Chaos:Enabled=true",
-                "--Platform:Auth:AllowTenantHeader=true",
-                "--Logging:LogLevel:Default=Warning",
-            ]);
+                "--Platform:Auth:AllowTenantHeader=true"));
             await app.StartAsync();
             var registry = app.Services.GetRequiredService<ModelRegistry>();
             using var file = new MemoryStream([1, 2, 3]);

@@ -67,16 +67,9 @@ public sealed class DatabaseRoleTests(PostgresDatabaseFixture database) : IClass
     }
 
     private static WebApplication Build(DirectoryInfo workspace, string connectionString) => PlatformHost.Build(
-    [
-        "--urls", $"http://127.0.0.1:{Loopback.FreePort()}",
-        $"--ConnectionStrings:Postgres={connectionString}",
-        $"--Platform:Embedded:ArtifactsPath={Path.Combine(workspace.FullName, "artifacts")}",
-        $"--VectorIndex:Embedded:DataDirectory={Path.Combine(workspace.FullName, "vectors")}",
-        $"--Platform:ApiKeyFile={Path.Combine(workspace.FullName, "api-key")}",
-        "--Platform:Auth:AllowTenantHeader=true",
-        "--Platform:Demo:Enabled=false",
-        "--Logging:LogLevel:Default=Warning",
-    ]);
+        AllInOneHostArguments.For($"http://127.0.0.1:{Loopback.FreePort()}", connectionString, workspace.FullName,
+            "--Platform:Auth:AllowTenantHeader=true",
+            "--Platform:Demo:Enabled=false"));
 
     private static async Task<T> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql)
     {

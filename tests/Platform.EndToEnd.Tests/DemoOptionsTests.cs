@@ -13,17 +13,9 @@ public sealed class DemoOptionsTests(PostgresDatabaseFixture database) : IClassF
         var workspace = Directory.CreateTempSubdirectory("platform-demo-options-");
         try
         {
-            await using var app = PlatformHost.Build(
-            [
-                "--urls", $"http://127.0.0.1:{Loopback.FreePort()}",
-                $"--ConnectionStrings:Postgres={database.ConnectionString}",
-                $"--Platform:Embedded:ArtifactsPath={Path.Combine(workspace.FullName, "artifacts")}",
-                $"--VectorIndex:Embedded:DataDirectory={Path.Combine(workspace.FullName, "vectors")}",
-                $"--Platform:ApiKeyFile={Path.Combine(workspace.FullName, "api-key")}",
+            await using var app = PlatformHost.Build(AllInOneHostArguments.For($"http://127.0.0.1:{Loopback.FreePort()}", database.ConnectionString, workspace.FullName,
                 "--Platform:Demo:TenantId=not a tenant!",
-                "--Platform:Demo:Properties=0",
-                "--Logging:LogLevel:Default=Warning",
-            ]);
+                "--Platform:Demo:Properties=0"));
 
             var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
 

@@ -63,7 +63,7 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
         using var client = HttpLoadDriver.CreateClient(new Uri(url + "/"), concurrency: 2);
         client.DefaultRequestHeaders.Add("X-Tenant-Id", "demo");
         var result = await EstimateLoadBenchmark.RunAsync(client,
-            new LoadBenchmarkSettings(TimeSpan.FromMilliseconds(300), Concurrency: 2, RowsPerRequest: 10), CancellationToken.None);
+            new EstimateLoadSettings(RowsPerRequest: 10), new HttpLoadSettings(TimeSpan.FromMilliseconds(300), Concurrency: 2), CancellationToken.None);
 
         Assert.Null(result.FirstError);
         Assert.Equal(0, result.Errors);
@@ -116,21 +116,13 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
 
     private async Task<WebApplication> StartAsync(string url, string workspace)
     {
-        var app = PlatformHost.Build(
-        [
-            "--urls", url,
-            $"--ConnectionStrings:Postgres={database.ConnectionString}",
-            $"--Platform:Embedded:ArtifactsPath={Path.Combine(workspace, "artifacts")}",
-            $"--VectorIndex:Embedded:DataDirectory={Path.Combine(workspace, "vectors")}",
-            $"--Platform:ApiKeyFile={Path.Combine(workspace, "api-key")}",
+        var app = PlatformHost.Build(AllInOneHostArguments.For(url, database.ConnectionString, workspace,
             $"--Platform:DemoTenantKeyFile={Path.Combine(workspace, "demo-tenant-key")}",
             // The benchmark clients below act through the tenant header; the smoke check uses the demo tenant key.
             "--Platform:Auth:AllowTenantHeader=true",
             "--Platform:Demo:Properties=1500",
             "--Platform:Demo:Users=80",
-            "--Platform:Demo:InteractionsPerUser=100",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
+            "--Platform:Demo:InteractionsPerUser=100"));
         await app.StartAsync();
         return app;
     }

@@ -23,17 +23,9 @@ public sealed class RegistryRoutesTests(PostgresDatabaseFixture database) : ICla
         try
         {
             var url = $"http://127.0.0.1:{Loopback.FreePort()}";
-            await using var app = PlatformHost.Build(
-            [
-                "--urls", url,
-                $"--ConnectionStrings:Postgres={database.ConnectionString}",
-                $"--Platform:Embedded:ArtifactsPath={Path.Combine(workspace.FullName, "artifacts")}",
-                $"--VectorIndex:Embedded:DataDirectory={Path.Combine(workspace.FullName, "vectors")}",
-                $"--Platform:ApiKeyFile={Path.Combine(workspace.FullName, "api-key")}",
+            await using var app = PlatformHost.Build(AllInOneHostArguments.For(url, database.ConnectionString, workspace.FullName,
                 "--Platform:Demo:Enabled=false",
-                "--Platform:Auth:AllowTenantHeader=true",
-                "--Logging:LogLevel:Default=Warning",
-            ]);
+                "--Platform:Auth:AllowTenantHeader=true"));
             await app.StartAsync();
             var registry = app.Services.GetRequiredService<ModelRegistry>();
             using var file = new MemoryStream([1, 2, 3]);

@@ -128,19 +128,13 @@ public sealed class RouteLimitsTests(PostgresDatabaseFixture database, ITestOutp
         try
         {
             var url = $"http://127.0.0.1:{Loopback.FreePort()}";
-            await using var app = PlatformHost.Build(
+            await using var app = PlatformHost.Build(AllInOneHostArguments.For(url, database.ConnectionString, workspace.FullName,
             [
-                "--urls", url,
-                $"--ConnectionStrings:Postgres={database.ConnectionString}",
-                $"--Platform:Embedded:ArtifactsPath={Path.Combine(workspace.FullName, "artifacts")}",
-                $"--VectorIndex:Embedded:DataDirectory={Path.Combine(workspace.FullName, "vectors")}",
-                $"--Platform:ApiKeyFile={Path.Combine(workspace.FullName, "api-key")}",
                 "--Platform:Demo:Enabled=false",
                 "--Platform:Chaos:Enabled=true",
                 "--Platform:Auth:AllowTenantHeader=true",
-                "--Logging:LogLevel:Default=Warning",
                 .. settings,
-            ]);
+            ]));
             await app.StartAsync();
             await test(app, url);
             await app.StopAsync();

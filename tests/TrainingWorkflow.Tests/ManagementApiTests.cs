@@ -1,10 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Auth;
-using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.TrainingWorkflow.Management;
 
 namespace Platform.TrainingWorkflow.Tests;
@@ -15,32 +12,7 @@ public sealed class ManagementApiTests(ManagementApiTests.ApiFixture fixture) : 
     private const string ApiKey = "test-key";
     private readonly HttpClient _http = fixture.Http;
 
-    public sealed class ApiFixture : WorkflowHostFixture
-    {
-        public HttpClient Http { get; private set; } = null!;
-
-        protected override async Task<WorkflowTestHost> StartHostAsync()
-        {
-            var host = await WorkflowTestHost.StartAsync(
-                DataSource,
-                configure: builder =>
-                {
-                    builder.Services.AddProblemDetails();
-                    builder.Services.AddOpenApi();
-                    builder.Services.Configure<ApiKeyOptions>(o => o.ApiKeys.Add(ApiKey));
-                    builder.AddPlatformAuth();
-                },
-                map: app =>
-                {
-                    app.UsePlatformAuth();
-                    app.MapWorkflowManagementApi();
-                    app.MapOpenApi();
-                });
-            Http = host.CreateHttpClient();
-            Http.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, ApiKey);
-            return host;
-        }
-    }
+    public sealed class ApiFixture() : ManagementApiFixture(ApiKey);
 
     [Theory]
     [InlineData("/workflows/{name}/start", "post", new[] { "200", "202", "400", "401", "403", "404", "409", "413", "422" })]

@@ -3,8 +3,6 @@ using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
-using Platform.BuildingBlocks.ServiceDefaults;
-using Platform.TrainingWorkflow.Management;
 
 namespace Platform.TrainingWorkflow.Tests;
 
@@ -16,30 +14,7 @@ public sealed class WorkflowAuditTests(WorkflowAuditTests.AuditFixture fixture) 
 {
     private const string ApiKey = "audit-workflow-key";
 
-    public sealed class AuditFixture : WorkflowHostFixture
-    {
-        public HttpClient Http { get; private set; } = null!;
-
-        protected override async Task<WorkflowTestHost> StartHostAsync()
-        {
-            var host = await WorkflowTestHost.StartAsync(
-                DataSource,
-                configure: builder =>
-                {
-                    builder.Services.AddProblemDetails();
-                    builder.Services.Configure<ApiKeyOptions>(o => o.ApiKeys.Add(ApiKey));
-                    builder.AddPlatformAuth();
-                },
-                map: app =>
-                {
-                    app.UsePlatformAuth();
-                    app.MapWorkflowManagementApi();
-                });
-            Http = host.CreateHttpClient();
-            Http.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, ApiKey);
-            return host;
-        }
-    }
+    public sealed class AuditFixture() : ManagementApiFixture(ApiKey);
 
     [Fact]
     public async Task Each_command_is_recorded_with_its_target_and_outcome_and_reads_are_not()

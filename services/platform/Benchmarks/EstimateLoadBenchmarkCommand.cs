@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 
 namespace Platform.Host.Benchmarks;
 
@@ -11,45 +12,17 @@ public static class EstimateLoadBenchmarkCommand
 {
     public static Command Create()
     {
-        var url = new Option<string>("--url")
-        {
-            Description = "Base address of the valuation host.",
-            DefaultValueFactory = _ => "http://127.0.0.1:5080/",
-        };
-        var duration = new Option<double>("--duration")
-        {
-            Description = "Seconds to measure (after --warmup).",
-            DefaultValueFactory = _ => 10,
-        };
-        var warmup = new Option<double>("--warmup")
-        {
-            Description = "Seconds of unmeasured load first.",
-            DefaultValueFactory = _ => 2,
-        };
-        var concurrency = new Option<int>("--concurrency")
-        {
-            Description = "Requests kept in flight.",
-            DefaultValueFactory = _ => 16,
-        };
+        var load = new HttpLoadOptions("Base address of the valuation host.", concurrency: 16, "Requests kept in flight.",
+            "Tenant API key with scope estimate (default: the main job's demo key in .platform/demo-tenant-key).");
         var rowsPerRequest = new Option<int>("--rows-per-request")
         {
             Description = "Properties per request (1 = single-row).",
             DefaultValueFactory = _ => 1,
         };
-        var rate = new Option<double>("--rate")
-        {
-            Description = "Target requests per second (0 = as fast as possible).",
-            DefaultValueFactory = _ => 0,
-        };
         var seed = new Option<int>("--seed")
         {
             Description = "Seed of the generated rows.",
             DefaultValueFactory = _ => 42,
-        };
-
-        var apiKey = new Option<string?>("--api-key")
-        {
-            Description = "Tenant API key with scope estimate (default: the main job's demo key in .platform/demo-tenant-key).",
         };
         var tenant = new Option<string>("--tenant")
         {
@@ -63,46 +36,27 @@ public static class EstimateLoadBenchmarkCommand
         };
 
         var command = new Command("estimate-load", "Load-test POST /estimate of a running valuation host: throughput and p50/p90/p99 latency.");
-        foreach (var option in new Option[] { url, duration, warmup, concurrency, rowsPerRequest, rate, seed, apiKey, tenant, compareAuth })
+        Option[] options = [load.Url, .. load.Load, rowsPerRequest, seed, load.ApiKey, tenant, compareAuth];
+        foreach (var option in options)
         {
             command.Options.Add(option);
         }
 
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
-            var settings = new LoadBenchmarkSettings(
-                TimeSpan.FromSeconds(result.GetValue(duration)),
-                result.GetValue(concurrency),
-                result.GetValue(rowsPerRequest),
-                result.GetValue(rate),
-                result.GetValue(seed),
-                TimeSpan.FromSeconds(result.GetValue(warmup)));
-            if (!Uri.TryCreate(result.GetValue(url), UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
+            var estimate = new EstimateLoadSettings(result.GetValue(rowsPerRequest), result.GetValue(seed));
+            if (await load.ReadAsync(result, ("--rows-per-request", estimate.RowsPerRequest >= 1)).ConfigureAwait(false) is not (var baseAddress, var settings))
             {
-                await Console.Error.WriteLineAsync($"--url: '{result.GetValue(url)}' is not an absolute http(s) address.").ConfigureAwait(false);
                 return 2;
             }
 
-            if (settings.Duration <= TimeSpan.Zero || settings.Concurrency < 1 || settings.RowsPerRequest < 1 || settings.RequestsPerSecond < 0)
-            {
-                await Console.Error.WriteLineAsync("--duration, --concurrency and --rows-per-request must be positive; --rate must not be negative.").ConfigureAwait(false);
-                return 2;
-            }
-
-            var key = result.GetValue(apiKey) ?? DemoTenantKeyService.Read(LocalDataFolder.Locate(Environment.CurrentDirectory));
-            var withKey = key is null ? null : new Dictionary<string, string> { ["X-Api-Key"] = key };
+            var withKey = load.ApiKeyOrDemoKey(result) is { } key ? new Dictionary<string, string> { ["X-Api-Key"] = key } : null;
             using var client = HttpLoadDriver.CreateClient(baseAddress, settings.Concurrency);
             var rounds = result.GetValue(compareAuth);
             if (rounds <= 0)
             {
-                var outcome = await EstimateLoadBenchmark.RunAsync(client, settings, cancellationToken, withKey).ConfigureAwait(false);
-                Console.WriteLine(outcome.Describe());
-                if (outcome.FirstError is not null)
-                {
-                    await Console.Error.WriteLineAsync($"first error: {outcome.FirstError}").ConfigureAwait(false);
-                }
-
-                return outcome.Errors == 0 ? 0 : 1;
+                return await HttpLoadOptions.ReportAsync(
+                    await EstimateLoadBenchmark.RunAsync(client, estimate, settings, cancellationToken, withKey).ConfigureAwait(false)).ConfigureAwait(false);
             }
 
             if (withKey is null)
@@ -112,13 +66,13 @@ public static class EstimateLoadBenchmarkCommand
             }
 
             var headerOnly = new Dictionary<string, string> { ["X-Tenant-Id"] = result.GetValue(tenant)! };
-            var outcomes = new Dictionary<string, List<LoadBenchmarkResult>> { ["api key"] = [], ["header only"] = [] };
+            var outcomes = new Dictionary<string, List<HttpLoadResult>> { ["api key"] = [], ["header only"] = [] };
             for (var round = 0; round < rounds; round++)
             {
                 // Alternating rounds spread the machine's drift over both variants instead of charging it to one.
                 foreach (var (variant, credential) in new[] { ("api key", withKey), ("header only", headerOnly) })
                 {
-                    var outcome = await EstimateLoadBenchmark.RunAsync(client, settings, cancellationToken, credential).ConfigureAwait(false);
+                    var outcome = await EstimateLoadBenchmark.RunAsync(client, estimate, settings, cancellationToken, credential).ConfigureAwait(false);
                     outcomes[variant].Add(outcome);
                     Console.WriteLine($"round {round + 1} {variant,-11}: {outcome.Describe()}");
                     if (outcome.FirstError is not null)
@@ -131,7 +85,7 @@ public static class EstimateLoadBenchmarkCommand
 
             var keyed = outcomes["api key"].Average(o => o.RequestsPerSecond);
             var open = outcomes["header only"].Average(o => o.RequestsPerSecond);
-            Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"mean throughput: api key {keyed:F0} req/s, header only {open:F0} req/s, ratio {keyed / open:P1} "
                 + $"(p99 {outcomes["api key"].Average(o => o.P99Milliseconds):F2} ms vs {outcomes["header only"].Average(o => o.P99Milliseconds):F2} ms)"));
             return 0;

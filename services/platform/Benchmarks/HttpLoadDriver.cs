@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
 
 namespace Platform.Host.Benchmarks;
 
 public sealed record HttpLoadSettings(TimeSpan Duration, int Concurrency, double RequestsPerSecond = 0, TimeSpan? Warmup = null);
 
+/// <summary>What a load run measured; <see cref="RowsPerRequest"/> is set where each request carries several rows (estimate-load).</summary>
 public sealed record HttpLoadResult(
     int Concurrency,
     double TargetRequestsPerSecond,
@@ -18,9 +21,13 @@ public sealed record HttpLoadResult(
     double MaxMilliseconds,
     string? FirstError)
 {
+    public int? RowsPerRequest { get; init; }
+
+    public double RowsPerSecond => RequestsPerSecond * (RowsPerRequest ?? 1);
+
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"concurrency={Concurrency} target={(TargetRequestsPerSecond > 0 ? $"{TargetRequestsPerSecond:F0} req/s" : "max")} "
-        + $"duration={Seconds:F1}s requests={Requests} errors={Errors} throughput={RequestsPerSecond:F0} req/s "
+        $"{(RowsPerRequest is { } rows ? $"rows/request={rows} " : "")}concurrency={Concurrency} target={(TargetRequestsPerSecond > 0 ? $"{TargetRequestsPerSecond:F0} req/s" : "max")} "
+        + $"duration={Seconds:F1}s requests={Requests} errors={Errors} throughput={RequestsPerSecond:F0} req/s{(RowsPerRequest is null ? "" : $" = {RowsPerSecond:F0} rows/s")} "
         + $"latency p50={P50Milliseconds:F2}ms p90={P90Milliseconds:F2}ms p99={P99Milliseconds:F2}ms max={MaxMilliseconds:F2}ms");
 }
 
@@ -46,6 +53,42 @@ public static class HttpLoadDriver
         }
 
         return await DriveAsync(send, check, settings, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Posts the JSON bodies in turn (request n sends <c>bodies[n % bodies.Length]</c>) with <paramref name="headers"/> on each; a
+    /// response counts only when it is a success whose body contains <paramref name="expected"/>, so a 200 that did not do the
+    /// measured work is an error, not a fast sample.
+    /// </summary>
+    public static Task<HttpLoadResult> PostJsonAsync(
+        HttpClient client, string path, byte[][] bodies, IReadOnlyDictionary<string, string> headers, string expected,
+        HttpLoadSettings settings, CancellationToken cancellationToken)
+    {
+        var marker = Encoding.UTF8.GetBytes(expected);
+        return RunAsync(
+            (n, token) =>
+            {
+                var content = new ByteArrayContent(bodies[n % bodies.Length]);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                return client.SendAsync(Request(HttpMethod.Post, path, headers, content), token);
+            },
+            (response, payload) => response.IsSuccessStatusCode && payload.AsSpan().IndexOf(marker) >= 0
+                ? null
+                : $"{(int)response.StatusCode}: {Encoding.UTF8.GetString(payload)}",
+            settings,
+            cancellationToken);
+    }
+
+    /// <summary>A request carrying <paramref name="headers"/> (the caller's credential, the tenant).</summary>
+    public static HttpRequestMessage Request(HttpMethod method, string path, IReadOnlyDictionary<string, string>? headers, HttpContent? content = null)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = content };
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.Add(name, value);
+        }
+
+        return request;
     }
 
     /// <summary>A client for one host with a connection per worker and no proxy.</summary>
@@ -130,9 +173,6 @@ public static class HttpLoadDriver
         Array.Sort(all);
         return new HttpLoadResult(
             settings.Concurrency, settings.RequestsPerSecond, seconds, all.LongLength, errors, all.LongLength / seconds,
-            Percentile(all, 0.50), Percentile(all, 0.90), Percentile(all, 0.99), all.Length == 0 ? 0 : all[^1], firstError);
+            Latencies.Percentile(all, 0.50), Latencies.Percentile(all, 0.90), Latencies.Percentile(all, 0.99), all.Length == 0 ? 0 : all[^1], firstError);
     }
-
-    private static double Percentile(double[] sorted, double quantile) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(quantile * sorted.Length) - 1)];
 }

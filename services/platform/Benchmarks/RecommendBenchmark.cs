@@ -1,33 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
-using Npgsql;
-using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.Registry;
-using Platform.BuildingBlocks.ServiceDefaults;
-using Platform.BuildingBlocks.StateStore;
 using Platform.BuildingBlocks.VectorSearch;
-using Platform.MarketData.Postgres;
-using Platform.MarketData.Synthetic;
 using Platform.PortfolioTwin.Api;
-using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Indexing;
-using Platform.PortfolioTwin.Model.Data;
-using Platform.PortfolioTwin.Model.Training;
 
 namespace Platform.Host.Benchmarks;
 
 public sealed record RecommendBenchmarkSettings(
-    string ConnectionString,
-    int Properties = 100_000,
-    int Users = 200,
-    int InteractionsPerUser = 40,
+    BenchmarkMarketSettings Market,
     int Requests = 2_000,
     int Warmup = 200,
     int TopK = 10,
-    int Seed = 42,
-    string TenantId = "bench-recommend",
-    string ModelName = "twin-bench",
     double LoadSeconds = 0,
     int Concurrency = 32);
 
@@ -66,74 +50,37 @@ public static class RecommendBenchmark
 {
     public static async Task<RecommendBenchmarkResult> RunAsync(RecommendBenchmarkSettings settings, TextWriter log, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
-        var market = await BenchmarkMarket.LoadAsync(
-            settings.ConnectionString,
-            new SyntheticMarketOptions
-            {
-                Properties = settings.Properties,
-                Users = settings.Users,
-                InteractionsPerUser = settings.InteractionsPerUser,
-                Seed = settings.Seed,
-                TenantId = settings.TenantId,
-            },
-            cancellationToken).ConfigureAwait(false);
-
-        var loadSeconds = clock.Elapsed.TotalSeconds;
-        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loaded {settings.Properties:N0} properties, {settings.Users} users in {loadSeconds:F1} s"));
-
-        clock.Restart();
-        var dataset = BenchmarkMarket.Dataset(market);
+        var market = settings.Market;
+        var (dataset, loadSeconds) = await BenchmarkMarket.LoadAsync(market, log, cancellationToken).ConfigureAwait(false);
         var users = dataset.Users;
-        var trained = new TwinTrainer().Train(
-            dataset, BenchmarkMarket.ShortTraining(settings.TenantId, settings.Seed), cancellationToken: cancellationToken);
+        var clock = Stopwatch.StartNew();
+        var trained = BenchmarkMarket.TrainShort(dataset, market.TenantId, market.Seed, cancellationToken);
         var trainSeconds = clock.Elapsed.TotalSeconds;
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained a short twin in {trainSeconds:F1} s"));
 
         var artifacts = Directory.CreateTempSubdirectory("recommend-bench-");
         try
         {
-            await using var app = BuildHost(settings, artifacts.FullName);
+            await using var app = BenchmarkMarket.BuildHost(market, artifacts.FullName, new Dictionary<string, string?>());
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-
-            using (var model = trained.Model)
-            using (var file = new MemoryStream())
-            {
-                model.Save(file);
-                file.Position = 0;
-                var registry = app.Services.GetRequiredService<ModelRegistry>();
-                var version = await registry.RegisterAsync(settings.TenantId, settings.ModelName, file, new Dictionary<string, double>(),
-                    new ModelLineage($"synthetic-seed-{settings.Seed}", new Dictionary<string, string>(), "bench"), cancellationToken: cancellationToken).ConfigureAwait(false);
-                await registry.SetAliasAsync(settings.TenantId, settings.ModelName, ModelRegistry.Champion, version.Version, cancellationToken).ConfigureAwait(false);
-            }
+            await BenchmarkMarket.DeployAsync(app.Services.GetRequiredService<ModelRegistry>(), market, trained, cancellationToken).ConfigureAwait(false);
 
             clock.Restart();
-            var indexed = await app.Services.GetRequiredService<PropertyIndexer>().ReindexAsync(settings.TenantId, cancellationToken).ConfigureAwait(false);
+            var indexed = await app.Services.GetRequiredService<PropertyIndexer>().ReindexAsync(market.TenantId, cancellationToken).ConfigureAwait(false);
             var indexSeconds = clock.Elapsed.TotalSeconds;
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"encoded and indexed {indexed:N0} properties in {indexSeconds:F1} s"));
 
             var address = app.Urls.First();
             using var client = new HttpClient { BaseAddress = new Uri(address) };
-            client.DefaultRequestHeaders.Add("X-Tenant-Id", settings.TenantId);
-            var random = new Random(settings.Seed);
+            var random = new Random(market.Seed);
             var latencies = new double[settings.Requests];
             long results = 0;
             for (var i = -settings.Warmup; i < settings.Requests; i++)
             {
-                var request = new RecommendRequest(users[random.Next(users.Count)].UserId, settings.TopK, null, new SearchFilters
-                {
-                    PropertyTypes = ["leilighet", "rekkehus"],
-                    MaxPrice = 6_000_000,
-                });
+                var user = users[random.Next(users.Count)].UserId;
                 var started = Stopwatch.GetTimestamp();
-                using var response = await client.PostAsJsonAsync("/recommend", request, TwinJson.Options, cancellationToken).ConfigureAwait(false);
-                var body = await response.Content.ReadFromJsonAsync<RecommendResponse>(TwinJson.Options, cancellationToken).ConfigureAwait(false);
+                var body = await TwinApiCalls.RecommendAsync(client, market.TenantId, user, settings.TopK, TwinApiCalls.TypeAndPriceFilter(), cancellationToken).ConfigureAwait(false);
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                if (!response.IsSuccessStatusCode || body is null)
-                {
-                    throw new InvalidOperationException($"/recommend answered {(int)response.StatusCode}.");
-                }
-
                 if (i >= 0)
                 {
                     latencies[i] = elapsed;
@@ -143,7 +90,7 @@ public static class RecommendBenchmark
 
             // The same searches without HTTP and PostgreSQL, to tell the index's share of the latency from the rest.
             var index = app.Services.GetRequiredService<IVectorIndex>();
-            var space = app.Services.GetRequiredService<PropertyIndexer>().SpaceFor(settings.TenantId);
+            var space = app.Services.GetRequiredService<PropertyIndexer>().SpaceFor(market.TenantId);
             var filter = VectorFilter.All(
                 new MatchAnyCondition(PropertyVectorSpace.Type, [PayloadValue.Keyword("leilighet"), PayloadValue.Keyword("rekkehus")]),
                 new RangeCondition(PropertyVectorSpace.Price, Lte: 6_000_000),
@@ -153,7 +100,7 @@ public static class RecommendBenchmark
             {
                 var query = RandomUnitVector(random, 16);
                 var started = Stopwatch.GetTimestamp();
-                await index.SearchAsync(space, new VectorQuery(settings.TenantId, query, settings.TopK) { Filter = filter }, cancellationToken).ConfigureAwait(false);
+                await index.SearchAsync(space, new VectorQuery(market.TenantId, query, settings.TopK) { Filter = filter }, cancellationToken).ConfigureAwait(false);
                 if (i >= 0)
                 {
                     indexLatencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -164,9 +111,9 @@ public static class RecommendBenchmark
             await app.StopAsync(cancellationToken).ConfigureAwait(false);
             Array.Sort(latencies);
             Array.Sort(indexLatencies);
-            return new RecommendBenchmarkResult(settings.Properties, indexed, loadSeconds, trainSeconds, indexSeconds, settings.Requests,
-                (double)results / settings.Requests, Percentile(latencies, 0.50), Percentile(latencies, 0.90), Percentile(latencies, 0.99), latencies[^1],
-                Percentile(indexLatencies, 0.50), Percentile(indexLatencies, 0.99), loads);
+            return new RecommendBenchmarkResult(market.Properties, indexed, loadSeconds, trainSeconds, indexSeconds, settings.Requests,
+                (double)results / settings.Requests, Latencies.Percentile(latencies, 0.50), Latencies.Percentile(latencies, 0.90), Latencies.Percentile(latencies, 0.99),
+                latencies[^1], Latencies.Percentile(indexLatencies, 0.50), Latencies.Percentile(indexLatencies, 0.99), loads);
         }
         finally
         {
@@ -195,7 +142,7 @@ public static class RecommendBenchmark
         {
             configuration["PortfolioTwin:RecentSignalsCacheSeconds"] = seconds.ToString(CultureInfo.InvariantCulture);
             configuration.Reload();
-            var load = await RecommendLoadBenchmark.RunAsync(client, new RecommendLoadSettings(settings.TenantId, settings.TopK, Seed: settings.Seed),
+            var load = await RecommendLoadBenchmark.RunAsync(client, new RecommendLoadSettings(settings.Market.TenantId, settings.TopK, Seed: settings.Market.Seed),
                 new HttpLoadSettings(TimeSpan.FromSeconds(settings.LoadSeconds), settings.Concurrency, Warmup: TimeSpan.FromSeconds(2)), cancellationToken).ConfigureAwait(false);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"signals cache {seconds} s: {load.Describe()}"));
             loads.Add((seconds, load));
@@ -206,52 +153,12 @@ public static class RecommendBenchmark
         {
             configuration["PortfolioTwin:RecentSignalsCacheSeconds"] = seconds.ToString(CultureInfo.InvariantCulture);
             configuration.Reload();
-            var history = await RecommendHistoryBenchmark.RunAsync(client, new RecommendHistorySettings(settings.TenantId, Requests: 500, Warmup: 50, Seed: settings.Seed),
+            var history = await RecommendHistoryBenchmark.RunAsync(client, new RecommendHistorySettings(settings.Market.TenantId, Requests: 500, Warmup: 50, Seed: settings.Market.Seed),
                 log, cancellationToken).ConfigureAwait(false);
             log.WriteLine($"history, signals cache {seconds.ToString(CultureInfo.InvariantCulture)} s:{Environment.NewLine}{history.Describe()}");
         }
 
         return loads;
-    }
-
-    private static WebApplication BuildHost(RecommendBenchmarkSettings settings, string artifactsPath) =>
-        BuildHost(settings.ConnectionString, settings.ModelName, artifactsPath, new Dictionary<string, string?>());
-
-    /// <summary>The twin host on loopback with the embedded index in memory unless <paramref name="extra"/> says otherwise.</summary>
-    internal static WebApplication BuildHost(string connectionString, string modelName, string artifactsPath, IReadOnlyDictionary<string, string?> extra)
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Postgres"] = connectionString,
-            ["Platform:Embedded:ArtifactsPath"] = artifactsPath,
-            ["VectorIndex:Embedded:DataDirectory"] = string.Empty,
-            ["PortfolioTwin:ModelName"] = modelName,
-            // The benchmark drives indexing itself; no background reindex of other tenants while it measures.
-            ["PortfolioTwin:ReindexOnModelChange"] = "false",
-            ["Platform:RateLimit:PermitLimit"] = "1000000",
-            // The benchmark's own throwaway host on loopback: the tenant header alone is its credential (development mode).
-            ["Platform:Auth:AllowTenantHeader"] = "true",
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
-        foreach (var (key, value) in extra)
-        {
-            settings[key] = value;
-        }
-
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.AddServiceDefaults();
-        // Registry metadata lives as long as the run, like the temporary artifact folder its model file is written to.
-        builder.Services.AddSingleton<IStateStore, InMemoryStateStore>();
-        builder.AddPlatformBuildingBlocks();
-        builder.Services.AddVectorIndex(builder.Configuration);
-        builder.AddPortfolioTwin();
-        var app = builder.Build();
-        app.UseServiceDefaults();
-        app.MapDefaultEndpoints();
-        app.MapPortfolioTwinApi();
-        return app;
     }
 
     private static float[] RandomUnitVector(Random random, int dimension)
@@ -267,6 +174,4 @@ public static class RecommendBenchmark
         return vector;
     }
 
-    private static double Percentile(double[] sorted, double quantile) =>
-        sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
-using Platform.BuildingBlocks.Tenancy;
 using Platform.PortfolioTwin.Api.Contracts;
-using Platform.PortfolioTwin.Api.Endpoints;
 
 namespace Platform.Host.Benchmarks;
 
@@ -51,7 +48,7 @@ public static class RecommendHistoryBenchmark
             for (var which = 0; which < 2; which++)
             {
                 var started = Stopwatch.GetTimestamp();
-                await RecommendAsync(client, settings.TenantId, which == 0 ? longUser : shortUser, topK: 10, cancellationToken).ConfigureAwait(false);
+                await TwinApiCalls.RecommendAsync(client, settings.TenantId, which == 0 ? longUser : shortUser, topK: 10, filters: null, cancellationToken).ConfigureAwait(false);
                 if (i >= 0)
                 {
                     latencies[which].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -66,17 +63,13 @@ public static class RecommendHistoryBenchmark
 
     private static async Task<string[]> KnownUsersAsync(HttpClient client, RecommendHistorySettings settings, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"users?limit={UserEndpoints.MaxLimit}");
-        request.Headers.Add(TenantScope.HeaderName, settings.TenantId);
-        using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, "GET users", cancellationToken).ConfigureAwait(false);
-        var users = (await response.Content.ReadFromJsonAsync<UserEndpoints.UserListResponse>(TwinJson.Options, cancellationToken).ConfigureAwait(false))?.Users ?? [];
-        if (users.Count < 2)
+        var users = await TwinApiCalls.KnownUsersAsync(client, settings.TenantId, cancellationToken).ConfigureAwait(false);
+        if (users.Length < 2)
         {
-            throw new InvalidOperationException($"Tenant '{settings.TenantId}' needs at least two users; it has {users.Count}.");
+            throw new InvalidOperationException($"Tenant '{settings.TenantId}' needs at least two users; it has {users.Length}.");
         }
 
-        return [.. users.Select(u => u.UserId)];
+        return users;
     }
 
     private static async Task<int> PostViewsAsync(HttpClient client, string tenantId, string userId, int count, string[] properties, CancellationToken cancellationToken)
@@ -92,14 +85,9 @@ public static class RecommendHistoryBenchmark
         var stored = 0;
         foreach (var batch in views.Chunk(1_000))
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "interactions")
-            {
-                Content = JsonContent.Create(new InteractionBatchRequest(batch), options: TwinJson.Options),
-            };
-            request.Headers.Add(TenantScope.HeaderName, tenantId);
-            using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            await EnsureSuccessAsync(response, "POST interactions", cancellationToken).ConfigureAwait(false);
-            stored += (await response.Content.ReadFromJsonAsync<InteractionBatchResponse>(TwinJson.Options, cancellationToken).ConfigureAwait(false))!.Stored;
+            var response = await TwinApiCalls.SendAsync<InteractionBatchResponse>(
+                client, HttpMethod.Post, "interactions", new InteractionBatchRequest(batch), tenantId, cancellationToken).ConfigureAwait(false);
+            stored += response.Stored;
         }
 
         return stored;
@@ -109,43 +97,15 @@ public static class RecommendHistoryBenchmark
     {
         var direction = new float[16];
         direction[0] = 1;
-        using var request = new HttpRequestMessage(HttpMethod.Post, "similar")
-        {
-            Content = JsonContent.Create(new SimilarRequest(null, null, direction, count, null), options: TwinJson.Options),
-        };
-        request.Headers.Add(TenantScope.HeaderName, tenantId);
-        using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, "POST similar", cancellationToken).ConfigureAwait(false);
-        var similar = (await response.Content.ReadFromJsonAsync<SimilarResponse>(TwinJson.Options, cancellationToken).ConfigureAwait(false))!;
+        var similar = await TwinApiCalls.SendAsync<SimilarResponse>(
+            client, HttpMethod.Post, "similar", new SimilarRequest(null, null, direction, count, null), tenantId, cancellationToken).ConfigureAwait(false);
         return [.. similar.Results.Select(r => r.PropertyId)];
-    }
-
-    private static async Task<RecommendResponse> RecommendAsync(HttpClient client, string tenantId, string userId, int topK, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "recommend")
-        {
-            Content = JsonContent.Create(new RecommendRequest(userId, topK, null, null), options: TwinJson.Options),
-        };
-        request.Headers.Add(TenantScope.HeaderName, tenantId);
-        using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, "POST recommend", cancellationToken).ConfigureAwait(false);
-        return (await response.Content.ReadFromJsonAsync<RecommendResponse>(TwinJson.Options, cancellationToken).ConfigureAwait(false))!;
-    }
-
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"{what} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
-        }
     }
 
     private static RecommendHistoryLatency Summarise(string userId, int posted, List<double> latencies)
     {
         var sorted = latencies.Order().ToArray();
-        return new RecommendHistoryLatency(userId, posted, sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.90), Percentile(sorted, 0.99), sorted.Average());
+        return new RecommendHistoryLatency(userId, posted, sorted.Length,
+            Latencies.Percentile(sorted, 0.50), Latencies.Percentile(sorted, 0.90), Latencies.Percentile(sorted, 0.99), sorted.Average());
     }
-
-    private static double Percentile(double[] sorted, double quantile) =>
-        sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

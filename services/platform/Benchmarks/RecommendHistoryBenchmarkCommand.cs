@@ -7,11 +7,7 @@ public static class RecommendHistoryBenchmarkCommand
 {
     public static Command Create()
     {
-        var url = new Option<string>("--url")
-        {
-            Description = "Base address of the host serving the twin API.",
-            DefaultValueFactory = _ => "http://127.0.0.1:5080/",
-        };
+        var url = HostUrlOption.Create("Base address of the host serving the twin API.");
         var tenant = new Option<string>("--tenant") { Description = "Tenant whose users get the posted views.", DefaultValueFactory = _ => "demo" };
         var longHistory = new Option<int>("--long") { Description = "Views posted for the long-history user.", DefaultValueFactory = _ => 10_000 };
         var shortHistory = new Option<int>("--short") { Description = "Views posted for the short-history user.", DefaultValueFactory = _ => 10 };
@@ -28,9 +24,8 @@ public static class RecommendHistoryBenchmarkCommand
 
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
-            if (!Uri.TryCreate(result.GetValue(url), UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
+            if (await HostUrlOption.ReadAsync(result, url).ConfigureAwait(false) is not { } baseAddress)
             {
-                await Console.Error.WriteLineAsync($"--url: '{result.GetValue(url)}' is not an absolute http(s) address.").ConfigureAwait(false);
                 return 2;
             }
 

@@ -1,8 +1,6 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Platform.BuildingBlocks.Tenancy;
 using Platform.PortfolioTwin.Api.Contracts;
-using Platform.PortfolioTwin.Api.Endpoints;
 
 namespace Platform.Host.Benchmarks;
 
@@ -19,41 +17,20 @@ public static class RecommendLoadBenchmark
     public static async Task<HttpLoadResult> RunAsync(HttpClient client, RecommendLoadSettings recommend, HttpLoadSettings load, CancellationToken cancellationToken)
     {
         var bodies = await BuildBodiesAsync(client, recommend, cancellationToken).ConfigureAwait(false);
-        return await HttpLoadDriver.RunAsync(
-            (n, token) =>
-            {
-                var content = new ByteArrayContent(bodies[n % bodies.Length]);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                var request = new HttpRequestMessage(HttpMethod.Post, "recommend") { Content = content };
-                request.Headers.Add(TenantScope.HeaderName, recommend.TenantId);
-                return client.SendAsync(request, token);
-            },
-            (response, payload) => response.IsSuccessStatusCode && payload.AsSpan().IndexOf("\"results\":["u8) >= 0
-                ? null
-                : $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(payload)}",
-            load,
-            cancellationToken).ConfigureAwait(false);
+        return await HttpLoadDriver.PostJsonAsync(
+            client, "recommend", bodies, new Dictionary<string, string> { [TenantScope.HeaderName] = recommend.TenantId }, "\"results\":[",
+            load, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<byte[][]> BuildBodiesAsync(HttpClient client, RecommendLoadSettings settings, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"users?limit={UserEndpoints.MaxLimit}");
-        request.Headers.Add(TenantScope.HeaderName, settings.TenantId);
-        using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"GET users answered {(int)response.StatusCode}: {text}");
-        }
-
-        var users = JsonSerializer.Deserialize<UserEndpoints.UserListResponse>(text, TwinJson.Options)?.Users ?? [];
-        if (users.Count == 0)
+        var ids = await TwinApiCalls.KnownUsersAsync(client, settings.TenantId, cancellationToken).ConfigureAwait(false);
+        if (ids.Length == 0)
         {
             throw new InvalidOperationException($"Tenant '{settings.TenantId}' has no users to recommend for.");
         }
 
-        var filters = settings.Filtered ? new SearchFilters { PropertyTypes = ["leilighet", "rekkehus"], MaxPrice = 6_000_000 } : null;
-        var ids = users.Select(u => u.UserId).ToArray();
+        var filters = settings.Filtered ? TwinApiCalls.TypeAndPriceFilter() : null;
         new Random(settings.Seed).Shuffle(ids);
         return [.. ids.Select(id => JsonSerializer.SerializeToUtf8Bytes(new RecommendRequest(id, settings.TopK, null, filters), TwinJson.Options))];
     }

@@ -1,33 +1,17 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
-using Npgsql;
 using Platform.BuildingBlocks.Registry;
-using Platform.BuildingBlocks.StateStore;
-using Platform.BuildingBlocks.VectorSearch;
-using Platform.MarketData.Postgres;
-using Platform.MarketData.Synthetic;
-using Platform.PortfolioTwin.Api;
-using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Indexing;
-using Platform.PortfolioTwin.Model.Data;
-using Platform.PortfolioTwin.Model.Training;
 
 namespace Platform.Host.Benchmarks;
 
 public sealed record ReindexBenchmarkSettings(
-    string ConnectionString,
-    int Properties = 100_000,
-    int Users = 200,
-    int InteractionsPerUser = 40,
+    BenchmarkMarketSettings Market,
     int Concurrency = 4,
     double SettleSeconds = 3,
     int ProbeUsers = 40,
     int TopK = 10,
-    int Seed = 42,
-    string TenantId = "bench-reindex",
-    string ModelName = "twin-reindex",
     string? QdrantUrl = null,
     string? QdrantApiKey = null);
 
@@ -70,34 +54,13 @@ public static class ReindexBenchmark
 {
     public static async Task<ReindexBenchmarkResult> RunAsync(ReindexBenchmarkSettings settings, TextWriter log, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
-        var market = await BenchmarkMarket.LoadAsync(
-            settings.ConnectionString,
-            new SyntheticMarketOptions
-            {
-                Properties = settings.Properties,
-                Users = settings.Users,
-                InteractionsPerUser = settings.InteractionsPerUser,
-                Seed = settings.Seed,
-                TenantId = settings.TenantId,
-            },
-            cancellationToken).ConfigureAwait(false);
-
-        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loaded {settings.Properties:N0} properties, {settings.Users} users in {clock.Elapsed.TotalSeconds:F1} s"));
-        var dataset = BenchmarkMarket.Dataset(market);
+        var market = settings.Market;
+        var (dataset, _) = await BenchmarkMarket.LoadAsync(market, log, cancellationToken).ConfigureAwait(false);
         var users = dataset.Users;
-        byte[] Train(int seed)
-        {
-            var trained = new TwinTrainer().Train(dataset, BenchmarkMarket.ShortTraining(settings.TenantId, seed), cancellationToken: cancellationToken);
-            using var model = trained.Model;
-            using var file = new MemoryStream();
-            model.Save(file);
-            return file.ToArray();
-        }
-
-        clock.Restart();
-        var (v1File, v2File) = (Train(settings.Seed), Train(settings.Seed + 1));
-        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained two short twins (seeds {settings.Seed}, {settings.Seed + 1}) in {clock.Elapsed.TotalSeconds:F1} s"));
+        var clock = Stopwatch.StartNew();
+        var (v1File, v2File) = (BenchmarkMarket.TrainShort(dataset, market.TenantId, market.Seed, cancellationToken),
+            BenchmarkMarket.TrainShort(dataset, market.TenantId, market.Seed + 1, cancellationToken));
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained two short twins (seeds {market.Seed}, {market.Seed + 1}) in {clock.Elapsed.TotalSeconds:F1} s"));
 
         var artifacts = Directory.CreateTempSubdirectory("reindex-bench-");
         var space = "bench-reindex-" + Guid.NewGuid().ToString("N")[..8];
@@ -112,21 +75,20 @@ public static class ReindexBenchmark
 
         try
         {
-            await using var app = RecommendBenchmark.BuildHost(settings.ConnectionString, settings.ModelName, artifacts.FullName, extra);
+            await using var app = BenchmarkMarket.BuildHost(market, artifacts.FullName, extra);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var registry = app.Services.GetRequiredService<ModelRegistry>();
             var indexer = app.Services.GetRequiredService<PropertyIndexer>();
 
             clock.Restart();
-            await DeployAsync(registry, settings, v1File, cancellationToken).ConfigureAwait(false);
-            await indexer.EnsureCurrentAsync(settings.TenantId, cancellationToken).ConfigureAwait(false);
+            await BenchmarkMarket.DeployAsync(registry, market, v1File, cancellationToken).ConfigureAwait(false);
+            await indexer.EnsureCurrentAsync(market.TenantId, cancellationToken).ConfigureAwait(false);
             var initialSeconds = clock.Elapsed.TotalSeconds;
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"indexed {settings.Properties:N0} properties as {indexer.ServingVersion(settings.TenantId)} in {initialSeconds:F1} s"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"indexed {market.Properties:N0} properties as {indexer.ServingVersion(market.TenantId)} in {initialSeconds:F1} s"));
 
             using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-            client.DefaultRequestHeaders.Add("X-Tenant-Id", settings.TenantId);
             var probes = users.Take(settings.ProbeUsers).Select(u => u.UserId).ToList();
-            var expectedV1 = await AnswersAsync(client, probes, settings.TopK, expectedVersion: 1, cancellationToken).ConfigureAwait(false);
+            var expectedV1 = await AnswersAsync(client, market.TenantId, probes, settings.TopK, expectedVersion: 1, cancellationToken).ConfigureAwait(false);
 
             // Load: each client sends the next request as soon as the last one is answered.
             var samples = new ConcurrentQueue<Sample>();
@@ -136,14 +98,14 @@ public static class ReindexBenchmark
             var origin = Stopwatch.GetTimestamp();
             var workers = Enumerable.Range(0, settings.Concurrency).Select(w => Task.Run(async () =>
             {
-                var random = new Random(settings.Seed * 31 + w);
+                var random = new Random(market.Seed * 31 + w);
                 while (!stop.IsCancellationRequested)
                 {
                     var user = probes[random.Next(probes.Count)];
                     var started = Stopwatch.GetTimestamp();
                     try
                     {
-                        var body = await RecommendAsync(client, user, settings.TopK, CancellationToken.None).ConfigureAwait(false);
+                        var body = await TwinApiCalls.RecommendAsync(client, market.TenantId, user, settings.TopK, TwinApiCalls.TypeAndPriceFilter(), CancellationToken.None).ConfigureAwait(false);
                         samples.Enqueue(new Sample(Stopwatch.GetElapsedTime(origin, started).TotalSeconds, Stopwatch.GetElapsedTime(started).TotalMilliseconds, user, body.ModelVersion,
                             [.. body.Results.Select(r => r.PropertyId)]));
                     }
@@ -158,16 +120,16 @@ public static class ReindexBenchmark
             await Task.Delay(TimeSpan.FromSeconds(settings.SettleSeconds), cancellationToken).ConfigureAwait(false);
             var deployAt = Stopwatch.GetElapsedTime(origin).TotalSeconds;
             clock.Restart();
-            await DeployAsync(registry, settings, v2File, cancellationToken).ConfigureAwait(false);
-            await indexer.EnsureCurrentAsync(settings.TenantId, cancellationToken).ConfigureAwait(false);
+            await BenchmarkMarket.DeployAsync(registry, market, v2File, cancellationToken).ConfigureAwait(false);
+            await indexer.EnsureCurrentAsync(market.TenantId, cancellationToken).ConfigureAwait(false);
             var reindexSeconds = clock.Elapsed.TotalSeconds;
             var switchedAt = Stopwatch.GetElapsedTime(origin).TotalSeconds;
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"re-indexed as {indexer.ServingVersion(settings.TenantId)} under load in {reindexSeconds:F1} s"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"re-indexed as {indexer.ServingVersion(market.TenantId)} under load in {reindexSeconds:F1} s"));
             await Task.Delay(TimeSpan.FromSeconds(settings.SettleSeconds), cancellationToken).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(workers).ConfigureAwait(false);
 
-            var expectedV2 = await AnswersAsync(client, probes, settings.TopK, expectedVersion: 2, cancellationToken).ConfigureAwait(false);
+            var expectedV2 = await AnswersAsync(client, market.TenantId, probes, settings.TopK, expectedVersion: 2, cancellationToken).ConfigureAwait(false);
             var all = samples.ToList();
             var mixed = all.Count(s => !(s.ModelVersion switch
             {
@@ -179,7 +141,7 @@ public static class ReindexBenchmark
 
             return new ReindexBenchmarkResult(
                 settings.QdrantUrl is null ? "embedded" : $"qdrant {settings.QdrantUrl}",
-                settings.Properties, initialSeconds, reindexSeconds, all.Count, errors, mixed,
+                market.Properties, initialSeconds, reindexSeconds, all.Count, errors, mixed,
                 all.Count(s => s.ModelVersion == 1), all.Count(s => s.ModelVersion == 2),
                 probes.Count(p => !expectedV1[p].SequenceEqual(expectedV2[p])),
                 [
@@ -196,20 +158,13 @@ public static class ReindexBenchmark
         }
     }
 
-    private static async Task DeployAsync(ModelRegistry registry, ReindexBenchmarkSettings settings, byte[] modelFile, CancellationToken cancellationToken)
-    {
-        using var file = new MemoryStream(modelFile);
-        var version = await registry.RegisterAsync(settings.TenantId, settings.ModelName, file, new Dictionary<string, double>(),
-            new ModelLineage($"synthetic-seed-{settings.Seed}", new Dictionary<string, string>(), "bench"), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await registry.SetAliasAsync(settings.TenantId, settings.ModelName, ModelRegistry.Champion, version.Version, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<Dictionary<string, string[]>> AnswersAsync(HttpClient client, IReadOnlyList<string> users, int topK, int expectedVersion, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, string[]>> AnswersAsync(
+        HttpClient client, string tenantId, IReadOnlyList<string> users, int topK, int expectedVersion, CancellationToken cancellationToken)
     {
         var answers = new Dictionary<string, string[]>(StringComparer.Ordinal);
         foreach (var user in users)
         {
-            var body = await RecommendAsync(client, user, topK, cancellationToken).ConfigureAwait(false);
+            var body = await TwinApiCalls.RecommendAsync(client, tenantId, user, topK, TwinApiCalls.TypeAndPriceFilter(), cancellationToken).ConfigureAwait(false);
             if (body.ModelVersion != expectedVersion)
             {
                 throw new InvalidOperationException($"Expected model v{expectedVersion} to answer, got v{body.ModelVersion}.");
@@ -221,19 +176,6 @@ public static class ReindexBenchmark
         return answers;
     }
 
-    private static async Task<RecommendResponse> RecommendAsync(HttpClient client, string userId, int topK, CancellationToken cancellationToken)
-    {
-        var request = new RecommendRequest(userId, topK, null, new SearchFilters { PropertyTypes = ["leilighet", "rekkehus"], MaxPrice = 6_000_000 });
-        using var response = await client.PostAsJsonAsync("/recommend", request, TwinJson.Options, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"/recommend answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
-        }
-
-        return await response.Content.ReadFromJsonAsync<RecommendResponse>(TwinJson.Options, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("/recommend answered an empty body.");
-    }
-
     private static PhaseLatency Phase(string name, IEnumerable<Sample> samples)
     {
         var sorted = samples.Select(s => s.Milliseconds).Order().ToArray();
@@ -242,8 +184,7 @@ public static class ReindexBenchmark
             return new PhaseLatency(name, 0, double.NaN, double.NaN, double.NaN);
         }
 
-        double Percentile(double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
-        return new PhaseLatency(name, sorted.Length, Percentile(0.50), Percentile(0.99), sorted[^1]);
+        return new PhaseLatency(name, sorted.Length, Latencies.Percentile(sorted, 0.50), Latencies.Percentile(sorted, 0.99), sorted[^1]);
     }
 
     private sealed record Sample(double StartedAt, double Milliseconds, string User, int ModelVersion, string[] Ids);

@@ -88,38 +88,24 @@ public sealed class BulkLoader(NpgsqlDataSource dataSource)
             await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        const string Columns = "tenant_id, dataset, line, record_id, price, sold_at, segment, latitude, longitude, attributes";
-        await CreateStagingAsync(connection, transaction, "imported_sales", cancellationToken);
-        long count = 0;
-        await using (var importer = await connection.BeginBinaryImportAsync(
-            $"COPY {StagingOf("imported_sales")} ({Columns}) FROM STDIN (FORMAT BINARY)",
-            cancellationToken))
-        {
-            foreach (var sale in sales)
+        var count = await CopyAsync(connection, transaction, "imported_sales",
+            "tenant_id, dataset, line, record_id, price, sold_at, segment, latitude, longitude, attributes", sales,
+            sale => sale.TenantId == tenantId && sale.Dataset == dataset
+                ? null
+                : $"imported sale at line {sale.Line} belongs to '{sale.TenantId}/{sale.Dataset}', not '{tenantId}/{dataset}'.",
+            static async (w, sale, ct) =>
             {
-                if (sale.TenantId != tenantId || sale.Dataset != dataset)
-                {
-                    throw new ArgumentException($"imported sale at line {sale.Line} belongs to '{sale.TenantId}/{sale.Dataset}', not '{tenantId}/{dataset}'.", nameof(sales));
-                }
-
-                await importer.StartRowAsync(cancellationToken);
-                await importer.WriteAsync(sale.TenantId, NpgsqlDbType.Text, cancellationToken);
-                await importer.WriteAsync(sale.Dataset, NpgsqlDbType.Text, cancellationToken);
-                await importer.WriteAsync(sale.Line, NpgsqlDbType.Integer, cancellationToken);
-                await WriteNullableAsync(importer, sale.RecordId, NpgsqlDbType.Text, cancellationToken);
-                await importer.WriteAsync(sale.Price, NpgsqlDbType.Double, cancellationToken);
-                await WriteNullableAsync(importer, sale.SoldAt, NpgsqlDbType.Date, cancellationToken);
-                await WriteNullableAsync(importer, sale.Segment, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullableAsync(importer, sale.Latitude, NpgsqlDbType.Double, cancellationToken);
-                await WriteNullableAsync(importer, sale.Longitude, NpgsqlDbType.Double, cancellationToken);
-                await importer.WriteAsync(sale.AttributesJson, NpgsqlDbType.Jsonb, cancellationToken);
-                count++;
-            }
-
-            await importer.CompleteAsync(cancellationToken);
-        }
-
-        await MoveFromStagingAsync(connection, transaction, "imported_sales", Columns, cancellationToken);
+                await w.WriteAsync(sale.TenantId, NpgsqlDbType.Text, ct);
+                await w.WriteAsync(sale.Dataset, NpgsqlDbType.Text, ct);
+                await w.WriteAsync(sale.Line, NpgsqlDbType.Integer, ct);
+                await WriteNullableAsync(w, sale.RecordId, NpgsqlDbType.Text, ct);
+                await w.WriteAsync(sale.Price, NpgsqlDbType.Double, ct);
+                await WriteNullableAsync(w, sale.SoldAt, NpgsqlDbType.Date, ct);
+                await WriteNullableAsync(w, sale.Segment, NpgsqlDbType.Text, ct);
+                await WriteNullableAsync(w, sale.Latitude, NpgsqlDbType.Double, ct);
+                await WriteNullableAsync(w, sale.Longitude, NpgsqlDbType.Double, ct);
+                await w.WriteAsync(sale.AttributesJson, NpgsqlDbType.Jsonb, ct);
+            }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return count;
     }
@@ -145,15 +131,29 @@ public sealed class BulkLoader(NpgsqlDataSource dataSource)
     {
         await using var connection = await _tenants.OpenAsync(tenantId, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var count = await CopyAsync(connection, transaction, table, columns, rows,
+            row => tenantOf(row) == tenantId ? null : $"{table} row '{idOf(row)}' has tenant_id '{tenantOf(row)}' but this load is for tenant '{tenantId}'.",
+            writeRow, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return count;
+    }
+
+    /// <summary>
+    /// Copies the rows into the table inside the caller's transaction (through a staging table, see the class summary);
+    /// <paramref name="refusal"/> says why a row does not belong to this load, which fails it before anything is moved.
+    /// </summary>
+    private static async Task<long> CopyAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, string columns,
+        IEnumerable<T> rows, Func<T, string?> refusal, Func<NpgsqlBinaryImporter, T, CancellationToken, Task> writeRow, CancellationToken cancellationToken)
+    {
         await CreateStagingAsync(connection, transaction, table, cancellationToken);
         long count = 0;
         await using (var importer = await connection.BeginBinaryImportAsync($"COPY {StagingOf(table)} ({columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {
             foreach (var row in rows)
             {
-                if (tenantOf(row) != tenantId)
+                if (refusal(row) is { } reason)
                 {
-                    throw new ArgumentException($"{table} row '{idOf(row)}' has tenant_id '{tenantOf(row)}' but this load is for tenant '{tenantId}'.", nameof(rows));
+                    throw new ArgumentException(reason, nameof(rows));
                 }
 
                 await importer.StartRowAsync(cancellationToken);
@@ -165,7 +165,6 @@ public sealed class BulkLoader(NpgsqlDataSource dataSource)
         }
 
         await MoveFromStagingAsync(connection, transaction, table, columns, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return count;
     }
 

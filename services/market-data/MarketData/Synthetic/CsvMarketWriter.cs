@@ -20,9 +20,8 @@ public static class CsvMarketWriter
 {
     public const string SalesSchemaFile = "sales.schema.json";
 
-    /// <summary>Numeric feature columns of sales.csv (listing price is left out: it is almost the answer).</summary>
-    public static IReadOnlyList<string> SaleNumericColumns { get; } =
-        ["usable_area", "total_area", "lot_size", "rooms", "bedrooms", "bathrooms", "floor", "year_built", "condition"];
+    /// <summary>Numeric feature columns of sales.csv (<see cref="PropertyPriceColumns"/>).</summary>
+    public static IReadOnlyList<string> SaleNumericColumns { get; } = [.. PropertyPriceColumns.Numeric.Select(c => c.Column)];
 
     public static async Task<CsvWriteResult> WriteAsync(SyntheticMarketGenerator market, string directory, CancellationToken cancellationToken = default)
     {
@@ -41,9 +40,8 @@ public static class CsvMarketWriter
             market.Sales.Select(s =>
             {
                 var p = properties[s.Sale.PropertyId];
-                return Join(s.Sale.TransactionId, p.PropertyId, D(s.Sale.SoldAt), N(s.Sale.SoldPrice), p.PropertyType, p.Municipality, p.ZipCode,
-                    N(p.Latitude), N(p.Longitude), N(p.UsableArea), N(p.TotalArea), N(p.LotSize), N(p.Rooms), N(p.Bedrooms), N(p.Bathrooms),
-                    N(p.Floor), N(p.YearBuilt), N(p.Condition));
+                return Join([s.Sale.TransactionId, p.PropertyId, D(s.Sale.SoldAt), N(s.Sale.SoldPrice), p.PropertyType, p.Municipality, p.ZipCode,
+                    N(p.Latitude), N(p.Longitude), .. PropertyPriceColumns.Numeric.Select(c => N(c.Value(p)))]);
             }), cancellationToken);
 
         rows["users.csv"] = await WriteFileAsync(Path.Combine(directory, "users.csv"), "tenant_id,user_id,name,segment,created_at",

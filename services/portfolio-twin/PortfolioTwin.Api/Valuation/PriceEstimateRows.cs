@@ -6,24 +6,15 @@ namespace Platform.PortfolioTwin.Api.Valuation;
 /// <summary>
 /// The rows portfolio-twin sends to valuation's <c>POST /estimate</c> for its estimated-value feature: each property as a
 /// sale dated now, in the columns of the platform's price dataset (the training pipeline prices the same record through
-/// <c>PriceDatasetFormat.ToRecord</c>, so serving and training give a property the same estimate). Unknown figures are
-/// left out, which the price model reads as missing, as training does.
+/// <c>PriceDatasetFormat.ToRecord</c>, both from <see cref="PropertyPriceColumns"/>, so serving and training give a property the
+/// same estimate). Unknown figures are left out, which the price model reads as missing, as training does.
 /// </summary>
 public static class PriceEstimateRows
 {
-    private static readonly (string Column, Func<Property, double?> Value)[] NumericColumns =
+    private static readonly (string Column, Func<Property, double?> Value)[] Located =
     [
         ("latitude", p => p.Latitude),
         ("longitude", p => p.Longitude),
-        ("usable_area", p => p.UsableArea),
-        ("total_area", p => p.TotalArea),
-        ("lot_size", p => p.LotSize),
-        ("rooms", p => p.Rooms),
-        ("bedrooms", p => p.Bedrooms),
-        ("bathrooms", p => p.Bathrooms),
-        ("floor", p => p.Floor),
-        ("year_built", p => p.YearBuilt),
-        ("condition", p => p.Condition),
     ];
 
     public static List<Dictionary<string, object>> For(IReadOnlyList<Property> properties, DateTimeOffset asOf)
@@ -32,14 +23,14 @@ public static class PriceEstimateRows
         var rows = new List<Dictionary<string, object>>(properties.Count);
         foreach (var property in properties)
         {
-            var row = new Dictionary<string, object>(NumericColumns.Length + 5, StringComparer.Ordinal)
+            var row = new Dictionary<string, object>(PropertyPriceColumns.Numeric.Count + 6, StringComparer.Ordinal)
             {
                 ["property_id"] = property.PropertyId,
                 ["sold_at"] = soldAt,
                 ["property_type"] = property.PropertyType,
                 ["municipality"] = property.Municipality,
             };
-            foreach (var (column, value) in NumericColumns)
+            foreach (var (column, value) in Located.Concat(PropertyPriceColumns.Numeric))
             {
                 if (value(property) is { } number && double.IsFinite(number))
                 {

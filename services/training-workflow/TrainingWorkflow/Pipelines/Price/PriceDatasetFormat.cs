@@ -15,18 +15,7 @@ namespace Platform.TrainingWorkflow.Pipelines.Price;
 /// </summary>
 public static class PriceDatasetFormat
 {
-    private static readonly (string Column, Func<Property, double?> Value)[] NumericColumns =
-    [
-        ("usable_area", p => p.UsableArea),
-        ("total_area", p => p.TotalArea),
-        ("lot_size", p => p.LotSize),
-        ("rooms", p => p.Rooms),
-        ("bedrooms", p => p.Bedrooms),
-        ("bathrooms", p => p.Bathrooms),
-        ("floor", p => p.Floor),
-        ("year_built", p => p.YearBuilt),
-        ("condition", p => p.Condition),
-    ];
+    private static IReadOnlyList<(string Column, Func<Property, double?> Value)> NumericColumns => PropertyPriceColumns.Numeric;
 
     public static DatasetSchema Schema { get; } = new()
     {
