@@ -12,14 +12,17 @@ internal static class HostUrlOption
     };
 
     /// <summary>The address, or null after saying on stderr why it is not an absolute http(s) address.</summary>
-    public static async Task<Uri?> ReadAsync(ParseResult result, Option<string> url)
+    public static Task<Uri?> ReadAsync(ParseResult result, Option<string> url) => ParseAsync(result.GetValue(url), url.Name);
+
+    /// <summary>The address in <paramref name="text"/>, or null after saying on stderr that option <paramref name="name"/> is not one.</summary>
+    public static async Task<Uri?> ParseAsync(string? text, string name)
     {
-        if (Uri.TryCreate(result.GetValue(url), UriKind.Absolute, out var baseAddress) && baseAddress.Scheme is "http" or "https")
+        if (Uri.TryCreate(text, UriKind.Absolute, out var baseAddress) && baseAddress.Scheme is "http" or "https")
         {
             return baseAddress;
         }
 
-        await Console.Error.WriteLineAsync($"--url: '{result.GetValue(url)}' is not an absolute http(s) address.").ConfigureAwait(false);
+        await Console.Error.WriteLineAsync($"{name}: '{text}' is not an absolute http(s) address.").ConfigureAwait(false);
         return null;
     }
 }

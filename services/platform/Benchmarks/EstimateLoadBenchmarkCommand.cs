@@ -6,7 +6,9 @@ namespace Platform.Host.Benchmarks;
 /// <summary>
 /// <c>estimate-load</c>: drives a running valuation host over HTTP and prints throughput and latency percentiles. With
 /// <c>--compare-auth</c> it alternates rounds with the tenant key and without a credential (the host's development-mode tenant
-/// header), side by side in one run, and prints the ratio: the cost of authenticating every request.
+/// header), side by side in one run, and prints the ratio: the cost of authenticating every request. With
+/// <c>--baseline-url</c> as well, the other rounds go with the same key to another host instead (a build from before
+/// authentication existed), so the ratio is against that build.
 /// </summary>
 public static class EstimateLoadBenchmarkCommand
 {
@@ -35,8 +37,13 @@ public static class EstimateLoadBenchmarkCommand
             DefaultValueFactory = _ => 0,
         };
 
+        var baselineUrl = new Option<string?>("--baseline-url")
+        {
+            Description = "With --compare-auth: send the other rounds, with the same key, to this host (e.g. a build from before authentication) instead of header-only rounds to --url.",
+        };
+
         var command = new Command("estimate-load", "Load-test POST /estimate of a running valuation host: throughput and p50/p90/p99 latency.");
-        Option[] options = [load.Url, .. load.Load, rowsPerRequest, seed, load.ApiKey, tenant, compareAuth];
+        Option[] options = [load.Url, .. load.Load, rowsPerRequest, seed, load.ApiKey, tenant, compareAuth, baselineUrl];
         foreach (var option in options)
         {
             command.Options.Add(option);
@@ -65,16 +72,28 @@ public static class EstimateLoadBenchmarkCommand
                 return 2;
             }
 
-            var headerOnly = new Dictionary<string, string> { ["X-Tenant-Id"] = result.GetValue(tenant)! };
-            var outcomes = new Dictionary<string, List<HttpLoadResult>> { ["api key"] = [], ["header only"] = [] };
+            Uri? baselineAddress = null;
+            if (result.GetValue(baselineUrl) is { } baselineText && (baselineAddress = await HostUrlOption.ParseAsync(baselineText, baselineUrl.Name).ConfigureAwait(false)) is null)
+            {
+                return 2;
+            }
+
+            using var baselineClient = baselineAddress is null ? null : HttpLoadDriver.CreateClient(baselineAddress, settings.Concurrency);
+
+            // Against the same host with only the development-mode tenant header, or against the baseline host with the key.
+            var (other, otherClient, otherHeaders) = baselineClient is null
+                ? ("header only", client, new Dictionary<string, string> { ["X-Tenant-Id"] = result.GetValue(tenant)! })
+                : ("baseline host", baselineClient, withKey);
+            var variants = new[] { ("api key", client, withKey), (other, otherClient, otherHeaders) };
+            var outcomes = variants.ToDictionary(v => v.Item1, _ => new List<HttpLoadResult>());
             for (var round = 0; round < rounds; round++)
             {
                 // Alternating rounds spread the machine's drift over both variants instead of charging it to one.
-                foreach (var (variant, credential) in new[] { ("api key", withKey), ("header only", headerOnly) })
+                foreach (var (variant, target, headers) in variants)
                 {
-                    var outcome = await EstimateLoadBenchmark.RunAsync(client, estimate, settings, cancellationToken, credential).ConfigureAwait(false);
+                    var outcome = await EstimateLoadBenchmark.RunAsync(target, estimate, settings, cancellationToken, headers).ConfigureAwait(false);
                     outcomes[variant].Add(outcome);
-                    Console.WriteLine($"round {round + 1} {variant,-11}: {outcome.Describe()}");
+                    Console.WriteLine($"round {round + 1} {variant,-13}: {outcome.Describe()}");
                     if (outcome.FirstError is not null)
                     {
                         await Console.Error.WriteLineAsync($"first error ({variant}): {outcome.FirstError}").ConfigureAwait(false);
@@ -84,10 +103,10 @@ public static class EstimateLoadBenchmarkCommand
             }
 
             var keyed = outcomes["api key"].Average(o => o.RequestsPerSecond);
-            var open = outcomes["header only"].Average(o => o.RequestsPerSecond);
+            var compared = outcomes[other].Average(o => o.RequestsPerSecond);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"mean throughput: api key {keyed:F0} req/s, header only {open:F0} req/s, ratio {keyed / open:P1} "
-                + $"(p99 {outcomes["api key"].Average(o => o.P99Milliseconds):F2} ms vs {outcomes["header only"].Average(o => o.P99Milliseconds):F2} ms)"));
+                $"mean throughput: api key {keyed:F0} req/s, {other} {compared:F0} req/s, ratio {keyed / compared:P1} "
+                + $"(p99 {outcomes["api key"].Average(o => o.P99Milliseconds):F2} ms vs {outcomes[other].Average(o => o.P99Milliseconds):F2} ms)"));
             return 0;
         });
         return command;
