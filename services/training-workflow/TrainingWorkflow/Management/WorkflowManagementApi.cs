@@ -159,7 +159,7 @@ public static class WorkflowManagementApi
         }
         catch (WorkflowTenantMismatchException exception)
         {
-            return Problem(StatusCodes.Status403Forbidden, "Another tenant's run.", exception.Message, exception.Field);
+            return Problem(StatusCodes.Status403Forbidden, "The input names another tenant.", exception.Message, exception.Field);
         }
         catch (WorkflowInputRequiredException exception)
         {
