@@ -136,6 +136,9 @@ public sealed partial class RouteAuthorizationTests(PostgresDatabaseFixture data
         var tenantRoutes = Routes.Where(e => e.Metadata.GetMetadata<TenantScopedEndpoint>() is not null
             && e.Metadata.GetMetadata<RequiredScopes>()?.AnyOf.Any(PlatformScopes.Tenant.Contains) != false).ToList();
         Assert.True(tenantRoutes.Count >= 9, $"only {tenantRoutes.Count} tenant routes found");
+        // Workflow runs belong to a tenant: a tenant's credential acts for its own tenant there too.
+        Assert.Contains(tenantRoutes, e => e.RoutePattern.RawText == "/workflows/{instanceId}");
+        Assert.Contains(tenantRoutes, e => e.RoutePattern.RawText == "/workflows/{name}/start");
         var alpha = (await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("alpha", PlatformScopes.Tenant, null)).Key;
         var failures = new List<string>();
         foreach (var endpoint in tenantRoutes)

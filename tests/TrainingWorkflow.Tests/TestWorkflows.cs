@@ -136,6 +136,24 @@ public sealed class TransientRetryWorkflow : Workflow<string, string>
         Platform.TrainingWorkflow.Pipelines.Shared.TransientRetry.CallWithRetryAsync<string>(context, nameof(FlakyActivity), mode);
 }
 
+/// <summary>The input of <see cref="TenantApprovalWorkflow"/>: a run of one tenant.</summary>
+public sealed record TenantApprovalInput : ITenantWorkflowInput
+{
+    public required string TenantId { get; init; }
+
+    public string? Note { get; init; }
+}
+
+/// <summary>A tenant's run that waits for an "approve" event (a string), then answers who approved it for which tenant.</summary>
+public sealed class TenantApprovalWorkflow : Workflow<TenantApprovalInput, string>
+{
+    public override async Task<string> RunAsync(WorkflowContext context, TenantApprovalInput input)
+    {
+        var approver = await context.WaitForExternalEventAsync<string>("approve", TimeSpan.FromMinutes(60));
+        return $"{input.TenantId} approved by {approver}";
+    }
+}
+
 public static class TestRegistrations
 {
     public static void All(WorkflowCatalog catalog) => catalog
@@ -144,6 +162,7 @@ public static class TestRegistrations
         .RegisterWorkflow<ApprovalWorkflow>()
         .RegisterWorkflow<ThreeStepWorkflow>()
         .RegisterWorkflow<TransientRetryWorkflow>()
+        .RegisterWorkflow<TenantApprovalWorkflow>()
         .RegisterActivity<FlakyActivity>()
         .RegisterActivity<EchoActivity>()
         .RegisterActivity<BlockingActivity>();

@@ -67,11 +67,11 @@ public sealed class PipelineHost : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    /// <summary>A client of the management API with the admin key.</summary>
-    public HttpClient CreateHttpClient()
+    /// <summary>A client of the management API with the admin key, or with <paramref name="apiKey"/>.</summary>
+    public HttpClient CreateHttpClient(string? apiKey = null)
     {
         var http = _host.GetTestClient();
-        http.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, ApiKey);
+        http.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, apiKey ?? ApiKey);
         return http;
     }
 

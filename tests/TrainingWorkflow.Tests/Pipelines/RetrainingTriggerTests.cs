@@ -8,6 +8,7 @@ using Platform.BuildingBlocks.Messaging;
 using Platform.Testing;
 using Platform.TrainingWorkflow.Management;
 using Platform.TrainingWorkflow.Pipelines;
+using Platform.TrainingWorkflow.Pipelines.Price;
 using Platform.TrainingWorkflow.Scheduling;
 using Platform.TrainingWorkflow.Workflows;
 
@@ -78,6 +79,13 @@ public sealed class RetrainingTriggerTests(PostgresDatabaseFixture database) : I
         Assert.Equal(
             new[] { scheduledId, eventId, apiId.InstanceId, bootstrap.InstanceId }.Order(StringComparer.Ordinal),
             all.Items.Select(i => i.InstanceId).Order(StringComparer.Ordinal));
+
+        // Whatever started them, the runs and their child runs belong to the tenant they train, and to no other.
+        Assert.All(all.Items, i => Assert.Equal(Tenant, i.TenantId));
+        var everything = await host.Workflows.ListAsync(pageSize: 500);
+        Assert.Contains(everything.Items, i => i.Name == PriceModelTrainingWorkflow.Name);
+        Assert.Equal(everything.TotalCount, (await host.Workflows.ListAsync(null, null, 1, 500, WorkflowAccess.Tenant(Tenant))).TotalCount);
+        Assert.Equal(0, (await host.Workflows.ListAsync(null, null, 1, 500, WorkflowAccess.Tenant("loud"))).TotalCount);
     }
 
     [Fact]

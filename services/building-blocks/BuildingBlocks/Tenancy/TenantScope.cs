@@ -45,6 +45,12 @@ public sealed class TenantEndpointFilter : IEndpointFilter
         }
 
         var claim = http.User.FindFirst(TenantScope.ClaimType)?.Value ?? AdminTarget(http);
+        if (claim is null && AdminAcrossTenants(http))
+        {
+            // No tenant resolved: the handler acts for the platform (every tenant's records).
+            return await next(context).ConfigureAwait(false);
+        }
+
         if (claim is null)
         {
             return Problem(StatusCodes.Status403Forbidden, "The credential is not bound to a tenant.",
@@ -81,6 +87,15 @@ public sealed class TenantEndpointFilter : IEndpointFilter
             ? target
             : null;
 
+    /// <summary>
+    /// On a route marked <see cref="TenantEndpointExtensions.AllowAdminAcrossTenants{TBuilder}"/> (workflow runs), a platform
+    /// admin naming no tenant acts on every tenant's records.
+    /// </summary>
+    private static bool AdminAcrossTenants(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<AdminMayActAcrossTenants>() is not null
+        && PlatformScopes.Of(http.User).Contains(PlatformScopes.Admin)
+        && http.Request.Headers[TenantScope.HeaderName].Count == 0;
+
     private static IResult Problem(int status, string title, string detail, string field) => TypedResults.Problem(
         title: title, detail: detail, statusCode: status, extensions: new Dictionary<string, object?> { ["field"] = field });
 }
@@ -97,8 +112,23 @@ public sealed class AdminMayTargetTenant
     public static AdminMayTargetTenant Instance { get; } = new();
 }
 
+/// <summary>Endpoint metadata: a platform admin naming no tenant acts on every tenant's records (no <see cref="TenantScope"/> is set).</summary>
+public sealed class AdminMayActAcrossTenants
+{
+    public static AdminMayActAcrossTenants Instance { get; } = new();
+}
+
 public static class TenantEndpointExtensions
 {
+    /// <summary>
+    /// Lets a platform admin that names no tenant through to the handler without a <see cref="TenantScope"/>, so it acts
+    /// across tenants (e.g. lists every tenant's workflow runs); a handler reads that as the absence of the feature. A
+    /// tenant's credential is still resolved to its tenant, and anyone else without a tenant is still refused.
+    /// </summary>
+    public static TBuilder AllowAdminAcrossTenants<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(AdminMayActAcrossTenants.Instance);
+
     /// <summary>Lets a platform admin (no tenant of its own) act on the tenant its <c>X-Tenant-Id</c> header names here.</summary>
     public static TBuilder AllowAdminToTargetTenant<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>

@@ -48,6 +48,9 @@ public sealed record WorkflowInstanceView(
     WorkflowTaskFailureDetails? FailureDetails,
     IReadOnlyList<WorkflowStep> Steps)
 {
+    /// <summary>The tenant the run belongs to (the one its input names); null for a workflow of no tenant.</summary>
+    public string? TenantId { get; init; }
+
     public bool IsCompleted =>
         RuntimeStatus is WorkflowRuntimeStatus.Completed or WorkflowRuntimeStatus.Failed or WorkflowRuntimeStatus.Terminated;
 
@@ -79,7 +82,8 @@ public sealed record WorkflowInstancePageView(IReadOnlyList<WorkflowInstanceView
 /// What operators and the platform do with workflow instances, on <see cref="DaprWorkflowClient"/> so it works the same on
 /// daprd and on the embedded sidecar. Adds what the client leaves to its caller: checking names, ids and inputs before
 /// anything is stored, an idempotent start, state checks that turn into clear answers, a filtered list, the step history
-/// and a change stream.
+/// and a change stream. Every read and command comes in two forms: for every run (the platform's own callers) and for the
+/// runs a <see cref="WorkflowAccess"/> allows, where another tenant's run is answered as an unknown id.
 /// </summary>
 public sealed class WorkflowManagement(
     DaprWorkflowClient client,
@@ -122,11 +126,12 @@ public sealed class WorkflowManagement(
         }
 
         var json = Serialize(input, $"The input of workflow '{name}'");
+        string? owner = null;
         if (json is not null)
         {
             try
             {
-                JsonSerializer.Deserialize(json, inputType, WorkflowJson.Options);
+                owner = (JsonSerializer.Deserialize(json, inputType, WorkflowJson.Options) as ITenantWorkflowInput)?.TenantId;
             }
             catch (JsonException exception)
             {
@@ -135,7 +140,7 @@ public sealed class WorkflowManagement(
             }
         }
 
-        if (await ExistingAsync(name, instanceId, cancellationToken).ConfigureAwait(false))
+        if (await ExistingAsync(name, instanceId, owner, cancellationToken).ConfigureAwait(false))
         {
             return (instanceId, false);
         }
@@ -148,15 +153,21 @@ public sealed class WorkflowManagement(
         catch (RpcException exception) when (exception.StatusCode is StatusCode.AlreadyExists or StatusCode.FailedPrecondition)
         {
             // Another host (a second scheduler, a redelivered event) started it between our read and our start.
-            await ExistingAsync(name, instanceId, cancellationToken).ConfigureAwait(false);
+            await ExistingAsync(name, instanceId, owner, cancellationToken).ConfigureAwait(false);
             return (instanceId, false);
         }
     }
 
     /// <summary>The instance with its steps; null when there is none with that id.</summary>
-    public async Task<WorkflowInstanceView?> GetAsync(string instanceId, bool includePayloads = true, CancellationToken cancellationToken = default)
+    public Task<WorkflowInstanceView?> GetAsync(string instanceId, bool includePayloads = true, CancellationToken cancellationToken = default) =>
+        GetAsync(instanceId, includePayloads, WorkflowAccess.AllTenants, cancellationToken);
+
+    /// <summary>The instance with its steps; null when there is none with that id or it is not <paramref name="access"/>'s to see.</summary>
+    public async Task<WorkflowInstanceView?> GetAsync(
+        string instanceId, bool includePayloads, WorkflowAccess access, CancellationToken cancellationToken = default)
     {
-        var state = await ReadStateAsync(instanceId, includePayloads, cancellationToken).ConfigureAwait(false);
+        // The input names the owner, so it is read even when the caller does not want the payloads.
+        var state = await ReadVisibleStateAsync(instanceId, access, includePayloads: true, cancellationToken).ConfigureAwait(false);
         if (state is null)
         {
             return null;
@@ -170,8 +181,13 @@ public sealed class WorkflowManagement(
     /// Instances filtered by workflow name and status, newest first. Dapr has no query: this walks
     /// <see cref="DaprWorkflowClient.ListInstanceIdsAsync"/> and reads each state, so it is meant for operators, not hot paths.
     /// </summary>
+    public Task<WorkflowInstancePageView> ListAsync(
+        string? name = null, WorkflowRuntimeStatus? status = null, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default) =>
+        ListAsync(name, status, page, pageSize, WorkflowAccess.AllTenants, cancellationToken);
+
+    /// <summary>The instances <paramref name="access"/> may see, filtered by workflow name and status, newest first.</summary>
     public async Task<WorkflowInstancePageView> ListAsync(
-        string? name = null, WorkflowRuntimeStatus? status = null, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default)
+        string? name, WorkflowRuntimeStatus? status, int page, int pageSize, WorkflowAccess access, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(page, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
@@ -187,9 +203,10 @@ public sealed class WorkflowManagement(
 
         var states = new (string Id, WorkflowState? State)[ids.Count];
         await Parallel.ForAsync(0, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (i, ct) => states[i] = (ids[i], await ReadStateAsync(ids[i], false, ct).ConfigureAwait(false))).ConfigureAwait(false);
+            async (i, ct) => states[i] = (ids[i], await ReadStateAsync(ids[i], true, ct).ConfigureAwait(false))).ConfigureAwait(false);
         var matches = states
-            .Where(s => s.State is not null && (name is null || s.State.WorkflowName == name) && (status is null || s.State.RuntimeStatus == status))
+            .Where(s => s.State is not null && (name is null || s.State.WorkflowName == name) && (status is null || s.State.RuntimeStatus == status)
+                && access.Allows(OwnerOf(s.State)))
             .OrderByDescending(s => s.State!.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal)
             .ToList();
         var items = matches.Skip((page - 1) * pageSize).Take(pageSize)
@@ -199,37 +216,57 @@ public sealed class WorkflowManagement(
     }
 
     /// <summary>Delivers an event to a waiting (or later waiting) instance; refused once the instance has ended.</summary>
+    public Task<WorkflowCommandResult> RaiseEventAsync(
+        string instanceId, string eventName, object? payload = null, CancellationToken cancellationToken = default) =>
+        RaiseEventAsync(instanceId, eventName, payload, WorkflowAccess.AllTenants, cancellationToken);
+
+    /// <inheritdoc cref="RaiseEventAsync(string, string, object?, CancellationToken)"/>
     public async Task<WorkflowCommandResult> RaiseEventAsync(
-        string instanceId, string eventName, object? payload = null, CancellationToken cancellationToken = default)
+        string instanceId, string eventName, object? payload, WorkflowAccess access, CancellationToken cancellationToken = default)
     {
         payload = payload is JsonElement { ValueKind: JsonValueKind.Undefined } ? null : payload;
         Serialize(payload, $"The payload of event '{eventName}'");
-        return await CommandAsync(instanceId, s => !s.IsWorkflowCompleted,
+        return await CommandAsync(instanceId, access, s => !s.IsWorkflowCompleted,
             () => client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Pauses an instance after its current step: running activities finish, nothing new starts until resumed.</summary>
     public Task<WorkflowCommandResult> SuspendAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) =>
-        CommandAsync(instanceId, s => s.RuntimeStatus is WorkflowRuntimeStatus.Pending or WorkflowRuntimeStatus.Running,
+        SuspendAsync(instanceId, reason, WorkflowAccess.AllTenants, cancellationToken);
+
+    /// <inheritdoc cref="SuspendAsync(string, string?, CancellationToken)"/>
+    public Task<WorkflowCommandResult> SuspendAsync(string instanceId, string? reason, WorkflowAccess access, CancellationToken cancellationToken = default) =>
+        CommandAsync(instanceId, access, s => s.RuntimeStatus is WorkflowRuntimeStatus.Pending or WorkflowRuntimeStatus.Running,
             () => client.SuspendWorkflowAsync(instanceId, reason, cancellationToken), cancellationToken);
 
     public Task<WorkflowCommandResult> ResumeAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) =>
-        CommandAsync(instanceId, s => s.RuntimeStatus == WorkflowRuntimeStatus.Suspended,
+        ResumeAsync(instanceId, reason, WorkflowAccess.AllTenants, cancellationToken);
+
+    public Task<WorkflowCommandResult> ResumeAsync(string instanceId, string? reason, WorkflowAccess access, CancellationToken cancellationToken = default) =>
+        CommandAsync(instanceId, access, s => s.RuntimeStatus == WorkflowRuntimeStatus.Suspended,
             () => client.ResumeWorkflowAsync(instanceId, reason, cancellationToken), cancellationToken);
 
     /// <summary>Ends an instance and its child workflows; results of activities still running are dropped.</summary>
-    public Task<WorkflowCommandResult> TerminateAsync(string instanceId, object? output = null, CancellationToken cancellationToken = default)
+    public Task<WorkflowCommandResult> TerminateAsync(string instanceId, object? output = null, CancellationToken cancellationToken = default) =>
+        TerminateAsync(instanceId, output, WorkflowAccess.AllTenants, cancellationToken);
+
+    /// <inheritdoc cref="TerminateAsync(string, object?, CancellationToken)"/>
+    public Task<WorkflowCommandResult> TerminateAsync(string instanceId, object? output, WorkflowAccess access, CancellationToken cancellationToken = default)
     {
         output = output is JsonElement { ValueKind: JsonValueKind.Undefined } ? null : output;
-        return CommandAsync(instanceId, s => !s.IsWorkflowCompleted,
+        return CommandAsync(instanceId, access, s => !s.IsWorkflowCompleted,
             () => client.TerminateWorkflowAsync(instanceId, output, cancellationToken), cancellationToken);
     }
 
     /// <summary>Deletes an ended instance, its history and its child workflows. Running instances must be terminated first.</summary>
-    public async Task<WorkflowCommandResult> PurgeAsync(string instanceId, CancellationToken cancellationToken = default)
+    public Task<WorkflowCommandResult> PurgeAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        PurgeAsync(instanceId, WorkflowAccess.AllTenants, cancellationToken);
+
+    /// <inheritdoc cref="PurgeAsync(string, CancellationToken)"/>
+    public async Task<WorkflowCommandResult> PurgeAsync(string instanceId, WorkflowAccess access, CancellationToken cancellationToken = default)
     {
         var result = WorkflowCommandResult.NotFound;
-        var outcome = await CommandAsync(instanceId, s => s.IsWorkflowCompleted, async () =>
+        var outcome = await CommandAsync(instanceId, access, s => s.IsWorkflowCompleted, async () =>
         {
             result = await client.PurgeInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false)
                 ? WorkflowCommandResult.Applied
@@ -247,13 +284,18 @@ public sealed class WorkflowManagement(
     }
 
     /// <summary>Yields the instance now and after every change (status, custom status, steps), until it ends or disappears.</summary>
+    public IAsyncEnumerable<WorkflowInstanceView> WatchAsync(
+        string instanceId, bool includePayloads = false, CancellationToken cancellationToken = default) =>
+        WatchAsync(instanceId, includePayloads, WorkflowAccess.AllTenants, cancellationToken);
+
+    /// <inheritdoc cref="WatchAsync(string, bool, CancellationToken)"/>
     public async IAsyncEnumerable<WorkflowInstanceView> WatchAsync(
-        string instanceId, bool includePayloads = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        string instanceId, bool includePayloads, WorkflowAccess access, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         WorkflowInstanceView? last = null;
         while (true)
         {
-            var view = await GetAsync(instanceId, includePayloads, cancellationToken).ConfigureAwait(false);
+            var view = await GetAsync(instanceId, includePayloads, access, cancellationToken).ConfigureAwait(false);
             if (view is null)
             {
                 yield break;
@@ -275,12 +317,21 @@ public sealed class WorkflowManagement(
         }
     }
 
-    private async Task<bool> ExistingAsync(string name, string instanceId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the instance exists as the same start (same workflow, same owner); one of another owner is a conflict that says
+    /// nothing about that run, since the caller may be of another tenant.
+    /// </summary>
+    private async Task<bool> ExistingAsync(string name, string instanceId, string? owner, CancellationToken cancellationToken)
     {
-        var existing = await ReadStateAsync(instanceId, false, cancellationToken).ConfigureAwait(false);
+        var existing = await ReadStateAsync(instanceId, true, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
             return false;
+        }
+
+        if (!string.Equals(OwnerOf(existing), owner, StringComparison.Ordinal))
+        {
+            throw new WorkflowInstanceConflictException($"Instance id '{instanceId}' is taken by another run; choose another id.");
         }
 
         return existing.WorkflowName == name
@@ -290,9 +341,9 @@ public sealed class WorkflowManagement(
     }
 
     private async Task<WorkflowCommandResult> CommandAsync(
-        string instanceId, Func<WorkflowState, bool> allowed, Func<Task> command, CancellationToken cancellationToken)
+        string instanceId, WorkflowAccess access, Func<WorkflowState, bool> allowed, Func<Task> command, CancellationToken cancellationToken)
     {
-        var state = await ReadStateAsync(instanceId, false, cancellationToken).ConfigureAwait(false);
+        var state = await ReadVisibleStateAsync(instanceId, access, includePayloads: false, cancellationToken).ConfigureAwait(false);
         if (state is null)
         {
             return WorkflowCommandResult.NotFound;
@@ -316,6 +367,28 @@ public sealed class WorkflowManagement(
         {
             // The instance changed state between the check and the command (it ended, or another operator acted).
             return WorkflowCommandResult.InvalidState;
+        }
+    }
+
+    /// <summary>The state when the instance exists and <paramref name="access"/> may see it; null otherwise (the same answer for both).</summary>
+    private async Task<WorkflowState?> ReadVisibleStateAsync(
+        string instanceId, WorkflowAccess access, bool includePayloads, CancellationToken cancellationToken)
+    {
+        // Only the input tells the owner: read it whenever ownership decides.
+        var state = await ReadStateAsync(instanceId, includePayloads || access.TenantId is not null, cancellationToken).ConfigureAwait(false);
+        return state is not null && (access.TenantId is null || access.Allows(OwnerOf(state))) ? state : null;
+    }
+
+    /// <summary>The tenant the run belongs to, from the input in its history (null: no tenant, or the state was read without payloads).</summary>
+    private string? OwnerOf(WorkflowState state)
+    {
+        try
+        {
+            return catalog.OwnerOf(state.WorkflowName, state.ReadInputAs<JsonElement?>());
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 
@@ -354,7 +427,8 @@ public sealed class WorkflowManagement(
         return WorkflowSteps.FromHistory(history.Events, ended);
     }
 
-    private static WorkflowInstanceView View(string instanceId, WorkflowState state, bool includePayloads, IReadOnlyList<WorkflowStep> steps) => new(
+    /// <param name="state">Read with its payloads, so the owner is known.</param>
+    private WorkflowInstanceView View(string instanceId, WorkflowState state, bool includePayloads, IReadOnlyList<WorkflowStep> steps) => new(
         instanceId,
         state.WorkflowName ?? "",
         state.RuntimeStatus,
@@ -364,7 +438,10 @@ public sealed class WorkflowManagement(
         includePayloads ? state.ReadOutputAs<JsonElement?>() : null,
         state.ReadCustomStatusAs<JsonElement?>(),
         state.FailureDetails,
-        steps);
+        steps)
+    {
+        TenantId = OwnerOf(state),
+    };
 
     private static string? Serialize(object? value, string what)
     {

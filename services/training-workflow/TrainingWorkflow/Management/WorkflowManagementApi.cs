@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Mvc;
 using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.Tenancy;
+using Platform.BuildingBlocks.Validation;
 using Platform.TrainingWorkflow.Workflows;
 
 namespace Platform.TrainingWorkflow.Management;
@@ -15,6 +17,7 @@ namespace Platform.TrainingWorkflow.Management;
 public sealed record WorkflowStateResponse(
     string InstanceId,
     string Name,
+    string? TenantId,
     string RuntimeStatus,
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUpdatedAt,
@@ -27,6 +30,7 @@ public sealed record WorkflowStateResponse(
     public static WorkflowStateResponse From(WorkflowInstanceView view) => new(
         view.InstanceId,
         view.Name,
+        view.TenantId,
         view.RuntimeStatus.ToString(),
         view.CreatedAt,
         view.LastUpdatedAt,
@@ -44,6 +48,9 @@ public sealed record WorkflowListResponse(IReadOnlyList<WorkflowStateResponse> I
 /// <summary>
 /// The management API (Dapr's workflow HTTP API plus list and a progress stream), for credentials with the scope
 /// <c>workflows</c> (or the platform admin key). Errors are RFC 9457 problem details naming the offending field.
+/// A tenant's credential sees and controls only its tenant's runs (another tenant's run answers as an unknown id) and starts
+/// runs for its own tenant only; the platform admin acts on every run, or on one tenant's when it names it in
+/// <c>X-Tenant-Id</c>.
 /// </summary>
 public static class WorkflowManagementApi
 {
@@ -53,13 +60,14 @@ public static class WorkflowManagementApi
     {
         // Typed results state the successes and the 400 validation problems; the other problems are listed per route.
         var group = endpoints.MapGroup(prefix).RequireScope(PlatformScopes.Workflows, PlatformScopes.Admin).WithTags("Workflows")
+            .RequireTenant().AllowAdminToTargetTenant().AllowAdminAcrossTenants()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         // A body is a workflow input, output or event payload, which history keeps at most this large (413 past it).
         group.WithRequestBodyLimit(WorkflowManagement.MaxPayloadBytes);
         group.MapPost("/{name}/start", (
-                string name, string? instanceId, WorkflowManagement workflows, [FromServices] IEnumerable<IWorkflowTrigger> triggers, TimeProvider time,
-                HttpContext http, CancellationToken ct) =>
-            StartAsync(name, instanceId, http.Request, workflows, triggers.FirstOrDefault(t => t.Workflow == name), time, $"{http.Request.PathBase}{prefix}", ct))
+                string name, string? instanceId, WorkflowManagement workflows, WorkflowCatalog catalog, [FromServices] IEnumerable<IWorkflowTrigger> triggers,
+                TimeProvider time, HttpContext http, CancellationToken ct) =>
+            StartAsync(name, instanceId, http, workflows, catalog, triggers.FirstOrDefault(t => t.Workflow == name), time, $"{http.Request.PathBase}{prefix}", ct))
             .Accepts<JsonElement>("application/json").WithName("StartWorkflow")
             .Audited(AuditActions.WorkflowStart, StartTarget, call => call.Value is WorkflowStartResponse started
                 ? new Dictionary<string, object?> { ["created"] = started.Created }
@@ -70,11 +78,11 @@ public static class WorkflowManagementApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         group.MapGet("/", ListAsync).WithName("ListWorkflows");
         group.MapGet("/{instanceId}", GetAsync).WithName("GetWorkflow").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{instanceId}/pause", (string instanceId, WorkflowManagement workflows, CancellationToken ct) =>
-            ControlAsync(instanceId, "pause", id => workflows.SuspendAsync(id, null, ct))).WithName("PauseWorkflow").ProducesControlProblems()
+        group.MapPost("/{instanceId}/pause", (string instanceId, WorkflowManagement workflows, HttpContext http, CancellationToken ct) =>
+            ControlAsync(instanceId, "pause", id => workflows.SuspendAsync(id, null, AccessOf(http), ct))).WithName("PauseWorkflow").ProducesControlProblems()
             .Audited(AuditActions.WorkflowPause, "{instanceId}");
-        group.MapPost("/{instanceId}/resume", (string instanceId, WorkflowManagement workflows, CancellationToken ct) =>
-            ControlAsync(instanceId, "resume", id => workflows.ResumeAsync(id, null, ct))).WithName("ResumeWorkflow").ProducesControlProblems()
+        group.MapPost("/{instanceId}/resume", (string instanceId, WorkflowManagement workflows, HttpContext http, CancellationToken ct) =>
+            ControlAsync(instanceId, "resume", id => workflows.ResumeAsync(id, null, AccessOf(http), ct))).WithName("ResumeWorkflow").ProducesControlProblems()
             .Audited(AuditActions.WorkflowResume, "{instanceId}");
         group.MapPost("/{instanceId}/terminate", TerminateAsync).Accepts<JsonElement>("application/json").WithName("TerminateWorkflow")
             .ProducesControlProblems()
@@ -97,24 +105,44 @@ public static class WorkflowManagementApi
     private static RouteHandlerBuilder ProducesControlProblems(this RouteHandlerBuilder route) =>
         route.ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
-    /// <summary>A workflow with its own <see cref="IWorkflowTrigger"/> (PlatformRetraining) is started through it: its id scheme applies when no id is given.</summary>
+    /// <summary>
+    /// The runs the caller may see and control: its tenant's (the tenant filter resolved it from the credential, or from the
+    /// admin's <c>X-Tenant-Id</c>), or every run for the platform admin naming none (the filter lets no one else through without a tenant).
+    /// </summary>
+    private static WorkflowAccess AccessOf(HttpContext http) =>
+        http.Features.Get<TenantScope>() is { } scope ? WorkflowAccess.Tenant(scope.TenantId) : WorkflowAccess.AllTenants;
+
+    /// <summary>
+    /// A workflow with its own <see cref="IWorkflowTrigger"/> (PlatformRetraining) is started through it: its id scheme applies when no id is given.
+    /// Acting for a tenant, the input is bound to it first (<see cref="WorkflowTenantInput.Bind"/>).
+    /// </summary>
     private static async Task<Results<Accepted<WorkflowStartResponse>, Ok<WorkflowStartResponse>, ValidationProblem, ProblemHttpResult>> StartAsync(
-        string name, string? instanceId, HttpRequest request, WorkflowManagement workflows, IWorkflowTrigger? trigger, TimeProvider time,
-        string locationPrefix, CancellationToken ct)
+        string name, string? instanceId, HttpContext http, WorkflowManagement workflows, WorkflowCatalog catalog, IWorkflowTrigger? trigger,
+        TimeProvider time, string locationPrefix, CancellationToken ct)
     {
         if (instanceId is not null && WorkflowInstanceId.Validate(instanceId) is { } idError)
         {
             return Invalid("instanceId", idError);
         }
 
-        var (input, inputError) = await ReadJsonBodyAsync(request, ct).ConfigureAwait(false);
+        var (input, inputError) = await ReadJsonBodyAsync(http.Request, "input", ct).ConfigureAwait(false);
         if (inputError is not null)
         {
-            return Invalid("input", inputError);
+            return inputError;
         }
 
         try
         {
+            if (!catalog.Workflows.ContainsKey(name))
+            {
+                return Problem(StatusCodes.Status404NotFound, "Unknown workflow.", $"No workflow named '{name}' is registered.", "name");
+            }
+
+            if (AccessOf(http).TenantId is { } tenant)
+            {
+                input = WorkflowTenantInput.Bind(catalog, name, input, tenant);
+            }
+
             var (id, created) = trigger is null
                 ? await workflows.StartAsync(name, instanceId, input, ct).ConfigureAwait(false)
                 : await trigger.StartAsync(WorkflowTriggerSource.Api, time.GetUtcNow(), input, instanceId, ct).ConfigureAwait(false);
@@ -124,6 +152,14 @@ public static class WorkflowManagementApi
         catch (ArgumentException exception) when (exception.ParamName == "name")
         {
             return Problem(StatusCodes.Status404NotFound, "Unknown workflow.", exception.Message, "name");
+        }
+        catch (WorkflowNotTenantScopedException exception)
+        {
+            return Problem(StatusCodes.Status403Forbidden, "Not a tenant's workflow.", exception.Message, "name");
+        }
+        catch (WorkflowTenantMismatchException exception)
+        {
+            return Problem(StatusCodes.Status403Forbidden, "The input names another tenant.", exception.Message, exception.Field);
         }
         catch (WorkflowInputRequiredException exception)
         {
@@ -143,19 +179,20 @@ public static class WorkflowManagementApi
         }
     }
 
-    private static async Task<Results<Ok<WorkflowStateResponse>, ValidationProblem, ProblemHttpResult>> GetAsync(string instanceId, WorkflowManagement workflows, CancellationToken ct)
+    private static async Task<Results<Ok<WorkflowStateResponse>, ValidationProblem, ProblemHttpResult>> GetAsync(
+        string instanceId, WorkflowManagement workflows, HttpContext http, CancellationToken ct)
     {
         if (WorkflowInstanceId.Validate(instanceId) is { } idError)
         {
             return Invalid("instanceId", idError);
         }
 
-        var state = await workflows.GetAsync(instanceId, includePayloads: true, ct).ConfigureAwait(false);
+        var state = await workflows.GetAsync(instanceId, includePayloads: true, AccessOf(http), ct).ConfigureAwait(false);
         return state is null ? NotFound(instanceId) : TypedResults.Ok(WorkflowStateResponse.From(state));
     }
 
     private static async Task<Results<Ok<WorkflowListResponse>, ValidationProblem>> ListAsync(
-        string? name, string? status, int? page, int? pageSize, WorkflowManagement workflows, CancellationToken ct)
+        string? name, string? status, int? page, int? pageSize, WorkflowManagement workflows, HttpContext http, CancellationToken ct)
     {
         WorkflowRuntimeStatus? statusFilter = null;
         if (!string.IsNullOrEmpty(status))
@@ -179,37 +216,37 @@ public static class WorkflowManagementApi
             return Invalid("pageSize", $"The page size must be between 1 and {MaxPageSize}.");
         }
 
-        var result = await workflows.ListAsync(string.IsNullOrEmpty(name) ? null : name, statusFilter, page ?? 1, pageSize ?? 50, ct)
+        var result = await workflows.ListAsync(string.IsNullOrEmpty(name) ? null : name, statusFilter, page ?? 1, pageSize ?? 50, AccessOf(http), ct)
             .ConfigureAwait(false);
         return TypedResults.Ok(new WorkflowListResponse(
             [.. result.Items.Select(WorkflowStateResponse.From)], result.Page, result.PageSize, result.TotalCount));
     }
 
-    private static async Task<Results<Accepted, ValidationProblem, ProblemHttpResult>> TerminateAsync(string instanceId, HttpRequest request, WorkflowManagement workflows, CancellationToken ct)
+    private static async Task<Results<Accepted, ValidationProblem, ProblemHttpResult>> TerminateAsync(
+        string instanceId, HttpContext http, WorkflowManagement workflows, CancellationToken ct)
     {
-        var (output, outputError) = await ReadJsonBodyAsync(request, ct).ConfigureAwait(false);
-        return outputError is not null
-            ? Invalid("output", outputError)
-            : await ControlAsync(instanceId, "terminate", id => workflows.TerminateAsync(id, output, ct)).ConfigureAwait(false);
+        var (output, outputError) = await ReadJsonBodyAsync(http.Request, "output", ct).ConfigureAwait(false);
+        return outputError
+            ?? await ControlAsync(instanceId, "terminate", id => workflows.TerminateAsync(id, output, AccessOf(http), ct)).ConfigureAwait(false);
     }
 
     private static async Task<Results<Accepted, ValidationProblem, ProblemHttpResult>> RaiseEventAsync(
-        string instanceId, string eventName, HttpRequest request, WorkflowManagement workflows, CancellationToken ct)
+        string instanceId, string eventName, HttpContext http, WorkflowManagement workflows, CancellationToken ct)
     {
         if (WorkflowInstanceId.Validate(eventName) is { } nameError)
         {
             return Invalid("eventName", nameError.Replace("instance id", "event name", StringComparison.Ordinal));
         }
 
-        var (payload, payloadError) = await ReadJsonBodyAsync(request, ct).ConfigureAwait(false);
+        var (payload, payloadError) = await ReadJsonBodyAsync(http.Request, "payload", ct).ConfigureAwait(false);
         if (payloadError is not null)
         {
-            return Invalid("payload", payloadError);
+            return payloadError;
         }
 
         try
         {
-            return await ControlAsync(instanceId, $"raise event '{eventName}' for", id => workflows.RaiseEventAsync(id, eventName, payload, ct))
+            return await ControlAsync(instanceId, $"raise event '{eventName}' for", id => workflows.RaiseEventAsync(id, eventName, payload, AccessOf(http), ct))
                 .ConfigureAwait(false);
         }
         catch (WorkflowPayloadTooLargeException exception)
@@ -218,14 +255,15 @@ public static class WorkflowManagementApi
         }
     }
 
-    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> PurgeAsync(string instanceId, WorkflowManagement workflows, CancellationToken ct)
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> PurgeAsync(
+        string instanceId, WorkflowManagement workflows, HttpContext http, CancellationToken ct)
     {
         if (WorkflowInstanceId.Validate(instanceId) is { } idError)
         {
             return Invalid("instanceId", idError);
         }
 
-        return await workflows.PurgeAsync(instanceId, ct).ConfigureAwait(false) switch
+        return await workflows.PurgeAsync(instanceId, AccessOf(http), ct).ConfigureAwait(false) switch
         {
             WorkflowCommandResult.Applied => TypedResults.NoContent(),
             WorkflowCommandResult.NotFound => NotFound(instanceId),
@@ -234,26 +272,28 @@ public static class WorkflowManagementApi
         };
     }
 
-    private static async Task<Results<ServerSentEventsResult<WorkflowStateResponse>, ValidationProblem, ProblemHttpResult>> StreamAsync(string instanceId, WorkflowManagement workflows, CancellationToken ct)
+    private static async Task<Results<ServerSentEventsResult<WorkflowStateResponse>, ValidationProblem, ProblemHttpResult>> StreamAsync(
+        string instanceId, WorkflowManagement workflows, HttpContext http, CancellationToken ct)
     {
         if (WorkflowInstanceId.Validate(instanceId) is { } idError)
         {
             return Invalid("instanceId", idError);
         }
 
-        if (await workflows.GetAsync(instanceId, includePayloads: false, ct).ConfigureAwait(false) is null)
+        var access = AccessOf(http);
+        if (await workflows.GetAsync(instanceId, includePayloads: false, access, ct).ConfigureAwait(false) is null)
         {
             return NotFound(instanceId);
         }
 
-        return TypedResults.ServerSentEvents(Events(workflows, instanceId, ct));
+        return TypedResults.ServerSentEvents(Events(workflows, instanceId, access, ct));
     }
 
     /// <summary>One "status" event per change; the stream ends when the instance ends.</summary>
     private static async IAsyncEnumerable<SseItem<WorkflowStateResponse>> Events(
-        WorkflowManagement workflows, string instanceId, [EnumeratorCancellation] CancellationToken ct)
+        WorkflowManagement workflows, string instanceId, WorkflowAccess access, [EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var state in workflows.WatchAsync(instanceId, includePayloads: true, ct).ConfigureAwait(false))
+        await foreach (var state in workflows.WatchAsync(instanceId, includePayloads: true, access, ct).ConfigureAwait(false))
         {
             yield return new SseItem<WorkflowStateResponse>(WorkflowStateResponse.From(state), "status");
         }
@@ -277,9 +317,10 @@ public static class WorkflowManagementApi
 
     /// <summary>
     /// The body as JSON (none for an empty body), read here rather than by parameter binding so that malformed JSON gets
-    /// a problem naming the field instead of a bare 400.
+    /// a problem naming the field instead of a bare 400. JSON may escape a lone surrogate, and a body may hold bytes that are
+    /// not UTF-8: text no history can store, so refused here, naming the string's path under <paramref name="field"/>.
     /// </summary>
-    private static async Task<(JsonElement? Value, string? Error)> ReadJsonBodyAsync(HttpRequest request, CancellationToken ct)
+    private static async Task<(JsonElement? Value, ValidationProblem? Problem)> ReadJsonBodyAsync(HttpRequest request, string field, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
@@ -288,21 +329,27 @@ public static class WorkflowManagementApi
             return (null, null);
         }
 
+        JsonElement value;
         try
         {
-            return (JsonSerializer.Deserialize<JsonElement>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)), null);
+            value = JsonSerializer.Deserialize<JsonElement>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         }
         catch (JsonException exception)
         {
-            return (null, $"The body is not valid JSON: {exception.Message}");
+            return (null, Invalid(field, $"The body is not valid JSON: {exception.Message}"));
         }
+
+        return JsonText.FirstInvalidUnicode(value, field) is { } path
+            ? (null, Invalid(path, $"'{path}' is not valid Unicode text (a lone surrogate or bytes that are not UTF-8)."))
+            : (value, null);
     }
 
     private static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(
             new Dictionary<string, string[]> { [field] = [message] },
             detail: message,
-            title: $"The '{field}' value is not valid.");
+            title: $"The '{field}' value is not valid.",
+            extensions: new Dictionary<string, object?> { ["field"] = field });
 
     private static ProblemHttpResult NotFound(string instanceId) =>
         Problem(StatusCodes.Status404NotFound, "Workflow instance not found.", $"No workflow instance has the id '{instanceId}'.", "instanceId");

@@ -6,7 +6,7 @@ using Platform.TrainingWorkflow.Workflows;
 namespace Platform.TrainingWorkflow.Pipelines;
 
 /// <summary>Input of <c>PlatformRetraining</c>; the nested inputs override the pipelines' defaults (their tenant is replaced).</summary>
-public sealed record PlatformRetrainingInput
+public sealed record PlatformRetrainingInput : ITenantWorkflowInput
 {
     public required string TenantId { get; init; }
 

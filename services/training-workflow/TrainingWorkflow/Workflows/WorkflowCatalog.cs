@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 using Dapr.Workflow;
 
 namespace Platform.TrainingWorkflow.Workflows;
@@ -13,6 +14,7 @@ public sealed class WorkflowCatalog
     private readonly Dictionary<string, Type> _workflowInputs = new(StringComparer.Ordinal);
     private readonly HashSet<string> _activities = new(StringComparer.Ordinal);
     private readonly HashSet<string> _inputRequired = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _tenantOwned = new(StringComparer.Ordinal);
     private WorkflowRuntimeOptions? _runtime;
 
     /// <summary>Registered workflow names and the type each expects as input.</summary>
@@ -26,6 +28,30 @@ public sealed class WorkflowCatalog
     /// </summary>
     public bool RequiresInput(string name) => _inputRequired.Contains(name);
 
+    /// <summary>Whether the runs of workflow <paramref name="name"/> belong to a tenant: its input is an <see cref="ITenantWorkflowInput"/>.</summary>
+    public bool IsTenantOwned(string name) => _tenantOwned.Contains(name);
+
+    /// <summary>
+    /// The tenant a run of <paramref name="name"/> with <paramref name="input"/> belongs to: the input read as the workflow
+    /// reads it. Null for a workflow of no tenant (or not registered here) and for an input that does not fit.
+    /// </summary>
+    public string? OwnerOf(string? name, JsonElement? input)
+    {
+        if (name is null || !_tenantOwned.Contains(name) || input is not { ValueKind: JsonValueKind.Object } json)
+        {
+            return null;
+        }
+
+        try
+        {
+            return (json.Deserialize(_workflowInputs[name], WorkflowJson.Options) as ITenantWorkflowInput)?.TenantId;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Registers <typeparamref name="TWorkflow"/> under <paramref name="name"/> (default: the class name, as Dapr does).</summary>
     public WorkflowCatalog RegisterWorkflow<TWorkflow>(string? name = null)
         where TWorkflow : class, IWorkflow
@@ -37,6 +63,11 @@ public sealed class WorkflowCatalog
             if (InputRequired(typeof(TWorkflow), inputType))
             {
                 _inputRequired.Add(name);
+            }
+
+            if (inputType.IsAssignableTo(typeof(ITenantWorkflowInput)))
+            {
+                _tenantOwned.Add(name);
             }
 
             Runtime.RegisterWorkflow<TWorkflow>(name);

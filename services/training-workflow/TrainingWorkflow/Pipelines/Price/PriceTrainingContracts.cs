@@ -1,10 +1,11 @@
 using Platform.BuildingBlocks.Registry;
+using Platform.TrainingWorkflow.Workflows;
 using Platform.Valuation.Model.Training;
 
 namespace Platform.TrainingWorkflow.Pipelines.Price;
 
 /// <summary>Input of the <c>PriceModelTraining</c> workflow. Everything has a default except the tenant.</summary>
-public sealed record PriceTrainingInput
+public sealed record PriceTrainingInput : ITenantWorkflowInput
 {
     public required string TenantId { get; init; }
 

@@ -1,11 +1,12 @@
 using Platform.BuildingBlocks.Registry;
 using Platform.PortfolioTwin.Model.Data;
 using Platform.PortfolioTwin.Model.Training;
+using Platform.TrainingWorkflow.Workflows;
 
 namespace Platform.TrainingWorkflow.Pipelines.Twin;
 
 /// <summary>Input of the <c>PortfolioTwinTraining</c> workflow. Everything has a default except the tenant.</summary>
-public sealed record TwinTrainingInput
+public sealed record TwinTrainingInput : ITenantWorkflowInput
 {
     public required string TenantId { get; init; }
 
