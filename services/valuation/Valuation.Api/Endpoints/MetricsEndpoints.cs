@@ -1,10 +1,10 @@
 using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Tenancy;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Valuation.Api.Estimation;
 
 namespace Platform.Valuation.Api.Endpoints;
