@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Npgsql;
 using Platform.BuildingBlocks.Audit;
-using Platform.BuildingBlocks.Registry;
+using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.MarketData.Postgres;
 
 namespace Platform.Host;
@@ -44,7 +44,7 @@ public static class AuditCommand
             if (result.GetValue(json))
             {
                 var body = new AuditPageResponse([.. page.Entries.Select(AuditEntryResponse.From)], page.NextBefore);
-                await output.WriteLineAsync(JsonSerializer.Serialize(body, RegistryEndpoints.WireJson));
+                await output.WriteLineAsync(JsonSerializer.Serialize(body, WireJson.Options));
                 return 0;
             }
 

@@ -190,11 +190,14 @@ public sealed class ChampionModelBlockTests : IAsyncDisposable
             builder.AddChampionModel<TextModel, BlockOptions>(setup);
         }
 
+        // The platform's one exception-to-problem mechanism answers the block's ModelNotDeployedException (503 + Retry-After).
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         _app = builder.Build();
+        _app.UseExceptionHandler();
         _app.MapHealthChecks("/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ServiceDefaultsExtensions.ReadyTag) });
         _app.MapGet("/serve", async (TenantChampions<TextModel> champions, CancellationToken cancellationToken) =>
-                (await champions.RequireAsync(Tenant, cancellationToken)).Model.Text)
-            .AddEndpointFilter<ModelNotDeployedFilter>();
+                (await champions.RequireAsync(Tenant, cancellationToken)).Model.Text);
         await _app.StartAsync();
         return _app.GetTestClient();
     }

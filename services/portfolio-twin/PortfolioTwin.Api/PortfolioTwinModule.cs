@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.BuildingBlocks.Hosting;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
+using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.MarketData.Hosting;
 using Platform.PortfolioTwin.Api.Data;
 using Platform.PortfolioTwin.Api.Endpoints;
@@ -27,6 +28,8 @@ public static class PortfolioTwinModule
     public static IHostApplicationBuilder AddPortfolioTwin(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        // The twin's requests, answers and the model's metrics are on the platform's snake_case wire.
+        services.AddWireContracts(typeof(PortfolioTwinModule).Assembly, typeof(Model.Evaluation.RankingMetrics).Assembly);
         services.TryAddSingleton<IModelLoader<IServedTwin>, TwinModelLoader>();
         builder.AddChampionModel<IServedTwin, PortfolioTwinOptions, IndexMaintenance>(new ChampionModelSetup(
             PortfolioTwinOptions.SectionName, ReadyCheckName, PortfolioTwinMetrics.MeterName,

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Chaos;
 using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
+using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.Valuation.Api.Endpoints;
 using Platform.Valuation.Api.Estimation;
 using Platform.Valuation.Api.Monitoring;
@@ -23,6 +24,8 @@ public static class ValuationModule
     public static IHostApplicationBuilder AddValuation(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Estimates (with the model's contributions and comparables), model info, metrics and drift are on the snake_case wire.
+        services.AddWireContracts(typeof(ValuationModule).Assembly, typeof(Model.Prediction.FeatureContribution).Assembly);
         services.TryAddSingleton<IModelLoader<ValuationModel>, PriceModelLoader>();
         if (ChaosExtensions.IsEnabled(builder.Configuration))
         {

@@ -36,7 +36,6 @@ public static class AuditEndpoints
             .WithSummary("Admin and write actions (who, tenant, when, action, target, outcome), newest first.")
             .WithDescription("Filters: tenant (exact), action (the action or any below it: 'workflow' matches 'workflow.start'), since (ISO 8601), "
                 + $"limit (1-{AuditQuery.MaxLimit}, default {AuditQuery.DefaultLimit}); page with before = the previous page's next_before.")
-            .Produces<AuditPageResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
@@ -92,7 +91,7 @@ public static class AuditEndpoints
         return (new AuditQuery(NullIfEmpty(tenant), NullIfEmpty(action), sinceTime, cursor, count), null, null);
     }
 
-    private static async Task<Results<JsonHttpResult<AuditPageResponse>, ProblemHttpResult>> ListAsync(
+    private static async Task<Results<Ok<AuditPageResponse>, ProblemHttpResult>> ListAsync(
         string? tenant, string? action, string? since, string? limit, string? before, IAuditLog audit, CancellationToken cancellationToken)
     {
         var (query, field, error) = ParseQuery(tenant, action, since, limit, before);
@@ -106,7 +105,7 @@ public static class AuditEndpoints
         }
 
         var page = await audit.QueryAsync(query, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Json(new AuditPageResponse([.. page.Entries.Select(AuditEntryResponse.From)], page.NextBefore), RegistryEndpoints.WireJson);
+        return TypedResults.Ok(new AuditPageResponse([.. page.Entries.Select(AuditEntryResponse.From)], page.NextBefore));
     }
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;

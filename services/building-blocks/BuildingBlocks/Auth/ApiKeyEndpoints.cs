@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,12 +15,6 @@ namespace Platform.BuildingBlocks.Auth;
 /// </summary>
 public static class ApiKeyEndpoints
 {
-    public static readonly JsonSerializerOptions WireJson = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public sealed record CreateKeyRequest(string? TenantId, IReadOnlyList<string>? Scopes, DateTimeOffset? ExpiresAt);
 
     /// <summary>A key as listed: no secret.</summary>
@@ -45,45 +38,46 @@ public static class ApiKeyEndpoints
             .WithSummary("Creates a tenant API key with scopes and an optional expiry; the key is in this answer only.")
             .Accepts<CreateKeyRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        group.MapGet("", async (string? tenantId, ApiKeyStore store, CancellationToken cancellationToken) =>
+        group.MapGet("", async Task<Results<Ok<List<KeyInfo>>, ProblemHttpResult>> (string? tenantId, ApiKeyStore store, CancellationToken cancellationToken) =>
             {
                 if (tenantId is not null && !TenantScope.IsValidId(tenantId))
                 {
-                    return (IResult)Problem("Invalid tenant id.", "tenant_id is 1-64 letters, digits, '_' or '-'.", "tenant_id");
+                    return Problem("Invalid tenant id.", "tenant_id is 1-64 letters, digits, '_' or '-'.", "tenant_id");
                 }
 
                 var keys = await store.ListAsync(tenantId, cancellationToken).ConfigureAwait(false);
-                return TypedResults.Json(keys.Select(KeyInfo.From).ToList(), WireJson);
+                return TypedResults.Ok(keys.Select(KeyInfo.From).ToList());
             })
             .WithName("ListApiKeys")
             .WithSummary("Every tenant key (optionally of one tenant, ?tenantId=), without the keys themselves.")
-            .Produces<List<KeyInfo>>();
-        group.MapDelete("/{keyId}", async (string keyId, ApiKeyStore store, ApiKeyVerifier verifier, CancellationToken cancellationToken) =>
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapDelete("/{keyId}", async Task<Results<Ok<KeyInfo>, ProblemHttpResult>> (
+                string keyId, ApiKeyStore store, ApiKeyVerifier verifier, CancellationToken cancellationToken) =>
             {
                 var revoked = await store.RevokeAsync(keyId, cancellationToken).ConfigureAwait(false);
                 if (revoked is null)
                 {
-                    return (IResult)TypedResults.Problem(title: "No such key.", detail: $"No key has the id '{keyId}'.",
+                    return TypedResults.Problem(title: "No such key.", detail: $"No key has the id '{keyId}'.",
                         statusCode: StatusCodes.Status404NotFound, extensions: new Dictionary<string, object?> { ["field"] = "keyId" });
                 }
 
                 verifier.Evict(keyId);
-                return TypedResults.Json(KeyInfo.From(revoked), WireJson);
+                return TypedResults.Ok(KeyInfo.From(revoked));
             })
             .Audited(AuditActions.ApiKeyRevoke, "{keyId}")
             .WithName("RevokeApiKey")
             .WithSummary("Revokes a tenant key: refused at once by this host, by every other host within Platform:Auth:ApiKeyCacheDuration.")
-            .Produces<KeyInfo>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         return routes;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, ApiKeyStore store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Created<CreatedKey>, ProblemHttpResult>> CreateAsync(
+        HttpContext context, ApiKeyStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         CreateKeyRequest? request;
         try
         {
-            request = await JsonSerializer.DeserializeAsync<CreateKeyRequest>(context.Request.Body, WireJson, cancellationToken).ConfigureAwait(false);
+            request = await JsonSerializer.DeserializeAsync<CreateKeyRequest>(context.Request.Body, WireJson.Options, cancellationToken).ConfigureAwait(false);
         }
         catch (JsonException exception)
         {
@@ -98,8 +92,7 @@ public static class ApiKeyEndpoints
         var created = await store.CreateAsync(request!.TenantId!, request.Scopes!.Distinct(StringComparer.Ordinal).ToList(), request.ExpiresAt, cancellationToken)
             .ConfigureAwait(false);
         var r = created.Record;
-        return TypedResults.Json(new CreatedKey(r.KeyId, r.TenantId, r.Scopes, r.ExpiresAt, r.CreatedAt, created.Key), WireJson,
-            statusCode: StatusCodes.Status201Created);
+        return TypedResults.Created((string?)null, new CreatedKey(r.KeyId, r.TenantId, r.Scopes, r.ExpiresAt, r.CreatedAt, created.Key));
     }
 
     /// <summary>The problem with a create request (shared with the CLI), or null.</summary>

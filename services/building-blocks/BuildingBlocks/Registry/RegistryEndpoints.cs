@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,57 +21,48 @@ namespace Platform.BuildingBlocks.Registry;
 /// </summary>
 public static class RegistryEndpoints
 {
-    /// <summary>snake_case, nulls left out: the wire shape of every platform API.</summary>
-    public static readonly JsonSerializerOptions WireJson = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        NumberHandling = JsonNumberHandling.Strict,
-    };
-
     public sealed record SetAliasRequest(int Version);
 
     public sealed record AliasMoved(string Model, string Alias, int Version, int? PreviousVersion, string? TenantId = null);
 
     public static IEndpointRouteBuilder MapRegistryEndpoints(this IEndpointRouteBuilder routes)
     {
-        // Reads: a credential of the tenant; moving an alias (promotion, rollback): admin, naming the tenant.
-        var group = routes.MapGroup("/registry/{model}").WithTags("Registry").RequireCredential().RequireTenant()
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        var group = routes.MapGroup("/registry/{model}").WithTags("Registry")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 
-        group.MapGet("/versions", async (string model, HttpContext context, ModelRegistry registry, CancellationToken cancellationToken) =>
+        // Reads: any credential of the tenant.
+        var reads = group.MapGroup("").RequireTenantCredential();
+        reads.MapGet("/versions", async Task<Ok<List<ModelVersion>>> (string model, HttpContext context, ModelRegistry registry, CancellationToken cancellationToken) =>
             {
                 var versions = await registry.ListVersionsAsync(TenantScope.Of(context).TenantId, model, cancellationToken).ConfigureAwait(false);
-                return TypedResults.Json(versions.OrderBy(v => v.Version).ToList(), WireJson);
+                return TypedResults.Ok(versions.OrderBy(v => v.Version).ToList());
             })
             .WithName("ListModelVersions")
-            .WithSummary("Every registered version of the tenant's model with metrics and lineage, oldest first.")
-            .Produces<List<ModelVersion>>();
+            .WithSummary("Every registered version of the tenant's model with metrics and lineage, oldest first.");
 
-        group.MapGet("/aliases", async (string model, HttpContext context, ModelRegistry registry, CancellationToken cancellationToken) =>
-                TypedResults.Json(await registry.GetAliasesAsync(TenantScope.Of(context).TenantId, model, cancellationToken).ConfigureAwait(false), WireJson))
+        reads.MapGet("/aliases", async Task<Ok<IReadOnlyDictionary<string, int>>> (string model, HttpContext context, ModelRegistry registry, CancellationToken cancellationToken) =>
+                TypedResults.Ok(await registry.GetAliasesAsync(TenantScope.Of(context).TenantId, model, cancellationToken).ConfigureAwait(false)))
             .WithName("ListModelAliases")
-            .WithSummary("The tenant's aliases of the model (champion, challenger, ...) and the versions they point at.")
-            .Produces<Dictionary<string, int>>();
+            .WithSummary("The tenant's aliases of the model (champion, challenger, ...) and the versions they point at.");
 
+        // Moving an alias (promotion, rollback): the admin, naming the tenant.
         group.MapPost("/aliases/{alias}", SetAliasAsync)
             .RequireScope(PlatformScopes.Admin)
+            .RequireTenant()
             .AllowAdminToTargetTenant()
             .Audited(AuditActions.RegistryAliasSet, "{model}/{alias}", call => call.Value is AliasMoved moved
                 ? new Dictionary<string, object?> { ["version"] = moved.Version, ["previous_version"] = moved.PreviousVersion }
                 : null)
             .WithName("SetModelAlias")
             .WithSummary("Points an alias at an existing version (promotion or rollback) and publishes model-deployed.")
-            .Produces<AliasMoved>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         routes.MapReportPlotEndpoints();
         return routes;
     }
 
-    private static async Task<IResult> SetAliasAsync(
+    private static async Task<Results<Ok<AliasMoved>, ProblemHttpResult>> SetAliasAsync(
         string model,
         string alias,
         HttpContext context,
@@ -105,18 +94,19 @@ public static class RegistryEndpoints
 
         await publisher.PublishAsync(Topics.ModelDeployed, new ModelDeployed(model, request.Version, alias, tenantId), cancellationToken: cancellationToken)
             .ConfigureAwait(false);
-        return TypedResults.Json(new AliasMoved(model, alias, request.Version, previous, tenantId), WireJson);
+        return TypedResults.Ok(new AliasMoved(model, alias, request.Version, previous, tenantId));
     }
 
     /// <summary>
     /// <c>POST /admin/reload</c> (API key): re-reads the tenant's champion of <typeparamref name="TModel"/> now and answers with
     /// <paramref name="describe"/>; a corrupt artifact keeps the previous model serving (the description reports the error).
     /// </summary>
-    public static RouteHandlerBuilder MapModelReload<TModel>(this IEndpointRouteBuilder routes, Func<ChampionModelCache<TModel>, IResult> describe)
+    public static RouteHandlerBuilder MapModelReload<TModel, TResult>(this IEndpointRouteBuilder routes, Func<ChampionModelCache<TModel>, TResult> describe)
         where TModel : class
+        where TResult : IResult
     {
         var admin = routes.MapGroup("/admin").WithTags("Admin").RequireScope(PlatformScopes.Admin).RequireTenant().AllowAdminToTargetTenant();
-        return admin.MapPost("/reload", async (HttpContext context, TenantChampions<TModel> champions, CancellationToken cancellationToken) =>
+        return admin.MapPost("/reload", async Task<TResult> (HttpContext context, TenantChampions<TModel> champions, CancellationToken cancellationToken) =>
             {
                 var cache = champions.For(TenantScope.Of(context).TenantId);
                 await cache.ReloadAsync(cancellationToken).ConfigureAwait(false);

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Platform.BuildingBlocks.Artifacts;
-using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Tenancy;
 
@@ -22,17 +21,19 @@ public static class ReportPlotEndpoints
 
     public static IEndpointRouteBuilder MapReportPlotEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/registry/{model}/versions/{version:int}/plots").WithTags("Registry")
-            .RequireCredential().RequireTenant();
+        var group = routes.MapGroup("/registry/{model}/versions/{version:int}/plots").WithTags("Registry").RequireTenantCredential()
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 
         group.MapGet("", ListAsync)
             .WithName("ListReportPlots")
-            .WithSummary("The plots of a version's quality report (empty when it was registered without them).");
+            .WithSummary("The plots of a version's quality report (empty when it was registered without them).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/{plot}", GetAsync)
             .WithName("GetReportPlot")
             .WithSummary("One plot of a version's quality report as PNG.")
-            .Produces(StatusCodes.Status200OK, contentType: "image/png");
+            .Produces(StatusCodes.Status200OK, contentType: "image/png")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return routes;
     }
 

@@ -17,7 +17,13 @@ public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<Re
         var incoming = context.Request.Headers[HeaderName].ToString();
         var requestId = SafeRequestId().IsMatch(incoming) ? incoming : Guid.NewGuid().ToString("N");
         context.TraceIdentifier = requestId;
-        context.Response.Headers[HeaderName] = requestId;
+        // Set as the response starts: the exception handler clears the headers of a response it rewrites as problem details.
+        context.Response.OnStarting(static state =>
+        {
+            var (http, id) = ((HttpContext, string))state;
+            http.Response.Headers[HeaderName] = id;
+            return Task.CompletedTask;
+        }, (context, requestId));
         using (logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = requestId }))
         {
             await next(context).ConfigureAwait(false);

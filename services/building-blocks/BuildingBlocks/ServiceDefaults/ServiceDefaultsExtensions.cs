@@ -13,7 +13,7 @@ using Scalar.AspNetCore;
 
 namespace Platform.BuildingBlocks.ServiceDefaults;
 
-/// <summary>What every service of the platform has: problem details, request ids in JSON logs, health, OpenAPI, metrics, rate limits.</summary>
+/// <summary>What every service of the platform has: problem details, the JSON wire, request ids in JSON logs, health, OpenAPI, metrics, rate limits.</summary>
 public static class ServiceDefaultsExtensions
 {
     public const string ReadyTag = "ready";
@@ -35,6 +35,8 @@ public static class ServiceDefaultsExtensions
         });
         builder.Services.AddExceptionHandler<BadHttpRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        // One HTTP JSON configuration for every module of the host; the OpenAPI document describes the same wire.
+        builder.Services.ConfigureHttpJson().AddWireContracts(typeof(WireJson).Assembly);
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton(TimeProvider.System);

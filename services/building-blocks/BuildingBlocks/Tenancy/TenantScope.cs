@@ -134,6 +134,15 @@ public static class TenantEndpointExtensions
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(AdminMayTargetTenant.Instance);
 
+    /// <summary>
+    /// Any credential of a tenant: one holding any tenant scope (<see cref="PlatformScopes.Tenant"/>; 401 without a credential,
+    /// 403 for the admin key, which has none of them), acting for its own tenant (<see cref="RequireTenant{TBuilder}"/>). For
+    /// reads every tenant caller may make whatever its job (the registry's views).
+    /// </summary>
+    public static TBuilder RequireTenantCredential<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireScope([.. PlatformScopes.Tenant]).RequireTenant();
+
     /// <summary>Resolves the request's tenant (<see cref="TenantEndpointFilter"/>) before the endpoint or group's handlers run.</summary>
     public static TBuilder RequireTenant<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>

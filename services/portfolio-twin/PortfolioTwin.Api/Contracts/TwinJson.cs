@@ -1,19 +1,15 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Platform.BuildingBlocks.ServiceDefaults;
 
 namespace Platform.PortfolioTwin.Api.Contracts;
 
-/// <summary>The wire format of the twin API and its events: snake_case, like <c>user_id</c> in the spec.</summary>
+/// <summary>
+/// The wire format of the twin's events and of its clients (benchmarks, tests): the platform's snake_case wire, like <c>user_id</c>
+/// in the spec. The HTTP API gets the same from the host's one HTTP JSON configuration (<see cref="WireJson"/>).
+/// </summary>
 public static class TwinJson
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        NumberHandling = JsonNumberHandling.Strict,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
-    };
+    public static JsonSerializerOptions Options => WireJson.Options;
 }
 
 /// <summary>One invalid field of a request: its JSON path and what is wrong with it.</summary>

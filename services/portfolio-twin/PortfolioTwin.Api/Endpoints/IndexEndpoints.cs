@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -9,24 +10,27 @@ namespace Platform.PortfolioTwin.Api.Endpoints;
 
 public static class IndexEndpoints
 {
+    /// <summary>The answer of a rebuild: how many of the tenant's properties the index now holds.</summary>
+    public sealed record IndexRebuilt(string TenantId, int Indexed);
+
     public static RouteGroupBuilder MapIndexEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapTwinGroup("Index", PlatformScopes.TwinWrite);
-        group.MapPost("/index/rebuild", async (HttpContext context, PropertyIndexer indexer, CancellationToken cancellationToken) =>
+        group.MapPost("/index/rebuild", async Task<Ok<IndexRebuilt>> (HttpContext context, PropertyIndexer indexer, CancellationToken cancellationToken) =>
             {
                 var tenantId = TenantScope.Of(context).TenantId;
                 try
                 {
                     var count = await indexer.ReindexAsync(tenantId, cancellationToken).ConfigureAwait(false);
-                    return TwinEndpointConventions.Json(new Dictionary<string, object> { ["tenant_id"] = tenantId, ["indexed"] = count });
+                    return TypedResults.Ok(new IndexRebuilt(tenantId, count));
                 }
                 catch (InvalidOperationException exception)
                 {
                     throw new TwinRequestException(StatusCodes.Status503ServiceUnavailable, "No model is deployed.", exception.Message);
                 }
             })
-            .Audited(AuditActions.IndexRebuild, call => TenantScope.Of(call.Http).TenantId, call => call.Value is Dictionary<string, object> answer
-                ? new Dictionary<string, object?> { ["indexed"] = answer.GetValueOrDefault("indexed") }
+            .Audited(AuditActions.IndexRebuild, call => TenantScope.Of(call.Http).TenantId, call => call.Value is IndexRebuilt answer
+                ? new Dictionary<string, object?> { ["indexed"] = answer.Indexed }
                 : null)
             .WithName("RebuildIndex")
             .WithSummary("Re-encodes the tenant's properties with the champion and rewrites the vector index (scope twin:write).")

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Tenancy;
@@ -23,7 +24,6 @@ public static class InteractionEndpoints
                 + "reused with other content is a 409. A batch is stored whole or not at all. Users with new interactions get a "
                 + "refreshed (folded-in) vector at once.")
             .Accepts<InteractionBatchRequest>("application/json")
-            .Produces<InteractionBatchResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -32,7 +32,7 @@ public static class InteractionEndpoints
         return group;
     }
 
-    private static async Task<IResult> IngestAsync(HttpContext context, InteractionIngestion ingestion, TwinScoringService twin, CancellationToken cancellationToken)
+    private static async Task<Ok<InteractionBatchResponse>> IngestAsync(HttpContext context, InteractionIngestion ingestion, TwinScoringService twin, CancellationToken cancellationToken)
     {
         var tenantId = TenantScope.Of(context).TenantId;
         var request = await context.ReadBodyAsync<InteractionBatchRequest>(cancellationToken).ConfigureAwait(false);
@@ -56,7 +56,7 @@ public static class InteractionEndpoints
 
         try
         {
-            return TwinEndpointConventions.Json(await ingestion.IngestAsync(tenantId, batch, cancellationToken).ConfigureAwait(false));
+            return TypedResults.Ok(await ingestion.IngestAsync(tenantId, batch, cancellationToken).ConfigureAwait(false));
         }
         catch (UnknownTenantException exception)
         {

@@ -1,18 +1,17 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Auth;
-using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Tenancy;
-using Platform.PortfolioTwin.Api.Contracts;
 using Platform.PortfolioTwin.Api.Serving;
 
 namespace Platform.PortfolioTwin.Api.Endpoints;
 
 /// <summary>
 /// What every twin route group shares: a credential with the group's scope, tenant resolution (first, so every later filter
-/// and handler acts for the credential's tenant), 503 + Retry-After before a model is deployed (as every
-/// champion-serving service answers), index failures as problems, rate limiting, JSON.
+/// and handler acts for the credential's tenant), index failures as problems, the body reader. Errors are thrown as
+/// <see cref="ProblemException"/>s (a missing model's 503 + Retry-After included) for the platform's exception handler.
 /// </summary>
 internal static class TwinEndpointConventions
 {
@@ -20,7 +19,6 @@ internal static class TwinEndpointConventions
         .WithTags(tag)
         .RequireScope(scope)
         .RequireTenant()
-        .AddEndpointFilter<ModelNotDeployedFilter>()
         .AddEndpointFilter<TwinIndexFailureFilter>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -34,13 +32,28 @@ internal static class TwinEndpointConventions
     public static RequestBodyLimit CandidatesBodyLimit(this IEndpointRouteBuilder routes) =>
         RequestBodyLimit.ForBatch(routes.ServiceProvider.GetRequiredService<IOptions<PortfolioTwinOptions>>().Value.MaxCandidates, bytesPerRow: 256);
 
-    /// <summary>Reads a snake_case JSON body; malformed JSON is a 400 naming the line and byte.</summary>
+    /// <summary>
+    /// <c>POST pattern</c>: reads the <typeparamref name="TRequest"/> body, asks the scoring service for the caller's tenant and
+    /// answers 200 with its result (the typed result states it in the OpenAPI document).
+    /// </summary>
+    public static RouteHandlerBuilder MapScoringPost<TRequest, TResponse>(
+        this RouteGroupBuilder group, string pattern, Func<TwinScoringService, string, TRequest, CancellationToken, Task<TResponse>> score)
+        where TRequest : class =>
+        group.MapPost(pattern, async Task<Ok<TResponse>> (HttpContext context, TwinScoringService twin, CancellationToken cancellationToken) =>
+            {
+                var request = await context.ReadBodyAsync<TRequest>(cancellationToken).ConfigureAwait(false);
+                return TypedResults.Ok(await score(twin, TenantScope.Of(context).TenantId, request, cancellationToken).ConfigureAwait(false));
+            })
+            .Accepts<TRequest>("application/json");
+
+    /// <summary>Reads a JSON body with the host's HTTP JSON options (the snake_case wire); malformed JSON is a 400 naming the line and byte.</summary>
     public static async Task<T> ReadBodyAsync<T>(this HttpContext context, CancellationToken cancellationToken)
         where T : class
     {
+        var json = context.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         try
         {
-            return await JsonSerializer.DeserializeAsync<T>(context.Request.Body, TwinJson.Options, cancellationToken).ConfigureAwait(false)
+            return await JsonSerializer.DeserializeAsync<T>(context.Request.Body, json, cancellationToken).ConfigureAwait(false)
                 ?? throw new TwinRequestException(StatusCodes.Status400BadRequest, "The request body is empty.", "Send a JSON object.", "body");
         }
         catch (JsonException exception) when (exception.InnerException is InvalidOperationException && exception.Path is { Length: > 2 } path)
@@ -59,6 +72,4 @@ internal static class TwinEndpointConventions
 
     /// <summary>The serializer's path (<c>$.interactions[0].user_id</c>) as the API names fields (<c>interactions[0].user_id</c>).</summary>
     private static string JsonPathField(string path) => path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
-
-    public static IResult Json<T>(T value) => TypedResults.Json(value, TwinJson.Options);
 }

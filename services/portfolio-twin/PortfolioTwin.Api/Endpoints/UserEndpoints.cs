@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Tenancy;
 using Platform.MarketData.Postgres;
@@ -17,7 +18,7 @@ public static class UserEndpoints
     public static RouteGroupBuilder MapUserEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapTwinGroup("Users", PlatformScopes.TwinRead);
-        group.MapGet("/users", async (int? limit, HttpContext context, TenantStore tenants, UserStore users, CancellationToken cancellationToken) =>
+        group.MapGet("/users", async Task<Ok<UserListResponse>> (int? limit, HttpContext context, TenantStore tenants, UserStore users, CancellationToken cancellationToken) =>
             {
                 var take = limit ?? 100;
                 if (take is < 1 or > MaxLimit)
@@ -42,11 +43,10 @@ public static class UserEndpoints
                 }
 
                 var total = await users.CountAsync(tenantId, cancellationToken).ConfigureAwait(false);
-                return TwinEndpointConventions.Json(new UserListResponse(tenantId, total, page));
+                return TypedResults.Ok(new UserListResponse(tenantId, total, page));
             })
             .WithName("ListUsers")
             .WithSummary("The tenant's users (id, name, segment), ordered by id, at most `limit` (default 100).")
-            .Produces<UserListResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }

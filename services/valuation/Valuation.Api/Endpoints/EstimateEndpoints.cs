@@ -25,7 +25,6 @@ public static class EstimateEndpoints
                 + "naming the offending field. 200 when at least one row was estimated, 422 when none was, 413 over the batch limit, "
                 + "503 with Retry-After before the tenant has a model (another tenant's is never used). ?comparables=k adds k comparable sales per row.")
             .Accepts<EstimateRequest>("application/json")
-            .Produces<EstimateResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
@@ -33,7 +32,7 @@ public static class EstimateEndpoints
         return group;
     }
 
-    private static async Task<Results<JsonHttpResult<EstimateResponse>, ProblemHttpResult>> EstimateAsync(HttpContext context, EstimationService estimation, [FromQuery] int? comparables, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<EstimateResponse>, ProblemHttpResult>> EstimateAsync(HttpContext context, EstimationService estimation, [FromQuery] int? comparables, CancellationToken cancellationToken)
     {
         var settings = estimation.Options;
         var k = comparables ?? 0;
@@ -47,7 +46,7 @@ public static class EstimateEndpoints
         var model = await estimation.GetModelAsync(tenantId, cancellationToken).ConfigureAwait(false);
         if (model is null)
         {
-            return new ModelNotDeployedException(settings.ModelName, settings.RetryAfterSeconds, tenantId).ToProblem(context);
+            throw new ModelNotDeployedException(settings.ModelName, settings.RetryAfterSeconds, tenantId);
         }
 
         JsonDocument document;
@@ -90,8 +89,9 @@ public static class EstimateEndpoints
 
             if (response.Accepted == 0)
             {
-                // Serialised with the API's snake_case options so the rows look the same as in a 200.
-                var rows = JsonSerializer.SerializeToElement(response.Results, ValuationJson.Options);
+                // Serialised with the host's HTTP JSON options so the rows look the same as in a 200.
+                var json = context.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+                var rows = JsonSerializer.SerializeToElement(response.Results, json);
                 return TypedResults.Problem(
                     title: "No property could be estimated.",
                     detail: $"All {count} rows were rejected; see 'results' for each row's problem.",
@@ -100,7 +100,7 @@ public static class EstimateEndpoints
                     extensions: new Dictionary<string, object?> { ["field"] = "properties", ["results"] = rows });
             }
 
-            return TypedResults.Json(response, ValuationJson.Options);
+            return TypedResults.Ok(response);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.BuildingBlocks.Artifacts;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
@@ -20,19 +21,20 @@ public static class MetricsEndpoints
     {
         var group = routes.MapGroup("").WithTags("Metrics").RequireScope(PlatformScopes.Estimate, PlatformScopes.Admin).RequireTenant()
             .AllowAdminToTargetTenant().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        group.MapGet("/metrics", async (HttpContext context, ModelRegistry registry, EstimationService estimation, CancellationToken cancellationToken) =>
+        group.MapGet("/metrics", async Task<Results<Ok<ModelMetrics>, ProblemHttpResult>> (
+                HttpContext context, ModelRegistry registry, EstimationService estimation, CancellationToken cancellationToken) =>
             {
                 var champion = await ChampionAsync(context, registry, estimation, cancellationToken).ConfigureAwait(false);
                 return champion is null
                     ? NoChampion(estimation)
-                    : TypedResults.Json(new ModelMetrics(champion.ModelName, champion.Version, champion.Metrics), ValuationJson.Options);
+                    : TypedResults.Ok(new ModelMetrics(champion.ModelName, champion.Version, champion.Metrics));
             })
             .WithName("GetModelMetrics")
             .WithSummary("The champion's raw evaluation metrics as recorded in the model registry.")
-            .Produces<ModelMetrics>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet("/metrics/summary", async (HttpContext context, ModelRegistry registry, IArtifactStore artifacts, EstimationService estimation, CancellationToken cancellationToken) =>
+        group.MapGet("/metrics/summary", async Task<Results<ContentHttpResult, ProblemHttpResult>> (
+                HttpContext context, ModelRegistry registry, IArtifactStore artifacts, EstimationService estimation, CancellationToken cancellationToken) =>
             {
                 var champion = await ChampionAsync(context, registry, estimation, cancellationToken).ConfigureAwait(false);
                 if (champion is null)
@@ -61,7 +63,7 @@ public static class MetricsEndpoints
     private static Task<ModelVersion?> ChampionAsync(HttpContext context, ModelRegistry registry, EstimationService estimation, CancellationToken cancellationToken) =>
         registry.ResolveAsync(TenantScope.Of(context).TenantId, estimation.Options.ModelName, ModelRegistry.Champion, cancellationToken);
 
-    private static IResult NoChampion(EstimationService estimation) => EstimateEndpoints.Problem(
+    private static ProblemHttpResult NoChampion(EstimationService estimation) => EstimateEndpoints.Problem(
         StatusCodes.Status404NotFound, "No champion.", $"'{estimation.Options.ModelName}' has no champion in the registry for this tenant.", null);
 
     private static string ContentTypeOf(string artifactId) => Path.GetExtension(artifactId).ToLowerInvariant() switch

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -29,7 +30,8 @@ public static class ModelEndpoints
         // Operational reads: the tenant's own callers, or a platform admin naming the tenant.
         var model = routes.MapGroup("/model").WithTags("Model").RequireScope(PlatformScopes.Estimate, PlatformScopes.Admin)
             .RequireTenant().AllowAdminToTargetTenant();
-        model.MapGet("/info", async (HttpContext context, TenantChampions<ValuationModel> champions, CancellationToken cancellationToken) =>
+        model.MapGet("/info", async Task<Results<Ok<ModelInfo>, ProblemHttpResult>> (
+                HttpContext context, TenantChampions<ValuationModel> champions, CancellationToken cancellationToken) =>
             {
                 var cache = champions.For(TenantScope.Of(context).TenantId);
                 if (cache.Current is null)
@@ -40,14 +42,13 @@ public static class ModelEndpoints
             })
             .WithName("GetModelInfo")
             .WithSummary("The model serving the tenant's estimates: version, metrics, lineage, features with their training ranges.")
-            .Produces<ModelInfo>()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-        routes.MapModelReload<ValuationModel>(Info).Produces<ModelInfo>();
+        routes.MapModelReload<ValuationModel, Results<Ok<ModelInfo>, ProblemHttpResult>>(Info);
         return routes;
     }
 
-    private static IResult Info(ChampionModelCache<ValuationModel> cache)
+    private static Results<Ok<ModelInfo>, ProblemHttpResult> Info(ChampionModelCache<ValuationModel> cache)
     {
         if (cache.Current is not { } loaded)
         {
@@ -59,9 +60,8 @@ public static class ModelEndpoints
         var features = loaded.Model.Features
             .Select(f => new FeatureInfo(f.Name, f.Kind == FeatureKind.Numeric ? "numeric" : "categorical", f.Required, f.Min, f.Max, f.Categories))
             .ToList();
-        return TypedResults.Json(
+        return TypedResults.Ok(
             new ModelInfo(version.ModelName, version.Version, version.Sha256, version.SizeBytes, version.CreatedAt, loaded.LoadedAt,
-                version.Metrics, version.Lineage, features, cache.LastError),
-            ValuationJson.Options);
+                version.Metrics, version.Lineage, features, cache.LastError));
     }
 }

@@ -5,10 +5,13 @@ using Platform.Valuation.Model.Prediction;
 
 namespace Platform.Valuation.Api.Estimation;
 
-/// <summary>The wire format of the estimate API and events: snake_case like the request's <c>property_id</c>.</summary>
+/// <summary>
+/// The platform wire (snake_case like the request's <c>property_id</c>) for the estimates the service streams as events; HTTP
+/// answers get the same shape from the host's one HTTP JSON configuration (<c>WireJson</c>).
+/// </summary>
 public static class ValuationJson
 {
-    /// <summary>Source-generated for the estimate path (the hot one), reflection for the rest.</summary>
+    /// <summary>Source-generated for the estimate types (the hot path), reflection for the rest.</summary>
     public static readonly JsonSerializerOptions Options = new(ValuationJsonContext.Default.Options)
     {
         TypeInfoResolver = JsonTypeInfoResolver.Combine(ValuationJsonContext.Default, new DefaultJsonTypeInfoResolver()),
