@@ -63,7 +63,13 @@ public sealed class FuzzTarget : IAsyncDisposable
         string connectionString, string superuserConnectionString, string workspace, TextWriter log, CancellationToken cancellationToken)
     {
         var dataSource = NpgsqlDataSource.Create(superuserConnectionString);
-        await new PlatformDatabase(dataSource).MigrateAsync(cancellationToken).ConfigureAwait(false);
+        // Migrations and the host's schema changes run as the migration owner, as the platform's do (the owner owns the tables,
+        // its default privileges grant the service role): the superuser's session takes the owner's role at connect time.
+        var ownerConnectionString = new NpgsqlConnectionStringBuilder(superuserConnectionString) { Options = $"-c role={PostgresRoles.Owner}" }.ConnectionString;
+        await using (var owner = NpgsqlDataSource.Create(ownerConnectionString))
+        {
+            await new PlatformDatabase(owner).MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
         var marketA = new SyntheticMarketGenerator(new SyntheticMarketOptions { TenantId = TenantA, Properties = 400, Users = 20, InteractionsPerUser = 30, Seed = 11 });
         var marketB = new SyntheticMarketGenerator(new SyntheticMarketOptions { TenantId = TenantB, Properties = 120, Users = 8, InteractionsPerUser = 10, Seed = 22 });
         var a = await SeedAsync(dataSource, TenantA, marketA, id => id, cancellationToken).ConfigureAwait(false);
@@ -86,6 +92,7 @@ public sealed class FuzzTarget : IAsyncDisposable
             // Port 0: the OS picks a free one, read back once the host listens.
             "--urls", "http://127.0.0.1:0",
             $"--ConnectionStrings:Postgres={connectionString}",
+            $"--ConnectionStrings:PostgresOwner={ownerConnectionString}",
             $"--Platform:Embedded:ArtifactsPath={Path.Combine(workspace, "artifacts")}",
             $"--VectorIndex:Embedded:DataDirectory={Path.Combine(workspace, "vectors")}",
             $"--Platform:ApiKeyFile={Path.Combine(workspace, "api-key")}",
