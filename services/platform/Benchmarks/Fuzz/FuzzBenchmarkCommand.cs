@@ -89,6 +89,8 @@ public static class FuzzBenchmarkCommand
             var (report, operations) = await FuzzCampaign.RunAsync(target, settings, null, cancellationToken).ConfigureAwait(false);
             Console.WriteLine($"operations: {operations.Count} ({string.Join(", ", operations.Select(o => o.Name))})");
             Console.Write(report.Describe(settings.Seed));
+            var (scanned, unchanged) = target.FingerprintCounts;
+            Console.WriteLine($"  storage fingerprints: {scanned} read from the tables, {unchanged} unchanged snapshots (tables not read)");
             foreach (var finding in report.Findings.Take(show))
             {
                 Console.WriteLine(finding.Describe());
