@@ -33,7 +33,10 @@ public sealed class FuzzCredentialShapes
         const string Key = "X-Api-Key";
         string a = context.A.TenantId, b = context.B.TenantId;
         FuzzCredential Shape(string name, string? tenant, params (string Name, string Value)[] headers) =>
-            new(name, tenant, headers.Select(h => KeyValuePair.Create(h.Name, h.Value)).ToList());
+            new(name, tenant, headers.Select(h => KeyValuePair.Create(h.Name, h.Value)).ToList())
+            {
+                Admin = headers.Any(h => h is (Key, _) && h.Value == context.AdminKey),
+            };
 
         return new FuzzCredentialShapes()
             .Add(30, Gen.Const(Shape("tenant-a header", a, (Tenant, a))))
