@@ -46,6 +46,28 @@ public sealed class FuzzChecksTests
     }
 
     [Fact]
+    public void Workflow_runs_of_other_tenants_are_the_admins_to_see_and_no_tenants()
+    {
+        const string Runs = """{"items":[{"instanceId":"retrain-fuzz-b-1","customStatus":{"detail":"leakb-p0000001"}}]}""";
+        var admin = new FuzzCredential("admin key + tenant-a", "fuzz-a", [KeyValuePair.Create("X-Api-Key", "k")]) { Admin = true };
+
+        Assert.Equal(["other tenant's data shown"], Kinds(Request("workflows"), 200, "application/json", Runs));
+        Assert.Empty(Kinds(Request("workflows", credential: admin), 200, "application/json", Runs));
+        // Elsewhere the admin's answers are checked like anyone's.
+        Assert.Equal(["other tenant's data shown"], Kinds(Request(credential: admin), 200, "application/json", Runs));
+    }
+
+    [Fact]
+    public void A_leak_is_shown_where_it_sits_in_a_long_answer()
+    {
+        var answer = "{\"items\":[\"" + new string('x', 5_000) + "\",\"leakb-p0000042\"]}";
+
+        var finding = Assert.Single(FuzzChecks.Check(Request(), 200, "application/json", Encoding.UTF8.GetBytes(answer), "fuzz-b"));
+
+        Assert.Contains("\"leakb-p0000042\"]}", finding.Response, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_request_of_tenant_a_naming_tenant_bs_ids_must_not_be_served()
     {
         var naming = Request(body: """{"user_id":"leakb-u000001"}""") with { NamesForeignId = true };

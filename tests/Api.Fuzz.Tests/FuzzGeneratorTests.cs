@@ -5,7 +5,7 @@ using Platform.Host.Benchmarks.Fuzz;
 namespace Platform.Api.Fuzz.Tests;
 
 /// <summary>The generator on a small OpenAPI document of its own: reproducible, every operation, every hostile class it promises.</summary>
-public sealed class FuzzGeneratorTests
+public sealed partial class FuzzGeneratorTests
 {
     private const string Document = """
         {
@@ -21,7 +21,7 @@ public sealed class FuzzGeneratorTests
           },
           "components": { "schemas": {
             "Item": { "type": "object", "required": ["userId", "vector"],
-                      "properties": { "userId": { "type": "string" }, "occurredAt": { "type": "string", "format": "date-time" },
+                      "properties": { "userId": { "type": "string" }, "tenantId": { "type": "string" }, "occurredAt": { "type": "string", "format": "date-time" },
                                       "vector": { "type": "array", "items": { "type": "number" } }, "topK": { "type": "integer" } } }
           } }
         }
@@ -93,6 +93,8 @@ public sealed class FuzzGeneratorTests
         Assert.Contains(requests, r => r.BodyShape == "truncated");
         Assert.Contains(texts, t => t.Contains("\"user_id\"", StringComparison.Ordinal));
         Assert.Contains(texts, t => t.Contains("\"userId\"", StringComparison.Ordinal));
+        // A tenant id in a body with a trailing line break (the '$' versus '\z' neighbour).
+        Assert.Contains(texts, t => TrailingLineBreakTenant().IsMatch(t));
         // Content types and charsets, credential shapes, odd path parameters, the other tenant's ids.
         Assert.Contains(requests, r => r.ContentType == "application/json; charset=bogus");
         Assert.Contains(requests, r => r.Body is not null && r.ContentType is null);
@@ -121,4 +123,7 @@ public sealed class FuzzGeneratorTests
         Assert.InRange(requests.Count(r => r.Credential.Shape == "bearer of tenant a"), 200, 300);
         Assert.Contains(requests, r => r.Credential.Shape == "tenant-a header");
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"""tenant_id"":""[A-Za-z0-9]+(\\r)?\\n""")]
+    private static partial System.Text.RegularExpressions.Regex TrailingLineBreakTenant();
 }

@@ -29,6 +29,30 @@ public sealed class FuzzTargetTests(FuzzTargetFixture fixture)
     }
 
     [Fact]
+    public async Task The_fingerprint_skips_reading_the_tables_only_while_the_snapshot_stands_still_and_sees_an_update_in_place()
+    {
+        var target = fixture.Target;
+        var before = await target.StorageFingerprintAsync(CancellationToken.None);
+        var unchangedBefore = target.FingerprintCounts.Unchanged;
+        // Nothing writes between these (the sidecar's heartbeat may, now and then, and then the tables are read again).
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(before, await target.StorageFingerprintAsync(CancellationToken.None));
+        }
+
+        Assert.True(target.FingerprintCounts.Unchanged > unchangedBefore);
+
+        // An update keeps the row count: the row's new version moves the fingerprint all the same.
+        await using (var update = fixture.Database.DataSource.CreateCommand("UPDATE tenants SET name = name WHERE tenant_id = @tenant"))
+        {
+            update.Parameters.AddWithValue("tenant", FuzzTarget.TenantA);
+            Assert.Equal(1, await update.ExecuteNonQueryAsync());
+        }
+
+        Assert.NotEqual(before, await target.StorageFingerprintAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task The_bench_verb_rejects_bad_options_before_it_starts_anything()
     {
         var command = FuzzBenchmarkCommand.Create();
@@ -36,6 +60,9 @@ public sealed class FuzzTargetTests(FuzzTargetFixture fixture)
         Assert.Equal(2, await command.Parse(["--requests", "0"]).InvokeAsync());
         Assert.Equal(2, await command.Parse(["--concurrency", "0"]).InvokeAsync());
         Assert.Equal(2, await command.Parse(["--first", "-1"]).InvokeAsync());
+        // The two connection strings go together (neither: a throwaway cluster).
+        Assert.Equal(2, await command.Parse(["--connection-string", "Host=127.0.0.1;Username=postgres"]).InvokeAsync());
+        Assert.Equal(2, await command.Parse(["--service-connection-string", "Host=127.0.0.1;Username=platform_app"]).InvokeAsync());
     }
 
     [Fact]

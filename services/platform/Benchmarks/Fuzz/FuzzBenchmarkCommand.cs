@@ -1,11 +1,13 @@
 using System.CommandLine;
 using Npgsql;
+using Platform.MarketData.Postgres;
 
 namespace Platform.Host.Benchmarks.Fuzz;
 
 /// <summary>
-/// <c>bench fuzz</c>: the fuzz suite's run at any length. Starts its own <see cref="FuzzTarget"/> (a fresh database beside the
-/// platform's, dropped afterwards, and a temporary data folder), sends <c>--requests</c> generated requests and prints the
+/// <c>bench fuzz</c>: the fuzz suite's run at any length. Starts its own <see cref="FuzzTarget"/> (a fresh database, dropped
+/// afterwards, on the cluster the two connection strings name or, without them, on a throwaway local cluster started for the
+/// run as the test fixture does; and a temporary data folder), sends <c>--requests</c> generated requests and prints the
 /// counts and every finding; exits 1 when anything was found.
 /// </summary>
 public static class FuzzBenchmarkCommand
@@ -14,11 +16,11 @@ public static class FuzzBenchmarkCommand
     {
         var connectionString = new Option<string?>("--connection-string")
         {
-            Description = "PostgreSQL connection string of a superuser of the cluster (required): a fresh database is created, migrated, seeded and dropped.",
+            Description = "PostgreSQL connection string of a superuser of the cluster: a fresh database is created, migrated, seeded and dropped. Without it (and --service-connection-string) a throwaway local cluster is started for the run.",
         };
         var serviceConnectionString = new Option<string?>("--service-connection-string")
         {
-            Description = "The same cluster's platform_app login (required): the host under test runs as the least-privilege service role.",
+            Description = "The same cluster's platform_app login: the host under test runs as the least-privilege service role. Given with --connection-string or not at all.",
         };
         var requests = new Option<long>("--requests") { Description = "Requests to send.", DefaultValueFactory = _ => 100_000 };
         var seed = new Option<long>("--seed") { Description = "Seed of the request stream (request n of a seed is always the same).", DefaultValueFactory = _ => 1 };
@@ -43,46 +45,102 @@ public static class FuzzBenchmarkCommand
 
             // The host runs as the least-privilege service role; creating the database, migrating, seeding and reading the storage
             // fingerprint across tenants need a superuser of the same cluster.
-            if (result.GetValue(connectionString) is not { } connection || result.GetValue(serviceConnectionString) is null)
+            var (superuserConnection, serviceConnection) = (result.GetValue(connectionString), result.GetValue(serviceConnectionString));
+            if (superuserConnection is null != serviceConnection is null)
             {
-                await Console.Error.WriteLineAsync("--connection-string (a superuser of the cluster) and --service-connection-string (its platform_app login) are required.")
+                await Console.Error.WriteLineAsync("--connection-string (a superuser of the cluster) and --service-connection-string (its platform_app login) go together; give both, or neither for a throwaway cluster.")
                     .ConfigureAwait(false);
                 return 2;
             }
 
-            var database = "fuzz_" + Guid.NewGuid().ToString("N")[..12];
-            await ExecuteAsync(connection, $"CREATE DATABASE {database}", cancellationToken).ConfigureAwait(false);
-            var workspace = Directory.CreateTempSubdirectory("platform-fuzz-");
+            var cluster = superuserConnection is null ? await ThrowawayCluster.StartAsync(cancellationToken).ConfigureAwait(false) : null;
             try
             {
-                var superuser = new NpgsqlConnectionStringBuilder(connection) { Database = database }.ConnectionString;
-                var service = new NpgsqlConnectionStringBuilder(result.GetValue(serviceConnectionString)!) { Database = database }.ConnectionString;
-                await using var target = await FuzzTarget.StartAsync(service, superuser, workspace.FullName, Console.Out, cancellationToken).ConfigureAwait(false);
-                var (report, operations) = await FuzzCampaign.RunAsync(target, settings, null, cancellationToken).ConfigureAwait(false);
-                Console.WriteLine($"operations: {operations.Count} ({string.Join(", ", operations.Select(o => o.Name))})");
-                Console.Write(report.Describe(settings.Seed));
-                foreach (var finding in report.Findings.Take(result.GetValue(show)))
-                {
-                    Console.WriteLine(finding.Describe());
-                }
-
-                return report.FindingCount == 0 ? 0 : 1;
+                return await RunAsync(cluster?.Superuser ?? superuserConnection!, cluster?.Service ?? serviceConnection!, settings, result.GetValue(show), cancellationToken)
+                    .ConfigureAwait(false);
             }
             finally
             {
-                NpgsqlConnection.ClearAllPools();
-                await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)", CancellationToken.None).ConfigureAwait(false);
-                workspace.Delete(recursive: true);
+                if (cluster is not null)
+                {
+                    await cluster.DisposeAsync().ConfigureAwait(false);
+                }
             }
         });
         return command;
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string superuserConnection, string serviceConnection, FuzzSettings settings, int show, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var database = "fuzz_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var admin = new NpgsqlConnection(superuserConnection))
+        {
+            await admin.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // Owned by the migration owner, as the platform's bootstrap creates it: the target migrates as that owner.
+            await PostgresRoles.EnsureDatabaseAsync(admin, superuserConnection, database, cancellationToken).ConfigureAwait(false);
+        }
+
+        var workspace = Directory.CreateTempSubdirectory("platform-fuzz-");
+        try
+        {
+            var superuser = new NpgsqlConnectionStringBuilder(superuserConnection) { Database = database }.ConnectionString;
+            var service = new NpgsqlConnectionStringBuilder(serviceConnection) { Database = database }.ConnectionString;
+            await using var target = await FuzzTarget.StartAsync(service, superuser, workspace.FullName, Console.Out, cancellationToken).ConfigureAwait(false);
+            var (report, operations) = await FuzzCampaign.RunAsync(target, settings, null, cancellationToken).ConfigureAwait(false);
+            Console.WriteLine($"operations: {operations.Count} ({string.Join(", ", operations.Select(o => o.Name))})");
+            Console.Write(report.Describe(settings.Seed));
+            var (scanned, unchanged) = target.FingerprintCounts;
+            Console.WriteLine($"  storage fingerprints: {scanned} read from the tables, {unchanged} unchanged snapshots (tables not read)");
+            foreach (var finding in report.Findings.Take(show))
+            {
+                Console.WriteLine(finding.Describe());
+            }
+
+            return report.FindingCount == 0 ? 0 : 1;
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using (var admin = new NpgsqlConnection(superuserConnection))
+            {
+                await admin.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", admin);
+                await drop.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            workspace.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>A local cluster in a temp folder for one run (fsync off), stopped and deleted afterwards: what a clean clone fuzzes on.</summary>
+    private sealed class ThrowawayCluster(LocalPostgresCluster cluster) : IAsyncDisposable
+    {
+        public string Superuser => cluster.ConnectionString();
+
+        public string Service => cluster.ServiceConnectionString("postgres");
+
+        public static async Task<ThrowawayCluster> StartAsync(CancellationToken cancellationToken)
+        {
+            var root = Directory.CreateTempSubdirectory("platform-fuzz-pg-");
+            try
+            {
+                var cluster = await LocalPostgresCluster.StartAsync(
+                    new LocalPostgresClusterOptions { RootDirectory = root.FullName, Ephemeral = true, SharedBuffers = "64MB" }, cancellationToken).ConfigureAwait(false);
+                await Console.Out.WriteLineAsync($"PostgreSQL: throwaway cluster in {root.FullName} on port {cluster.Port}").ConfigureAwait(false);
+                return new ThrowawayCluster(cluster);
+            }
+            catch
+            {
+                root.Delete(recursive: true);
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            NpgsqlConnection.ClearAllPools();
+            await cluster.StopAsync(immediate: true, CancellationToken.None).ConfigureAwait(false);
+            Directory.Delete(cluster.Options.RootDirectory, recursive: true);
+        }
     }
 }

@@ -4,7 +4,11 @@ using System.Text;
 namespace Platform.Host.Benchmarks.Fuzz;
 
 /// <summary>A credential shape the fuzzer sends: its headers and the tenant whose data the answer may show (null: none).</summary>
-public sealed record FuzzCredential(string Shape, string? Tenant, IReadOnlyList<KeyValuePair<string, string>> Headers);
+public sealed record FuzzCredential(string Shape, string? Tenant, IReadOnlyList<KeyValuePair<string, string>> Headers)
+{
+    /// <summary>Whether it carries the platform admin's key, which reads some things across tenants by design (audit log, workflow runs).</summary>
+    public bool Admin { get; init; }
+}
 
 /// <summary>One generated request, reproducible from (seed, index).</summary>
 public sealed record FuzzRequest(

@@ -253,6 +253,12 @@ public sealed class FuzzRunner(HttpClient client, FuzzRequestGenerator generator
             if (report.Findings.Count < settings.KeepFindings)
             {
                 report.Findings.Add(finding);
+                // A long run says what it finds as it finds it (replay: --first N --requests 1).
+                if (settings.Progress is { } progress)
+                {
+                    await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"  finding #{finding.Request.Index}: {finding.Kind} {finding.Status} on {finding.Request.Operation.Name}")).ConfigureAwait(false);
+                }
             }
         }
         finally

@@ -32,6 +32,9 @@ public sealed class FuzzTarget : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly NpgsqlDataSource _dataSource;
     private string? _fingerprintSql;
+    private (string Snapshot, string Fingerprint)? _lastFingerprint;
+    private long _fingerprintsScanned;
+    private long _fingerprintsUnchanged;
 
     private FuzzTarget(WebApplication app, NpgsqlDataSource dataSource, Uri baseAddress, string adminKey, FuzzTenantData a, FuzzTenantData b)
     {
@@ -63,7 +66,13 @@ public sealed class FuzzTarget : IAsyncDisposable
         string connectionString, string superuserConnectionString, string workspace, TextWriter log, CancellationToken cancellationToken)
     {
         var dataSource = NpgsqlDataSource.Create(superuserConnectionString);
-        await new PlatformDatabase(dataSource).MigrateAsync(cancellationToken).ConfigureAwait(false);
+        // Migrations and the host's schema changes run as the migration owner, as the platform's do (the owner owns the tables,
+        // its default privileges grant the service role): the superuser's session takes the owner's role at connect time.
+        var ownerConnectionString = new NpgsqlConnectionStringBuilder(superuserConnectionString) { Options = $"-c role={PostgresRoles.Owner}" }.ConnectionString;
+        await using (var owner = NpgsqlDataSource.Create(ownerConnectionString))
+        {
+            await new PlatformDatabase(owner).MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
         var marketA = new SyntheticMarketGenerator(new SyntheticMarketOptions { TenantId = TenantA, Properties = 400, Users = 20, InteractionsPerUser = 30, Seed = 11 });
         var marketB = new SyntheticMarketGenerator(new SyntheticMarketOptions { TenantId = TenantB, Properties = 120, Users = 8, InteractionsPerUser = 10, Seed = 22 });
         var a = await SeedAsync(dataSource, TenantA, marketA, id => id, cancellationToken).ConfigureAwait(false);
@@ -86,6 +95,7 @@ public sealed class FuzzTarget : IAsyncDisposable
             // Port 0: the OS picks a free one, read back once the host listens.
             "--urls", "http://127.0.0.1:0",
             $"--ConnectionStrings:Postgres={connectionString}",
+            $"--ConnectionStrings:PostgresOwner={ownerConnectionString}",
             $"--Platform:Embedded:ArtifactsPath={Path.Combine(workspace, "artifacts")}",
             $"--VectorIndex:Embedded:DataDirectory={Path.Combine(workspace, "vectors")}",
             $"--Platform:ApiKeyFile={Path.Combine(workspace, "api-key")}",
@@ -150,22 +160,44 @@ public sealed class FuzzTarget : IAsyncDisposable
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
     }
 
+    /// <summary>Fingerprints read from the tables, and those answered from the last one because the snapshot had not moved.</summary>
+    public (long Scanned, long Unchanged) FingerprintCounts => (_fingerprintsScanned, _fingerprintsUnchanged);
+
     /// <summary>
     /// What rejected requests must not change: row counts and row versions of every table that requests write (tenants,
     /// properties, users, interactions, sales, the state store with the registry and workflow state, the workflow sidecar).
+    /// The tables are read only when the cluster's snapshot moved since the last fingerprint: a snapshot that is the same
+    /// (no transaction committed, none began writing) sees the same rows, and any stored row needs a transaction that writes.
     /// </summary>
     public async Task<string> StorageFingerprintAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         _fingerprintSql ??= await FingerprintSqlAsync(connection, cancellationToken).ConfigureAwait(false);
-        var fingerprint = new StringBuilder();
-        await using var command = new NpgsqlCommand(_fingerprintSql, connection);
-        await using var rows = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
+        if (_lastFingerprint is { } last)
         {
-            fingerprint.Append(CultureInfo.InvariantCulture, $"{rows.GetString(0)}={rows.GetInt64(1)}/{rows.GetInt64(2)} ");
+            await using var snapshot = new NpgsqlCommand("SELECT pg_current_snapshot()::text", connection);
+            if (await snapshot.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string current && current == last.Snapshot)
+            {
+                _fingerprintsUnchanged++;
+                return last.Fingerprint;
+            }
         }
 
+        // The snapshot is read in the same statement as the tables, so it is the one their rows were read under.
+        var fingerprint = new StringBuilder();
+        string? readUnder = null;
+        await using var command = new NpgsqlCommand($"SELECT pg_current_snapshot()::text, t.* FROM ({_fingerprintSql}) AS t", connection);
+        await using (var rows = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                readUnder = rows.GetString(0);
+                fingerprint.Append(CultureInfo.InvariantCulture, $"{rows.GetString(1)}={rows.GetInt64(2)}/{rows.GetInt64(3)} ");
+            }
+        }
+
+        _fingerprintsScanned++;
+        _lastFingerprint = readUnder is null ? null : (readUnder, fingerprint.ToString());
         return fingerprint.ToString();
     }
 
