@@ -35,13 +35,17 @@ public sealed class TimerWorkflow : Workflow<int, int>
     }
 }
 
-/// <summary>Ten short steps at once: two hosts on one database share them.</summary>
+/// <summary>
+/// Ten short steps at once: two hosts on one database share them. Each step takes long enough (with at most four in flight
+/// per worker) that one host alone needs seconds for all of them, so the other's worker is streaming before the work is gone
+/// even when the machine is loaded.
+/// </summary>
 public sealed class FanOutWorkflow : Workflow<int, int>
 {
     public override async Task<int> RunAsync(WorkflowContext context, int steps)
     {
         var results = await Task.WhenAll(Enumerable.Range(1, steps)
-            .Select(step => context.CallActivityAsync<int>(nameof(RecordedStep), new StepInput(context.InstanceId, step, 150))));
+            .Select(step => context.CallActivityAsync<int>(nameof(RecordedStep), new StepInput(context.InstanceId, step, 400))));
         return results.Sum();
     }
 }
