@@ -29,7 +29,7 @@ public sealed record RecommendBenchmarkResult(
     double MaxMilliseconds,
     double IndexP50Milliseconds,
     double IndexP99Milliseconds,
-    IReadOnlyList<(double SignalsCacheSeconds, HttpLoadResult Load)> Loads)
+    IReadOnlyList<(double SignalsCacheSeconds, HttpLoadResult Load, double CpuMicrosecondsPerRequest)> Loads)
 {
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"properties={Properties} indexed={Indexed} load={LoadSeconds:F1}s train={TrainSeconds:F1}s index={IndexSeconds:F1}s | "
@@ -37,7 +37,8 @@ public sealed record RecommendBenchmarkResult(
         + $"p50={P50Milliseconds:F2}ms p90={P90Milliseconds:F2}ms p99={P99Milliseconds:F2}ms max={MaxMilliseconds:F2}ms | "
         + $"index search alone (same filter, in process): p50={IndexP50Milliseconds:F3}ms p99={IndexP99Milliseconds:F3}ms")
         + string.Concat(Loads.Select(l => string.Create(CultureInfo.InvariantCulture,
-            $"{Environment.NewLine}load, PortfolioTwin:RecentSignalsCacheSeconds={l.SignalsCacheSeconds}: {l.Load.Describe()}")));
+            $"{Environment.NewLine}load, PortfolioTwin:RecentSignalsCacheSeconds={l.SignalsCacheSeconds}: {l.Load.Describe()} "
+            + $"cpu_per_request={l.CpuMicrosecondsPerRequest:F0}us")));
 }
 
 /// <summary>
@@ -126,10 +127,10 @@ public static class RecommendBenchmark
     /// option switched live on the same host and data), so both settings meet the same machine within one run; then
     /// <see cref="RecommendHistoryBenchmark"/> with the cache off and on.
     /// </summary>
-    private static async Task<List<(double, HttpLoadResult)>> LoadSideBySideAsync(
+    private static async Task<List<(double, HttpLoadResult, double)>> LoadSideBySideAsync(
         WebApplication app, string address, RecommendBenchmarkSettings settings, TextWriter log, CancellationToken cancellationToken)
     {
-        var loads = new List<(double, HttpLoadResult)>();
+        var loads = new List<(double, HttpLoadResult, double)>();
         if (settings.LoadSeconds <= 0)
         {
             return loads;
@@ -142,10 +143,17 @@ public static class RecommendBenchmark
         {
             configuration["PortfolioTwin:RecentSignalsCacheSeconds"] = seconds.ToString(CultureInfo.InvariantCulture);
             configuration.Reload();
-            var load = await RecommendLoadBenchmark.RunAsync(client, new RecommendLoadSettings(settings.Market.TenantId, settings.TopK, Seed: settings.Market.Seed),
-                new HttpLoadSettings(TimeSpan.FromSeconds(settings.LoadSeconds), settings.Concurrency, Warmup: TimeSpan.FromSeconds(2)), cancellationToken).ConfigureAwait(false);
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"signals cache {seconds} s: {load.Describe()}"));
-            loads.Add((seconds, load));
+            var recommend = new RecommendLoadSettings(settings.Market.TenantId, settings.TopK, Seed: settings.Market.Seed);
+            await RecommendLoadBenchmark.RunAsync(client, recommend, new HttpLoadSettings(TimeSpan.FromSeconds(2), settings.Concurrency), cancellationToken)
+                .ConfigureAwait(false);
+            // CPU time of the whole process (host and client together) per measured request: what the shared box's load
+            // disturbs far less than throughput, which only says how much of the 2 cores this process was given.
+            var cpuBefore = Environment.CpuUsage.TotalTime;
+            var load = await RecommendLoadBenchmark.RunAsync(client, recommend, new HttpLoadSettings(TimeSpan.FromSeconds(settings.LoadSeconds), settings.Concurrency),
+                cancellationToken).ConfigureAwait(false);
+            var cpuPerRequest = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMicroseconds / Math.Max(1, load.Requests + load.Errors);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"signals cache {seconds} s: {load.Describe()} cpu_per_request={cpuPerRequest:F0}us"));
+            loads.Add((seconds, load, cpuPerRequest));
         }
 
         // Bounded history on the same host: a user with 10,000 posted views beside one with 10, cache off (a read per request), then on.
