@@ -77,6 +77,20 @@ public sealed class FuzzChecksTests
         Assert.Empty(Kinds(naming with { Credential = new FuzzCredential("admin key", null, []) }, 200, "application/json", "{}"));
     }
 
+    [Fact]
+    public void A_marked_id_the_requesting_tenant_stored_itself_is_its_own_data_not_a_leak()
+    {
+        // Tenant A moved an alias it named "leakb-p0000001"; reading its aliases back shows that name.
+        var aliases = Encoding.UTF8.GetBytes("""{"champion":1,"leakb-p0000001":3}""");
+        var write = Request("registry/twin/aliases/leakb-p0000001", """{"version":3}""");
+
+        Assert.Equal(["leakb-p0000001"], FuzzChecks.MarkedIdsSent(write));
+        Assert.Empty(FuzzChecks.Check(Request("registry/twin/aliases"), 200, "application/json", aliases, "fuzz-b", ["leakb-p0000001"]));
+        // Not stored by this tenant: still a leak.
+        Assert.Equal("other tenant's data shown",
+            Assert.Single(FuzzChecks.Check(Request("registry/twin/aliases"), 200, "application/json", aliases, "fuzz-b", ["leakb-u000001"])).Kind);
+    }
+
     private static FuzzRequest Request(string uri = "predict", string? body = null, FuzzCredential? credential = null) =>
         new(1, Operation, uri, credential ?? TenantA, "application/json", body is null ? null : Encoding.UTF8.GetBytes(body), "schema");
 

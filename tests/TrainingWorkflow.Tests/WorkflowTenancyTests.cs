@@ -235,6 +235,37 @@ public sealed class WorkflowTenancyTests(WorkflowTenancyTests.TenancyFixture fix
         Assert.Equal("alpha approved by \U0001F600", (await fixture.Host.WaitForCompletionAsync("utf-run")).ReadOutputAs<string>());
     }
 
+    [Fact]
+    public async Task A_body_nested_deeper_than_an_answer_can_carry_is_a_400_and_one_at_the_limit_is_served_back()
+    {
+        // An object holding arrays: `depth` levels in all.
+        static string Nested(int depth) => "{\"deep\":" + new string('[', depth - 1) + new string(']', depth - 1) + "}";
+        var tooDeep = Nested(WorkflowManagementApi.MaxPayloadDepth + 1);
+
+        using (var refused = await SendAsync(fixture.AlphaKey, "POST", $"/workflows/{Workflow}/start?instanceId=deep-refused", tooDeep))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("input", (await ProblemAsync(refused))!.Value.GetProperty("field").GetString());
+        }
+
+        Assert.Null(await fixture.Host.Workflows.GetAsync("deep-refused"));
+
+        // At the limit the run starts, and every answer that carries its input (one run, the list, the stream) writes it back.
+        Assert.Equal(HttpStatusCode.Accepted,
+            (await SendAsync(fixture.AlphaKey, "POST", $"/workflows/{Workflow}/start?instanceId=deep-run", Nested(WorkflowManagementApi.MaxPayloadDepth))).StatusCode);
+        await fixture.Host.WaitForAsync("deep-run", s => s.RuntimeStatus == WorkflowRuntimeStatus.Running);
+        using (var run = await SendAsync(fixture.AlphaKey, "GET", "/workflows/deep-run", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, run.StatusCode);
+        }
+
+        Assert.Contains(await ListAsync(fixture.AlphaKey, null), r => r.InstanceId == "deep-run");
+        await AssertInvalidAsync(await SendAsync(fixture.AlphaKey, "POST", "/workflows/deep-run/events/approve", tooDeep), "payload");
+        await AssertInvalidAsync(await SendAsync(fixture.AlphaKey, "POST", "/workflows/deep-run/terminate", tooDeep), "output");
+        Assert.Equal(WorkflowRuntimeStatus.Running, (await fixture.Host.Workflows.GetAsync("deep-run"))!.RuntimeStatus);
+        Assert.True((await SendAsync(fixture.AlphaKey, "POST", "/workflows/deep-run/terminate", "\"done\"")).IsSuccessStatusCode);
+    }
+
     /// <summary>Every route on one instance, with a body where it takes one.</summary>
     private static IEnumerable<(string Method, string Path, string? Body)> InstanceRoutes(string instanceId) =>
     [

@@ -13,7 +13,12 @@ public static partial class FuzzChecks
 {
     /// <summary>The rules every answer keeps (storage is checked by the runner around the request).</summary>
     /// <param name="foreignTenant">The tenant whose requests may see its own (marked) ids.</param>
-    public static IEnumerable<FuzzFinding> Check(FuzzRequest request, int status, string? mediaType, byte[] body, string foreignTenant)
+    /// <param name="storedByRequester">
+    /// Marked ids that accepted writes of the requesting tenant stored as its own data (an alias it named so, say): shown back
+    /// to that tenant they are its data, not the foreign tenant's.
+    /// </param>
+    public static IEnumerable<FuzzFinding> Check(
+        FuzzRequest request, int status, string? mediaType, byte[] body, string foreignTenant, ICollection<string>? storedByRequester = null)
     {
         var excerpt = FuzzRequest.Escape(body, 600);
         // 503 problem details is the documented answer of a tenant without a deployed model (Retry-After), not a failure.
@@ -40,9 +45,10 @@ public static partial class FuzzChecks
             yield break;
         }
 
-        var sent = request.RelativeUri + (request.Body is null ? "" : Encoding.UTF8.GetString(request.Body));
+        var sent = Sent(request);
         var shown = Encoding.UTF8.GetString(body);
-        var foreign = ForeignId().Matches(shown).Select(m => m.Value).Where(id => !sent.Contains(id, StringComparison.Ordinal)).Distinct().ToList();
+        var foreign = ForeignId().Matches(shown).Select(m => m.Value)
+            .Where(id => !sent.Contains(id, StringComparison.Ordinal) && storedByRequester?.Contains(id) != true).Distinct().ToList();
         if (foreign.Count > 0)
         {
             // Where the first one sits, which the start of a long answer may not show.
@@ -56,6 +62,11 @@ public static partial class FuzzChecks
             yield return new FuzzFinding("other tenant's id served", request, status, mediaType, excerpt);
         }
     }
+
+    /// <summary>The marked ids a request sends (path, query and body): what an accepted write may have stored as its tenant's own.</summary>
+    public static IEnumerable<string> MarkedIdsSent(FuzzRequest request) => ForeignId().Matches(Sent(request)).Select(m => m.Value).Distinct();
+
+    private static string Sent(FuzzRequest request) => request.RelativeUri + (request.Body is null ? "" : Encoding.UTF8.GetString(request.Body));
 
     /// <summary>
     /// Kestrel's own answers to what is not valid HTTP for it (a NUL in the decoded path, a request line or headers over its

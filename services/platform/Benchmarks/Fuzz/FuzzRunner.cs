@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -71,6 +72,9 @@ public sealed class FuzzRunner(HttpClient client, FuzzRequestGenerator generator
     private const int MaxBodyRead = 4 << 20;
     private static readonly TimeSpan WorkflowSettleBudget = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _lock = new(1, 1);
+
+    // Per tenant, the marked ids its accepted writes stored as its own (writes run one at a time, so reads after see them all).
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _storedBy = new(StringComparer.Ordinal);
 
     public async Task<FuzzReport> RunAsync(FuzzSettings settings, CancellationToken cancellationToken)
     {
@@ -198,9 +202,19 @@ public sealed class FuzzRunner(HttpClient client, FuzzRequestGenerator generator
             }
 
             await CountAsync(report, request, status).ConfigureAwait(false);
-            foreach (var finding in FuzzChecks.Check(request, status, mediaType, body, foreignTenant))
+            var tenant = request.Credential.Tenant;
+            var stored = tenant is null ? null : _storedBy.GetValueOrDefault(tenant)?.Keys;
+            foreach (var finding in FuzzChecks.Check(request, status, mediaType, body, foreignTenant, stored))
             {
                 await AddAsync(report, settings, finding).ConfigureAwait(false);
+            }
+
+            if (tenant is not null && status is >= 200 and < 300 && request.Operation.Writes)
+            {
+                foreach (var id in FuzzChecks.MarkedIdsSent(request))
+                {
+                    _storedBy.GetOrAdd(tenant, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[id] = 0;
+                }
             }
 
             return status;

@@ -56,6 +56,14 @@ public static class WorkflowManagementApi
 {
     public const int MaxPageSize = 500;
 
+    /// <summary>
+    /// Deepest nesting a body may have. The answers put a payload two or three levels down (a list's items, then the run's
+    /// input), and System.Text.Json writes at most 64 levels: a payload it could not write back is refused when it comes in.
+    /// </summary>
+    public const int MaxPayloadDepth = 32;
+
+    private static readonly JsonSerializerOptions PayloadReading = new() { MaxDepth = MaxPayloadDepth };
+
     public static RouteGroupBuilder MapWorkflowManagementApi(this IEndpointRouteBuilder endpoints, string prefix = "/workflows")
     {
         // Typed results state the successes and the 400 validation problems; the other problems are listed per route.
@@ -332,7 +340,7 @@ public static class WorkflowManagementApi
         JsonElement value;
         try
         {
-            value = JsonSerializer.Deserialize<JsonElement>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            value = JsonSerializer.Deserialize<JsonElement>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), PayloadReading);
         }
         catch (JsonException exception)
         {
