@@ -62,6 +62,63 @@ public sealed class LocalPostgresClusterTests
         }
     }
 
+    [Fact]
+    public async Task A_database_the_superuser_made_before_the_owner_role_is_handed_over_whole_sequences_of_tables_with_them()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "marketdata-cluster-" + Guid.NewGuid().ToString("N")[..8]);
+        var options = new LocalPostgresClusterOptions { RootDirectory = root, Ephemeral = true, SharedBuffers = "16MB", MaxConnections = 20 };
+        var cluster = await LocalPostgresCluster.StartAsync(options);
+        try
+        {
+            // As a data folder of an earlier release has it: everything the superuser's, with serial, identity and free sequences.
+            await using (var admin = new NpgsqlConnection(cluster.ConnectionString() + ";Pooling=false"))
+            {
+                await admin.OpenAsync();
+                await using var create = new NpgsqlCommand("CREATE DATABASE legacy", admin);
+                await create.ExecuteNonQueryAsync();
+            }
+
+            await using (var legacy = new NpgsqlConnection(cluster.ConnectionString("legacy") + ";Pooling=false"))
+            {
+                await legacy.OpenAsync();
+                await using var schema = new NpgsqlCommand("""
+                    CREATE SCHEMA workflow_sidecar;
+                    CREATE TABLE workflow_sidecar.inbox (id bigserial PRIMARY KEY);
+                    CREATE TABLE public.sales (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
+                    CREATE SEQUENCE public.free_standing;
+                    """, legacy);
+                await schema.ExecuteNonQueryAsync();
+            }
+
+            await cluster.EnsureDatabaseAsync("legacy");
+
+            await using var check = new NpgsqlConnection(cluster.ConnectionString("legacy") + ";Pooling=false");
+            await check.OpenAsync();
+            await using var owners = new NpgsqlCommand("""
+                SELECT n.nspname || '.' || c.relname, pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname IN ('public', 'workflow_sidecar') AND c.relkind IN ('r', 'S') ORDER BY 1
+                """, check);
+            var found = new List<(string Name, string Owner)>();
+            await using (var reader = await owners.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    found.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+
+            Assert.Equal(
+                ["public.free_standing", "public.sales", "public.sales_id_seq", "workflow_sidecar.inbox", "workflow_sidecar.inbox_id_seq"],
+                found.Select(f => f.Name));
+            Assert.All(found, f => Assert.Equal(PostgresRoles.Owner, f.Owner));
+        }
+        finally
+        {
+            await cluster.StopAsync(immediate: true).ContinueWith(_ => { });
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static async Task AssertPasswordsRequiredAsync(LocalPostgresCluster cluster)
     {

@@ -129,6 +129,10 @@ public static class PostgresRoles
                     SELECT c.relname, c.relkind, n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                     WHERE c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = '{Owner}')
                       AND n.nspname IN ('public', 'workflow_sidecar') AND c.relkind IN ('r', 'p', 'S', 'v', 'm')
+                      -- A serial or identity sequence belongs to its table and moves with it (ALTER SEQUENCE refuses it).
+                      AND NOT (c.relkind = 'S' AND EXISTS (
+                          SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                            AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
                 LOOP
                     EXECUTE format('ALTER %s %I.%I OWNER TO {Owner}',
                         CASE item.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
@@ -136,7 +140,9 @@ public static class PostgresRoles
                 END LOOP;
                 IF EXISTS (SELECT FROM pg_namespace WHERE nspname = 'workflow_sidecar') THEN
                     ALTER SCHEMA workflow_sidecar OWNER TO {Owner};
-                    ALTER FUNCTION workflow_sidecar.hold_lease(text, text, text) OWNER TO {Owner};
+                    IF to_regprocedure('workflow_sidecar.hold_lease(text, text, text)') IS NOT NULL THEN
+                        ALTER FUNCTION workflow_sidecar.hold_lease(text, text, text) OWNER TO {Owner};
+                    END IF;
                 END IF;
             END
             $$
