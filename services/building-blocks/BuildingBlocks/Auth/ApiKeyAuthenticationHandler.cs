@@ -37,7 +37,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return Success(PlatformCredentials.AdminIdentity, null, [PlatformScopes.Admin]);
         }
 
-        if (ApiKeyFormat.TryParse(presented) is null)
+        if (ApiKeyFormat.TryParse(presented) is not { } parsed)
         {
             return AuthenticateResult.Fail("The API key is not a platform key.");
         }
@@ -47,7 +47,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("This host has no key store.");
         }
 
-        var record = await Context.RequestServices.GetRequiredService<ApiKeyVerifier>().VerifyAsync(presented, Context.RequestAborted).ConfigureAwait(false);
+        var record = await Context.RequestServices.GetRequiredService<ApiKeyVerifier>().VerifyAsync(parsed, Context.RequestAborted).ConfigureAwait(false);
         return record is null
             ? AuthenticateResult.Fail("The API key is unknown, revoked or expired.")
             : Success("key:" + record.KeyId, record.TenantId, record.Scopes);

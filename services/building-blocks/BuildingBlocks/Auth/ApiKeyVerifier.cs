@@ -16,13 +16,13 @@ public sealed class ApiKeyVerifier(ApiKeyStore store, IOptionsMonitor<PlatformAu
     private sealed record CachedKey(ApiKeyRecord? Record, byte[]? Hash, DateTimeOffset FetchedAt);
 
     /// <summary>The key's record when it is well-formed, stored, not revoked and not expired; otherwise null.</summary>
-    public async Task<ApiKeyRecord?> VerifyAsync(string presented, CancellationToken cancellationToken)
-    {
-        if (ApiKeyFormat.TryParse(presented) is not { } parsed)
-        {
-            return null;
-        }
+    public Task<ApiKeyRecord?> VerifyAsync(string presented, CancellationToken cancellationToken) =>
+        ApiKeyFormat.TryParse(presented) is { } parsed ? VerifyAsync(parsed, cancellationToken) : Task.FromResult<ApiKeyRecord?>(null);
 
+    /// <summary>The same for a key already parsed (format and checksum checked), so the hot path parses it once.</summary>
+    public async Task<ApiKeyRecord?> VerifyAsync(ParsedApiKey parsed, CancellationToken cancellationToken)
+    {
+        var presented = parsed.Key;
         var settings = options.CurrentValue;
         var now = time.GetUtcNow();
         if (!_cache.TryGetValue(parsed.KeyId, out var cached) || now - cached.FetchedAt >= settings.ApiKeyCacheDuration)
