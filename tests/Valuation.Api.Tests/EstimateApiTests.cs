@@ -2,8 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Messaging;
+using Platform.Valuation.Api.Estimation;
+using Platform.Valuation.Model.Prediction;
 
 namespace Platform.Valuation.Api.Tests;
 
@@ -42,6 +46,31 @@ public sealed class EstimateApiTests(ChampionFixture fixture) : IClassFixture<Ch
             Assert.All(contributions, c => Assert.False(string.IsNullOrEmpty(c.GetProperty("feature").GetString())));
             Assert.False(result.TryGetProperty("comparables", out _));
         }
+    }
+
+    [Fact]
+    public void The_generated_serializer_of_the_hot_path_writes_exactly_the_hosts_wire()
+    {
+        // POST /estimate answers with the source-generated serializer; the OpenAPI document and every other answer use the
+        // host's HTTP JSON options. Nulls, renamed members, nested model types and problems must come out the same.
+        EstimateResult[] results =
+        [
+            new(0, "sac-1", EstimateResult.Ok)
+            {
+                Estimate = 412_000, Low = 380_000.25, High = 450_000, ModelVersion = 3,
+                Contributions = [new FeatureContribution("sqft", 21_000.5), new FeatureContribution("type", -1e-7)],
+                Comparables = [new ComparableSale("c-1", 7, 405_000, 0.3, 1.2, "east") { Latitude = 38.5 }, new ComparableSale(null, 8, 1, 0, null, null)],
+            },
+            new(1, null, EstimateResult.Rejected) { Problem = RowProblem.From([new FieldError("sqft", InputReason.NotFinite, "sqft is NaN")]) },
+        ];
+        var response = new EstimateResponse("price", 3, 2, 1, 1, results) { Alias = "challenger" };
+        var http = fixture.Factory.Services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+
+        var wire = JsonSerializer.Serialize(response, http);
+
+        Assert.Equal(wire, JsonSerializer.Serialize(response, ValuationJsonContext.Default.EstimateResponse));
+        Assert.Contains("\"model_version\":3", wire, StringComparison.Ordinal);
+        Assert.DoesNotContain("null", wire, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,12 +58,13 @@ public sealed class ApiKeyAuthenticationHandler(
 
     private bool IsAdminKey(string presented)
     {
-        var bytes = Encoding.UTF8.GetBytes(presented);
+        // Compared as UTF-16 bytes (equal strings, equal bytes), so nothing is encoded or allocated per request.
+        var bytes = MemoryMarshal.AsBytes(presented.AsSpan());
         var matched = false;
         foreach (var key in adminKeys.CurrentValue.ApiKeys)
         {
             // Every configured key is compared, in constant time, so timing tells nothing about which (or whether one) matched.
-            matched |= key.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), bytes);
+            matched |= key.Length > 0 && CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(key.AsSpan()), bytes);
         }
 
         return matched;

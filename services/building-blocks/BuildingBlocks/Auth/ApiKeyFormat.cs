@@ -49,8 +49,9 @@ public static class ApiKeyFormat
             }
         }
 
-        var body = presented[..^ChecksumLength];
-        return string.Equals(Checksum(body), presented[^ChecksumLength..], StringComparison.Ordinal)
+        Span<char> checksum = stackalloc char[ChecksumLength];
+        WriteChecksum(presented.AsSpan(0, presented.Length - ChecksumLength), checksum);
+        return checksum.SequenceEqual(presented.AsSpan(presented.Length - ChecksumLength))
             ? new ParsedApiKey(presented.Substring(Prefix.Length, KeyIdLength), presented)
             : null;
     }
@@ -61,17 +62,32 @@ public static class ApiKeyFormat
     /// </summary>
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
+    /// <summary>Whether <paramref name="key"/> hashes to <paramref name="stored"/>, compared in constant time; on the stack (every keyed request checks it).</summary>
+    public static bool HashMatches(string key, ReadOnlySpan<byte> stored)
+    {
+        Span<byte> text = key.Length <= Length ? stackalloc byte[Length * 3] : new byte[Encoding.UTF8.GetMaxByteCount(key.Length)];
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(text[..Encoding.UTF8.GetBytes(key, text)], digest);
+        return CryptographicOperations.FixedTimeEquals(digest, stored);
+    }
+
     private static string Checksum(string body)
     {
-        var crc = Crc32.HashToUInt32(Encoding.ASCII.GetBytes(body));
         Span<char> digits = stackalloc char[ChecksumLength];
+        WriteChecksum(body, digits);
+        return new string(digits);
+    }
+
+    /// <summary>The base62 CRC-32 of <paramref name="body"/> (ASCII: the format checked it is base62 and '_').</summary>
+    private static void WriteChecksum(ReadOnlySpan<char> body, Span<char> digits)
+    {
+        Span<byte> ascii = body.Length <= Length ? stackalloc byte[Length] : new byte[body.Length];
+        var crc = Crc32.HashToUInt32(ascii[..Encoding.ASCII.GetBytes(body, ascii)]);
         for (var i = ChecksumLength - 1; i >= 0; i--)
         {
             digits[i] = Alphabet[(int)(crc % 62)];
             crc /= 62;
         }
-
-        return new string(digits);
     }
 
     private static bool IsBase62(char c) => c is (>= '0' and <= '9') or (>= 'A' and <= 'Z') or (>= 'a' and <= 'z');

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 
 namespace Platform.BuildingBlocks.Auth;
@@ -16,33 +15,36 @@ public sealed class ApiKeyVerifier(ApiKeyStore store, IOptionsMonitor<PlatformAu
     private sealed record CachedKey(ApiKeyRecord? Record, byte[]? Hash, DateTimeOffset FetchedAt);
 
     /// <summary>The key's record when it is well-formed, stored, not revoked and not expired; otherwise null.</summary>
-    public Task<ApiKeyRecord?> VerifyAsync(string presented, CancellationToken cancellationToken) =>
-        ApiKeyFormat.TryParse(presented) is { } parsed ? VerifyAsync(parsed, cancellationToken) : Task.FromResult<ApiKeyRecord?>(null);
+    public ValueTask<ApiKeyRecord?> VerifyAsync(string presented, CancellationToken cancellationToken) =>
+        ApiKeyFormat.TryParse(presented) is { } parsed ? VerifyAsync(parsed, cancellationToken) : ValueTask.FromResult<ApiKeyRecord?>(null);
 
     /// <summary>The same for a key already parsed (format and checksum checked), so the hot path parses it once.</summary>
-    public async Task<ApiKeyRecord?> VerifyAsync(ParsedApiKey parsed, CancellationToken cancellationToken)
+    /// <remarks>A remembered key is answered synchronously: no task, no await on the hot path.</remarks>
+    public ValueTask<ApiKeyRecord?> VerifyAsync(ParsedApiKey parsed, CancellationToken cancellationToken)
     {
-        var presented = parsed.Key;
-        var settings = options.CurrentValue;
         var now = time.GetUtcNow();
-        if (!_cache.TryGetValue(parsed.KeyId, out var cached) || now - cached.FetchedAt >= settings.ApiKeyCacheDuration)
-        {
-            var found = await store.FindAsync(parsed.KeyId, cancellationToken).ConfigureAwait(false);
-            cached = new CachedKey(found?.Record, found?.Hash, now);
-            if (_cache.Count >= settings.ApiKeyCacheSize)
-            {
-                _cache.Clear();
-            }
+        return _cache.TryGetValue(parsed.KeyId, out var cached) && now - cached.FetchedAt < options.CurrentValue.ApiKeyCacheDuration
+            ? ValueTask.FromResult(Check(cached, parsed, now))
+            : FetchAsync(parsed, now, cancellationToken);
+    }
 
-            _cache[parsed.KeyId] = cached;
+    private async ValueTask<ApiKeyRecord?> FetchAsync(ParsedApiKey parsed, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var found = await store.FindAsync(parsed.KeyId, cancellationToken).ConfigureAwait(false);
+        var cached = new CachedKey(found?.Record, found?.Hash, now);
+        if (_cache.Count >= options.CurrentValue.ApiKeyCacheSize)
+        {
+            _cache.Clear();
         }
 
-        return cached.Record is { } record && cached.Hash is { } hash
-            && CryptographicOperations.FixedTimeEquals(hash, ApiKeyFormat.Hash(presented))
-            && record.IsActiveAt(now)
-                ? record
-                : null;
+        _cache[parsed.KeyId] = cached;
+        return Check(cached, parsed, now);
     }
+
+    private static ApiKeyRecord? Check(CachedKey cached, ParsedApiKey parsed, DateTimeOffset now) =>
+        cached.Record is { } record && cached.Hash is { } hash && ApiKeyFormat.HashMatches(parsed.Key, hash) && record.IsActiveAt(now)
+            ? record
+            : null;
 
     /// <summary>Forgets a key at once (after revocation here).</summary>
     public void Evict(string keyId) => _cache.TryRemove(keyId, out _);

@@ -16,13 +16,15 @@ using Platform.BuildingBlocks.Tenancy;
 namespace Platform.BuildingBlocks.Auth;
 
 /// <summary>
-/// Who may call what: one default scheme (<see cref="SchemeName"/>) that forwards to the credential the request carries —
-/// <c>Authorization: Bearer</c> (JWT), <c>X-Api-Key</c> (admin or tenant key), <c>dapr-api-token</c> (this app's sidecar, when
-/// an app API token is configured), or, in development mode only, <c>X-Tenant-Id</c> — and scope policies (<see cref="RequireScope{TBuilder}"/>) whose refusals are problem details (401, 403).
+/// Who may call what: one default scheme, the API key's (<see cref="ApiKeyAuthenticationHandler"/>), which forwards to the
+/// credential the request carries instead — <c>Authorization: Bearer</c> (JWT), <c>dapr-api-token</c> (this app's sidecar, when
+/// an app API token is configured), or, in development mode only, <c>X-Tenant-Id</c> — and scope policies
+/// (<see cref="RequireScope{TBuilder}"/>) whose refusals are problem details (401, 403).
 /// </summary>
 public static class PlatformAuthExtensions
 {
-    public const string SchemeName = "Platform";
+    /// <summary>The default scheme: every platform route authenticates with it (the authentication middleware runs it once per request).</summary>
+    public const string SchemeName = ApiKeyAuthenticationHandler.SchemeName;
 
     public static IHostApplicationBuilder AddPlatformAuth(this IHostApplicationBuilder builder)
     {
@@ -44,9 +46,9 @@ public static class PlatformAuthExtensions
             throw new OptionsValidationException(PlatformAuthOptions.SectionName, typeof(PlatformAuthOptions), [problem]);
         }
 
+        // No policy scheme in front: a forwarding scheme would build a second handler and authenticate twice per request.
         var authentication = services.AddAuthentication(SchemeName)
-            .AddPolicyScheme(SchemeName, "Platform credential", o => o.ForwardDefaultSelector = context => SelectScheme(context, settings))
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(SchemeName, o => o.ForwardDefaultSelector = context => OtherScheme(context, settings))
             .AddScheme<AuthenticationSchemeOptions, DaprAppTokenAuthenticationHandler>(DaprAppTokenAuthenticationHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, TenantHeaderAuthenticationHandler>(TenantHeaderAuthenticationHandler.SchemeName, null);
         if (settings.Jwt.Enabled)
@@ -93,22 +95,22 @@ public static class PlatformAuthExtensions
             throw new ArgumentException($"Scopes must be some of {string.Join(", ", PlatformScopes.All)}.", nameof(anyOf));
         }
 
+        // The policies name no scheme: the authentication middleware has run the default one already, and a policy naming it
+        // would authenticate again and rebuild the principal on every request.
         var required = new RequiredScopes(anyOf);
         return builder
-            .RequireAuthorization(new AuthorizationPolicyBuilder(SchemeName)
-                .RequireAuthenticatedUser()
-                .RequireAssertion(context => PlatformScopes.Of(context.User).Overlaps(anyOf))
-                .Build())
+            .RequireAuthorization(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(anyOf)).Build())
             .WithMetadata(required);
     }
 
     /// <summary>The route (or group) needs any valid credential, whatever its scopes.</summary>
     public static TBuilder RequireCredential<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder => builder
-            .RequireAuthorization(new AuthorizationPolicyBuilder(SchemeName).RequireAuthenticatedUser().Build())
+            .RequireAuthorization(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .WithMetadata(new RequiredScopes([]));
 
-    private static string SelectScheme(HttpContext context, PlatformAuthOptions settings)
+    /// <summary>The scheme of the credential the request carries when it is not an API key; null: the API key handler answers.</summary>
+    private static string? OtherScheme(HttpContext context, PlatformAuthOptions settings)
     {
         var headers = context.Request.Headers;
         if (settings.Jwt.Enabled && headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -118,8 +120,8 @@ public static class PlatformAuthExtensions
 
         if (headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) || headers.ContainsKey("Authorization"))
         {
-            // A bearer token where none are accepted lands here too: no X-Api-Key, so no result, so 401.
-            return ApiKeyAuthenticationHandler.SchemeName;
+            // A bearer token where none are accepted stays here too: no X-Api-Key, so no result, so 401.
+            return null;
         }
 
         // After the caller credentials: the sidecar adds its token to every call it delivers, and a caller's own key or token
@@ -131,7 +133,7 @@ public static class PlatformAuthExtensions
 
         return settings.AllowTenantHeader && headers.ContainsKey(TenantScope.HeaderName)
             ? TenantHeaderAuthenticationHandler.SchemeName
-            : ApiKeyAuthenticationHandler.SchemeName;
+            : null;
     }
 
     private static void ConfigureJwt(JwtBearerOptions options, PlatformAuthOptions.JwtOptions jwt)
@@ -176,3 +178,19 @@ public static class PlatformAuthExtensions
 
 /// <summary>Endpoint metadata: the scopes a route accepts (empty: any credential). Read by the 403 answer and the route tests.</summary>
 public sealed record RequiredScopes(IReadOnlyList<string> AnyOf);
+
+/// <summary>The credential holds at least one of <see cref="AnyOf"/> (<see cref="PlatformScopes.HasAny"/>).</summary>
+public sealed class ScopeRequirement(IReadOnlyList<string> anyOf) : AuthorizationHandler<ScopeRequirement>, IAuthorizationRequirement
+{
+    public IReadOnlyList<string> AnyOf { get; } = anyOf;
+
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ScopeRequirement requirement)
+    {
+        if (PlatformScopes.HasAny(context.User, requirement.AnyOf))
+        {
+            context.Succeed(requirement);
+        }
+
+        return Task.CompletedTask;
+    }
+}

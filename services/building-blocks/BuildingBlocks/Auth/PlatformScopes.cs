@@ -28,4 +28,36 @@ public static class PlatformScopes
 
         return scopes;
     }
+
+    /// <summary>Whether the principal holds at least one of <paramref name="anyOf"/>; builds no strings or sets (it runs on every request).</summary>
+    public static bool HasAny(System.Security.Claims.ClaimsPrincipal user, IReadOnlyList<string> anyOf)
+    {
+        foreach (var identity in user.Identities)
+        {
+            foreach (var claim in identity.Claims)
+            {
+                if (claim.Type != ClaimType)
+                {
+                    continue;
+                }
+
+                foreach (var range in claim.Value.AsSpan().Split(' '))
+                {
+                    var held = claim.Value.AsSpan()[range];
+                    for (var i = 0; i < anyOf.Count; i++)
+                    {
+                        if (held.SequenceEqual(anyOf[i]))
+                        {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the principal holds <paramref name="scope"/>.</summary>
+    public static bool Has(System.Security.Claims.ClaimsPrincipal user, string scope) => HasAny(user, [scope]);
 }

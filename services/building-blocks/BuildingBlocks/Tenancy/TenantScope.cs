@@ -82,7 +82,7 @@ public sealed class TenantEndpointFilter : IEndpointFilter
     /// </summary>
     private static string? AdminTarget(HttpContext http) =>
         http.GetEndpoint()?.Metadata.GetMetadata<AdminMayTargetTenant>() is not null
-        && PlatformScopes.Of(http.User).Contains(PlatformScopes.Admin)
+        && PlatformScopes.Has(http.User, PlatformScopes.Admin)
         && http.Request.Headers[TenantScope.HeaderName].ToString() is { Length: > 0 } target
             ? target
             : null;
@@ -93,7 +93,7 @@ public sealed class TenantEndpointFilter : IEndpointFilter
     /// </summary>
     private static bool AdminAcrossTenants(HttpContext http) =>
         http.GetEndpoint()?.Metadata.GetMetadata<AdminMayActAcrossTenants>() is not null
-        && PlatformScopes.Of(http.User).Contains(PlatformScopes.Admin)
+        && PlatformScopes.Has(http.User, PlatformScopes.Admin)
         && http.Request.Headers[TenantScope.HeaderName].Count == 0;
 
     private static IResult Problem(int status, string title, string detail, string field) => TypedResults.Problem(

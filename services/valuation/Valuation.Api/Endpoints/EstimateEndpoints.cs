@@ -25,6 +25,7 @@ public static class EstimateEndpoints
                 + "naming the offending field. 200 when at least one row was estimated, 422 when none was, 413 over the batch limit, "
                 + "503 with Retry-After before the tenant has a model (another tenant's is never used). ?comparables=k adds k comparable sales per row.")
             .Accepts<EstimateRequest>("application/json")
+            .Produces<EstimateResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
@@ -32,7 +33,7 @@ public static class EstimateEndpoints
         return group;
     }
 
-    private static async Task<Results<Ok<EstimateResponse>, ProblemHttpResult>> EstimateAsync(HttpContext context, EstimationService estimation, [FromQuery] int? comparables, CancellationToken cancellationToken)
+    private static async Task<Results<JsonHttpResult<EstimateResponse>, ProblemHttpResult>> EstimateAsync(HttpContext context, EstimationService estimation, [FromQuery] int? comparables, CancellationToken cancellationToken)
     {
         var settings = estimation.Options;
         var k = comparables ?? 0;
@@ -100,7 +101,8 @@ public static class EstimateEndpoints
                     extensions: new Dictionary<string, object?> { ["field"] = "properties", ["results"] = rows });
             }
 
-            return TypedResults.Ok(response);
+            // The generated serializer (the hot path: no reflection-built converters); it writes the host's wire exactly.
+            return TypedResults.Json(response, ValuationJsonContext.Default.EstimateResponse);
         }
     }
 
