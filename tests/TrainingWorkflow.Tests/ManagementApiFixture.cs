@@ -27,7 +27,9 @@ public abstract class ManagementApiFixture(string apiKey) : WorkflowHostFixture
             },
             map: app =>
             {
+                // Authorization after authentication, as the services compose it (the scope policies read the user it set).
                 app.UsePlatformAuth();
+                app.UseAuthorization();
                 app.MapWorkflowManagementApi();
                 app.MapOpenApi();
             });

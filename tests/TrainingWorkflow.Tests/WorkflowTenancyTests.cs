@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Dapr.Workflow;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -44,7 +45,9 @@ public sealed class WorkflowTenancyTests(WorkflowTenancyTests.TenancyFixture fix
                 },
                 map: app =>
                 {
+                    // Authorization after authentication, as the services compose it (the scope policies read the user it set).
                     app.UsePlatformAuth();
+                    app.UseAuthorization();
                     app.MapWorkflowManagementApi();
                 });
             var keys = host.Services.GetRequiredService<ApiKeyStore>();

@@ -101,7 +101,9 @@ public sealed class PipelineHost : IAsyncDisposable
         var deployed = new RecordingHandler(Topics.ModelDeployed);
         services.AddSingleton<IEventHandler>(deployed);
         var app = builder.Build();
+        // Authorization after authentication, as the services compose it (the scope policies read the user it set).
         app.UsePlatformAuth();
+        app.UseAuthorization();
         app.MapWorkflowManagementApi();
         var host = new PipelineHost(app, artifactRoot, deployed);
         try
