@@ -53,7 +53,9 @@ public static class DemoBootstrapServiceCollectionExtensions
 /// The main job's first run: once the host listens, seeds the demo tenant with a synthetic market when the database has
 /// none, and runs <c>PlatformRetraining</c> (on the embedded workflow sidecar unless under Dapr) when a model has no champion yet. A later start finds both and does nothing.
 /// The run starts through the <see cref="RetrainingTrigger"/> like every other retraining, as instance
-/// <c>retrain-{tenant}-bootstrap</c> (<see cref="BootstrapInstanceIdFor"/>).
+/// <c>retrain-{tenant}-bootstrap</c> (<see cref="BootstrapInstanceIdFor"/>); when that run has ended and the tenant still has
+/// no champions (an earlier release's data folder, a failed run), a start runs it again under a new id rather than serving 503
+/// for ever.
 /// </summary>
 public sealed class DemoBootstrapService(
     IOptions<DemoOptions> options,
@@ -100,7 +102,7 @@ public sealed class DemoBootstrapService(
             return;
         }
 
-        var (instanceId, _) = await retraining.StartBootstrapAsync(demo.TenantId, "first start of the main job", stoppingToken);
+        var instanceId = await StartTrainingAsync(demo.TenantId, priceChampion is null, twinChampion is null, stoppingToken);
         logger.LogInformation("Training both models: workflow {InstanceId} (GET /workflows/{InstanceId}/stream for progress)", instanceId, instanceId);
         var started = DateTimeOffset.UtcNow;
         await foreach (var state in workflows.WatchAsync(instanceId, cancellationToken: stoppingToken))
@@ -115,6 +117,43 @@ public sealed class DemoBootstrapService(
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// The run that gives the tenant its champions: a retraining of the tenant already under way (a restart mid-training), else
+    /// the bootstrap run, started now when it never ran. A bootstrap run that ended without leaving champions is not waited on
+    /// again (a start with its id only finds it: the data folder of an earlier release keeps that run and its champions under
+    /// registry keys of no tenant, and a failed run stays failed), so a new run starts under a fresh id.
+    /// </summary>
+    private async Task<string> StartTrainingAsync(string tenantId, bool noPriceChampion, bool noTwinChampion, CancellationToken stoppingToken)
+    {
+        var recent = await workflows.ListAsync(PlatformRetrainingWorkflow.Name, null, 1, 50, WorkflowAccess.Tenant(tenantId), stoppingToken);
+        if (recent.Items.FirstOrDefault(run => !run.IsCompleted) is { } underWay)
+        {
+            logger.LogInformation("Tenant {Tenant} has no champion yet; retraining {InstanceId} is under way ({Status})",
+                tenantId, underWay.InstanceId, underWay.RuntimeStatus);
+            return underWay.InstanceId;
+        }
+
+        var bootstrapId = BootstrapInstanceIdFor(tenantId);
+        if (await workflows.GetAsync(bootstrapId, includePayloads: false, stoppingToken) is not { IsCompleted: true } ended)
+        {
+            return (await retraining.StartBootstrapAsync(tenantId, "first start of the main job", stoppingToken)).InstanceId;
+        }
+
+        var missing = (noPriceChampion, noTwinChampion) switch
+        {
+            (true, true) => "price and twin champions",
+            (true, false) => "price champion",
+            _ => "twin champion",
+        };
+        var (instanceId, _) = await retraining.RestartBootstrapAsync(
+            tenantId, $"bootstrap {bootstrapId} ended {ended.RuntimeStatus} without leaving a {missing}", DateTimeOffset.UtcNow, stoppingToken);
+        logger.LogWarning(
+            "Bootstrap workflow {BootstrapId} ended {Status} on {EndedAt:u}, but tenant {Tenant} has no {Missing} (a data folder of an earlier release, " +
+            "whose models are not the tenant's, or a failed run): training again as workflow {InstanceId}",
+            bootstrapId, ended.RuntimeStatus, ended.LastUpdatedAt, tenantId, missing, instanceId);
+        return instanceId;
     }
 
     private async Task<bool> WaitForStartAsync(CancellationToken stoppingToken)

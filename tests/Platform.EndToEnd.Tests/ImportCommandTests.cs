@@ -45,6 +45,33 @@ public sealed class ImportCommandTests(PostgresDatabaseFixture database) : IClas
     }
 
     [Fact]
+    public async Task Rows_with_a_sale_date_outside_the_accepted_range_are_rejected_naming_the_column_and_not_stored()
+    {
+        var schema = Write("dated.schema.json", """{ "id": "id", "target": "price", "numeric": ["sqft"], "date": "sold_at" }""");
+        var csv = Write("dated.csv", """
+            "id","price","sqft","sold_at"
+            "ok",250000,1200,"2014-05-21"
+            "year1",250000,1200,"0001-01-01"
+            "year9999",250000,1200,"9999-12-31"
+            "future",250000,1200,"2200-06-01"
+            "old",250000,1200,"1900-01-01"
+            """);
+        var manifest = Path.Combine(_workspace.FullName, "dated.manifest.json");
+
+        Assert.Equal(0, await RunAsync("import", "--schema", schema, "--file", csv, "--tenant", "acme", "--manifest", manifest));
+
+        await using var stored = database.DataSource.CreateCommand(
+            "SELECT string_agg(record_id, ',' ORDER BY line) FROM imported_sales WHERE tenant_id = 'acme' AND dataset = 'dated'");
+        Assert.Equal("ok,old", await stored.ExecuteScalarAsync());
+        var report = await File.ReadAllTextAsync(manifest);
+        Assert.Contains("\"rowsKept\": 2", report, StringComparison.Ordinal);
+        foreach (var line in new[] { 3, 4, 5 })
+        {
+            Assert.Matches($"\"line\": {line},\\s*\"column\": \"sold_at\",\\s*\"reason\": \"[^\"]*outside the accepted range \\[1900-01-01", report);
+        }
+    }
+
+    [Fact]
     public async Task Importing_the_same_dataset_again_replaces_it_instead_of_doubling_it()
     {
         var schema = Write("again.schema.json", """{ "target": "price", "numeric": ["sqft"] }""");

@@ -77,4 +77,48 @@ public sealed class RegistryRoutesTests(PostgresDatabaseFixture database) : ICla
             workspace.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Aliases_of_an_unknown_model_are_404_naming_the_field_and_a_platform_model_not_trained_yet_has_none()
+    {
+        var workspace = Directory.CreateTempSubdirectory("platform-registry-");
+        try
+        {
+            var url = $"http://127.0.0.1:{Loopback.FreePort()}";
+            await using var app = PlatformHost.Build(AllInOneHostArguments.For(url, database.ConnectionString, workspace.FullName,
+                "--Platform:Demo:Enabled=false",
+                "--Platform:Auth:AllowTenantHeader=true"));
+            await app.StartAsync();
+            using var file = new MemoryStream([1, 2, 3]);
+            await app.Services.GetRequiredService<ModelRegistry>().RegisterAsync("e2e-own", "own-model", file, new Dictionary<string, double>(),
+                new ModelLineage("sha256:abc", new Dictionary<string, string>(), "test"));
+            using var owner = new HttpClient { BaseAddress = new Uri(url) };
+            owner.DefaultRequestHeaders.Add("X-Tenant-Id", "e2e-own");
+            using var other = new HttpClient { BaseAddress = new Uri(url) };
+            other.DefaultRequestHeaders.Add("X-Tenant-Id", "e2e-else");
+
+            // The platform's models exist for every tenant: none trained yet is no alias yet.
+            Assert.Empty((await other.GetFromJsonAsync<Dictionary<string, int>>($"/registry/{ModelNames.Price}/aliases"))!);
+            Assert.Empty((await other.GetFromJsonAsync<Dictionary<string, int>>($"/registry/{ModelNames.Twin}/aliases"))!);
+            // A model the tenant registered, without aliases yet.
+            Assert.Empty((await owner.GetFromJsonAsync<Dictionary<string, int>>("/registry/own-model/aliases"))!);
+
+            // Any other name is unknown to the tenant, also one another tenant registered (its existence is not told).
+            foreach (var (client, model) in new[] { (other, "no-such-model"), (other, "own-model"), (other, "Not%20A%20Name"), (owner, "no-such-model") })
+            {
+                using var response = await client.GetAsync($"/registry/{model}/aliases");
+                Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+                Assert.Equal("model", problem.GetProperty("field").GetString());
+                Assert.Equal(404, problem.GetProperty("status").GetInt32());
+            }
+
+            await app.StopAsync();
+        }
+        finally
+        {
+            workspace.Delete(recursive: true);
+        }
+    }
 }

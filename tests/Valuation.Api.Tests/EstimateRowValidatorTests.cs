@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Platform.Valuation.Api.Estimation;
 using Platform.Valuation.Model.Data;
@@ -98,6 +99,53 @@ public sealed class EstimateRowValidatorTests
         Assert.False(ok);
         // The model also warns that the optional 'beds' is missing; the reader keeps errors only.
         Assert.Equal(Assert.Single(fromModel, i => i.Severity == IssueSeverity.Error), Assert.Single(errors!));
+    }
+
+    private static readonly ValuationModel DatedModel = new(new SchemaOnly(
+    [
+        new FeatureSpec("sqft", FeatureKind.Numeric, Required: true, Min: 500, Max: 4_500) { Index = 0 },
+        new FeatureSpec("sold_at", FeatureKind.Date, Required: false),
+    ]));
+
+    private static (bool Ok, SaleRecord Row, List<InputIssue>? Errors) ReadDated(string soldAt)
+    {
+        using var document = JsonDocument.Parse($$"""{ "sqft": 1200, "sold_at": "{{soldAt}}" }""");
+        var ok = EstimateRowValidator.TryRead(document.RootElement.Clone(), 0, DatedModel, new InputPolicy(StrictRanges: true), out var row, out _, out var errors);
+        return (ok, row, errors);
+    }
+
+    [Theory]
+    [InlineData("0001-01-01")]
+    [InlineData("1899-12-31T23:59:59Z")]
+    [InlineData("9999-12-31T23:59:59.9999999Z")]
+    [InlineData("2200-06-01")]
+    public void A_sale_date_outside_the_accepted_range_is_out_of_range_naming_the_field(string soldAt)
+    {
+        var (ok, _, errors) = ReadDated(soldAt);
+
+        Assert.False(ok);
+        var error = Assert.Single(errors!);
+        Assert.Equal("sold_at", error.Field);
+        Assert.Equal(InputReason.OutOfRange, error.Reason);
+        Assert.Contains("1900-01-01", error.Detail, StringComparison.Ordinal);
+        var problem = RowProblem.From(errors!);
+        Assert.Equal(("sold_at", "out_of_range", 422), (problem.Field, problem.Reason, problem.Status));
+    }
+
+    [Fact]
+    public void Sale_dates_from_1900_to_a_day_after_the_clock_are_read()
+    {
+        var tomorrow = DateTime.UtcNow.AddHours(23).ToString("O", CultureInfo.InvariantCulture);
+        foreach (var soldAt in new[] { "1900-01-01", "2014-05-21", tomorrow })
+        {
+            var (ok, row, errors) = ReadDated(soldAt);
+
+            Assert.True(ok, soldAt + ": " + errors?.FirstOrDefault()?.Detail);
+            Assert.Equal(DateTime.Parse(soldAt, CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal), row.SaleDate);
+        }
+
+        Assert.False(ReadDated(DateTime.UtcNow.AddDays(2).ToString("O", CultureInfo.InvariantCulture)).Ok);
     }
 
     /// <summary>Only the schema is needed to validate; estimating is not part of these tests.</summary>

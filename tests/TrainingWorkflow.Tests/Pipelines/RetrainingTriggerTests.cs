@@ -107,7 +107,8 @@ public sealed class RetrainingTriggerTests(PostgresDatabaseFixture database) : I
     public void Instance_ids_stay_valid_for_the_longest_tenant_ids()
     {
         var tenant = new string('t', 64);
-        var windows = new[] { RetrainingInstanceId.MinuteWindow(DateTimeOffset.UnixEpoch), RetrainingInstanceId.EventWindow("e"), RetrainingInstanceId.BootstrapWindow };
+        var windows = new[] { RetrainingInstanceId.MinuteWindow(DateTimeOffset.UnixEpoch), RetrainingInstanceId.EventWindow("e"), RetrainingInstanceId.BootstrapWindow,
+            RetrainingInstanceId.RebootstrapWindow(DateTimeOffset.UnixEpoch) };
 
         foreach (var window in windows)
         {

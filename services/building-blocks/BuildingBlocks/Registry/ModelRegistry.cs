@@ -103,6 +103,11 @@ public sealed class ModelRegistry(IStateStore state, IArtifactStore artifacts, T
         return versions;
     }
 
+    /// <summary>Whether the tenant has registered any version of the model.</summary>
+    public async Task<bool> HasVersionsAsync(string tenantId, string modelName, CancellationToken cancellationToken = default) =>
+        IsValidKeyPart(tenantId, modelName)
+        && (await state.ListKeysAsync($"{ModelPrefix(tenantId, modelName)}versions|", cancellationToken).ConfigureAwait(false)).Count > 0;
+
     public async Task<IReadOnlyDictionary<string, int>> GetAliasesAsync(string tenantId, string modelName, CancellationToken cancellationToken = default)
     {
         if (!IsValidKeyPart(tenantId, modelName))

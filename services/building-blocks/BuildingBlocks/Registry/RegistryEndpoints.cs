@@ -40,10 +40,10 @@ public static class RegistryEndpoints
             .WithName("ListModelVersions")
             .WithSummary("Every registered version of the tenant's model with metrics and lineage, oldest first.");
 
-        reads.MapGet("/aliases", async Task<Ok<IReadOnlyDictionary<string, int>>> (string model, HttpContext context, ModelRegistry registry, CancellationToken cancellationToken) =>
-                TypedResults.Ok(await registry.GetAliasesAsync(TenantScope.Of(context).TenantId, model, cancellationToken).ConfigureAwait(false)))
+        reads.MapGet("/aliases", ListAliasesAsync)
             .WithName("ListModelAliases")
-            .WithSummary("The tenant's aliases of the model (champion, challenger, ...) and the versions they point at.");
+            .WithSummary("The tenant's aliases of the model (champion, challenger, ...) and the versions they point at; {} for a platform model not trained yet.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         // Moving an alias (promotion, rollback): the admin, naming the tenant.
         group.MapPost("/aliases/{alias}", SetAliasAsync)
@@ -60,6 +60,25 @@ public static class RegistryEndpoints
 
         routes.MapReportPlotEndpoints();
         return routes;
+    }
+
+    /// <summary>
+    /// The tenant's aliases of <paramref name="model"/>. A platform model (<see cref="ModelNames.IsPlatformModel"/>) the tenant
+    /// has not trained yet has none ({}); any other name the tenant registered no version of is an unknown model (404 naming
+    /// <c>model</c>), whatever other tenants registered.
+    /// </summary>
+    private static async Task<Results<Ok<IReadOnlyDictionary<string, int>>, ProblemHttpResult>> ListAliasesAsync(
+        string model, HttpContext context, ModelRegistry registry, CancellationToken cancellationToken)
+    {
+        var tenantId = TenantScope.Of(context).TenantId;
+        var aliases = await registry.GetAliasesAsync(tenantId, model, cancellationToken).ConfigureAwait(false);
+        if (aliases.Count == 0 && !ModelNames.IsPlatformModel(model) && !await registry.HasVersionsAsync(tenantId, model, cancellationToken).ConfigureAwait(false))
+        {
+            return Problem(StatusCodes.Status404NotFound, "No such model.",
+                $"The tenant has no model '{model}': the platform's models are '{ModelNames.Price}' and '{ModelNames.Twin}'.", "model");
+        }
+
+        return TypedResults.Ok(aliases);
     }
 
     private static async Task<Results<Ok<AliasMoved>, ProblemHttpResult>> SetAliasAsync(

@@ -11,11 +11,8 @@ public static class TwinFieldRules
 {
     public const int MaxIdLength = 200;
 
-    /// <summary>Interactions before this instant are refused: the platform's users act online, and nothing it ingests is older.</summary>
-    public static readonly DateTimeOffset EarliestInteraction = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-    /// <summary>How far ahead of the server's clock an interaction may be dated (clients' clocks drift).</summary>
-    public static readonly TimeSpan InteractionClockSkew = TimeSpan.FromDays(1);
+    /// <summary>Interactions before this instant are refused (<see cref="DateInput.Interaction"/>).</summary>
+    public static readonly DateTimeOffset EarliestInteraction = DateInput.Interaction.Earliest;
 
     /// <summary>A required id: adds the reason to <paramref name="errors"/> when it is missing or malformed.</summary>
     public static void RequiredId(string? value, string field, List<FieldError> errors)
@@ -57,13 +54,12 @@ public static class TwinFieldRules
         }
     }
 
-    /// <summary>An interaction's time: within [<see cref="EarliestInteraction"/>, now + <see cref="InteractionClockSkew"/>].</summary>
+    /// <summary>An interaction's time: within <see cref="DateInput.Interaction"/>.</summary>
     public static void InteractionTime(DateTimeOffset? value, string field, DateTimeOffset now, List<FieldError> errors)
     {
-        if (value is { } at && (at < EarliestInteraction || at > now + InteractionClockSkew))
+        if (value is { } at && DateInput.Interaction.Problem(at, now) is { } problem)
         {
-            errors.Add(new FieldError(field,
-                $"{at:O} is outside the accepted range [{EarliestInteraction:yyyy-MM-dd}, now + {InteractionClockSkew.TotalHours:0} h]."));
+            errors.Add(new FieldError(field, problem));
         }
     }
 }

@@ -31,7 +31,8 @@ public enum RetrainingSource
 /// <list type="bullet">
 /// <item>schedule, cron binding and API: the UTC minute of the occurrence, tick or request, <c>yyyyMMddTHHmmZ</c>;</item>
 /// <item>event: <c>e</c> + 16 hex digits of the SHA-256 of the event id (a redelivered event names the same instance);</item>
-/// <item>bootstrap: <c>bootstrap</c> (one first training per tenant).</item>
+/// <item>bootstrap: <c>bootstrap</c> (one first training per tenant); a bootstrap that ended and left the tenant without
+/// champions is started again as <c>bootstrap-</c> + the UTC minute (<see cref="RebootstrapWindow"/>).</item>
 /// </list>
 /// A tenant id too long for the 64-character limit is replaced by <c>t</c> + 16 hex digits of its SHA-256.
 /// </summary>
@@ -43,6 +44,9 @@ public static class RetrainingInstanceId
     public static string MinuteWindow(DateTimeOffset at) => at.UtcDateTime.ToString("yyyyMMdd'T'HHmm'Z'", CultureInfo.InvariantCulture);
 
     public static string EventWindow(string eventId) => "e" + Hash(eventId);
+
+    /// <summary>A new first training at <paramref name="at"/>: a start with the ended bootstrap's own id would only find that run.</summary>
+    public static string RebootstrapWindow(DateTimeOffset at) => $"{BootstrapWindow}-{MinuteWindow(at)}";
 
     public static string For(string tenantId, string window)
     {
@@ -93,6 +97,18 @@ public sealed partial class RetrainingTrigger(
         StartAsync(
             RetrainingSource.Bootstrap,
             RetrainingInstanceId.BootstrapWindow,
+            new PlatformRetrainingInput { TenantId = tenantId, Reason = reason },
+            null,
+            cancellationToken);
+
+    /// <summary>
+    /// The first training again, as a new run windowed by the minute of <paramref name="at"/>: the bootstrap run ended (an earlier
+    /// release's run, a failure) and left the tenant without champions. Two hosts starting in the same minute start one run.
+    /// </summary>
+    public Task<(string InstanceId, bool Created)> RestartBootstrapAsync(string tenantId, string reason, DateTimeOffset at, CancellationToken cancellationToken) =>
+        StartAsync(
+            RetrainingSource.Bootstrap,
+            RetrainingInstanceId.RebootstrapWindow(at),
             new PlatformRetrainingInput { TenantId = tenantId, Reason = reason },
             null,
             cancellationToken);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Platform.BuildingBlocks.Validation;
 using Platform.Valuation.Model.Data;
 using Platform.Valuation.Model.Prediction;
 
@@ -8,7 +9,7 @@ namespace Platform.Valuation.Api.Estimation;
 /// <summary>
 /// Turns one JSON request row into the model's <see cref="SaleRecord"/> or the reasons it cannot be estimated. This class
 /// checks only what JSON can get wrong (an object per row, a number or string per value, numbers that fit a double, ISO
-/// dates); the rules about values (required, in range, known category, location) are the model's
+/// dates, within <see cref="DateInput.Sale"/>: the model has no range for dates); the rules about values (required, in range, known category, location) are the model's
 /// <see cref="InputValidator"/>, applied value by value as the row is read so its problems come in feature order. Strict on
 /// purpose: errors only, a row with any gets a problem instead of an estimate nobody should trust.
 /// </summary>
@@ -131,6 +132,11 @@ public static class EstimateRowValidator
             || !DateTime.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date))
         {
             return InputIssue.Error(feature.Name, InputReason.InvalidType, $"'{feature.Name}' must be an ISO 8601 date string.");
+        }
+
+        if (DateInput.Sale.Problem(new DateTimeOffset(DateTime.SpecifyKind(date, DateTimeKind.Utc)), DateTimeOffset.UtcNow) is { } problem)
+        {
+            return InputIssue.Error(feature.Name, InputReason.OutOfRange, $"'{feature.Name}': {problem}");
         }
 
         builder.Set(feature, date);
