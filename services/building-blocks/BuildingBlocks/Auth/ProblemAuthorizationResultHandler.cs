@@ -13,15 +13,22 @@ public sealed class ProblemAuthorizationResultHandler(IProblemDetailsService pro
 {
     private readonly AuthorizationMiddlewareResultHandler _fallback = new();
 
-    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
-        var required = context.GetEndpoint()?.Metadata.GetMetadata<RequiredScopes>();
-        if (required is null || authorizeResult.Succeeded)
+        // Allowed: straight on (every authorized request passes here, so no state machine and no metadata lookup).
+        if (authorizeResult.Succeeded)
         {
-            await _fallback.HandleAsync(next, context, policy, authorizeResult).ConfigureAwait(false);
-            return;
+            return next(context);
         }
 
+        var required = context.GetEndpoint()?.Metadata.GetMetadata<RequiredScopes>();
+        return required is null
+            ? _fallback.HandleAsync(next, context, policy, authorizeResult)
+            : RefuseAsync(context, required, authorizeResult);
+    }
+
+    private Task RefuseAsync(HttpContext context, RequiredScopes required, PolicyAuthorizationResult authorizeResult)
+    {
         ProblemDetails problem;
         if (authorizeResult.Challenged)
         {
@@ -50,6 +57,6 @@ public sealed class ProblemAuthorizationResultHandler(IProblemDetailsService pro
             problem.Extensions["required_scopes"] = required.AnyOf;
         }
 
-        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }).ConfigureAwait(false);
+        return problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }).AsTask();
     }
 }

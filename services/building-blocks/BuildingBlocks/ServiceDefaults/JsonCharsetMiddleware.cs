@@ -17,6 +17,7 @@ public sealed class JsonCharsetMiddleware(RequestDelegate next)
     {
         var contentType = context.Request.ContentType;
         if (contentType is null
+            || IsPlainJson(contentType)
             || !MediaTypeHeaderValue.TryParse(contentType, out var media)
             || !IsJson(media)
             || HeaderUtilities.RemoveQuotes(media.Charset) is not { Length: > 0 } charset)
@@ -48,6 +49,11 @@ public sealed class JsonCharsetMiddleware(RequestDelegate next)
             },
         }).AsTask();
     }
+
+    /// <summary>What nearly every client sends: accepted without parsing the header (this runs on every request).</summary>
+    private static bool IsPlainJson(string contentType) =>
+        contentType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+        || contentType.Equals("application/json; charset=utf-8", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsJson(MediaTypeHeaderValue media) =>
         media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)

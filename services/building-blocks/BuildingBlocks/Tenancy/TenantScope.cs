@@ -35,8 +35,9 @@ public sealed partial record TenantScope(string TenantId)
 /// </summary>
 public sealed class TenantEndpointFilter : IEndpointFilter
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
+        // Not async: the allowed path hands the handler's own task on (no state machine on every tenant request).
         var http = context.HttpContext;
         if (http.User.Identity?.IsAuthenticated != true)
         {
@@ -48,7 +49,7 @@ public sealed class TenantEndpointFilter : IEndpointFilter
         if (claim is null && AdminAcrossTenants(http))
         {
             // No tenant resolved: the handler acts for the platform (every tenant's records).
-            return await next(context).ConfigureAwait(false);
+            return next(context);
         }
 
         if (claim is null)
@@ -72,7 +73,7 @@ public sealed class TenantEndpointFilter : IEndpointFilter
         }
 
         http.Features.Set(new TenantScope(claim));
-        return await next(context).ConfigureAwait(false);
+        return next(context);
     }
 
     /// <summary>
@@ -96,8 +97,8 @@ public sealed class TenantEndpointFilter : IEndpointFilter
         && PlatformScopes.Has(http.User, PlatformScopes.Admin)
         && http.Request.Headers[TenantScope.HeaderName].Count == 0;
 
-    private static IResult Problem(int status, string title, string detail, string field) => TypedResults.Problem(
-        title: title, detail: detail, statusCode: status, extensions: new Dictionary<string, object?> { ["field"] = field });
+    private static ValueTask<object?> Problem(int status, string title, string detail, string field) => ValueTask.FromResult<object?>(TypedResults.Problem(
+        title: title, detail: detail, statusCode: status, extensions: new Dictionary<string, object?> { ["field"] = field }));
 }
 
 /// <summary>Endpoint metadata: the route acts for the caller's tenant (<see cref="TenantEndpointExtensions.RequireTenant{TBuilder}"/>).</summary>
