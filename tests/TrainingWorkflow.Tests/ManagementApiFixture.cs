@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.TrainingWorkflow.Management;
 
 namespace Platform.TrainingWorkflow.Tests;
@@ -27,9 +28,10 @@ public abstract class ManagementApiFixture(string apiKey) : WorkflowHostFixture
             },
             map: app =>
             {
-                // Authorization after authentication, as the services compose it (the scope policies read the user it set).
+                // Authorization after authentication, then the tenant, as the services compose them (the policies read the user it set).
                 app.UsePlatformAuth();
                 app.UseAuthorization();
+                app.UseTenantScope();
                 app.MapWorkflowManagementApi();
                 app.MapOpenApi();
             });

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.TrainingWorkflow.Management;
 using Platform.TrainingWorkflow.Workflows;
 
@@ -45,9 +46,10 @@ public sealed class WorkflowTenancyTests(WorkflowTenancyTests.TenancyFixture fix
                 },
                 map: app =>
                 {
-                    // Authorization after authentication, as the services compose it (the scope policies read the user it set).
+                    // Authorization after authentication, then the tenant, as the services compose them (the policies read the user it set).
                     app.UsePlatformAuth();
                     app.UseAuthorization();
+                    app.UseTenantScope();
                     app.MapWorkflowManagementApi();
                 });
             var keys = host.Services.GetRequiredService<ApiKeyStore>();

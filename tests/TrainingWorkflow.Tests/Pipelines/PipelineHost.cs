@@ -15,6 +15,7 @@ using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.StateStore;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.EmbeddedWorkflowSidecar;
 using Platform.MarketData.Synthetic;
 using Platform.TrainingWorkflow.Management;
@@ -101,9 +102,10 @@ public sealed class PipelineHost : IAsyncDisposable
         var deployed = new RecordingHandler(Topics.ModelDeployed);
         services.AddSingleton<IEventHandler>(deployed);
         var app = builder.Build();
-        // Authorization after authentication, as the services compose it (the scope policies read the user it set).
+        // Authorization after authentication, then the tenant, as the services compose them (the policies read the user it set).
         app.UsePlatformAuth();
         app.UseAuthorization();
+        app.UseTenantScope();
         app.MapWorkflowManagementApi();
         var host = new PipelineHost(app, artifactRoot, deployed);
         try

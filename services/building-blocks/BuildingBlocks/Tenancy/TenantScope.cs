@@ -16,10 +16,11 @@ public sealed partial record TenantScope(string TenantId)
 
     public static bool IsValidId(string? tenantId) => tenantId is not null && TenantIdPattern().IsMatch(tenantId);
 
-    /// <summary>The scope <see cref="TenantEndpointFilter"/> resolved for this request.</summary>
+    /// <summary>The scope <see cref="TenantScopeMiddleware"/> resolved for this request.</summary>
     public static TenantScope Of(HttpContext context) =>
         context.Features.Get<TenantScope>()
-        ?? throw new InvalidOperationException($"No tenant resolved: the endpoint is missing {nameof(TenantEndpointFilter)}.");
+        ?? throw new InvalidOperationException(
+            $"No tenant resolved: the endpoint is not marked {nameof(TenantEndpointExtensions.RequireTenant)}(), or the host has no {nameof(TenantEndpointExtensions.UseTenantScope)}().");
 
     // Same rule as the tenants table's CHECK constraint. \A and \z, not ^ and $: '$' also matches before a trailing newline.
     [GeneratedRegex(@"\A[A-Za-z0-9_-]{1,64}\z")]
@@ -27,53 +28,64 @@ public sealed partial record TenantScope(string TenantId)
 }
 
 /// <summary>
-/// Resolves <see cref="TenantScope"/> from the authenticated credential before the handler runs. A credential without a tenant
-/// (the platform admin key) may not act for one (403); an <c>X-Tenant-Id</c> header that disagrees with the credential is refused
-/// (403) rather than silently ignored. The header names a tenant only through a credential made from it: the development
-/// scheme's (<c>Auth/TenantHeaderAuthenticationHandler</c>) and the Dapr sidecar's service credential
+/// Resolves <see cref="TenantScope"/> from the authenticated credential before the handler of a route marked
+/// <see cref="TenantEndpointExtensions.RequireTenant{TBuilder}"/> runs. A credential without a tenant (the platform admin key) may
+/// not act for one (403); an <c>X-Tenant-Id</c> header that disagrees with the credential is refused (403) rather than silently
+/// ignored. The header names a tenant only through a credential made from it: the development scheme's
+/// (<c>Auth/TenantHeaderAuthenticationHandler</c>) and the Dapr sidecar's service credential
 /// (<c>Auth/DaprAppTokenAuthenticationHandler</c>, scope <c>estimate</c>).
 /// </summary>
-public sealed class TenantEndpointFilter : IEndpointFilter
+/// <remarks>
+/// A step of the pipeline right after authorization (<see cref="TenantEndpointExtensions.UseTenantScope"/>), reading endpoint
+/// metadata as authorization does, rather than an endpoint filter: a filter wraps every tenant handler's arguments and result on
+/// each request, and this refuses a caller before its body is bound. A host without the step resolves no tenant, so every tenant
+/// route fails (500) instead of running for nobody.
+/// </remarks>
+public sealed class TenantScopeMiddleware(RequestDelegate next)
 {
-    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public Task InvokeAsync(HttpContext http)
     {
-        // Not async: the allowed path hands the handler's own task on (no state machine on every tenant request).
-        var http = context.HttpContext;
+        var endpoint = http.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<TenantScopedEndpoint>() is null)
+        {
+            return next(http);
+        }
+
         if (http.User.Identity?.IsAuthenticated != true)
         {
-            return Problem(StatusCodes.Status401Unauthorized, "A valid credential is required.",
+            return Refuse(http, StatusCodes.Status401Unauthorized, "A valid credential is required.",
                 "Send a bearer token (Authorization: Bearer <JWT>) or an API key (X-Api-Key) bound to a tenant.", "X-Api-Key");
         }
 
-        var claim = http.User.FindFirst(TenantScope.ClaimType)?.Value ?? AdminTarget(http);
-        if (claim is null && AdminAcrossTenants(http))
+        var claim = http.User.FindFirst(TenantScope.ClaimType)?.Value ?? AdminTarget(http, endpoint);
+        if (claim is null && AdminAcrossTenants(http, endpoint))
         {
             // No tenant resolved: the handler acts for the platform (every tenant's records).
-            return next(context);
+            return next(http);
         }
 
         if (claim is null)
         {
-            return Problem(StatusCodes.Status403Forbidden, "The credential is not bound to a tenant.",
+            return Refuse(http, StatusCodes.Status403Forbidden, "The credential is not bound to a tenant.",
                 "Platform-wide credentials (the admin key) may not read or change a tenant's data; use a key or token of that tenant.", TenantScope.ClaimType);
         }
 
         var header = http.Request.Headers[TenantScope.HeaderName].ToString();
         if (header.Length > 0 && !string.Equals(claim, header, StringComparison.Ordinal))
         {
-            return Problem(StatusCodes.Status403Forbidden, "The tenant header does not match the credential.",
+            return Refuse(http, StatusCodes.Status403Forbidden, "The tenant header does not match the credential.",
                 $"The credential is for another tenant than the one {TenantScope.HeaderName} names.", TenantScope.HeaderName);
         }
 
         if (!TenantScope.IsValidId(claim))
         {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid tenant id.",
+            return Refuse(http, StatusCodes.Status400BadRequest, "Invalid tenant id.",
                 $"A tenant id is 1-64 letters, digits, '_' or '-' (from the credential, or {TenantScope.HeaderName} in development mode).",
                 TenantScope.HeaderName);
         }
 
         http.Features.Set(new TenantScope(claim));
-        return next(context);
+        return next(http);
     }
 
     /// <summary>
@@ -81,8 +93,8 @@ public sealed class TenantEndpointFilter : IEndpointFilter
     /// models, such as an alias move or a reload), a platform admin names the tenant it acts on in the header: the admin
     /// key operates the platform, it still reads no tenant's data.
     /// </summary>
-    private static string? AdminTarget(HttpContext http) =>
-        http.GetEndpoint()?.Metadata.GetMetadata<AdminMayTargetTenant>() is not null
+    private static string? AdminTarget(HttpContext http, Endpoint endpoint) =>
+        endpoint.Metadata.GetMetadata<AdminMayTargetTenant>() is not null
         && PlatformScopes.Has(http.User, PlatformScopes.Admin)
         && http.Request.Headers[TenantScope.HeaderName].ToString() is { Length: > 0 } target
             ? target
@@ -92,13 +104,13 @@ public sealed class TenantEndpointFilter : IEndpointFilter
     /// On a route marked <see cref="TenantEndpointExtensions.AllowAdminAcrossTenants{TBuilder}"/> (workflow runs), a platform
     /// admin naming no tenant acts on every tenant's records.
     /// </summary>
-    private static bool AdminAcrossTenants(HttpContext http) =>
-        http.GetEndpoint()?.Metadata.GetMetadata<AdminMayActAcrossTenants>() is not null
+    private static bool AdminAcrossTenants(HttpContext http, Endpoint endpoint) =>
+        endpoint.Metadata.GetMetadata<AdminMayActAcrossTenants>() is not null
         && PlatformScopes.Has(http.User, PlatformScopes.Admin)
         && http.Request.Headers[TenantScope.HeaderName].Count == 0;
 
-    private static ValueTask<object?> Problem(int status, string title, string detail, string field) => ValueTask.FromResult<object?>(TypedResults.Problem(
-        title: title, detail: detail, statusCode: status, extensions: new Dictionary<string, object?> { ["field"] = field }));
+    private static Task Refuse(HttpContext http, int status, string title, string detail, string field) => TypedResults.Problem(
+        title: title, detail: detail, statusCode: status, extensions: new Dictionary<string, object?> { ["field"] = field }).ExecuteAsync(http);
 }
 
 /// <summary>Endpoint metadata: the route acts for the caller's tenant (<see cref="TenantEndpointExtensions.RequireTenant{TBuilder}"/>).</summary>
@@ -144,8 +156,11 @@ public static class TenantEndpointExtensions
         where TBuilder : IEndpointConventionBuilder =>
         builder.RequireScope([.. PlatformScopes.Tenant]).RequireTenant();
 
-    /// <summary>Resolves the request's tenant (<see cref="TenantEndpointFilter"/>) before the endpoint or group's handlers run.</summary>
+    /// <summary>The route (or group) acts for the request's tenant, resolved by <see cref="TenantScopeMiddleware"/> before its handlers run.</summary>
     public static TBuilder RequireTenant<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter<TBuilder, TenantEndpointFilter>().WithMetadata(TenantScopedEndpoint.Instance);
+        builder.WithMetadata(TenantScopedEndpoint.Instance);
+
+    /// <summary>Resolves the tenant of routes marked <see cref="RequireTenant{TBuilder}"/>; after authorization, before the endpoints.</summary>
+    public static IApplicationBuilder UseTenantScope(this IApplicationBuilder app) => app.UseMiddleware<TenantScopeMiddleware>();
 }
