@@ -52,12 +52,11 @@ public sealed class DemoBootstrapTests(PostgresDatabaseFixture database) : IClas
             Assert.Contains(bootstrapId, reason, StringComparison.Ordinal);
             Assert.Contains("price and twin champions", reason, StringComparison.Ordinal);
 
-            // The new run trains the seeded demo market and leaves both champions: the tenant is served again.
+            // The new run trains the seeded demo market and leaves a price champion: /estimate serves the tenant again. (Whether
+            // the twin beats its baselines on a market this small is its gate's call, and it may refuse: not asserted here.)
             using var training = new CancellationTokenSource(TrainingBudget);
             Assert.Equal(WorkflowRuntimeStatus.Completed, (await workflows.WaitForCompletionAsync(rerun.InstanceId, training.Token)).RuntimeStatus);
-            var registry = upgraded.Services.GetRequiredService<ModelRegistry>();
-            Assert.NotNull(await registry.ResolveAsync(Tenant, ModelNames.Price, ModelRegistry.Champion));
-            Assert.NotNull(await registry.ResolveAsync(Tenant, ModelNames.Twin, ModelRegistry.Champion));
+            Assert.NotNull(await upgraded.Services.GetRequiredService<ModelRegistry>().ResolveAsync(Tenant, ModelNames.Price, ModelRegistry.Champion));
             await upgraded.StopAsync();
         }
         finally

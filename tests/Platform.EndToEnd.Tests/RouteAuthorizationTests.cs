@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
@@ -28,6 +29,7 @@ public sealed partial class RouteAuthorizationTests(PostgresDatabaseFixture data
     private readonly DirectoryInfo _workspace = Directory.CreateTempSubdirectory("platform-route-auth-");
     // One record per request, written after it is answered; the client can read the response before the record exists.
     private readonly Channel<(string Path, TenantScope? Tenant, int Status)> _seen = Channel.CreateUnbounded<(string, TenantScope?, int)>();
+    private IDisposable? _recorder;
     private WebApplication _app = null!;
     private HttpClient _http = null!;
 
@@ -47,25 +49,17 @@ public sealed partial class RouteAuthorizationTests(PostgresDatabaseFixture data
             "--Platform:Chaos:Enabled=true",
             "--Logging:LogLevel:Default=Warning",
         ]);
-        // Records which tenant each request acted for (set by the tenant filter inside the endpoint), after it is answered.
-        _app.Use(async (context, next) =>
-        {
-            try
-            {
-                await next(context);
-            }
-            finally
-            {
-                // Also when the handler threw (a problem the exception handler above answers).
-                _seen.Writer.TryWrite((context.Request.Path, context.Features.Get<TenantScope>(), context.Response.StatusCode));
-            }
-        });
+        // Records which tenant each request acted for, after it is answered, whichever step answered it (the tenant step refuses
+        // before the endpoint): hosting's request-stop event sees every request.
+        _recorder = _app.Services.GetRequiredService<DiagnosticListener>().Subscribe(
+            new RequestRecorder(_seen.Writer), name => name.StartsWith(RequestRecorder.ActivityName, StringComparison.Ordinal));
         await _app.StartAsync();
         _http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public async Task DisposeAsync()
     {
+        _recorder?.Dispose();
         _http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
@@ -216,4 +210,25 @@ public sealed partial class RouteAuthorizationTests(PostgresDatabaseFixture data
 
     [GeneratedRegex(@"\{\*{0,2}([^}]+)\}")]
     private static partial Regex RouteParameter();
+
+    private sealed class RequestRecorder(ChannelWriter<(string Path, TenantScope? Tenant, int Status)> seen) : IObserver<KeyValuePair<string, object?>>
+    {
+        public const string ActivityName = "Microsoft.AspNetCore.Hosting.HttpRequestIn";
+
+        public void OnNext(KeyValuePair<string, object?> value)
+        {
+            if (value.Key == ActivityName + ".Stop" && value.Value is HttpContext context)
+            {
+                seen.TryWrite((context.Request.Path, context.Features.Get<TenantScope>(), context.Response.StatusCode));
+            }
+        }
+
+        public void OnCompleted()
+        {
+        }
+
+        public void OnError(Exception error)
+        {
+        }
+    }
 }
