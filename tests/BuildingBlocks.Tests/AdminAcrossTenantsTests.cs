@@ -1,11 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.Configuration;
 using Platform.BuildingBlocks.Auth;
-using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Tenancy;
 using Platform.BuildingBlocks.Tests.Auth;
 
@@ -19,35 +15,17 @@ namespace Platform.BuildingBlocks.Tests;
 public sealed class AdminAcrossTenantsTests : IAsyncLifetime
 {
     private const string AllTenants = "*";
-    private WebApplication _app = null!;
+    private AuthHost _host = null!;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _host = await AuthHost.StartAsync(map: app =>
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseTestServer();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Platform:ApiKeys:0"] = AuthHost.AdminKey,
-            ["Platform:Auth:Jwt:Issuer"] = AuthHost.Issuer,
-            ["Platform:Auth:Jwt:Audience"] = AuthHost.Audience,
-            ["Platform:Auth:Jwt:SigningKeys:0"] = Convert.ToBase64String(AuthHost.SigningKey),
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
-        builder.AddServiceDefaults();
-        _app = builder.Build();
-        _app.UseServiceDefaults();
-        _app.MapGet("/runs", (HttpContext context) => context.Features.Get<TenantScope>()?.TenantId ?? AllTenants)
+        app.MapGet("/runs", (HttpContext context) => context.Features.Get<TenantScope>()?.TenantId ?? AllTenants)
             .RequireScope(PlatformScopes.Workflows, PlatformScopes.Admin).RequireTenant().AllowAdminToTargetTenant().AllowAdminAcrossTenants();
-        _app.MapGet("/tenant-only", (HttpContext context) => TenantScope.Of(context).TenantId)
+        app.MapGet("/tenant-only", (HttpContext context) => TenantScope.Of(context).TenantId)
             .RequireScope(PlatformScopes.Workflows, PlatformScopes.Admin).RequireTenant();
-        await _app.StartAsync();
-    }
+    });
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task The_admin_naming_no_tenant_acts_across_tenants_and_naming_one_acts_for_it()
@@ -72,22 +50,7 @@ public sealed class AdminAcrossTenantsTests : IAsyncLifetime
     /// <summary>The body of a 200, else the status code.</summary>
     private async Task<string> GetAsync(string path, string? apiKey = null, string? bearer = null, string? tenantHeader = null)
     {
-        using var client = _app.GetTestClient();
-        if (apiKey is not null)
-        {
-            client.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, apiKey);
-        }
-
-        if (bearer is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
-        }
-
-        if (tenantHeader is not null)
-        {
-            client.DefaultRequestHeaders.Add(TenantScope.HeaderName, tenantHeader);
-        }
-
+        using var client = _host.Client(apiKey, bearer, tenantHeader);
         using var response = await client.GetAsync(path);
         return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsStringAsync() : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }

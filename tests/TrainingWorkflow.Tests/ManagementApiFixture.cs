@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
-using Platform.BuildingBlocks.Tenancy;
 using Platform.TrainingWorkflow.Management;
 
 namespace Platform.TrainingWorkflow.Tests;
@@ -28,10 +27,9 @@ public abstract class ManagementApiFixture(string apiKey) : WorkflowHostFixture
             },
             map: app =>
             {
-                // Authorization after authentication, then the tenant, as the services compose them (the policies read the user it set).
+                // Authorization and the tenant after authentication, as the services compose them (both read the user it set).
                 app.UsePlatformAuth();
-                app.UseAuthorization();
-                app.UseTenantScope();
+                app.UsePlatformAuthorization();
                 app.MapWorkflowManagementApi();
                 app.MapOpenApi();
             });

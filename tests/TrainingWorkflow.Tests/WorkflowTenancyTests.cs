@@ -3,11 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Dapr.Workflow;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
-using Platform.BuildingBlocks.Tenancy;
 using Platform.TrainingWorkflow.Management;
 using Platform.TrainingWorkflow.Workflows;
 
@@ -46,10 +44,9 @@ public sealed class WorkflowTenancyTests(WorkflowTenancyTests.TenancyFixture fix
                 },
                 map: app =>
                 {
-                    // Authorization after authentication, then the tenant, as the services compose them (the policies read the user it set).
+                    // Authorization and the tenant after authentication, as the services compose them (both read the user it set).
                     app.UsePlatformAuth();
-                    app.UseAuthorization();
-                    app.UseTenantScope();
+                    app.UsePlatformAuthorization();
                     app.MapWorkflowManagementApi();
                 });
             var keys = host.Services.GetRequiredService<ApiKeyStore>();

@@ -35,8 +35,10 @@ public sealed class AuthHost : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
+    /// <param name="map">More routes to call, mapped beside the host's own.</param>
     public static async Task<AuthHost> StartAsync(
-        string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
+        string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null, ILoggerProvider? logs = null,
+        Action<WebApplication>? map = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
@@ -71,6 +73,7 @@ public sealed class AuthHost : IAsyncDisposable
         app.MapGet("/identity", (HttpContext context) => PlatformCredentials.IdentityOf(context.User)).RequireCredential();
         app.MapGet("/admin-only", () => "ok").RequireScope(PlatformScopes.Admin);
         app.MapApiKeyEndpoints();
+        map?.Invoke(app);
         await app.StartAsync();
         return new AuthHost(app, time);
     }

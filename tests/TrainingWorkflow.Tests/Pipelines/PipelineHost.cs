@@ -15,7 +15,6 @@ using Platform.BuildingBlocks.Messaging;
 using Platform.BuildingBlocks.Registry;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.StateStore;
-using Platform.BuildingBlocks.Tenancy;
 using Platform.EmbeddedWorkflowSidecar;
 using Platform.MarketData.Synthetic;
 using Platform.TrainingWorkflow.Management;
@@ -102,10 +101,9 @@ public sealed class PipelineHost : IAsyncDisposable
         var deployed = new RecordingHandler(Topics.ModelDeployed);
         services.AddSingleton<IEventHandler>(deployed);
         var app = builder.Build();
-        // Authorization after authentication, then the tenant, as the services compose them (the policies read the user it set).
+        // Authorization and the tenant after authentication, as the services compose them (both read the user it set).
         app.UsePlatformAuth();
-        app.UseAuthorization();
-        app.UseTenantScope();
+        app.UsePlatformAuthorization();
         app.MapWorkflowManagementApi();
         var host = new PipelineHost(app, artifactRoot, deployed);
         try

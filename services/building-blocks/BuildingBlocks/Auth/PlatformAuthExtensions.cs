@@ -86,6 +86,17 @@ public static class PlatformAuthExtensions
         return app;
     }
 
+    /// <summary>
+    /// Scope authorization, then the request's tenant (<see cref="TenantScopeMiddleware"/>, which reads the authorized user):
+    /// after <see cref="UsePlatformAuth"/> (and the rate limiter, where the host has one), before the endpoints.
+    /// </summary>
+    public static WebApplication UsePlatformAuthorization(this WebApplication app)
+    {
+        app.UseAuthorization();
+        app.UseTenantScope();
+        return app;
+    }
+
     /// <summary>The route (or group) needs a credential holding at least one of <paramref name="anyOf"/>: 401 without one, 403 without the scope.</summary>
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, params string[] anyOf)
         where TBuilder : IEndpointConventionBuilder

@@ -17,18 +17,6 @@ public static class PlatformScopes
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 
-    /// <summary>Every scope the principal holds, from one or more space-separated <c>scope</c> claims.</summary>
-    public static IReadOnlySet<string> Of(System.Security.Claims.ClaimsPrincipal user)
-    {
-        var scopes = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var claim in user.FindAll(ClaimType))
-        {
-            scopes.UnionWith(claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        }
-
-        return scopes;
-    }
-
     /// <summary>Whether the principal holds at least one of <paramref name="anyOf"/>; builds no strings or sets (it runs on every request).</summary>
     public static bool HasAny(System.Security.Claims.ClaimsPrincipal user, IReadOnlyList<string> anyOf)
     {

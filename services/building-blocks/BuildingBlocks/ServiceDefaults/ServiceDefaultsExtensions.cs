@@ -9,7 +9,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Platform.BuildingBlocks.Auth;
-using Platform.BuildingBlocks.Tenancy;
 using Scalar.AspNetCore;
 
 namespace Platform.BuildingBlocks.ServiceDefaults;
@@ -56,7 +55,7 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Request ids, problem details for unhandled errors (<see cref="ProblemExceptionHandler"/>), authentication, rate limiting,
-    /// scope authorization, the request's tenant (<see cref="TenantScopeMiddleware"/>). The limiter runs after authentication, so it counts a verified identity (<see cref="RateLimitClient"/>),
+    /// scope authorization and the request's tenant (<see cref="PlatformAuthExtensions.UsePlatformAuthorization"/>). The limiter runs after authentication, so it counts a verified identity (<see cref="RateLimitClient"/>),
     /// and before authorization, so requests refused 401/403 (guessing credentials) are limited too. JSON bodies are read
     /// in UTF-8 only (<see cref="JsonCharsetMiddleware"/>).
     /// </summary>
@@ -67,8 +66,7 @@ public static class ServiceDefaultsExtensions
         app.UseStatusCodePages();
         app.UsePlatformAuth();
         app.UseRateLimiter();
-        app.UseAuthorization();
-        app.UseTenantScope();
+        app.UsePlatformAuthorization();
         app.UseMiddleware<JsonCharsetMiddleware>();
         return app;
     }

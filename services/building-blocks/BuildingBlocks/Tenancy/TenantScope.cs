@@ -20,7 +20,7 @@ public sealed partial record TenantScope(string TenantId)
     public static TenantScope Of(HttpContext context) =>
         context.Features.Get<TenantScope>()
         ?? throw new InvalidOperationException(
-            $"No tenant resolved: the endpoint is not marked {nameof(TenantEndpointExtensions.RequireTenant)}(), or the host has no {nameof(TenantEndpointExtensions.UseTenantScope)}().");
+            $"No tenant resolved: the endpoint is not marked {nameof(TenantEndpointExtensions.RequireTenant)}(), or the host has no {nameof(PlatformAuthExtensions.UsePlatformAuthorization)}().");
 
     // Same rule as the tenants table's CHECK constraint. \A and \z, not ^ and $: '$' also matches before a trailing newline.
     [GeneratedRegex(@"\A[A-Za-z0-9_-]{1,64}\z")]
@@ -36,7 +36,7 @@ public sealed partial record TenantScope(string TenantId)
 /// (<c>Auth/DaprAppTokenAuthenticationHandler</c>, scope <c>estimate</c>).
 /// </summary>
 /// <remarks>
-/// A step of the pipeline right after authorization (<see cref="TenantEndpointExtensions.UseTenantScope"/>), reading endpoint
+/// A step of the pipeline right after authorization (<see cref="PlatformAuthExtensions.UsePlatformAuthorization"/>), reading endpoint
 /// metadata as authorization does, rather than an endpoint filter: a filter wraps every tenant handler's arguments and result on
 /// each request, and this refuses a caller before its body is bound. A host without the step resolves no tenant, so every tenant
 /// route fails (500) instead of running for nobody.
@@ -161,6 +161,6 @@ public static class TenantEndpointExtensions
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(TenantScopedEndpoint.Instance);
 
-    /// <summary>Resolves the tenant of routes marked <see cref="RequireTenant{TBuilder}"/>; after authorization, before the endpoints.</summary>
-    public static IApplicationBuilder UseTenantScope(this IApplicationBuilder app) => app.UseMiddleware<TenantScopeMiddleware>();
+    /// <summary>Resolves the tenant of routes marked <see cref="RequireTenant{TBuilder}"/>; composed by <see cref="PlatformAuthExtensions.UsePlatformAuthorization"/>.</summary>
+    internal static IApplicationBuilder UseTenantScope(this IApplicationBuilder app) => app.UseMiddleware<TenantScopeMiddleware>();
 }
