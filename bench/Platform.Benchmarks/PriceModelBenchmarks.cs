@@ -55,22 +55,50 @@ public class PricePredictionBenchmarks
     public Valuation.Model.Prediction.PriceEstimate PredictExplained() => _model.Predict(_query[_next++ % _query.Count], 5);
 }
 
-/// <summary>The benchmark model, trained once and cached in the temp folder so each benchmark process need not retrain it.</summary>
+/// <summary>
+/// Prediction with a small market's model, the demo market's size (2,300 sales, default options): the blend of LightGBM,
+/// FastTree and ridge that serves <c>/estimate</c> there, thousands of trees of a few leaves each.
+/// </summary>
+[MemoryDiagnoser]
+public class SmallMarketPredictionBenchmarks
+{
+    private PriceModel _model = null!;
+    private List<SaleRecord> _query = null!;
+    private int _next;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _model = PriceModelBenchmarkModel.LoadOrTrain("small-2300-seed42", 2_300, PriceModelBenchmarkModel.SmallMarketOptions);
+        _query = BenchmarkSales.Create(1000, 43);
+    }
+
+    [Benchmark(Description = "small market: predict 1 row (estimate + interval)")]
+    public (double, double, double) PredictOne() => _model.PredictPrice(_query[_next++ % _query.Count]);
+
+    [Benchmark(Description = "small market: predict 1 row with top-5 contributions")]
+    public Valuation.Model.Prediction.PriceEstimate PredictExplained() => _model.Predict(_query[_next++ % _query.Count], 5);
+}
+
+/// <summary>The benchmark models, each trained once and cached in the temp folder so each benchmark process need not retrain it.</summary>
 internal static class PriceModelBenchmarkModel
 {
     public static readonly PriceTrainingOptions Options = new() { Seed = 42, TuneSeconds = 30 };
+    public static readonly PriceTrainingOptions SmallMarketOptions = new() { Seed = 42 };
 
-    public static PriceModel LoadOrTrain()
+    public static PriceModel LoadOrTrain() => LoadOrTrain("100k-tune30-seed42", 100_000, Options);
+
+    public static PriceModel LoadOrTrain(string name, int sales, PriceTrainingOptions options)
     {
         // Keyed by the model library's build, so a changed trainer never benchmarks a stale model.
         var build = typeof(PriceModel).Assembly.ManifestModule.ModuleVersionId;
-        var path = Path.Combine(Path.GetTempPath(), $"platform-bench-price-100k-tune30-seed42-{build:N}.zip");
+        var path = Path.Combine(Path.GetTempPath(), $"platform-bench-price-{name}-{build:N}.zip");
         if (File.Exists(path))
         {
             using var cached = File.OpenRead(path);
             return PriceModel.Load(cached);
         }
-        var model = PriceModelTrainer.Train(BenchmarkSales.Create(100_000, 42), BenchmarkSales.Schema, Options);
+        var model = PriceModelTrainer.Train(BenchmarkSales.Create(sales, 42), BenchmarkSales.Schema, options);
         using (var file = File.Create(path)) model.Save(file);
         return model;
     }

@@ -54,43 +54,13 @@ public sealed class TreeEnsemble
         return new TreeEnsemble { Bias = ensemble.Bias, Trees = trees };
     }
 
-    /// <summary>One split in the packed layout: children are absolute node indices, or ~leaf for leaves.</summary>
-    private readonly record struct PackedNode(int Feature, float Threshold, int Left, int Right);
-
-    private PackedNode[]? _packed;
-    private int[]? _roots;
-    private double[]? _leaves;
-    private double[]? _nodeValues;
+    private TreeLayout? _layout;
 
     /// <summary>
-    /// All trees' splits in one array and all weighted leaf values in another, so a prediction walks contiguous
-    /// memory instead of five arrays per tree.
+    /// The evaluation layout, built on first use from the trees and their node values (immutable, so threads that race to
+    /// build it get equal copies).
     /// </summary>
-    private void Pack()
-    {
-        var nodes = new List<PackedNode>();
-        var nodeValues = new List<double>();
-        var leaves = new List<double>();
-        var roots = new int[Trees.Length];
-        for (int t = 0; t < Trees.Length; t++)
-        {
-            var tree = Trees[t];
-            int nodeBase = nodes.Count, leafBase = leaves.Count;
-            foreach (var leaf in tree.Leaf) leaves.Add(tree.Weight * leaf);
-            if (tree.Left.Length == 0) { roots[t] = ~leafBase; continue; }
-            roots[t] = nodeBase;
-            int Map(int child) => child < 0 ? ~(leafBase + ~child) : nodeBase + child;
-            for (int n = 0; n < tree.Left.Length; n++)
-            {
-                nodes.Add(new PackedNode(tree.Feature[n], tree.Threshold[n], Map(tree.Left[n]), Map(tree.Right[n])));
-                nodeValues.Add(tree.NodeValue.Length > n ? tree.Weight * tree.NodeValue[n] : 0);
-            }
-        }
-        _leaves = [.. leaves];
-        _nodeValues = [.. nodeValues];
-        _roots = roots;
-        _packed = [.. nodes];
-    }
+    private TreeLayout Layout => _layout ??= TreeLayout.For(this);
 
     /// <summary>The output of the first <paramref name="trees"/> trees only (for choosing the number of iterations).</summary>
     public double Predict(ReadOnlySpan<float> x, int trees)
@@ -118,24 +88,7 @@ public sealed class TreeEnsemble
         for (int s = Trees.Length / every; s < stages.Length; s++) stages[s] = sum;
     }
 
-    public double Predict(ReadOnlySpan<float> x)
-    {
-        if (_packed is null) Pack();
-        var nodes = _packed!;
-        var leaves = _leaves!;
-        double sum = Bias;
-        foreach (int root in _roots!)
-        {
-            int node = root;
-            while (node >= 0)
-            {
-                ref readonly var n = ref nodes[node];
-                node = x[n.Feature] <= n.Threshold ? n.Left : n.Right;
-            }
-            sum += leaves[~node];
-        }
-        return sum;
-    }
+    public double Predict(ReadOnlySpan<float> x) => Bias + Layout.Predict(x);
 
     /// <summary>The ensemble's mean output over the training rows: the baseline contributions start from.</summary>
     public double ExpectedValue => Bias + Trees.Sum(t => t.Weight * (t.NodeValue.Length > 0 ? t.NodeValue[0] : t.Leaf[0]));
@@ -156,7 +109,7 @@ public sealed class TreeEnsemble
             for (int n = 0; n < nodes; n++) value[n] = count[n] > 0 ? sum[n] / count[n] : 0;
             tree.NodeValue = value;
         });
-        _packed = null; // the packed layout carries node values: rebuild it with these
+        _layout = null; // the layout carries node values: rebuild it with these
     }
 
     private static (double Sum, long Count) Accumulate(FlatTree tree, int node, long[] leafCount, double[] sum, long[] count)
@@ -180,29 +133,6 @@ public sealed class TreeEnsemble
     public double PredictWithContributions(ReadOnlySpan<float> x, Span<double> contributions) => PredictWithContributions(x, contributions, 1);
 
     /// <summary>As <see cref="PredictWithContributions(ReadOnlySpan{float}, Span{double})"/>, contributions scaled by a blend weight.</summary>
-    public double PredictWithContributions(ReadOnlySpan<float> x, Span<double> contributions, double scale)
-    {
-        if (_packed is null) Pack();
-        var nodes = _packed!;
-        var leaves = _leaves!;
-        var nodeValues = _nodeValues!;
-        double sum = Bias;
-        foreach (int root in _roots!)
-        {
-            if (root < 0) { sum += leaves[~root]; continue; }
-            int node = root;
-            double current = nodeValues[node];
-            while (node >= 0)
-            {
-                ref readonly var n = ref nodes[node];
-                int next = x[n.Feature] <= n.Threshold ? n.Left : n.Right;
-                double nextValue = next < 0 ? leaves[~next] : nodeValues[next];
-                contributions[n.Feature] += scale * (nextValue - current);
-                current = nextValue;
-                node = next;
-            }
-            sum += current;
-        }
-        return sum;
-    }
+    public double PredictWithContributions(ReadOnlySpan<float> x, Span<double> contributions, double scale) =>
+        Bias + Layout.PredictWithContributions(x, contributions, scale);
 }

@@ -1,0 +1,58 @@
+using BenchmarkDotNet.Attributes;
+using Platform.Host.Benchmarks;
+using Platform.Valuation.Model;
+using Platform.Valuation.Model.Prediction;
+
+namespace Platform.Benchmarks;
+
+/// <summary>
+/// The small market's tree members (boosted trees of a few leaves, a thousand or more) scored, with and without
+/// contributions, in each evaluation layout side by side in one run: depth groups of padded complete trees, which serve
+/// them, and the linked walk that serves trees deeper than the padding limit.
+/// </summary>
+[MemoryDiagnoser]
+public class TreeLayoutBenchmarks
+{
+    private (TreeLayout Layout, double Weight, double Bias)[] _members = [];
+    private float[][] _rows = [];
+    private double[] _slots = [];
+    private int _next;
+
+    [Params("padded", "linked")]
+    public string Layout { get; set; } = "padded";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var model = PriceModelBenchmarkModel.LoadOrTrain("small-2300-seed42", 2_300, PriceModelBenchmarkModel.SmallMarketOptions);
+        var ensembles = model.State.Members is { } members
+            ? members.Where(m => m.Trees is not null).Select(m => (m.Trees!, m.Weight))
+            : [(model.Ensemble, 1.0)];
+        _members = [.. ensembles.Select(e => (Layout == "linked" ? new LinkedTreeLayout(e.Item1.Trees) : TreeLayout.For(e.Item1), e.Item2, e.Item1.Bias))];
+        _rows = [.. BenchmarkSales.Create(1000, 43).Select(row =>
+        {
+            var x = new float[model.Encoder.Width];
+            model.Encoder.Encode(row, x);
+            return x;
+        })];
+        _slots = new double[model.Encoder.Width];
+    }
+
+    [Benchmark(Description = "score 1 row with contributions, tree members of the blend")]
+    public double ScoreWithContributions()
+    {
+        var x = _rows[_next++ % _rows.Length];
+        double score = 0;
+        foreach (var (layout, weight, bias) in _members) score += weight * (bias + layout.PredictWithContributions(x, _slots, weight));
+        return score;
+    }
+
+    [Benchmark(Description = "score 1 row, tree members of the blend")]
+    public double Score()
+    {
+        var x = _rows[_next++ % _rows.Length];
+        double score = 0;
+        foreach (var (layout, weight, bias) in _members) score += weight * (bias + layout.Predict(x));
+        return score;
+    }
+}
