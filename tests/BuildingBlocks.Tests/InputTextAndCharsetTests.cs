@@ -2,9 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.TestHost;
 using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Validation;
 
@@ -13,33 +11,30 @@ namespace Platform.BuildingBlocks.Tests;
 /// <summary><see cref="TextInput"/> and <see cref="JsonCharsetMiddleware"/> as every service gets them from the service defaults.</summary>
 public sealed class InputTextAndCharsetTests : IAsyncLifetime
 {
-    private WebApplication _app = null!;
+    private ServiceDefaultsHost _host = null!;
     private HttpClient _client = null!;
 
     public sealed record Echo(int Version);
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseTestServer();
-        builder.AddServiceDefaults();
-        _app = builder.Build();
-        _app.UseServiceDefaults();
-        // A bound body (as the registry's alias route) and a body read as bytes (as the workflow routes).
-        _app.MapPost("/bound", (Echo echo) => TypedResults.Ok(echo.Version));
-        _app.MapPost("/raw", async (HttpRequest request) =>
+        _host = await ServiceDefaultsHost.StartAsync(map: app =>
         {
-            using var reader = new StreamReader(request.Body);
-            return TypedResults.Ok((await reader.ReadToEndAsync()).Length);
+            // A bound body (as the registry's alias route) and a body read as bytes (as the workflow routes).
+            app.MapPost("/bound", (Echo echo) => TypedResults.Ok(echo.Version));
+            app.MapPost("/raw", async (HttpRequest request) =>
+            {
+                using var reader = new StreamReader(request.Body);
+                return TypedResults.Ok((await reader.ReadToEndAsync()).Length);
+            });
         });
-        await _app.StartAsync();
-        _client = _app.GetTestClient();
+        _client = _host.CreateClient();
     }
 
     public async Task DisposeAsync()
     {
         _client.Dispose();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
     [Theory]

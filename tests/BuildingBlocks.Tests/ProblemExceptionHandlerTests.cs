@@ -1,11 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.ServiceDefaults;
 
 namespace Platform.BuildingBlocks.Tests;
@@ -13,7 +10,7 @@ namespace Platform.BuildingBlocks.Tests;
 /// <summary>The one exception-to-problem-details convention every service gets from <c>AddServiceDefaults</c>.</summary>
 public sealed class ProblemExceptionHandlerTests : IAsyncLifetime
 {
-    private WebApplication _app = null!;
+    private ServiceDefaultsHost _host = null!;
     private HttpClient _client = null!;
 
     /// <summary>A domain exception that knows nothing of HTTP.</summary>
@@ -24,32 +21,29 @@ public sealed class ProblemExceptionHandlerTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseTestServer();
-        builder.AddServiceDefaults();
-        builder.Services.AddProblemMapping<ShelfEmptyException>(e =>
-            new ProblemException(StatusCodes.Status409Conflict, "The shelf is empty.", e.Message, "shelf"));
-        _app = builder.Build();
-        _app.UseServiceDefaults();
-        _app.MapGet("/shelves/{shelf}", Results<Ok<string>, ProblemHttpResult> (string shelf) =>
-                shelf == "empty" ? throw new ShelfEmptyException(shelf) : TypedResults.Ok(shelf))
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        _app.MapGet("/busy", string () => throw new ProblemException(StatusCodes.Status503ServiceUnavailable, "Busy.", "Come back later.")
-        {
-            RetryAfterSeconds = 7,
-            Extensions = new Dictionary<string, object?> { ["queue"] = 3 },
-        });
-        _app.MapGet("/bug", string () => throw new InvalidOperationException("internal secret"));
-        _app.MapDefaultEndpoints();
-        await _app.StartAsync();
-        _client = _app.GetTestClient();
+        _host = await ServiceDefaultsHost.StartAsync(
+            configure: builder => builder.Services.AddProblemMapping<ShelfEmptyException>(e =>
+                new ProblemException(StatusCodes.Status409Conflict, "The shelf is empty.", e.Message, "shelf")),
+            map: app =>
+            {
+                app.MapGet("/shelves/{shelf}", Results<Ok<string>, ProblemHttpResult> (string shelf) =>
+                        shelf == "empty" ? throw new ShelfEmptyException(shelf) : TypedResults.Ok(shelf))
+                    .ProducesProblem(StatusCodes.Status409Conflict)
+                    .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+                app.MapGet("/busy", string () => throw new ProblemException(StatusCodes.Status503ServiceUnavailable, "Busy.", "Come back later.")
+                {
+                    RetryAfterSeconds = 7,
+                    Extensions = new Dictionary<string, object?> { ["queue"] = 3 },
+                });
+                app.MapGet("/bug", string () => throw new InvalidOperationException("internal secret"));
+            });
+        _client = _host.CreateClient();
     }
 
     public async Task DisposeAsync()
     {
         _client.Dispose();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
     [Fact]

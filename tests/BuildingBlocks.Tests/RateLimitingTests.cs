@@ -9,7 +9,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
-using Platform.Testing;
 
 namespace Platform.BuildingBlocks.Tests;
 
@@ -21,36 +20,33 @@ public sealed class RateLimitingTests : IAsyncLifetime
 {
     private const int PermitLimit = 4;
 
-    private WebApplication _app = null!;
+    private ServiceDefaultsHost _host = null!;
     private Uri _url = null!;
 
     public async Task InitializeAsync()
     {
-        var port = Loopback.FreePort();
-        _url = new Uri($"http://127.0.0.1:{port}");
-        var builder = WebApplication.CreateBuilder(
-        [
-            "--urls", _url.ToString(),
-            "--Logging:LogLevel:Default=Warning",
-            $"--{RateLimitOptions.SectionName}:PermitLimit={PermitLimit}",
-            $"--{RateLimitOptions.SectionName}:Window=01:00:00",
-            "--Platform:Auth:AllowTenantHeader=true",
-        ]);
-        builder.AddServiceDefaults();
-        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
-        _app = builder.Build();
-        _app.UseServiceDefaults();
-        _app.MapDefaultEndpoints();
-        _app.MapPost("/login/{name}", async (string name, HttpContext context) =>
-        {
-            await context.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, name)], "test")));
-            return TypedResults.Ok();
-        });
-        _app.MapGet("/who", (HttpContext context) => TypedResults.Ok(context.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous"));
-        await _app.StartAsync();
+        _host = await ServiceDefaultsHost.StartAsync(
+            new Dictionary<string, string?>
+            {
+                [$"{RateLimitOptions.SectionName}:PermitLimit"] = $"{PermitLimit}",
+                [$"{RateLimitOptions.SectionName}:Window"] = "01:00:00",
+                ["Platform:Auth:AllowTenantHeader"] = "true",
+            },
+            configure: builder => builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(),
+            map: app =>
+            {
+                app.MapPost("/login/{name}", async (string name, HttpContext context) =>
+                {
+                    await context.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, name)], "test")));
+                    return TypedResults.Ok();
+                });
+                app.MapGet("/who", (HttpContext context) => TypedResults.Ok(context.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous"));
+            },
+            loopback: true);
+        _url = _host.Url!;
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task A_random_api_key_token_tenant_or_forwarded_address_per_request_does_not_escape_the_limit()
@@ -112,14 +108,11 @@ public sealed class RateLimitingTests : IAsyncLifetime
     [InlineData("Window", "00:00:00")]
     public async Task Invalid_rate_limits_stop_the_host_at_start(string setting, string value)
     {
-        var builder = WebApplication.CreateBuilder(["--urls", $"http://127.0.0.1:{Loopback.FreePort()}", $"--{RateLimitOptions.SectionName}:{setting}={value}"]);
-        builder.AddServiceDefaults();
-
         // Kestrel reads its limits when the host is built, the limiter when it starts: either way the host never serves.
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
         {
-            await using var app = builder.Build();
-            await app.StartAsync();
+            await using var host = await ServiceDefaultsHost.StartAsync(
+                new Dictionary<string, string?> { [$"{RateLimitOptions.SectionName}:{setting}"] = value }, loopback: true);
         });
 
         Assert.Contains(RateLimitOptions.SectionName, failure.Message);

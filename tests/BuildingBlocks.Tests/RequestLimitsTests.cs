@@ -20,45 +20,44 @@ public sealed class RequestLimitsTests : IAsyncLifetime
     private const long SmallRouteLimit = 1024;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    private WebApplication _app = null!;
+    private ServiceDefaultsHost _host = null!;
     private int _port;
 
     private sealed record Note(string Text);
 
     public async Task InitializeAsync()
     {
-        _port = Loopback.FreePort();
-        var builder = WebApplication.CreateBuilder(
-        [
-            "--urls", $"http://127.0.0.1:{_port}",
-            "--Logging:LogLevel:Default=Warning",
-            $"--{RequestLimitOptions.SectionName}:MaxRequestBodyBytes={DefaultLimit}",
-            $"--{RequestLimitOptions.SectionName}:RequestHeadersTimeout=00:00:01",
-            $"--{RequestLimitOptions.SectionName}:MinRequestBodyBytesPerSecond=100",
-            $"--{RequestLimitOptions.SectionName}:MinRequestBodyGracePeriod=00:00:02",
-        ]);
-        builder.AddServiceDefaults();
-        _app = builder.Build();
-        _app.UseServiceDefaults();
-        // Reads the whole body as the platform's handlers do (JSON parsers, the workflow API's buffer).
-        _app.MapPost("/read", async (HttpRequest request, CancellationToken ct) =>
-        {
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, ct);
-            return TypedResults.Ok(buffer.Length);
-        });
-        _app.MapPost("/small", async (HttpRequest request, CancellationToken ct) =>
-        {
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, ct);
-            return TypedResults.Ok(buffer.Length);
-        }).WithRequestBodyLimit(SmallRouteLimit);
-        // Minimal-API body binding: it catches the server's exception itself and only sets the status.
-        _app.MapPost("/bound", (Note note) => TypedResults.Ok(note.Text.Length)).WithRequestBodyLimit(SmallRouteLimit);
-        await _app.StartAsync();
+        _host = await ServiceDefaultsHost.StartAsync(
+            new Dictionary<string, string?>
+            {
+                [$"{RequestLimitOptions.SectionName}:MaxRequestBodyBytes"] = $"{DefaultLimit}",
+                [$"{RequestLimitOptions.SectionName}:RequestHeadersTimeout"] = "00:00:01",
+                [$"{RequestLimitOptions.SectionName}:MinRequestBodyBytesPerSecond"] = "100",
+                [$"{RequestLimitOptions.SectionName}:MinRequestBodyGracePeriod"] = "00:00:02",
+            },
+            map: app =>
+            {
+                // Reads the whole body as the platform's handlers do (JSON parsers, the workflow API's buffer).
+                app.MapPost("/read", async (HttpRequest request, CancellationToken ct) =>
+                {
+                    using var buffer = new MemoryStream();
+                    await request.Body.CopyToAsync(buffer, ct);
+                    return TypedResults.Ok(buffer.Length);
+                });
+                app.MapPost("/small", async (HttpRequest request, CancellationToken ct) =>
+                {
+                    using var buffer = new MemoryStream();
+                    await request.Body.CopyToAsync(buffer, ct);
+                    return TypedResults.Ok(buffer.Length);
+                }).WithRequestBodyLimit(SmallRouteLimit);
+                // Minimal-API body binding: it catches the server's exception itself and only sets the status.
+                app.MapPost("/bound", (Note note) => TypedResults.Ok(note.Text.Length)).WithRequestBodyLimit(SmallRouteLimit);
+            },
+            loopback: true);
+        _port = _host.Port;
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task A_body_over_30_MB_is_a_413_problem_naming_the_server_default_limit_before_it_is_read()
@@ -139,7 +138,7 @@ public sealed class RequestLimitsTests : IAsyncLifetime
     [Fact]
     public void The_limits_reach_kestrel()
     {
-        var kestrel = _app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
+        var kestrel = _host.App.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
 
         Assert.Equal(DefaultLimit, kestrel.MaxRequestBodySize);
         Assert.Equal(TimeSpan.FromSeconds(1), kestrel.RequestHeadersTimeout);
@@ -153,14 +152,11 @@ public sealed class RequestLimitsTests : IAsyncLifetime
     [InlineData("MinRequestBodyGracePeriod", "00:00:01")]
     public async Task Invalid_limits_stop_the_host_at_start(string setting, string value)
     {
-        var builder = WebApplication.CreateBuilder(["--urls", $"http://127.0.0.1:{Loopback.FreePort()}", $"--{RequestLimitOptions.SectionName}:{setting}={value}"]);
-        builder.AddServiceDefaults();
-
         // Kestrel reads its limits when the host is built, the limiter when it starts: either way the host never serves.
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
         {
-            await using var app = builder.Build();
-            await app.StartAsync();
+            await using var host = await ServiceDefaultsHost.StartAsync(
+                new Dictionary<string, string?> { [$"{RequestLimitOptions.SectionName}:{setting}"] = value }, loopback: true);
         });
 
         Assert.Contains(setting, failure.Message);

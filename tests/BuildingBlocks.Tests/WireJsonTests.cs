@@ -3,11 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Platform.BuildingBlocks.ServiceDefaults;
 
@@ -20,7 +17,7 @@ namespace Platform.BuildingBlocks.Tests;
 /// </summary>
 public sealed class WireJsonTests : IAsyncLifetime
 {
-    private WebApplication _app = null!;
+    private ServiceDefaultsHost _host = null!;
     private HttpClient _client = null!;
 
     public sealed record PriceQuote(string PropertyId, double AskingPrice, string? Note, [property: JsonPropertyName("eur")] bool InEuro);
@@ -29,25 +26,22 @@ public sealed class WireJsonTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseTestServer();
-        builder.AddServiceDefaults();
-        builder.Services.AddWireContracts(typeof(WireJsonTests).Assembly);
-        _app = builder.Build();
-        _app.UseExceptionHandler();
-        _app.MapGet("/quote", () => TypedResults.Ok(new PriceQuote("p-1", 250_000, null, true)));
-        _app.MapPost("/quote", (QuoteRequest request) => TypedResults.Ok(new PriceQuote(request.PropertyId, request.BedroomCount * 100_000, "from body", false)));
-        // A type of another assembly (Microsoft.Extensions.Hosting): web defaults, as the workflow API's records have.
-        _app.MapGet("/other", () => TypedResults.Ok(new HostOptions { ShutdownTimeout = TimeSpan.FromSeconds(3) }));
-        _app.MapOpenApi();
-        await _app.StartAsync();
-        _client = _app.GetTestClient();
+        _host = await ServiceDefaultsHost.StartAsync(
+            configure: builder => builder.Services.AddWireContracts(typeof(WireJsonTests).Assembly),
+            map: app =>
+            {
+                app.MapGet("/quote", () => TypedResults.Ok(new PriceQuote("p-1", 250_000, null, true)));
+                app.MapPost("/quote", (QuoteRequest request) => TypedResults.Ok(new PriceQuote(request.PropertyId, request.BedroomCount * 100_000, "from body", false)));
+                // A type of another assembly (Microsoft.Extensions.Hosting): web defaults, as the workflow API's records have.
+                app.MapGet("/other", () => TypedResults.Ok(new HostOptions { ShutdownTimeout = TimeSpan.FromSeconds(3) }));
+            });
+        _client = _host.CreateClient();
     }
 
     public async Task DisposeAsync()
     {
         _client.Dispose();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
     [Fact]

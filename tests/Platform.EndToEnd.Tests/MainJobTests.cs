@@ -1,6 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.BuildingBlocks.Auth;
+using Platform.BuildingBlocks.Tenancy;
 using Platform.Host;
 using Platform.Host.Benchmarks;
 using Platform.Testing;
@@ -19,42 +21,41 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
     [Fact]
     public async Task A_fresh_platform_trains_both_models_and_passes_smoke_then_restarts_on_its_own_data()
     {
-        var workspace = Directory.CreateTempSubdirectory("platform-e2e-");
-        try
+        using var workspace = new MainJobWorkspace(database.ConnectionString, "platform-e2e-");
+        var url = workspace.Url;
+        await using (var first = await StartAsync(workspace))
         {
-            var url = $"http://127.0.0.1:{Loopback.FreePort()}";
-            await using (var first = await StartAsync(url, workspace.FullName))
-            {
-                var failures = await WaitForSmokeAsync(url, workspace.FullName, TrainingBudget);
-                Assert.Equal(0, failures);
-            }
-
-            // The demo tenant key is readable by its owner only, and a restart keeps the key the operator already has.
-            var demoKeyFile = Path.Combine(workspace.FullName, DemoTenantKeyService.FileName);
-            if (!OperatingSystem.IsWindows())
-            {
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(demoKeyFile));
-            }
-
-            var demoKey = DemoTenantKeyService.Read(workspace.FullName);
-            Assert.StartsWith("ptk_", demoKey, StringComparison.Ordinal);
-
-            // Second start: data and champions are already there, so the host serves at once without training again.
-            await using (var second = await StartAsync(url, workspace.FullName))
-            {
-                var failures = await WaitForSmokeAsync(url, workspace.FullName, TimeSpan.FromSeconds(60));
-                Assert.Equal(0, failures);
-                await The_load_benchmark_drives_the_estimate_api_without_errors(url);
-                await The_recommend_load_benchmark_drives_the_twin_api_without_errors(url);
-                await The_recommend_history_benchmark_times_a_long_and_a_short_history_side_by_side(url);
-            }
-
-            Assert.Equal(demoKey, DemoTenantKeyService.Read(workspace.FullName));
+            var failures = await WaitForSmokeAsync(url, workspace.Folder, TrainingBudget);
+            Assert.Equal(0, failures);
         }
-        finally
+
+        // The demo tenant key is readable by its owner only, and a restart keeps the key the operator already has.
+        var demoKeyFile = Path.Combine(workspace.Folder, DemoTenantKeyService.FileName);
+        if (!OperatingSystem.IsWindows())
         {
-            workspace.Delete(recursive: true);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(demoKeyFile));
         }
+
+        var demoKey = DemoTenantKeyService.Read(workspace.Folder);
+        Assert.StartsWith("ptk_", demoKey, StringComparison.Ordinal);
+
+        // Second start: data and champions are already there, so the host serves at once without training again.
+        await using (var second = await StartAsync(workspace))
+        {
+            // The key in the file is a live key of the demo tenant with the tenant scopes, not only a string of the key's shape.
+            var verified = await second.Services.GetRequiredService<ApiKeyVerifier>().VerifyAsync(demoKey!, CancellationToken.None);
+            Assert.NotNull(verified);
+            Assert.Equal("demo", verified.TenantId);
+            Assert.Equal(PlatformScopes.Tenant.Order(StringComparer.Ordinal), verified.Scopes.Order(StringComparer.Ordinal));
+
+            var failures = await WaitForSmokeAsync(url, workspace.Folder, TimeSpan.FromSeconds(60));
+            Assert.Equal(0, failures);
+            await The_load_benchmark_drives_the_estimate_api_without_errors(url);
+            await The_recommend_load_benchmark_drives_the_twin_api_without_errors(url);
+            await The_recommend_history_benchmark_times_a_long_and_a_short_history_side_by_side(url);
+        }
+
+        Assert.Equal(demoKey, DemoTenantKeyService.Read(workspace.Folder));
     }
 
     /// <summary><c>bench estimate-load</c>'s client against the served champion (moved here with the benchmark from the valuation API).</summary>
@@ -85,7 +86,12 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RecommendLoadBenchmark.RunAsync(
             client, new RecommendLoadSettings("gamma"), new HttpLoadSettings(TimeSpan.FromMilliseconds(200), 1), CancellationToken.None));
-        Assert.True(error.Message.Contains("404", StringComparison.Ordinal) || error.Message.Contains("no users", StringComparison.Ordinal), error.Message);
+        // No tenant 'gamma' exists (the class's database holds the demo tenant only): GET /users answers 404 naming the header.
+        const string Answer = "GET users answered 404: ";
+        Assert.StartsWith(Answer, error.Message, StringComparison.Ordinal);
+        using var problem = JsonDocument.Parse(error.Message[Answer.Length..]);
+        Assert.Equal("No tenant 'gamma' exists.", problem.RootElement.GetProperty("detail").GetString());
+        Assert.Equal(TenantScope.HeaderName, problem.RootElement.GetProperty("field").GetString());
     }
 
     /// <summary><c>bench recommend-history</c>'s client: posts the two histories (a rerun stores nothing new) and times both users.</summary>
@@ -114,18 +120,12 @@ public sealed class MainJobTests(PostgresDatabaseFixture database, ITestOutputHe
         Assert.Equal(2, await RecommendHistoryBenchmarkCommand.Create().Parse(["--long", "0"]).InvokeAsync());
     }
 
-    private async Task<WebApplication> StartAsync(string url, string workspace)
-    {
-        var app = PlatformHost.Build(AllInOneHostArguments.For(url, database.ConnectionString, workspace,
-            $"--Platform:DemoTenantKeyFile={Path.Combine(workspace, "demo-tenant-key")}",
-            // The benchmark clients below act through the tenant header; the smoke check uses the demo tenant key.
-            "--Platform:Auth:AllowTenantHeader=true",
-            "--Platform:Demo:Properties=1500",
-            "--Platform:Demo:Users=80",
-            "--Platform:Demo:InteractionsPerUser=100"));
-        await app.StartAsync();
-        return app;
-    }
+    private static Task<WebApplication> StartAsync(MainJobWorkspace workspace) => workspace.StartAsync(
+        // The benchmark clients below act through the tenant header; the smoke check uses the demo tenant key.
+        "--Platform:Auth:AllowTenantHeader=true",
+        "--Platform:Demo:Properties=1500",
+        "--Platform:Demo:Users=80",
+        "--Platform:Demo:InteractionsPerUser=100");
 
     private async Task<int> WaitForSmokeAsync(string url, string workspace, TimeSpan budget)
     {

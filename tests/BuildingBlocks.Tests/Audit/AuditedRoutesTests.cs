@@ -2,12 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
 using Platform.BuildingBlocks.ServiceDefaults;
@@ -25,50 +21,50 @@ public sealed class AuditedRoutesTests(PostgresDatabaseFixture database) : IClas
 {
     private const string ApiKey = "audit-test-key";
     private const string Action = "test.thing.change";
-    private WebApplication _app = null!;
+    private ServiceDefaultsHost _host = null!;
     private HttpClient _admin = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseTestServer();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Platform:ApiKeys:0"] = ApiKey,
-            ["Platform:Auth:AllowTenantHeader"] = "true",
-            ["Platform:Auth:Jwt:Issuer"] = AuthHost.Issuer,
-            ["Platform:Auth:Jwt:Audience"] = AuthHost.Audience,
-            ["Platform:Auth:Jwt:SigningKeys:0"] = Convert.ToBase64String(AuthHost.SigningKey),
-        });
-        builder.AddServiceDefaults();
-        builder.Services.AddSingleton(database.DataSource);
-        builder.Services.AddAuditLog();
-        _app = builder.Build();
-        _app.UseServiceDefaults();
-        _app.MapPost("/things/{id}", (string id) => id switch
+        _host = await ServiceDefaultsHost.StartAsync(
+            new Dictionary<string, string?>
             {
-                "missing" => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such thing."),
-                "busy" => throw new ProblemException(StatusCodes.Status503ServiceUnavailable, "Busy.", "Come back later."),
-                "bug" => throw new InvalidOperationException("broken"),
-                _ => TypedResults.Ok(new ThingChanged(id, 7)),
-            })
-            .RequireCredential()
-            .Audited(Action, "things/{id}", call => call.Value is ThingChanged changed ? new Dictionary<string, object?> { ["version"] = changed.Version } : null);
-        _app.MapPost("/tenant-things", (HttpContext context) => TypedResults.Ok(TenantScope.Of(context).TenantId))
-            .RequireScope(PlatformScopes.TwinWrite)
-            .RequireTenant()
-            .Audited("test.tenant_thing", call => TenantScope.Of(call.Http).TenantId);
-        _app.MapAuditEndpoints();
-        await _app.StartAsync();
-        _admin = _app.GetTestClient();
+                ["Platform:ApiKeys:0"] = ApiKey,
+                ["Platform:Auth:AllowTenantHeader"] = "true",
+                ["Platform:Auth:Jwt:Issuer"] = AuthHost.Issuer,
+                ["Platform:Auth:Jwt:Audience"] = AuthHost.Audience,
+                ["Platform:Auth:Jwt:SigningKeys:0"] = Convert.ToBase64String(AuthHost.SigningKey),
+            },
+            configure: builder =>
+            {
+                builder.Services.AddSingleton(database.DataSource);
+                builder.Services.AddAuditLog();
+            },
+            map: app =>
+            {
+                app.MapPost("/things/{id}", (string id) => id switch
+                    {
+                        "missing" => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such thing."),
+                        "busy" => throw new ProblemException(StatusCodes.Status503ServiceUnavailable, "Busy.", "Come back later."),
+                        "bug" => throw new InvalidOperationException("broken"),
+                        _ => TypedResults.Ok(new ThingChanged(id, 7)),
+                    })
+                    .RequireCredential()
+                    .Audited(Action, "things/{id}", call => call.Value is ThingChanged changed ? new Dictionary<string, object?> { ["version"] = changed.Version } : null);
+                app.MapPost("/tenant-things", (HttpContext context) => TypedResults.Ok(TenantScope.Of(context).TenantId))
+                    .RequireScope(PlatformScopes.TwinWrite)
+                    .RequireTenant()
+                    .Audited("test.tenant_thing", call => TenantScope.Of(call.Http).TenantId);
+                app.MapAuditEndpoints();
+            });
+        _admin = _host.CreateClient();
         _admin.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, ApiKey);
     }
 
     public async Task DisposeAsync()
     {
         _admin.Dispose();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
     private sealed record ThingChanged(string Id, int Version);
@@ -79,7 +75,7 @@ public sealed class AuditedRoutesTests(PostgresDatabaseFixture database) : IClas
         using var request = new HttpRequestMessage(HttpMethod.Post, "/things/done-1");
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
             AuthHost.Token(tenant: "acme", scope: PlatformScopes.TwinWrite, subject: "user-42"));
-        using var caller = _app.GetTestClient();
+        using var caller = _host.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await caller.SendAsync(request)).StatusCode);
 
         var entry = await SingleEntryAsync("things/done-1");
@@ -117,11 +113,11 @@ public sealed class AuditedRoutesTests(PostgresDatabaseFixture database) : IClas
     [Fact]
     public async Task A_caller_without_a_credential_is_refused_before_anything_is_recorded_and_only_admins_read_the_log()
     {
-        using var anonymous = _app.GetTestClient();
+        using var anonymous = _host.CreateClient();
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/things/no-key-1", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(AuditEndpoints.Route)).StatusCode);
-        using var tenantCaller = _app.GetTestClient();
+        using var tenantCaller = _host.CreateClient();
         tenantCaller.DefaultRequestHeaders.Add(TenantScope.HeaderName, "not-an-admin");
         Assert.Equal(HttpStatusCode.Forbidden, (await tenantCaller.GetAsync(AuditEndpoints.Route)).StatusCode);
 
@@ -132,7 +128,7 @@ public sealed class AuditedRoutesTests(PostgresDatabaseFixture database) : IClas
     public async Task A_tenant_scoped_action_records_the_request_s_tenant()
     {
         // Development mode: the header alone acts for the tenant (the admin key has no tenant, so it is not sent).
-        using var developer = _app.GetTestClient();
+        using var developer = _host.CreateClient();
         developer.DefaultRequestHeaders.Add(TenantScope.HeaderName, "tenant-scoped-7");
         Assert.Equal(HttpStatusCode.OK, (await developer.PostAsync("/tenant-things", null)).StatusCode);
 

@@ -1,9 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -12,7 +9,6 @@ using Microsoft.IdentityModel.Tokens;
 using Npgsql;
 using Platform.BuildingBlocks.Audit;
 using Platform.BuildingBlocks.Auth;
-using Platform.BuildingBlocks.ServiceDefaults;
 using Platform.BuildingBlocks.Tenancy;
 
 namespace Platform.BuildingBlocks.Tests.Auth;
@@ -25,13 +21,15 @@ public sealed class AuthHost : IAsyncDisposable
     public const string Audience = "platform-api";
     public static readonly byte[] SigningKey = Encoding.UTF8.GetBytes("auth-tests-signing-key-of-32-bytes!!");
 
-    private AuthHost(WebApplication app, FakeTimeProvider time)
+    private readonly ServiceDefaultsHost _host;
+
+    private AuthHost(ServiceDefaultsHost host, FakeTimeProvider time)
     {
-        App = app;
+        _host = host;
         Time = time;
     }
 
-    public WebApplication App { get; }
+    public WebApplication App => _host.App;
 
     public FakeTimeProvider Time { get; }
 
@@ -40,47 +38,51 @@ public sealed class AuthHost : IAsyncDisposable
         string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null, ILoggerProvider? logs = null,
         Action<WebApplication>? map = null)
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseTestServer();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var hostSettings = new Dictionary<string, string?>
         {
             ["Platform:ApiKeys:0"] = AdminKey,
             ["Platform:Auth:Jwt:Issuer"] = Issuer,
             ["Platform:Auth:Jwt:Audience"] = Audience,
             ["Platform:Auth:Jwt:SigningKeys:0"] = Convert.ToBase64String(SigningKey),
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
-        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
-        if (logs is not null)
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            builder.Logging.AddProvider(logs);
+            hostSettings[key] = value;
         }
 
-        builder.AddServiceDefaults();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        builder.Services.AddSingleton<TimeProvider>(time);
-        if (connectionString is not null)
-        {
-            builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-            // The key routes are audited (as in every host, through AddPlatformBuildingBlocks).
-            builder.Services.AddAuditLog();
-        }
+        var host = await ServiceDefaultsHost.StartAsync(
+            hostSettings,
+            configure: builder =>
+            {
+                if (logs is not null)
+                {
+                    builder.Logging.AddProvider(logs);
+                }
 
-        var app = builder.Build();
-        app.UseServiceDefaults();
-        app.MapGet("/tenant", (HttpContext context) => TenantScope.Of(context).TenantId).RequireScope(PlatformScopes.TwinRead).RequireTenant();
-        app.MapGet("/estimate-tenant", (HttpContext context) => TenantScope.Of(context).TenantId).RequireScope(PlatformScopes.Estimate).RequireTenant();
-        app.MapGet("/identity", (HttpContext context) => PlatformCredentials.IdentityOf(context.User)).RequireCredential();
-        app.MapGet("/admin-only", () => "ok").RequireScope(PlatformScopes.Admin);
-        app.MapApiKeyEndpoints();
-        map?.Invoke(app);
-        await app.StartAsync();
-        return new AuthHost(app, time);
+                builder.Services.AddSingleton<TimeProvider>(time);
+                if (connectionString is not null)
+                {
+                    builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+                    // The key routes are audited (as in every host, through AddPlatformBuildingBlocks).
+                    builder.Services.AddAuditLog();
+                }
+            },
+            map: app =>
+            {
+                app.MapGet("/tenant", (HttpContext context) => TenantScope.Of(context).TenantId).RequireScope(PlatformScopes.TwinRead).RequireTenant();
+                app.MapGet("/estimate-tenant", (HttpContext context) => TenantScope.Of(context).TenantId).RequireScope(PlatformScopes.Estimate).RequireTenant();
+                app.MapGet("/identity", (HttpContext context) => PlatformCredentials.IdentityOf(context.User)).RequireCredential();
+                app.MapGet("/admin-only", () => "ok").RequireScope(PlatformScopes.Admin);
+                app.MapApiKeyEndpoints();
+                map?.Invoke(app);
+            });
+        return new AuthHost(host, time);
     }
 
     public HttpClient Client(string? apiKey = null, string? bearer = null, string? tenantHeader = null)
     {
-        var client = App.GetTestClient();
+        var client = _host.CreateClient();
         if (apiKey is not null)
         {
             client.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, apiKey);
@@ -127,9 +129,5 @@ public sealed class AuthHost : IAsyncDisposable
         });
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await App.StopAsync();
-        await App.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
