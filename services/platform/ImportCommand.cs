@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Npgsql;
-using Platform.BuildingBlocks.Validation;
 using Platform.MarketData.Domain;
 using Platform.MarketData.Postgres;
 using Platform.Valuation.Model.Data;
@@ -11,7 +10,7 @@ namespace Platform.Host;
 /// <summary>
 /// <c>platform import --schema S --file F</c>: reads transactions from any CSV the schema describes, keeps the good rows in
 /// PostgreSQL and writes a manifest of every rejected row with its line, column and reason (also a sale date outside
-/// <see cref="DateInput.Sale"/>). Nothing is dropped silently.
+/// <see cref="DateInput.Sale"/>, which the reader rejects). Nothing is dropped silently.
 /// </summary>
 public static class ImportCommand
 {
@@ -34,7 +33,7 @@ public static class ImportCommand
             try
             {
                 TenantId.Validate(tenantId, "--tenant");
-                read = RejectImplausibleSaleDates(SchemaCsvReader.Read(csv.FullName, DatasetSchema.Load(result.GetValue(schema)!.FullName)), DateTimeOffset.UtcNow);
+                read = SchemaCsvReader.Read(csv.FullName, DatasetSchema.Load(result.GetValue(schema)!.FullName));
             }
             catch (Exception exception) when (exception is DatasetFormatException or IOException or ArgumentException)
             {
@@ -66,38 +65,6 @@ public static class ImportCommand
     }
 
     private static readonly JsonSerializerOptions ManifestJson = new(JsonSerializerOptions.Web) { WriteIndented = true };
-
-    /// <summary>
-    /// Rows whose sale date parses but lies outside <see cref="DateInput.Sale"/> (year 1, 9999, the far future: no sale
-    /// happened then) are rejected into the manifest under the date column, like any other bad row, and not stored.
-    /// </summary>
-    public static SalesDataset RejectImplausibleSaleDates(SalesDataset read, DateTimeOffset now)
-    {
-        if (read.Schema.Date?.Column is not { } column)
-        {
-            return read;
-        }
-
-        var kept = new List<SaleRecord>(read.Rows.Count);
-        var rejected = new List<RowIssue>();
-        foreach (var row in read.Rows)
-        {
-            if (row.SaleDate is { } date && DateInput.Sale.Problem(new DateTimeOffset(DateTime.SpecifyKind(date, DateTimeKind.Utc)), now) is { } problem)
-            {
-                rejected.Add(new RowIssue(row.Line, column, problem));
-            }
-            else
-            {
-                kept.Add(row);
-            }
-        }
-
-        return rejected.Count == 0 ? read : read with
-        {
-            Rows = kept,
-            Manifest = read.Manifest with { RowsKept = kept.Count, Issues = [.. read.Manifest.Issues.Concat(rejected).OrderBy(issue => issue.Line)] },
-        };
-    }
 
     public static ImportedSale ToImportedSale(string tenantId, string dataset, DatasetSchema schema, SaleRecord row)
     {

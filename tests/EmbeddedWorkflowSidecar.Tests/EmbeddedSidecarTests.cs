@@ -56,6 +56,11 @@ public sealed class EmbeddedSidecarTests(SidecarDatabase database) : IClassFixtu
         var secondProbe = new ActivityProbe();
         await using var firstApp = await WorkflowAppHost.StartAsync(first.Endpoint, probe: firstProbe);
         await using var secondApp = await WorkflowAppHost.StartAsync(second.Endpoint, probe: secondProbe);
+        using (var connecting = new CancellationTokenSource(Patience))
+        {
+            // Both workers streaming before any work exists, so neither sidecar is the only one able to take it.
+            await Task.WhenAll(first.WaitForWorkersAsync(1, connecting.Token), second.WaitForWorkersAsync(1, connecting.Token));
+        }
 
         var ids = new List<string>();
         for (var i = 0; i < 30; i++)
@@ -78,6 +83,35 @@ public sealed class EmbeddedSidecarTests(SidecarDatabase database) : IClassFixtu
 
         Assert.NotEmpty(firstProbe.Executions);
         Assert.NotEmpty(secondProbe.Executions);
+    }
+
+    [Fact]
+    public async Task The_sidecar_counts_its_connected_workers_and_wakes_a_waiter_when_one_connects()
+    {
+        await using var server = await WorkflowSidecarServer.StartAsync(database.DataSource, Options());
+        Assert.Equal(0, server.ConnectedWorkers);
+        using var connecting = new CancellationTokenSource(Patience);
+        var one = server.WaitForWorkersAsync(1, connecting.Token);
+        var two = server.WaitForWorkersAsync(2, connecting.Token);
+        Assert.False(one.IsCompleted);
+
+        await using (var app = await WorkflowAppHost.StartAsync(server.Endpoint))
+        {
+            await one;
+            Assert.Equal(1, server.ConnectedWorkers);
+            Assert.False(two.IsCompleted);
+            await using var other = await WorkflowAppHost.StartAsync(server.Endpoint);
+            await two;
+            Assert.Equal(2, server.ConnectedWorkers);
+        }
+
+        // Stopped workers close their streams; the count follows.
+        var deadline = DateTime.UtcNow + Patience;
+        while (server.ConnectedWorkers != 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{server.ConnectedWorkers} workers still counted after both stopped");
+            await Task.Delay(50);
+        }
     }
 
     [Fact]
@@ -309,6 +343,14 @@ public sealed class EmbeddedSidecarTests(SidecarDatabase database) : IClassFixtu
         try
         {
             Assert.StartsWith("http://127.0.0.1:", builder.Configuration[EmbeddedWorkflowSidecarExtensions.DaprGrpcEndpointKey], StringComparison.Ordinal);
+            // The running sidecar is in DI, and the host's own worker connects to it.
+            var server = host.Services.GetRequiredService<WorkflowSidecarServer>();
+            Assert.Equal(builder.Configuration[EmbeddedWorkflowSidecarExtensions.DaprGrpcEndpointKey], server.Endpoint);
+            using (var connecting = new CancellationTokenSource(Patience))
+            {
+                await server.WaitForWorkersAsync(1, connecting.Token);
+            }
+
             var client = host.Services.GetRequiredService<DaprWorkflowClient>();
             var id = await client.ScheduleNewWorkflowAsync(nameof(ChainWorkflow), $"hosted-{Guid.NewGuid():N}", new ChainInput(1, 2));
             Assert.Equal(3, (await CompletionAsync(client, id)).ReadOutputAs<int>());

@@ -67,7 +67,7 @@ public sealed class RegistryRoutesTests(PostgresDatabaseFixture database) : ICla
     }
 
     [Fact]
-    public async Task Aliases_of_an_unknown_model_are_404_naming_the_field_and_a_platform_model_not_trained_yet_has_none()
+    public async Task Versions_and_aliases_of_an_unknown_model_are_404_naming_the_field_and_a_platform_model_not_trained_yet_has_none()
     {
         await using var host = await RegistryHost.StartAsync(database);
         var (app, url) = (host.App, host.Url);
@@ -82,20 +82,33 @@ public sealed class RegistryRoutesTests(PostgresDatabaseFixture database) : ICla
         // The platform's models exist for every tenant: none trained yet is no alias yet.
         Assert.Empty((await other.GetFromJsonAsync<Dictionary<string, int>>($"/registry/{ModelNames.Price}/aliases"))!);
         Assert.Empty((await other.GetFromJsonAsync<Dictionary<string, int>>($"/registry/{ModelNames.Twin}/aliases"))!);
+        Assert.Empty((await other.GetFromJsonAsync<JsonElement>($"/registry/{ModelNames.Price}/versions")).EnumerateArray());
+        Assert.Empty((await other.GetFromJsonAsync<JsonElement>($"/registry/{ModelNames.Twin}/versions")).EnumerateArray());
         // A model the tenant registered, without aliases yet.
         Assert.Empty((await owner.GetFromJsonAsync<Dictionary<string, int>>("/registry/own-model/aliases"))!);
+        Assert.Single((await owner.GetFromJsonAsync<JsonElement>("/registry/own-model/versions")).EnumerateArray());
 
         // Any other name is unknown to the tenant, also one another tenant registered (its existence is not told).
         foreach (var (client, model) in new[] { (other, "no-such-model"), (other, "own-model"), (other, "Not%20A%20Name"), (owner, "no-such-model") })
         {
-            using var response = await client.GetAsync($"/registry/{model}/aliases");
-            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Equal("model", problem.GetProperty("field").GetString());
-            Assert.Equal(404, problem.GetProperty("status").GetInt32());
+            foreach (var view in new[] { "aliases", "versions" })
+            {
+                using var response = await client.GetAsync($"/registry/{model}/{view}");
+                Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+                Assert.Equal("model", problem.GetProperty("field").GetString());
+                Assert.Equal(404, problem.GetProperty("status").GetInt32());
+            }
         }
 
+        // Both views document the 404.
+        using var document = JsonDocument.Parse(await other.GetStringAsync("/openapi/v1.json"));
+        foreach (var view in new[] { "aliases", "versions" })
+        {
+            var responses = document.RootElement.GetProperty("paths").GetProperty($"/registry/{{model}}/{view}").GetProperty("get").GetProperty("responses");
+            Assert.True(responses.TryGetProperty("404", out _), view);
+        }
     }
 
     /// <summary>The all-in-one host on a throwaway data folder: the demo off (nothing trains), the tenant header allowed (development mode).</summary>

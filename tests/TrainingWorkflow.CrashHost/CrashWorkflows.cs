@@ -120,7 +120,9 @@ public static class CrashLog
         }
     }
 
-    /// <summary>Announces this host, then waits until <paramref name="hosts"/> hosts have (a start barrier).</summary>
+    /// <summary>
+    /// Announces this host (its worker connected), then waits until <paramref name="hosts"/> hosts have (a start barrier).
+    /// </summary>
     public static async Task JoinAsync(NpgsqlDataSource dataSource, int hosts, TimeSpan patience)
     {
         await using (var join = dataSource.CreateCommand("INSERT INTO crash_hosts (pid) VALUES ($1) ON CONFLICT DO NOTHING"))

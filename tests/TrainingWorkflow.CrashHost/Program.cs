@@ -17,8 +17,10 @@ using Platform.TrainingWorkflow.Workflows;
 // usage: CrashHost <connection-string> <artifact-root> <workflow> <input> <instance-id>...
 // Hosts the embedded sidecar and the Dapr Workflow worker on the database, starts (or finds) each instance, and exits 0
 // once all have completed. Leases are short (3 s instead of 10) so that a killed host's work is taken over quickly, and each
-// worker holds at most 4 items at a time so that no single host can take all of a fan-out. With CRASH_HOSTS=N set, a host
-// starts its instances only once N hosts are up, so a test of shared work does not depend on which process started faster.
+// worker holds at most 4 items at a time so that no single host can take all of a fan-out. A host joins once its workflow
+// worker is streaming work items from its sidecar (a started host is not yet a connected worker); with CRASH_HOSTS=N set,
+// it starts its instances only once N hosts have joined, so a test of shared work does not depend on which process or
+// which worker started faster.
 var (connectionString, artifactRoot, workflow, input, instanceIds) = (args[0], args[1], args[2], int.Parse(args[3]), args[4..]);
 await using var dataSource = NpgsqlDataSource.Create(connectionString);
 await CrashLog.EnsureAsync(dataSource);
@@ -45,6 +47,11 @@ builder.Services.AddPlatformWorkflows(catalog => catalog
     .RegisterActivity<DeployThenLinger>());
 using var host = builder.Build();
 await host.StartAsync();
+using (var connecting = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+{
+    await host.Services.GetRequiredService<WorkflowSidecarServer>().WaitForWorkersAsync(1, connecting.Token);
+}
+
 await CrashLog.JoinAsync(dataSource, int.Parse(Environment.GetEnvironmentVariable("CRASH_HOSTS") ?? "1"), TimeSpan.FromSeconds(30));
 
 var workflows = host.Services.GetRequiredService<WorkflowManagement>();

@@ -127,7 +127,7 @@ public sealed class ProcessCrashTests : IAsyncLifetime
 
     private Process StartHost(string workflow, int input, string instanceId) => StartHost(workflow, input, [instanceId], hosts: 1);
 
-    /// <param name="hosts">How many hosts must be up before this one starts its instances.</param>
+    /// <param name="hosts">How many hosts must have their workflow worker connected before this one starts its instances.</param>
     private Process StartHost(string workflow, int input, string[] instanceIds, int hosts)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };

@@ -53,6 +53,30 @@ public class SchemaCsvReaderTests
     }
 
     [Fact]
+    public void Rows_with_a_sale_date_outside_the_accepted_range_go_to_the_manifest_and_the_rest_are_kept()
+    {
+        var schema = new DatasetSchema { Id = "id", Target = "price", Numeric = ["sqft"], Date = new DateColumn { Column = "sold_at", Format = "yyyy-MM-dd" } };
+        var today = DateTime.UtcNow.Date;
+        string Day(DateTime day) => day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var csv = string.Join('\n',
+            "id,price,sqft,sold_at",
+            "first-day,250000,1200,1900-01-01",
+            "before-1900,250000,1200,1899-12-31",
+            "today,250000,1200," + Day(today),
+            "after-tomorrow,250000,1200," + Day(today.AddDays(3)),
+            "no-date,250000,1200,NA") + "\n";
+
+        var data = SchemaCsvReader.Read(new StringReader(csv), schema, "dated.csv");
+
+        Assert.Equal(["first-day", "today", "no-date"], data.Rows.Select(r => r.Id));
+        Assert.Equal((5, 3), (data.Manifest.RowsRead, data.Manifest.RowsKept));
+        Assert.Collection(data.Manifest.Issues,
+            i => Assert.Equal((3, "sold_at"), (i.Line, i.Column)),
+            i => Assert.Equal((5, "sold_at"), (i.Line, i.Column)));
+        Assert.All(data.Manifest.Issues, i => Assert.Contains("outside the accepted range [1900-01-01, now + 24 h]", i.Reason, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Unknown_schema_column_names_file_and_column()
     {
         var e = Assert.Throws<DatasetFormatException>(() => Read("type,area,price,lat,lon\na,1,2,3,4\n"));

@@ -25,7 +25,8 @@ public static class EmbeddedWorkflowSidecarExtensions
     /// Hosts the durable-task sidecar in this process (when not running under daprd), state in PostgreSQL through the
     /// <see cref="NpgsqlDataSource"/> in DI, and points the Dapr Workflow SDK at it. <b>Call before <c>AddDaprWorkflow</c></b>:
     /// it writes <c>DAPR_GRPC_ENDPOINT</c> into the configuration the SDK reads, and its hosted service is registered
-    /// first so the sidecar listens before the SDK's worker starts.
+    /// first so the sidecar listens before the SDK's worker starts. The running <see cref="WorkflowSidecarServer"/> (its
+    /// endpoint, its connected workers) is in DI once the host has started.
     /// </summary>
     public static IHostApplicationBuilder AddEmbeddedWorkflowSidecar(this IHostApplicationBuilder builder)
     {
@@ -49,6 +50,7 @@ public static class EmbeddedWorkflowSidecarExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<EmbeddedWorkflowSidecarHost>();
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<EmbeddedWorkflowSidecarHost>()));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<EmbeddedWorkflowSidecarHost>().Server);
         builder.Services.AddHostedService<WorkflowRetentionService>();
         return builder;
     }

@@ -44,6 +44,7 @@ internal sealed class WorkDispatcher(SidecarStore store, SidecarSchemaOwner sche
     private readonly ConcurrentDictionary<string, (string ExecutionId, List<HistoryEvent> Events)> _historyCache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _instanceWaiters = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private TaskCompletionSource _workersChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextDueTicks = DateTime.MaxValue.Ticks;
 
     // What the next dispatch pass must look for: instances with deliverable inbox rows, activities nobody holds.
@@ -150,10 +151,33 @@ internal sealed class WorkDispatcher(SidecarStore store, SidecarSchemaOwner sche
 
     // ---- worker streams -------------------------------------------------------------------------------------
 
+    /// <summary>Workers connected now: open <c>GetWorkItems</c> streams, each one ready to be handed work.</summary>
+    public int ConnectedWorkers => _streams.Count;
+
+    /// <summary>Completes once at least <paramref name="count"/> workers are connected (woken by each connect, never polled).</summary>
+    public async Task WaitForWorkersAsync(int count, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // Taken before the count is read: a connect after the read completes this signal.
+            var changed = Volatile.Read(ref _workersChanged).Task;
+            if (_streams.Count >= count)
+            {
+                return;
+            }
+
+            await changed.WaitAsync(cancellationToken);
+        }
+    }
+
+    private void WorkersChanged() =>
+        Interlocked.Exchange(ref _workersChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
     public async Task ServeStreamAsync(IServerStreamWriter<WorkItem> responseStream, CancellationToken cancellationToken)
     {
         var stream = new WorkerStream();
         _streams[stream.Id] = stream;
+        WorkersChanged();
         WakeAll();
         try
         {
@@ -169,6 +193,7 @@ internal sealed class WorkDispatcher(SidecarStore store, SidecarSchemaOwner sche
         finally
         {
             _streams.TryRemove(stream.Id, out _);
+            WorkersChanged();
             await AbandonAsync(stream);
         }
     }

@@ -21,13 +21,15 @@ namespace Platform.EmbeddedWorkflowSidecar;
 public sealed class WorkflowSidecarServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly WorkDispatcher _dispatcher;
     private int _stopped;
 
-    private WorkflowSidecarServer(WebApplication app, string endpoint, string sidecarId)
+    private WorkflowSidecarServer(WebApplication app, WorkDispatcher dispatcher, string endpoint)
     {
         _app = app;
+        _dispatcher = dispatcher;
         Endpoint = endpoint;
-        SidecarId = sidecarId;
+        SidecarId = dispatcher.SidecarId;
     }
 
     /// <summary>The address clients and workers use, e.g. <c>http://127.0.0.1:50001</c>.</summary>
@@ -35,6 +37,15 @@ public sealed class WorkflowSidecarServer : IAsyncDisposable
 
     /// <summary>This process's lease-holder id in <c>workflow_sidecar.sidecars</c>.</summary>
     public string SidecarId { get; }
+
+    /// <summary>
+    /// Workflow workers connected to this sidecar now (open <c>GetWorkItems</c> streams). A worker's host has started before
+    /// its stream opens, so "the host is up" does not yet mean this sidecar can hand it work.
+    /// </summary>
+    public int ConnectedWorkers => _dispatcher.ConnectedWorkers;
+
+    /// <summary>Completes once at least <paramref name="count"/> workers are connected to this sidecar.</summary>
+    public Task WaitForWorkersAsync(int count, CancellationToken cancellationToken = default) => _dispatcher.WaitForWorkersAsync(count, cancellationToken);
 
     /// <summary>Creates the tables if needed, then listens. Returns once clients can connect.</summary>
     /// <param name="dataSource">Where the sidecar's state lives; the sidecar works through this connection.</param>
@@ -106,7 +117,7 @@ public sealed class WorkflowSidecarServer : IAsyncDisposable
             ?? throw new InvalidOperationException("The workflow sidecar is not listening.");
         var boundUri = new Uri(bound);
         var endpoint = boundUri.Host is "0.0.0.0" or "[::]" or "::" ? $"http://127.0.0.1:{boundUri.Port}" : $"http://{boundUri.Host}:{boundUri.Port}";
-        return new WorkflowSidecarServer(app, endpoint, dispatcher.SidecarId);
+        return new WorkflowSidecarServer(app, dispatcher, endpoint);
     }
 
     /// <summary>Stops listening and gives this sidecar's leases back so another one takes over at once.</summary>

@@ -32,13 +32,10 @@ public static class RegistryEndpoints
 
         // Reads: any credential of the tenant.
         var reads = group.MapGroup("").RequireTenantCredential();
-        reads.MapGet("/versions", async Task<Ok<List<ModelVersion>>> (string model, HttpContext context, ModelRegistry registry, CancellationToken cancellationToken) =>
-            {
-                var versions = await registry.ListVersionsAsync(TenantScope.Of(context).TenantId, model, cancellationToken).ConfigureAwait(false);
-                return TypedResults.Ok(versions.OrderBy(v => v.Version).ToList());
-            })
+        reads.MapGet("/versions", ListVersionsAsync)
             .WithName("ListModelVersions")
-            .WithSummary("Every registered version of the tenant's model with metrics and lineage, oldest first.");
+            .WithSummary("Every registered version of the tenant's model with metrics and lineage, oldest first; [] for a platform model not trained yet.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         reads.MapGet("/aliases", ListAliasesAsync)
             .WithName("ListModelAliases")
@@ -63,23 +60,49 @@ public static class RegistryEndpoints
     }
 
     /// <summary>
-    /// The tenant's aliases of <paramref name="model"/>. A platform model (<see cref="ModelNames.IsPlatformModel"/>) the tenant
-    /// has not trained yet has none ({}); any other name the tenant registered no version of is an unknown model (404 naming
-    /// <c>model</c>), whatever other tenants registered.
+    /// The tenant's versions of <paramref name="model"/>, oldest first: [] for a platform model the tenant has not trained yet,
+    /// 404 for a model unknown to the tenant (<see cref="UnknownModelAsync"/>).
+    /// </summary>
+    private static async Task<Results<Ok<List<ModelVersion>>, ProblemHttpResult>> ListVersionsAsync(
+        string model, HttpContext context, ModelRegistry registry, CancellationToken cancellationToken)
+    {
+        var tenantId = TenantScope.Of(context).TenantId;
+        var versions = await registry.ListVersionsAsync(tenantId, model, cancellationToken).ConfigureAwait(false);
+        if (versions.Count == 0 && await UnknownModelAsync(registry, tenantId, model, cancellationToken).ConfigureAwait(false) is { } unknown)
+        {
+            return unknown;
+        }
+
+        return TypedResults.Ok(versions.OrderBy(v => v.Version).ToList());
+    }
+
+    /// <summary>
+    /// The tenant's aliases of <paramref name="model"/>: {} for a platform model the tenant has not trained yet or a model it
+    /// registered without aliases, 404 for a model unknown to the tenant (<see cref="UnknownModelAsync"/>).
     /// </summary>
     private static async Task<Results<Ok<IReadOnlyDictionary<string, int>>, ProblemHttpResult>> ListAliasesAsync(
         string model, HttpContext context, ModelRegistry registry, CancellationToken cancellationToken)
     {
         var tenantId = TenantScope.Of(context).TenantId;
         var aliases = await registry.GetAliasesAsync(tenantId, model, cancellationToken).ConfigureAwait(false);
-        if (aliases.Count == 0 && !ModelNames.IsPlatformModel(model) && !await registry.HasVersionsAsync(tenantId, model, cancellationToken).ConfigureAwait(false))
+        if (aliases.Count == 0 && await UnknownModelAsync(registry, tenantId, model, cancellationToken).ConfigureAwait(false) is { } unknown)
         {
-            return Problem(StatusCodes.Status404NotFound, "No such model.",
-                $"The tenant has no model '{model}': the platform's models are '{ModelNames.Price}' and '{ModelNames.Twin}'.", "model");
+            return unknown;
         }
 
         return TypedResults.Ok(aliases);
     }
+
+    /// <summary>
+    /// The registry views' one rule for an unknown model: a platform model (<see cref="ModelNames.IsPlatformModel"/>) exists for
+    /// every tenant, trained or not; any other name the tenant registered no version of is unknown (404 problem details naming
+    /// <c>model</c>), whatever other tenants registered, so another tenant's models are not told. Null for a known model.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> UnknownModelAsync(ModelRegistry registry, string tenantId, string model, CancellationToken cancellationToken) =>
+        ModelNames.IsPlatformModel(model) || await registry.HasVersionsAsync(tenantId, model, cancellationToken).ConfigureAwait(false)
+            ? null
+            : Problem(StatusCodes.Status404NotFound, "No such model.",
+                $"The tenant has no model '{model}': the platform's models are '{ModelNames.Price}' and '{ModelNames.Twin}'.", "model");
 
     private static async Task<Results<Ok<AliasMoved>, ProblemHttpResult>> SetAliasAsync(
         string model,

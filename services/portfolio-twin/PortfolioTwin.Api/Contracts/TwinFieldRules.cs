@@ -1,4 +1,5 @@
 using Platform.BuildingBlocks.Validation;
+using Platform.MarketData.Domain;
 
 namespace Platform.PortfolioTwin.Api.Contracts;
 

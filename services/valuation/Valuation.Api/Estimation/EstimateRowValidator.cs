@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Platform.BuildingBlocks.Validation;
+using Platform.MarketData.Domain;
 using Platform.Valuation.Model.Data;
 using Platform.Valuation.Model.Prediction;
 

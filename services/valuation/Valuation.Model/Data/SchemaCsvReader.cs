@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.MarketData.Domain;
 
 namespace Platform.Valuation.Model.Data;
 
@@ -6,18 +7,20 @@ namespace Platform.Valuation.Model.Data;
 /// Reads a sales CSV through a <see cref="DatasetSchema"/>. Structural problems (missing file, empty file,
 /// a schema column absent from the header) throw <see cref="DatasetFormatException"/>; row problems
 /// (unparsable number, missing or non-positive target, negative area, lat/lon out of range, wrong column
-/// count) reject that row into the manifest and keep the rest.
+/// count, a sale date that parses but lies outside <see cref="DateInput.Sale"/> at <c>now</c>) reject that row into the
+/// manifest and keep the rest.
 /// </summary>
 public static class SchemaCsvReader
 {
-    public static SalesDataset Read(string path, DatasetSchema schema)
+    public static SalesDataset Read(string path, DatasetSchema schema, DateTimeOffset? now = null)
     {
         if (!File.Exists(path)) throw new DatasetFormatException($"{path}: file not found");
         using var reader = new StreamReader(path);
-        return Read(reader, schema, path);
+        return Read(reader, schema, path, now);
     }
 
-    public static SalesDataset Read(TextReader text, DatasetSchema schema, string source)
+    /// <param name="now">The clock the sale-date range is checked at (default: the current UTC time).</param>
+    public static SalesDataset Read(TextReader text, DatasetSchema schema, string source, DateTimeOffset? now = null)
     {
         var csv = new CsvRecordReader(text);
         var fields = new List<CsvRecordReader.Field>();
@@ -32,7 +35,7 @@ public static class SchemaCsvReader
         }
 
         var header = fields.Select(f => f.Text).ToList();
-        var columns = ColumnMap.Create(schema, header, source);
+        var columns = ColumnMap.Create(schema, header, source, now ?? DateTimeOffset.UtcNow);
         var rows = new List<SaleRecord>();
         var issues = new List<RowIssue>();
         int read = 0;
@@ -63,13 +66,14 @@ public static class SchemaCsvReader
     {
         private readonly DatasetSchema _schema;
         private readonly int _width;
+        private readonly DateTimeOffset _now;
         private int _id = -1, _target, _lat = -1, _lon = -1, _segment = -1, _date = -1, _usable = -1, _total = -1, _year = -1;
         private int[] _numeric = [], _categorical = [];
         private string[] _header = [];
 
-        private ColumnMap(DatasetSchema schema, int width) { _schema = schema; _width = width; }
+        private ColumnMap(DatasetSchema schema, int width, DateTimeOffset now) { _schema = schema; _width = width; _now = now; }
 
-        public static ColumnMap Create(DatasetSchema schema, List<string> header, string source)
+        public static ColumnMap Create(DatasetSchema schema, List<string> header, string source, DateTimeOffset now)
         {
             var index = new Dictionary<string, int>(StringComparer.Ordinal);
             for (int i = 0; i < header.Count; i++) index.TryAdd(header[i], i);
@@ -80,7 +84,7 @@ public static class SchemaCsvReader
 
             foreach (var (column, role) in schema.NamedColumns()) Find(column, role);
             foreach (var column in schema.Exclude) Find(column, "exclude");
-            return new ColumnMap(schema, header.Count)
+            return new ColumnMap(schema, header.Count, now)
             {
                 _header = [.. header],
                 _id = schema.Id is null ? -1 : Find(schema.Id, "id"),
@@ -144,6 +148,8 @@ public static class SchemaCsvReader
                     ? DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var d)
                     : DateTime.TryParseExact(text, format, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out d);
                 if (!ok) return new RowIssue(line, _header[_date], $"'{text}' is not a date in format '{format ?? "ISO 8601"}'");
+                if (DateInput.Sale.Problem(new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)), _now) is { } problem)
+                    return new RowIssue(line, _header[_date], problem);
                 date = d;
             }
 

@@ -1,6 +1,6 @@
-using Platform.BuildingBlocks.Validation;
+using Platform.MarketData.Domain;
 
-namespace Platform.BuildingBlocks.Tests;
+namespace Platform.MarketData.Tests;
 
 /// <summary>The one date rule: each kind of date (interactions, sales) is accepted from its earliest day to a day after the clock.</summary>
 public sealed class DateInputTests

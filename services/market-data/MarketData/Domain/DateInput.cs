@@ -1,9 +1,11 @@
-namespace Platform.BuildingBlocks.Validation;
+namespace Platform.MarketData.Domain;
 
 /// <summary>
 /// The one rule for a date a caller sends: from <see cref="Earliest"/> to <see cref="AheadOfClock"/> after the server's clock
 /// (clients' clocks drift). Year 1 and year 9999 parse as dates; they are typing errors or probes, and what is trained on
-/// them (an interaction's recency, a sale's decimal year) would be skewed by them. Each kind of date names its range here.
+/// them (an interaction's recency, a sale's decimal year) would be skewed by them. Each kind of date names its range here,
+/// with the market's data, so the services (<c>/estimate</c>, interactions), <c>platform import</c> and the price model's CSV
+/// reader, which may not reference the hosting building blocks, apply the same ranges.
 /// </summary>
 public sealed record DateInput(DateTimeOffset Earliest, TimeSpan AheadOfClock)
 {
