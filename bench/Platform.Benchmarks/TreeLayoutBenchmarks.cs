@@ -6,9 +6,10 @@ using Platform.Valuation.Model.Prediction;
 namespace Platform.Benchmarks;
 
 /// <summary>
-/// The small market's tree members (boosted trees of a few leaves, a thousand or more) scored, with and without
-/// contributions, in each evaluation layout side by side in one run: depth groups of padded complete trees, which serve
-/// them, and the linked walk that serves trees deeper than the padding limit.
+/// A model's tree members scored, with and without contributions, in each evaluation layout side by side in one run: depth
+/// groups of padded complete trees (what serves, with trees deeper than the padding limit still linked), and the linked walk
+/// of every tree. The small market's model has a thousand or more trees of a few leaves; the 100k-sale model fewer and
+/// deeper ones.
 /// </summary>
 [MemoryDiagnoser]
 public class TreeLayoutBenchmarks
@@ -21,10 +22,16 @@ public class TreeLayoutBenchmarks
     [Params("padded", "linked")]
     public string Layout { get; set; } = "padded";
 
+    /// <summary>The small market's model, or the 100k-sale model of <see cref="PricePredictionBenchmarks"/> (deeper trees).</summary>
+    [Params("small market", "100k sales")]
+    public string Model { get; set; } = "small market";
+
     [GlobalSetup]
     public void Setup()
     {
-        var model = PriceModelBenchmarkModel.LoadOrTrain("small-2300-seed42", 2_300, PriceModelBenchmarkModel.SmallMarketOptions);
+        var model = Model == "100k sales"
+            ? PriceModelBenchmarkModel.LoadOrTrain()
+            : PriceModelBenchmarkModel.LoadOrTrain("small-2300-seed42", 2_300, PriceModelBenchmarkModel.SmallMarketOptions);
         var ensembles = model.State.Members is { } members
             ? members.Where(m => m.Trees is not null).Select(m => (m.Trees!, m.Weight))
             : [(model.Ensemble, 1.0)];
