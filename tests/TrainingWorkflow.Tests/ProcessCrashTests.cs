@@ -58,8 +58,8 @@ public sealed class ProcessCrashTests : IAsyncLifetime
         using (var first = StartHost("TimerWorkflow", timerSeconds, instanceId))
         {
             await WaitUntilAsync(first, async () => (await ExecutionsAsync(instanceId)).Any(e => e.Step == 1));
-            // Long enough for step 1's completion and the timer to be recorded, well short of the timer.
-            await Task.Delay(1500);
+            // Killed once step 1's completion and the timer are durable (a fixed pause once fell short on a loaded machine).
+            await WaitUntilAsync(first, () => TimerPendingAsync(instanceId));
             Assert.False(first.HasExited, "the first host ended before it was killed");
             await KillAsync(first);
         }
@@ -190,6 +190,18 @@ public sealed class ProcessCrashTests : IAsyncLifetime
         }
 
         return executions;
+    }
+
+    /// <summary>
+    /// Whether the sidecar committed a durable timer of the instance that has not fired yet: its TimerFired event waits in
+    /// the inbox until its fire time, written in the same turn that recorded the previous activity's completion.
+    /// </summary>
+    private async Task<bool> TimerPendingAsync(string instanceId)
+    {
+        await using var command = _database.DataSource.CreateCommand(
+            "SELECT EXISTS (SELECT 1 FROM workflow_sidecar.inbox WHERE instance_id = $1 AND visible_at > now())");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = instanceId });
+        return (bool)(await command.ExecuteScalarAsync())!;
     }
 
     private async Task<List<string>> EventIdsAsync()
