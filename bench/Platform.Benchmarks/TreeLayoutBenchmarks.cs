@@ -32,10 +32,10 @@ public class TreeLayoutBenchmarks
         var model = Model == "100k sales"
             ? PriceModelBenchmarkModel.LoadOrTrain()
             : PriceModelBenchmarkModel.LoadOrTrain("small-2300-seed42", 2_300, PriceModelBenchmarkModel.SmallMarketOptions);
-        var ensembles = model.State.Members is { } members
+        IEnumerable<(TreeEnsemble Trees, double Weight)> ensembles = model.State.Members is { } members
             ? members.Where(m => m.Trees is not null).Select(m => (m.Trees!, m.Weight))
             : [(model.Ensemble, 1.0)];
-        _members = [.. ensembles.Select(e => (Layout == "linked" ? new LinkedTreeLayout(e.Item1.Trees) : TreeLayout.For(e.Item1), e.Item2, e.Item1.Bias))];
+        _members = [.. ensembles.Select(e => (Layout == "linked" ? new LinkedTreeLayout(e.Trees.Trees) : TreeLayout.For(e.Trees), e.Weight, e.Trees.Bias))];
         _rows = [.. BenchmarkSales.Create(1000, 43).Select(row =>
         {
             var x = new float[model.Encoder.Width];

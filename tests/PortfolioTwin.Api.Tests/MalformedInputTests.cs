@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.BuildingBlocks.Messaging;
+using Platform.MarketData.Domain;
 using Platform.PortfolioTwin.Api.Contracts;
 
 namespace Platform.PortfolioTwin.Api.Tests;
@@ -276,7 +277,7 @@ public sealed class MalformedInputTests(TwinApiFixture fixture) : IAsyncLifetime
     public async Task The_edges_of_the_accepted_date_range_are_stored()
     {
         using var client = fixture.Client(TwinApiFixture.Alpha);
-        var earliest = TwinFieldRules.EarliestInteraction;
+        var earliest = DateInput.Interaction.Earliest;
         var batch = new
         {
             interactions = new[]

@@ -20,4 +20,7 @@ public sealed record DateInput(DateTimeOffset Earliest, TimeSpan AheadOfClock)
         value < Earliest || value > now + AheadOfClock
             ? $"{value:O} is outside the accepted range [{Earliest:yyyy-MM-dd}, now + {AheadOfClock.TotalHours:0} h]."
             : null;
+
+    /// <summary>As <see cref="Problem(DateTimeOffset, DateTimeOffset)"/> for a date parsed as UTC (a CSV cell, a JSON string).</summary>
+    public string? Problem(DateTime utc, DateTimeOffset now) => Problem(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)), now);
 }

@@ -12,8 +12,6 @@ public static class TwinFieldRules
 {
     public const int MaxIdLength = 200;
 
-    /// <summary>Interactions before this instant are refused (<see cref="DateInput.Interaction"/>).</summary>
-    public static readonly DateTimeOffset EarliestInteraction = DateInput.Interaction.Earliest;
 
     /// <summary>A required id: adds the reason to <paramref name="errors"/> when it is missing or malformed.</summary>
     public static void RequiredId(string? value, string field, List<FieldError> errors)

@@ -134,7 +134,7 @@ public static class EstimateRowValidator
             return InputIssue.Error(feature.Name, InputReason.InvalidType, $"'{feature.Name}' must be an ISO 8601 date string.");
         }
 
-        if (DateInput.Sale.Problem(new DateTimeOffset(DateTime.SpecifyKind(date, DateTimeKind.Utc)), DateTimeOffset.UtcNow) is { } problem)
+        if (DateInput.Sale.Problem(date, DateTimeOffset.UtcNow) is { } problem)
         {
             return InputIssue.Error(feature.Name, InputReason.OutOfRange, $"'{feature.Name}': {problem}");
         }

@@ -148,7 +148,7 @@ public static class SchemaCsvReader
                     ? DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var d)
                     : DateTime.TryParseExact(text, format, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out d);
                 if (!ok) return new RowIssue(line, _header[_date], $"'{text}' is not a date in format '{format ?? "ISO 8601"}'");
-                if (DateInput.Sale.Problem(new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)), _now) is { } problem)
+                if (DateInput.Sale.Problem(d, _now) is { } problem)
                     return new RowIssue(line, _header[_date], problem);
                 date = d;
             }

@@ -108,16 +108,17 @@ internal sealed class CompleteTreeLayout : TreeLayout
         {
             // A leaf above the full depth: both sides repeat it, so the direction taken does not matter.
             _splits[t * _splitsPerTree + position] = new Split(0, float.PositiveInfinity);
-            Child(tree, node, value, value, 2 * position + 1, t);
-            Child(tree, node, value, value, 2 * position + 2, t);
+            FillChild(tree, node, value, value, 2 * position + 1, t);
+            FillChild(tree, node, value, value, 2 * position + 2, t);
             return;
         }
         _splits[t * _splitsPerTree + position] = new Split(tree.Feature[node], tree.Threshold[node]);
-        Child(tree, tree.Left[node], WeightedValue(tree, tree.Left[node]), value, 2 * position + 1, t);
-        Child(tree, tree.Right[node], WeightedValue(tree, tree.Right[node]), value, 2 * position + 2, t);
+        FillChild(tree, tree.Left[node], WeightedValue(tree, tree.Left[node]), value, 2 * position + 1, t);
+        FillChild(tree, tree.Right[node], WeightedValue(tree, tree.Right[node]), value, 2 * position + 2, t);
     }
 
-    private void Child(TreeEnsemble.FlatTree tree, int node, double value, double parentValue, int position, int t)
+    /// <summary>Places a child at <paramref name="position"/> with its change of value from its parent.</summary>
+    private void FillChild(TreeEnsemble.FlatTree tree, int node, double value, double parentValue, int position, int t)
     {
         _deltas[t * (_splitsPerTree + _leavesPerTree) + position] = value - parentValue;
         Fill(tree, node, value, position, t);
