@@ -41,6 +41,14 @@ public sealed class AdministrationTests(DashboardFixture fixture) : BrowserTest(
 
             await page.GetByTestId("terminate").ClickAsync();
             await Expect(page.GetByTestId("status")).ToHaveTextAsync("Terminated", new() { Timeout = 30_000 });
+            // The page reloads itself once the run has ended, to show its server-rendered outcome (an ended run's page has no
+            // progress stream); navigating away while that reload is in flight aborts the navigation.
+            await Expect(page.Locator("[data-workflow-stream]:not([data-workflow-stream=''])")).ToHaveCountAsync(0);
+            // ...and then stays put: an ended run's page once followed an empty stream URL, failing and reloading every 1.5 s.
+            var navigations = 0;
+            page.FrameNavigated += (_, frame) => { if (frame == page.MainFrame) navigations++; };
+            await page.WaitForTimeoutAsync(2_000);
+            Assert.Equal(0, navigations);
             await page.GotoAsync("/dashboard/workflows");
             await Expect(page.Locator($"tr[data-instance='{id}']")).ToContainTextAsync("Terminated");
         });

@@ -45,6 +45,8 @@ function liveEstimates(table) {
 }
 
 function workflowProgress(panel) {
+    // An ended run's page has no stream to follow (an empty EventSource URL would be the page itself, failing and reloading).
+    if (!panel.dataset.workflowStream) return;
     const source = new EventSource(panel.dataset.workflowStream);
     const set = (name, text) => { const el = panel.querySelector(`[data-field="${name}"]`); if (el) el.textContent = text ?? ""; };
     source.addEventListener("status", (event) => {
